@@ -1,0 +1,1 @@
+"""Pure-Python clinical decision support: rule sets as versioned data, no Django."""

@@ -1,0 +1,1 @@
+"""Pure-Python DICOM cores (RDSR extraction, worklist matching); the pynetdicom server lives in irflow.dicomserver."""

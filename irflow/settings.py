@@ -1,0 +1,273 @@
+"""irflow's one settings module: everything a site changes comes from the environment.
+
+`IRFLOW_DATA_DIR` holds the SQLite database, the secret key, received DICOM/HL7 input and
+attachments. `DATABASE_URL` switches to PostgreSQL. See docs/configuration.md.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from django.utils.csp import CSP
+
+
+def envbool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def envint(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def envstr(name: str, default: str) -> str:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(envstr("IRFLOW_DATA_DIR", "./data")).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key() -> str:
+    if key := os.environ.get("IRFLOW_SECRET_KEY"):
+        return key
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        # O_EXCL: two processes starting at once must not write different keys.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+def database_from_url(url: str) -> dict:
+    """Turn `postgres://user:pass@host:port/name?opt=v` or `sqlite:///path` into a DATABASES entry."""
+    parts = urlsplit(url)
+    options = dict(parse_qsl(parts.query))
+    if parts.scheme in {"postgres", "postgresql", "pgsql"}:
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": unquote(parts.path.lstrip("/")),
+            "USER": unquote(parts.username or ""),
+            "PASSWORD": unquote(parts.password or ""),
+            "HOST": parts.hostname or "",
+            "PORT": str(parts.port or ""),
+            "CONN_MAX_AGE": envint("IRFLOW_DB_CONN_MAX_AGE", 60),
+            "CONN_HEALTH_CHECKS": True,
+            "OPTIONS": options,
+            "TEST": {"NAME": options.pop("test_name", None)},
+        }
+    if parts.scheme == "sqlite":
+        return sqlite_database(Path(unquote(parts.path)) if parts.path else DATA_DIR / "irflow.db")
+    raise ValueError(f"DATABASE_URL: unsupported scheme {parts.scheme!r} (use postgres:// or sqlite://)")
+
+
+def sqlite_database(path: Path) -> dict:
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(path),
+        "OPTIONS": {
+            # Writers queue on the busy timeout instead of failing; IMMEDIATE takes the write
+            # lock at BEGIN so a read-then-write transaction cannot deadlock on upgrade.
+            "timeout": envint("IRFLOW_SQLITE_TIMEOUT_S", 30),
+            "transaction_mode": "IMMEDIATE",
+            "init_command": (
+                "PRAGMA journal_mode=WAL;"
+                "PRAGMA synchronous=NORMAL;"
+                "PRAGMA foreign_keys=ON;"
+                "PRAGMA cache_size=-20000;"
+            ),
+        },
+        "TEST": {"NAME": str(DATA_DIR / "test.db") if envbool("IRFLOW_TEST_DB_FILE", False) else None},
+    }
+
+
+SECRET_KEY = _secret_key()
+DEBUG = envbool("IRFLOW_DEBUG", False)
+ALLOWED_HOSTS = [h.strip() for h in envstr("IRFLOW_ALLOWED_HOSTS", "*").split(",") if h.strip()]
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("IRFLOW_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "django_tasks_db",
+    "auditlog",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "ninja",
+    "irflow.accounts",
+    "irflow.audit",
+    "irflow.catalogue",
+    "irflow.patients",
+    "irflow.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "irflow.accounts.middleware.IdleTimeoutMiddleware",
+    "irflow.accounts.middleware.SecondFactorMiddleware",
+    "irflow.audit.middleware.RequestContextMiddleware",
+    "auditlog.middleware.AuditlogMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "irflow.urls"
+WSGI_APPLICATION = "irflow.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.csp",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "irflow.web.context_processors.site",
+            ],
+        },
+    }
+]
+
+if url := os.environ.get("DATABASE_URL"):
+    DATABASES = {"default": database_from_url(url)}
+else:
+    DATABASES = {"default": sqlite_database(DATA_DIR / "irflow.db")}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+# Lockout after repeated failures (django-axes): per username, so one attacker behind a
+# hospital NAT cannot lock out the whole department.
+AXES_FAILURE_LIMIT = envint("IRFLOW_LOCKOUT_FAILURES", 5)
+AXES_COOLOFF_TIME = envint("IRFLOW_LOCKOUT_MINUTES", 30) / 60
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_VERBOSE = False
+
+# Sessions: idle timeout enforced by IdleTimeoutMiddleware; the cookie outlives it a little.
+IRFLOW_IDLE_TIMEOUT_S = envint("IRFLOW_IDLE_TIMEOUT_MINUTES", 15) * 60
+SESSION_COOKIE_AGE = max(IRFLOW_IDLE_TIMEOUT_S * 4, 3600)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SECURE_COOKIES = envbool("IRFLOW_SECURE_COOKIES", True)
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+if envbool("IRFLOW_BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = 31536000
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Two-factor: TOTP is available to everyone; required for administrators when enabled.
+IRFLOW_REQUIRE_2FA_FOR_ADMINS = envbool("IRFLOW_REQUIRE_2FA_FOR_ADMINS", True)
+OTP_TOTP_ISSUER = envstr("IRFLOW_SITE_NAME", "irflow")
+
+# Content Security Policy: no inline script anywhere; styles from our own origin.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+
+LANGUAGE_CODE = envstr("IRFLOW_LANGUAGE", "en-gb")
+TIME_ZONE = envstr("IRFLOW_TIME_ZONE", "Europe/London")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+MEDIA_ROOT = DATA_DIR / "files"
+
+# Uploads: refuse big bodies before Django reads them (oversized payloads get a 413/400).
+DATA_UPLOAD_MAX_MEMORY_SIZE = envint("IRFLOW_MAX_REQUEST_BYTES", 2 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+IRFLOW_MAX_ATTACHMENT_BYTES = envint("IRFLOW_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
+
+TASKS = {
+    "default": {
+        "BACKEND": envstr("IRFLOW_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+
+# Site identity, used in identifiers and documents.
+IRFLOW_SITE_NAME = envstr("IRFLOW_SITE_NAME", "irflow")
+IRFLOW_MRN_ISSUER = envstr("IRFLOW_MRN_ISSUER", "HOSP")
+IRFLOW_UID_ROOT = envstr("IRFLOW_UID_ROOT", "1.2.826.0.1.3680043.10.1293")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": envstr("IRFLOW_LOG_LEVEL", "INFO")},
+    "loggers": {
+        "pynetdicom": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        "django.request": {"level": "ERROR"},
+    },
+}
