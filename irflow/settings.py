@@ -120,6 +120,8 @@ INSTALLED_APPS = [
     "irflow.catalogue",
     "irflow.patients",
     "irflow.web",
+    "irflow.runtime",
+    "irflow.demo",
 ]
 
 MIDDLEWARE = [
@@ -139,6 +141,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "irflow.web.middleware.ServiceErrorMiddleware",
 ]
 
 ROOT_URLCONF = "irflow.urls"
@@ -195,6 +198,8 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+# Locking by username alone is deliberate (see above); axes warns that IP is not included.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 # Sessions: idle timeout enforced by IdleTimeoutMiddleware; the cookie outlives it a little.
 IRFLOW_IDLE_TIMEOUT_S = envint("IRFLOW_IDLE_TIMEOUT_MINUTES", 15) * 60
@@ -238,6 +243,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = DATA_DIR / "files"

@@ -1,0 +1,97 @@
+"""People: users with one role, their credentials, privileges per procedure category, API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from irflow.accounts.roles import Role
+from irflow.catalogue.models import Category
+
+
+class User(AbstractUser):
+    role = models.CharField(max_length=20, choices=Role.choices, blank=True)
+    display_name = models.CharField(
+        max_length=150, blank=True, help_text="As shown on reports, e.g. 'Dr A. Khan'."
+    )
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+
+    def __str__(self) -> str:
+        return self.display_name or self.get_full_name() or self.username
+
+    @property
+    def role_label(self) -> str:
+        return Role(self.role).label if self.role else "—"
+
+
+class StaffProfile(models.Model):
+    """Credentials of a clinician; for trainees, their level and supervisor."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="profile")
+    degree = models.CharField(max_length=100, blank=True)
+    residency = models.CharField(max_length=200, blank=True)
+    fellowship = models.CharField(max_length=200, blank=True)
+    board_certification = models.CharField(max_length=200, blank=True)
+    registration_number = models.CharField(
+        max_length=50, blank=True, help_text="Professional registration (e.g. GMC, NPI)."
+    )
+    specialty = models.CharField(max_length=100, blank=True)
+    trainee_level = models.CharField(max_length=50, blank=True)
+    supervisor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="supervisees"
+    )
+    phone = models.CharField(max_length=50, blank=True)
+
+    def __str__(self) -> str:
+        return f"Profile of {self.user}"
+
+
+class Privilege(models.Model):
+    """The right to perform procedures of one category, granted by the department."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="privileges")
+    category = models.CharField(max_length=30, choices=Category.choices)
+    granted_at = models.DateField()
+    granted_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    expires_at = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "category"], name="privilege_unique_category")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.get_category_display()}"
+
+
+class ApiToken(models.Model):
+    """A bearer token for an integration. Only the SHA-256 of the secret is stored."""
+
+    PREFIX = "irf"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    key_id = models.CharField(max_length=16, unique=True)
+    secret_sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.PREFIX}_{self.key_id}_…)"
+
+    @staticmethod
+    def hash_secret(secret: str) -> str:
+        # Secrets are 256-bit random strings, so a fast hash is enough (no dictionary to
+        # attack); a slow KDF would only slow every API call.
+        return hashlib.sha256(secret.encode()).hexdigest()

@@ -1,0 +1,151 @@
+"""Walk every API route for every role and compare the answer with the permission matrix.
+
+Each call runs inside a savepoint that is rolled back, so every (role, route) pair starts
+from the same data. A route added without an example here fails `test_every_route_has_example`.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db import transaction
+
+from irflow.accounts.permissions import MATRIX
+from irflow.accounts.roles import Role
+from irflow.accounts.services import api_token_create
+from irflow.api import api
+from irflow.patients.models import CareRelation
+from irflow.patients.services import patient_create
+
+pytestmark = pytest.mark.django_db
+
+
+def examples(ids: dict) -> dict[tuple[str, str], dict | None]:
+    """A valid request for each operation: (METHOD, path template) -> JSON body or None."""
+    return {
+        ("GET", "/api/patients"): None,
+        ("POST", "/api/patients"): {
+            "mrn": "W0000099",
+            "family_name": "Walker",
+            "given_name": "Ada",
+            "birth_date": "1970-01-02",
+            "sex": "F",
+        },
+        ("GET", "/api/patients/{patient_id}"): None,
+        ("PATCH", "/api/patients/{patient_id}"): {"weight_kg": "71.5"},
+        ("POST", "/api/patients/{patient_id}/allergies"): {
+            "agent": "Iohexol",
+            "category": "iodinated_contrast",
+            "severity": "moderate",
+        },
+        ("POST", "/api/patients/{patient_id}/medications"): {
+            "name": "Apixaban 5 mg",
+            "drug": "apixaban",
+            "frequency": "bd",
+            "dose_times": ["08:00", "20:00"],
+        },
+        ("POST", "/api/patients/{patient_id}/labs"): {
+            "analyte": "inr",
+            "value": "1.1",
+            "collected_at": "2026-01-05T09:30:00+00:00",
+        },
+        ("POST", "/api/patients/{patient_id}/conditions"): {"code": "dialysis"},
+        ("POST", "/api/patients/merge"): {
+            "source_id": ids["other_patient"],
+            "target_id": ids["patient_id"],
+            "reason": "Duplicate registration",
+        },
+        ("GET", "/api/catalogue/procedures"): None,
+        ("GET", "/api/catalogue/rooms"): None,
+        ("GET", "/api/accounts/me"): None,
+        ("GET", "/api/accounts/staff"): None,
+        ("GET", "/api/audit/access"): None,
+        ("GET", "/api/audit/history"): None,
+    }
+
+
+# Query strings some GET routes need to do real work.
+QUERY = {"/api/patients": "?q=walk"}
+
+
+def operations() -> list[tuple[str, str, str]]:
+    schema = api.get_openapi_schema()
+    ops = []
+    for path, methods in schema["paths"].items():
+        for method, op in methods.items():
+            ops.append((method.upper(), path, op["x-permission"]))
+    return ops
+
+
+@pytest.fixture
+def world(personas):
+    attending = personas["attending"]
+    mine = patient_create(
+        actor=attending, mrn="W0000001", family_name="Walkabout", given_name="Ruth",
+        birth_date="1950-05-05", sex="F",
+    )
+    other = patient_create(
+        actor=attending, mrn="W0000002", family_name="Walkabout", given_name="Ruth",
+        birth_date="1950-05-05", sex="F",
+    )
+    # The referrer cares for both: referrers may see their own patients, not merge them.
+    CareRelation.objects.create(patient=mine, clinician=personas["referrer"])
+    CareRelation.objects.create(patient=other, clinician=personas["referrer"])
+    tokens = {
+        name: api_token_create(actor=None, user=user, name=f"walk {name}")[1]
+        for name, user in personas.items()
+    }
+    return {"ids": {"patient_id": mine.pk, "other_patient": other.pk}, "tokens": tokens}
+
+
+def test_every_route_has_example_and_permission(world):
+    known = examples(world["ids"])
+    for method, path, permission in operations():
+        assert (method, path) in known, f"add an example for {method} {path}"
+        assert permission == "authenticated" or permission in MATRIX, permission
+
+
+def test_every_route_for_every_role(client, personas, world):
+    known = examples(world["ids"])
+    failures = []
+    for method, path, permission in operations():
+        url = re.sub(r"\{(\w+)\}", lambda m: str(world["ids"][m.group(1)]), path)
+        url += QUERY.get(path, "")
+        body = known[(method, path)]
+        for name, user in personas.items():
+            allowed = permission == "authenticated" or Role(user.role) in MATRIX[permission]
+            with transaction.atomic():
+                response = client.generic(
+                    method,
+                    url,
+                    data=None if body is None else __import__("json").dumps(body),
+                    content_type="application/json",
+                    headers={"authorization": f"Bearer {world['tokens'][name]}"},
+                )
+                transaction.set_rollback(True)
+            ok = 200 <= response.status_code < 300 if allowed else response.status_code == 403
+            if not ok:
+                failures.append(f"{name:12} {method:5} {url}: {response.status_code} "
+                                f"(expected {'2xx' if allowed else '403'}) {response.content[:120]!r}")
+    assert not failures, "\n".join(failures)
+
+
+def test_unauthenticated_gets_401_everywhere(client, world):
+    for method, path, _ in operations():
+        url = re.sub(r"\{(\w+)\}", lambda m: str(world["ids"][m.group(1)]), path)
+        response = client.generic(method, url, data="{}", content_type="application/json")
+        assert response.status_code == 401, (method, url, response.status_code)
+        assert response.json()["code"] == "not_authenticated"
+
+
+def test_referrer_cannot_open_another_referrers_patient(client, personas):
+    other = patient_create(
+        actor=personas["attending"], mrn="W0000003", family_name="Other", given_name="Person",
+        birth_date="1960-01-01", sex="M",
+    )
+    token = api_token_create(actor=None, user=personas["referrer"], name="t")[1]
+    response = client.get(f"/api/patients/{other.pk}", headers={"authorization": f"Bearer {token}"})
+    assert response.status_code == 404
+    search = client.get("/api/patients?q=other", headers={"authorization": f"Bearer {token}"})
+    assert search.status_code == 200 and search.json() == []

@@ -1,0 +1,37 @@
+"""Where the current piece of work came from (web request, API call, DICOM association, CLI).
+
+Entry points set it once; the access log reads it, so selectors need not be handed a request.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Origin:
+    channel: str
+    remote_addr: str = ""
+    path: str = ""
+
+
+_origin: contextvars.ContextVar[Origin | None] = contextvars.ContextVar("irflow_origin", default=None)
+
+DEFAULT_ORIGIN = Origin(channel="cli")
+
+
+def current_origin() -> Origin:
+    return _origin.get() or DEFAULT_ORIGIN
+
+
+@contextlib.contextmanager
+def origin(channel: str, remote_addr: str = "", path: str = "") -> Iterator[Origin]:
+    value = Origin(channel=channel, remote_addr=remote_addr, path=path[:300])
+    token = _origin.set(value)
+    try:
+        yield value
+    finally:
+        _origin.reset(token)

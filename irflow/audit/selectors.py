@@ -1,0 +1,74 @@
+"""Searching the audit trails: the access log (reads) and change history (writes)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from auditlog.models import LogEntry
+from django.utils import timezone
+
+from irflow.accounts.permissions import require
+from irflow.audit.models import AccessLog
+
+ACTIONS = {0: "create", 1: "update", 2: "delete", 3: "access"}
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def access_log_search(
+    *,
+    actor,
+    username: str = "",
+    patient_id: int | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    limit: int = 200,
+) -> list[AccessLog]:
+    """Reads of patient data, newest first."""
+    require(actor, "audit.view")
+    qs = AccessLog.objects.all()
+    if username:
+        qs = qs.filter(username__iexact=username)
+    if patient_id is not None:
+        qs = qs.filter(patient_id=patient_id)
+    if since:
+        qs = qs.filter(at__gte=_day_start(since))
+    if until:
+        qs = qs.filter(at__lt=_day_start(until + timedelta(days=1)))
+    return list(qs[:limit])
+
+
+def history_search(
+    *,
+    actor,
+    username: str = "",
+    patient_id: int | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    limit: int = 200,
+) -> list[dict]:
+    """Changes to clinical data, newest first, with the fields that changed."""
+    require(actor, "audit.view")
+    qs = LogEntry.objects.select_related("actor", "content_type").order_by("-timestamp", "-id")
+    if username:
+        qs = qs.filter(actor__username__iexact=username)
+    if patient_id is not None:
+        qs = qs.filter(additional_data__patient_id=patient_id)
+    if since:
+        qs = qs.filter(timestamp__gte=_day_start(since))
+    if until:
+        qs = qs.filter(timestamp__lt=_day_start(until + timedelta(days=1)))
+    return [
+        {
+            "at": e.timestamp,
+            "actor": e.actor.username if e.actor else "system",
+            "action": ACTIONS.get(e.action, str(e.action)),
+            "object_type": e.content_type.model if e.content_type else "",
+            "object_id": e.object_pk,
+            "object_repr": e.object_repr,
+            "changes": e.changes_dict if isinstance(e.changes_dict, dict) else {},
+        }
+        for e in qs[:limit]
+    ]

@@ -1,0 +1,98 @@
+"""Reference data: the procedure catalogue and the rooms procedures happen in."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Category(models.TextChoices):
+    VASCULAR = "vascular", "Vascular"
+    NON_VASCULAR = "non_vascular", "Non-vascular"
+    ONCOLOGY = "oncology", "Interventional oncology"
+    VENOUS_ACCESS = "venous_access", "Venous access"
+    SPINE_PAIN = "spine_pain", "Spine and pain"
+    NEURO = "neuro", "Neurointervention"
+
+
+class BleedingRisk(models.TextChoices):
+    """SIR 2019 consensus: two categories, plus procedures where the operator decides."""
+
+    LOW = "low", "Low bleeding risk"
+    HIGH = "high", "High bleeding risk"
+    OPERATOR = "operator_decides", "Operator decides"
+
+
+class Modality(models.TextChoices):
+    XA = "XA", "Fluoroscopy / angiography (XA)"
+    RF = "RF", "Fluoroscopy (RF)"
+    CT = "CT", "CT"
+    US = "US", "Ultrasound"
+    MR = "MR", "MRI"
+
+
+class ProcedureType(models.Model):
+    code = models.CharField(max_length=20, unique=True, help_text="Local procedure code.")
+    name = models.CharField(max_length=200)
+    category = models.CharField(max_length=30, choices=Category.choices)
+    modalities = models.JSONField(
+        default=list, help_text="Typical guidance modalities, the first is the default."
+    )
+    bleeding_risk = models.CharField(max_length=20, choices=BleedingRisk.choices)
+    bleeding_risk_note = models.CharField(max_length=300, blank=True)
+    default_duration_min = models.PositiveIntegerField()
+    arterial_access = models.BooleanField(default=False)
+    uses_contrast = models.BooleanField(default=True)
+    default_sedation = models.CharField(max_length=20, default="moderate")
+    technical_success_definition = models.TextField(blank=True)
+    clinical_success_definition = models.TextField(blank=True)
+    report_template = models.JSONField(default=dict, blank=True)
+    follow_up_rules = models.JSONField(default=list, blank=True)
+    device_defaults = models.JSONField(default=dict, blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["category", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    @property
+    def default_modality(self) -> str:
+        return self.modalities[0] if self.modalities else Modality.XA
+
+
+class RoomKind(models.TextChoices):
+    ANGIO = "angio", "Angiography suite"
+    CT = "ct", "CT room"
+    US = "us", "Ultrasound room"
+    MR = "mr", "MRI room"
+    RECOVERY = "recovery", "Recovery bay"
+
+
+class Room(models.Model):
+    code = models.CharField(max_length=20, unique=True)
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=20, choices=RoomKind.choices)
+    modality = models.CharField(max_length=4, choices=Modality.choices)
+    station_ae_title = models.CharField(
+        max_length=16, blank=True, help_text="DICOM AE title of the modality in this room."
+    )
+    opens_at = models.TimeField(default="08:00")
+    closes_at = models.TimeField(default="18:00")
+    open_weekdays = models.JSONField(
+        default=list, help_text="ISO weekdays the room is open (1 = Monday)."
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["station_ae_title"],
+                condition=~models.Q(station_ae_title=""),
+                name="room_unique_station_ae",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name

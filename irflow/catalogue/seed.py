@@ -1,0 +1,65 @@
+"""Load the starter procedure catalogue from data/procedures.toml into an empty catalogue."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+CATALOGUE_FILE = Path(__file__).with_name("data") / "procedures.toml"
+
+GENERIC_REPORT_TEMPLATE: dict[str, Any] = {
+    "sections": [
+        {"key": "indication", "label": "Indication"},
+        {"key": "consent", "label": "Consent"},
+        {"key": "technique", "label": "Technique"},
+        {"key": "findings", "label": "Findings"},
+        {"key": "complications", "label": "Complications"},
+        {"key": "impression", "label": "Impression"},
+        {"key": "plan", "label": "Plan"},
+    ],
+    "fields": [],
+}
+
+
+def load_catalogue(path: Path = CATALOGUE_FILE) -> list[dict[str, Any]]:
+    """Read the catalogue file into dicts shaped like ProcedureType fields."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    defaults = data.get("defaults", {})
+    rows = []
+    for p in data["procedure"]:
+        rows.append(
+            {
+                "code": p["code"],
+                "name": p["name"],
+                "category": p["category"],
+                "modalities": p["modalities"],
+                "bleeding_risk": p["bleeding_risk"],
+                "bleeding_risk_note": p.get("bleeding_risk_note", ""),
+                "default_duration_min": p["duration_min"],
+                "arterial_access": p.get("arterial_access", False),
+                "uses_contrast": p.get("uses_contrast", True),
+                "default_sedation": p.get("default_sedation", "moderate"),
+                "technical_success_definition": p.get(
+                    "technical_success", defaults["technical_success"]
+                ),
+                "clinical_success_definition": p.get(
+                    "clinical_success", defaults["clinical_success"]
+                ),
+                "report_template": p.get("report_template", GENERIC_REPORT_TEMPLATE),
+                "follow_up_rules": p.get("follow_up", []),
+                "device_defaults": {
+                    "places": p.get("devices", []),
+                    "removes": p.get("removes_devices", []),
+                },
+            }
+        )
+    return rows
+
+
+def catalogue_seed(procedure_model) -> int:
+    """Create catalogue entries whose code is missing; never overwrite a site's edits."""
+    existing = set(procedure_model.objects.values_list("code", flat=True))
+    new = [procedure_model(**row) for row in load_catalogue() if row["code"] not in existing]
+    procedure_model.objects.bulk_create(new)
+    return len(new)

@@ -1,0 +1,61 @@
+"""The `irflow` command: irflow's own commands plus every Django management command.
+
+    irflow up [--host H] [--port P] [--data-dir D] [--no-demo]   the whole service
+    irflow web | worker                                            one part of it
+    irflow demo --patients N --seed S                              synthetic department
+    irflow migrate, irflow createsuperuser, irflow shell, …        Django's commands
+
+`--data-dir` (anywhere on the line) sets IRFLOW_DATA_DIR before settings load.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+USAGE = """\
+usage: irflow [--data-dir DIR] <command> [options]
+
+Service
+  up              run everything: web, task worker (and listeners), with demo data if empty
+  web             the web application on a production server (gunicorn)
+  worker          the background task worker
+
+Data
+  demo            create a synthetic department (--patients N --seed S)
+  api-token       create, list or revoke integration tokens
+
+Every Django management command works too: irflow migrate, irflow createsuperuser, …
+Run `irflow help <command>` for a command's options.
+"""
+
+
+def _pop_option(argv: list[str], name: str) -> str | None:
+    for i, arg in enumerate(argv):
+        if arg == name and i + 1 < len(argv):
+            value = argv[i + 1]
+            del argv[i : i + 2]
+            return value
+        if arg.startswith(name + "="):
+            del argv[i]
+            return arg.split("=", 1)[1]
+    return None
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    data_dir = _pop_option(args, "--data-dir")
+    if data_dir:
+        os.environ["IRFLOW_DATA_DIR"] = str(Path(data_dir).expanduser().resolve())
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "irflow.settings")
+    if not args or args[0] in {"-h", "--help"}:
+        sys.stdout.write(USAGE)
+        return
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["irflow", *args])
+
+
+if __name__ == "__main__":
+    main()

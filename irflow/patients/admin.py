@@ -1,0 +1,2 @@
+# Patients are edited through irflow's own pages (permission-checked, access-logged), not
+# through the Django admin.

@@ -1,0 +1,25 @@
+"""Antithrombotic drug keys that the readiness rules know (see irflow.clinical rule data)."""
+
+ANTITHROMBOTICS = {
+    "warfarin": "Warfarin",
+    "heparin_iv": "Unfractionated heparin (IV)",
+    "heparin_sc": "Unfractionated heparin (SC)",
+    "enoxaparin_prophylactic": "Enoxaparin (prophylactic)",
+    "enoxaparin_therapeutic": "Enoxaparin (therapeutic)",
+    "dalteparin": "Dalteparin",
+    "fondaparinux": "Fondaparinux",
+    "argatroban": "Argatroban",
+    "bivalirudin": "Bivalirudin",
+    "apixaban": "Apixaban",
+    "rivaroxaban": "Rivaroxaban",
+    "edoxaban": "Edoxaban",
+    "dabigatran": "Dabigatran",
+    "clopidogrel": "Clopidogrel",
+    "prasugrel": "Prasugrel",
+    "ticagrelor": "Ticagrelor",
+    "aspirin": "Aspirin",
+    "cilostazol": "Cilostazol",
+    "abciximab": "Abciximab",
+    "eptifibatide": "Eptifibatide",
+    "tirofiban": "Tirofiban",
+}

@@ -1,0 +1,355 @@
+"""Writes of patient data. Each function checks permission, validates, and writes in one
+transaction with history attributed to the actor."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+
+from irflow.accounts.permissions import OWN, require
+from irflow.accounts.roles import Role
+from irflow.audit.services import history_actor
+from irflow.lib.errors import Conflict, ValidationFailed, from_django_validation
+from irflow.patients.models import (
+    ANALYTE_RANGES,
+    ANALYTE_UNITS,
+    Allergy,
+    CareRelation,
+    Condition,
+    IdentifierKind,
+    LabResult,
+    Medication,
+    Patient,
+    PatientIdentifier,
+    PatientMerge,
+)
+from irflow.patients.selectors import patient_get
+
+MSG_MRN_TAKEN = "MRN {mrn} is already used by another patient (issuer {issuer})."
+MSG_MRN_REQUIRED = "An MRN is required."
+MSG_BIRTH_IN_FUTURE = "The date of birth cannot be in the future."
+MSG_COLLECTED_IN_FUTURE = "The collection time cannot be in the future."
+MSG_LAB_RANGE = "{value} is outside the possible range for {analyte} ({low}–{high} {unit})."
+MSG_MERGE_SELF = "A record cannot be merged into itself."
+MSG_MERGE_INACTIVE = "Both records must be active to merge."
+MSG_MERGE_REASON = "Give a reason for the merge."
+MSG_DOSE_TIME = "“{value}” is not a time (use HH:MM)."
+
+PATIENT_FIELDS = (
+    "family_name",
+    "given_name",
+    "birth_date",
+    "sex",
+    "weight_kg",
+    "height_cm",
+    "phone",
+    "address",
+    "language",
+)
+
+
+def _clean_and_save(obj: models.Model, *, exclude: list[str] | None = None) -> None:
+    try:
+        obj.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        raise from_django_validation(exc) from exc
+    obj.save()
+
+
+def _check_birth_date(birth_date: Any) -> None:
+    if isinstance(birth_date, date) and birth_date > timezone.localdate():
+        raise ValidationFailed({"birth_date": MSG_BIRTH_IN_FUTURE})
+
+
+@transaction.atomic
+def patient_create(
+    *,
+    actor,
+    mrn: str,
+    family_name: str,
+    given_name: str,
+    birth_date: date,
+    sex: str,
+    issuer: str | None = None,
+    **fields: Any,
+) -> Patient:
+    """Register a patient with a hospital MRN (unique per issuer)."""
+    scope = require(actor, "patient.create")
+    issuer = issuer or settings.IRFLOW_MRN_ISSUER
+    mrn = (mrn or "").strip()
+    if not mrn:
+        raise ValidationFailed({"mrn": MSG_MRN_REQUIRED})
+    _check_birth_date(birth_date)
+    unknown = set(fields) - set(PATIENT_FIELDS)
+    if unknown:
+        raise ValidationFailed({f: "Unknown field." for f in sorted(unknown)})
+    patient = Patient(
+        family_name=family_name.strip(),
+        given_name=given_name.strip(),
+        birth_date=birth_date,
+        sex=sex,
+        created_by=actor,
+        **fields,
+    )
+    if PatientIdentifier.objects.filter(issuer=issuer, value=mrn).exists():
+        raise ValidationFailed({"mrn": MSG_MRN_TAKEN.format(mrn=mrn, issuer=issuer)})
+    with history_actor(actor):
+        _clean_and_save(patient)
+        try:
+            with transaction.atomic():
+                PatientIdentifier.objects.create(
+                    patient=patient, kind=IdentifierKind.MRN, issuer=issuer, value=mrn
+                )
+        except IntegrityError as exc:  # a concurrent registration took the MRN
+            raise ValidationFailed({"mrn": MSG_MRN_TAKEN.format(mrn=mrn, issuer=issuer)}) from exc
+        if scope is OWN or actor.role == Role.REFERRER:
+            CareRelation.objects.get_or_create(patient=patient, clinician=actor)
+    return patient
+
+
+@transaction.atomic
+def patient_update(*, actor, patient_id: int, **changes: Any) -> Patient:
+    """Change demographics; unknown fields are refused, not ignored."""
+    patient = patient_get(actor=actor, patient_id=patient_id, what="edit", action="patient.edit")
+    unknown = set(changes) - set(PATIENT_FIELDS)
+    if unknown:
+        raise ValidationFailed({f: "This field cannot be changed here." for f in sorted(unknown)})
+    if "birth_date" in changes:
+        _check_birth_date(changes["birth_date"])
+    for field, value in changes.items():
+        setattr(patient, field, value.strip() if isinstance(value, str) else value)
+    with history_actor(actor):
+        _clean_and_save(patient, exclude=["merged_into"])
+    return patient
+
+
+@transaction.atomic
+def identifier_add(*, actor, patient_id: int, issuer: str, value: str, kind: str) -> PatientIdentifier:
+    patient = patient_get(actor=actor, patient_id=patient_id, what="edit", action="patient.edit")
+    if PatientIdentifier.objects.filter(issuer=issuer, value=value).exists():
+        raise ValidationFailed({"value": MSG_MRN_TAKEN.format(mrn=value, issuer=issuer)})
+    ident = PatientIdentifier(patient=patient, issuer=issuer, value=value, kind=kind)
+    with history_actor(actor):
+        _clean_and_save(ident)
+    return ident
+
+
+def _clinical_patient(actor, patient_id: int) -> Patient:
+    require(actor, "patient.clinical_edit")
+    return patient_get(
+        actor=actor, patient_id=patient_id, what="clinical edit", action="patient.clinical_edit"
+    )
+
+
+@transaction.atomic
+def allergy_add(
+    *, actor, patient_id: int, agent: str, category: str, severity: str, reaction: str = ""
+) -> Allergy:
+    """Record an allergy or prior reaction (contrast reactions drive premedication)."""
+    patient = _clinical_patient(actor, patient_id)
+    allergy = Allergy(
+        patient=patient, agent=agent.strip(), category=category, severity=severity, reaction=reaction
+    )
+    with history_actor(actor):
+        _clean_and_save(allergy)
+    return allergy
+
+
+@transaction.atomic
+def allergy_deactivate(*, actor, allergy_id: int) -> Allergy:
+    allergy = Allergy.objects.select_related("patient").get(pk=allergy_id)
+    _clinical_patient(actor, allergy.patient_id)
+    allergy.is_active = False
+    with history_actor(actor):
+        allergy.save(update_fields=["is_active"])
+    return allergy
+
+
+def _parse_dose_times(values: list[str]) -> list[str]:
+    cleaned = []
+    for value in values:
+        try:
+            cleaned.append(datetime.strptime(value.strip(), "%H:%M").strftime("%H:%M"))
+        except (ValueError, AttributeError) as exc:
+            raise ValidationFailed({"dose_times": MSG_DOSE_TIME.format(value=value)}) from exc
+    return sorted(cleaned)
+
+
+@transaction.atomic
+def medication_add(
+    *,
+    actor,
+    patient_id: int,
+    name: str,
+    drug: str = "",
+    dose: Decimal | None = None,
+    dose_unit: str = "",
+    frequency: str = "",
+    dose_times: list[str] | None = None,
+    is_antithrombotic: bool | None = None,
+    loading_dose: bool = False,
+    started_on: date | None = None,
+) -> Medication:
+    """Record a current medication; antithrombotics carry frequency and usual dose times."""
+    from irflow.patients.drugs import ANTITHROMBOTICS
+
+    patient = _clinical_patient(actor, patient_id)
+    drug = drug.strip().lower()
+    med = Medication(
+        patient=patient,
+        name=name.strip(),
+        drug=drug,
+        dose=dose,
+        dose_unit=dose_unit,
+        frequency=frequency,
+        dose_times=_parse_dose_times(dose_times or []),
+        is_antithrombotic=(drug in ANTITHROMBOTICS) if is_antithrombotic is None else is_antithrombotic,
+        loading_dose=loading_dose,
+        started_on=started_on,
+    )
+    with history_actor(actor):
+        _clean_and_save(med)
+    return med
+
+
+@transaction.atomic
+def medication_stop(*, actor, medication_id: int, stopped_on: date | None = None) -> Medication:
+    med = Medication.objects.get(pk=medication_id)
+    _clinical_patient(actor, med.patient_id)
+    med.active = False
+    med.stopped_on = stopped_on or timezone.localdate()
+    with history_actor(actor):
+        med.save(update_fields=["active", "stopped_on", "updated_at"])
+    return med
+
+
+@transaction.atomic
+def lab_result_record(
+    *,
+    actor,
+    patient_id: int,
+    analyte: str,
+    value: Decimal | float | str,
+    collected_at: datetime,
+    source: str = "manual",
+) -> LabResult:
+    """Record one lab value in the analyte's canonical unit, refusing impossible values."""
+    patient = _clinical_patient(actor, patient_id)
+    if analyte not in ANALYTE_UNITS:
+        raise ValidationFailed({"analyte": f"“{analyte}” is not a lab irflow records."})
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError) as exc:
+        raise ValidationFailed({"value": f"“{value}” is not a number."}) from exc
+    low, high = ANALYTE_RANGES[analyte]
+    if not number.is_finite() or not (low <= number <= high):
+        raise ValidationFailed(
+            {
+                "value": MSG_LAB_RANGE.format(
+                    value=value, analyte=analyte, low=low, high=high, unit=ANALYTE_UNITS[analyte]
+                )
+            }
+        )
+    if timezone.is_naive(collected_at):
+        raise ValidationFailed({"collected_at": "Give the collection time with its time zone."})
+    if collected_at > timezone.now() + timezone.timedelta(minutes=5):
+        raise ValidationFailed({"collected_at": MSG_COLLECTED_IN_FUTURE})
+    lab = LabResult(
+        patient=patient,
+        analyte=analyte,
+        value=number,
+        unit=ANALYTE_UNITS[analyte],
+        collected_at=collected_at,
+        recorded_by=actor,
+        source=source,
+    )
+    with history_actor(actor):
+        _clean_and_save(lab)
+    return lab
+
+
+@transaction.atomic
+def condition_add(
+    *, actor, patient_id: int, code: str, note: str = "", onset: date | None = None
+) -> Condition:
+    patient = _clinical_patient(actor, patient_id)
+    condition = Condition(patient=patient, code=code, note=note, onset=onset)
+    with history_actor(actor):
+        _clean_and_save(condition)
+    return condition
+
+
+@transaction.atomic
+def condition_resolve(*, actor, condition_id: int) -> Condition:
+    condition = Condition.objects.get(pk=condition_id)
+    _clinical_patient(actor, condition.patient_id)
+    condition.active = False
+    with history_actor(actor):
+        condition.save(update_fields=["active"])
+    return condition
+
+
+@transaction.atomic
+def care_relation_add(*, patient: Patient, clinician, reason: str = "referral") -> CareRelation:
+    """Let a clinician outside IR see a patient (called when they refer them)."""
+    relation, _ = CareRelation.objects.get_or_create(
+        patient=patient, clinician=clinician, defaults={"reason": reason}
+    )
+    return relation
+
+
+@transaction.atomic
+def patient_merge(*, actor, source_id: int, target_id: int, reason: str) -> PatientMerge:
+    """Merge a duplicate record into the surviving one.
+
+    Every row that points at the duplicate — in any app, present or future — is re-pointed;
+    the duplicate stays, inactive, with `merged_into` set, and the merge lists what moved.
+    """
+    require(actor, "patient.merge")
+    if source_id == target_id:
+        raise ValidationFailed({"target_id": MSG_MERGE_SELF})
+    if not reason.strip():
+        raise ValidationFailed({"reason": MSG_MERGE_REASON})
+    # Lock both rows so that two merges of the same records cannot interleave.
+    rows = {p.pk: p for p in Patient.objects.select_for_update().filter(pk__in=[source_id, target_id])}
+    source, target = rows.get(source_id), rows.get(target_id)
+    if source is None or target is None or not (source.is_active and target.is_active):
+        raise Conflict(MSG_MERGE_INACTIVE)
+    patient_get(actor=actor, patient_id=source_id, what="merge (source)", action="patient.merge")
+    patient_get(actor=actor, patient_id=target_id, what="merge (target)", action="patient.merge")
+    moved: dict[str, list[int]] = {}
+    with history_actor(actor):
+        for rel in Patient._meta.related_objects:
+            if rel.related_model is Patient or rel.related_model is PatientMerge:
+                continue
+            if not (rel.one_to_many or rel.one_to_one):
+                continue
+            model = rel.related_model
+            fk = rel.field.name
+            ids = list(model._default_manager.filter(**{fk: source}).values_list("pk", flat=True))
+            if not ids:
+                continue
+            if model is CareRelation:
+                # The same clinician may already care for the target.
+                already = set(
+                    CareRelation.objects.filter(patient=target).values_list("clinician_id", flat=True)
+                )
+                CareRelation.objects.filter(patient=source, clinician_id__in=already).delete()
+                ids = list(
+                    CareRelation.objects.filter(patient=source).values_list("pk", flat=True)
+                )
+            model._default_manager.filter(pk__in=ids).update(**{fk: target})
+            moved[model._meta.label] = ids
+        source.is_active = False
+        source.merged_into = target
+        source.save(update_fields=["is_active", "merged_into", "updated_at"])
+        merge = PatientMerge.objects.create(
+            source=source, target=target, moved=moved, reason=reason.strip(), merged_by=actor
+        )
+    return merge

@@ -1,0 +1,202 @@
+"""Patient pages: search, chart, registration and editing. Thin: services do the work."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+from django.utils import timezone
+
+from irflow.accounts.permissions import can
+from irflow.lib.errors import Forbidden, NotFound, ServiceError
+from irflow.patients import forms, selectors, services
+from irflow.web.forms import add_service_error
+
+
+def _guard(exc: ServiceError):
+    if isinstance(exc, NotFound):
+        raise Http404(exc.message)
+    raise exc
+
+
+@login_required
+def patient_search(request):
+    form = forms.SearchForm(request.GET or None)
+    results, error = None, None
+    if form.is_valid() and form.cleaned_data["q"]:
+        try:
+            results = selectors.patient_search(actor=request.user, q=form.cleaned_data["q"])
+        except ServiceError as exc:
+            if isinstance(exc, Forbidden):
+                raise
+            error = exc.message if not hasattr(exc, "errors") else " ".join(exc.errors["q"])
+    template = "patients/search.html#results" if request.htmx else "patients/search.html"
+    return render(
+        request,
+        template,
+        {
+            "form": form,
+            "results": results,
+            "error": error,
+            "can_create": can(request.user, "patient.create"),
+        },
+    )
+
+
+@login_required
+def patient_chart(request, patient_id: int):
+    try:
+        chart = selectors.patient_chart(actor=request.user, patient_id=patient_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    return render(
+        request,
+        "patients/chart.html",
+        {
+            "chart": chart,
+            "patient": chart.patient,
+            "can_edit": can(request.user, "patient.edit"),
+            "can_clinical_edit": can(request.user, "patient.clinical_edit"),
+            "can_merge": can(request.user, "patient.merge"),
+            "add_forms": _add_forms() if can(request.user, "patient.clinical_edit") else {},
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def patient_create(request):
+    form = forms.PatientForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+        try:
+            patient = services.patient_create(actor=request.user, **data)
+        except Forbidden:
+            raise
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, f"Registered {patient}.")
+            return redirect("patient-chart", patient_id=patient.pk)
+    return render(request, "patients/form.html", {"form": form, "title": "Register a patient"})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def patient_edit(request, patient_id: int):
+    try:
+        patient = selectors.patient_get(
+            actor=request.user, patient_id=patient_id, what="edit form", action="patient.edit"
+        )
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    initial = {f: getattr(patient, f) for f in services.PATIENT_FIELDS}
+    form = forms.PatientEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        changes = {k: v for k, v in form.cleaned_data.items() if k in form.changed_data}
+        try:
+            services.patient_update(actor=request.user, patient_id=patient_id, **changes)
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, "Saved.")
+            return redirect("patient-chart", patient_id=patient_id)
+    return render(
+        request,
+        "patients/form.html",
+        {"form": form, "title": "Edit patient details", "patient": patient},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def patient_merge(request, patient_id: int):
+    try:
+        patient = selectors.patient_get(
+            actor=request.user, patient_id=patient_id, what="merge form", action="patient.merge"
+        )
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    form = forms.MergeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            merge = services.patient_merge(
+                actor=request.user,
+                source_id=patient_id,
+                target_id=form.cleaned_data["target_id"],
+                reason=form.cleaned_data["reason"],
+            )
+        except Forbidden:
+            raise
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, "Records merged; this record is now inactive.")
+            return redirect("patient-chart", patient_id=merge.target_id)
+    return render(
+        request,
+        "patients/form.html",
+        {
+            "form": form,
+            "title": "Merge this record into another",
+            "patient": patient,
+            "submit": "Merge",
+        },
+    )
+
+
+ADD_FORMS = {
+    "allergy": (forms.AllergyForm, services.allergy_add, "Allergy recorded."),
+    "medication": (forms.MedicationForm, services.medication_add, "Medication recorded."),
+    "lab": (forms.LabForm, services.lab_result_record, "Lab result recorded."),
+    "condition": (forms.ConditionForm, services.condition_add, "Condition recorded."),
+}
+
+
+def _add_forms() -> dict:
+    now = timezone.localtime().replace(second=0, microsecond=0)
+    return {
+        kind: (form_cls(prefix=kind, initial={"collected_at": now}) if kind == "lab" else form_cls(prefix=kind))
+        for kind, (form_cls, _, _) in ADD_FORMS.items()
+    }
+
+
+@login_required
+@require_http_methods(["POST"])
+def chart_add(request, patient_id: int, kind: str):
+    if kind not in ADD_FORMS:
+        raise Http404("Unknown record type.")
+    form_cls, service, done = ADD_FORMS[kind]
+    form = form_cls(request.POST, prefix=kind)
+    if form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+        try:
+            service(actor=request.user, patient_id=patient_id, **data)
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+        except Forbidden:
+            raise
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect("patient-chart", patient_id=patient_id)
+    chart = selectors.patient_chart(actor=request.user, patient_id=patient_id)
+    add_forms = _add_forms()
+    add_forms[kind] = form
+    return render(
+        request,
+        "patients/chart.html",
+        {
+            "chart": chart,
+            "patient": chart.patient,
+            "can_edit": can(request.user, "patient.edit"),
+            "can_clinical_edit": True,
+            "can_merge": can(request.user, "patient.merge"),
+            "add_forms": add_forms,
+            "open_form": kind,
+        },
+        status=422,
+    )

@@ -1,0 +1,115 @@
+"""`irflow up`: migrate, create demo data if the database is empty, run every part of irflow."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+import time
+import urllib.request
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from irflow.runtime.supervisor import Child, Supervisor, child_env, python_m
+
+# Listeners that later parts of irflow add: (name, argv builder, enabled-by-default).
+EXTRA_CHILDREN: list = []
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def port_free(host: str, port: int) -> bool:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+class Command(BaseCommand):
+    help = "Run the whole irflow service (web, worker, listeners) with demo data if empty."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--host", default=os.environ.get("IRFLOW_HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("IRFLOW_PORT", "8000")))
+        parser.add_argument("--no-demo", action="store_true", help="Do not create demo data.")
+        parser.add_argument("--demo-patients", type=int, default=200)
+        parser.add_argument("--demo-seed", type=int, default=1)
+        parser.add_argument("--web-workers", type=int, default=None)
+        for name, _, _ in EXTRA_CHILDREN:
+            parser.add_argument(f"--no-{name}", action="store_true", help=f"Do not run the {name} listener.")
+        # --data-dir is handled by the `irflow` entry point before settings load.
+
+    def handle(self, *, host: str, port: int, no_demo: bool, demo_patients: int, demo_seed: int,
+               web_workers: int | None, **options) -> None:
+        from rich.console import Console
+
+        console = Console(highlight=False)
+        if not port_free(host, port):
+            raise CommandError(f"Port {port} on {host} is in use. Choose another with --port.")
+        console.print(f"[bold]irflow[/] — data in {settings.DATA_DIR}, database "
+                      f"{settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}")
+        call_command("migrate", interactive=False, verbosity=0)
+        from irflow.accounts.models import User
+
+        created_demo = False
+        if not no_demo and not User.objects.exists():
+            from irflow.demo.generator import demo_create
+
+            with console.status("Creating demo data…"):
+                demo_create(patients=demo_patients, seed=demo_seed, today=timezone.localdate())
+            created_demo = True
+
+        extra_env: dict[str, str] = {}
+        if is_loopback(host) and not os.environ.get("IRFLOW_SECURE_COOKIES"):
+            # Traffic never leaves this machine, and browsers would drop Secure cookies on
+            # plain http elsewhere than localhost. Any other address keeps secure cookies.
+            extra_env["IRFLOW_SECURE_COOKIES"] = "false"
+        env = child_env(**extra_env)
+        web_argv = python_m("web", "--host", host, "--port", str(port))
+        if web_workers:
+            web_argv += ["--workers", str(web_workers)]
+        children = [Child("web", web_argv), Child("worker", python_m("worker"))]
+        for name, build, enabled in EXTRA_CHILDREN:
+            if enabled and not options.get(f"no_{name.replace('-', '_')}"):
+                children.append(Child(name, build(options)))
+        supervisor = Supervisor(children, env=env, log=lambda m: console.print(f"[dim]irflow:[/] {m}"))
+
+        url_host = f"[{host}]" if ":" in host else host
+        url = f"http://{url_host}:{port}/"
+
+        def announce() -> None:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and not supervisor.stopping:
+                try:
+                    with urllib.request.urlopen(url + "health", timeout=2):  # noqa: S310
+                        break
+                except OSError:
+                    time.sleep(0.3)
+            console.print(f"\n[bold green]irflow is running at {url}[/]  (Ctrl-C to stop)")
+            from irflow.demo.staff import DEMO_PASSWORD, DEMO_USERS
+
+            if created_demo or User.objects.filter(username="physician").exists():
+                console.print(f"Demo logins — password [bold]{DEMO_PASSWORD}[/]:")
+                for u in DEMO_USERS:
+                    console.print(f"  {u.username:<13} {u.role}")
+
+        import threading
+
+        threading.Thread(target=announce, daemon=True).start()
+        code = supervisor.run()
+        if code:
+            raise CommandError("irflow stopped because a part of it kept failing.")

@@ -1,0 +1,24 @@
+"""`irflow worker`: the background task worker (django-tasks-db). Run several on PostgreSQL."""
+
+from __future__ import annotations
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Run the background task worker."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--interval", type=float, default=1.0)
+        parser.add_argument("--batch", action="store_true", help="Run what is queued, then exit.")
+
+    def handle(self, *, interval: float, batch: bool, **options) -> None:
+        call_command(
+            "db_worker",
+            queue_name="*",
+            interval=interval,
+            batch=batch,
+            reload=False,
+            verbosity=options.get("verbosity", 1),
+        )

@@ -1,0 +1,104 @@
+"""Shared pytest fixtures: personas (one user per role) and clients that behave like browsers."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.test import Client
+
+from irflow.accounts.models import User
+from irflow.accounts.roles import Role
+from irflow.accounts.services import privilege_grant, user_create
+from irflow.catalogue.models import Category
+
+PASSWORD = "correct horse battery staple"
+
+PERSONAS = {
+    "attending": Role.PHYSICIAN,
+    "trainee": Role.TRAINEE,
+    "nurse": Role.NURSE,
+    "technologist": Role.TECHNOLOGIST,
+    "scheduler": Role.SCHEDULER,
+    "referrer": Role.REFERRER,
+    "qi_lead": Role.QI_LEAD,
+    "admin": Role.ADMIN,
+    "auditor": Role.AUDITOR,
+    "integration": Role.INTEGRATION,
+}
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing(settings):
+    # Argon2 is what production uses (test_security checks it); tests hash with MD5 for speed.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.IRFLOW_REQUIRE_2FA_FOR_ADMINS = False
+
+
+def make_user(username: str, role: str, **kwargs) -> User:
+    user = user_create(
+        actor=None,
+        username=username,
+        role=role,
+        password=PASSWORD,
+        check_password=False,
+        first_name=username.capitalize(),
+        last_name="Test",
+        **kwargs,
+    )
+    if role == Role.PHYSICIAN:
+        for category in Category.values:
+            privilege_grant(actor=None, user=user, category=category, granted_at=date(2020, 1, 1))
+    return user
+
+
+@pytest.fixture
+def personas(db) -> dict[str, User]:
+    """One user per role, keyed by persona name (attending, trainee, nurse, …)."""
+    return {name: make_user(name, role) for name, role in PERSONAS.items()}
+
+
+@pytest.fixture
+def attending(personas) -> User:
+    return personas["attending"]
+
+
+@pytest.fixture
+def nurse(personas) -> User:
+    return personas["nurse"]
+
+
+@pytest.fixture
+def referrer(personas) -> User:
+    return personas["referrer"]
+
+
+@pytest.fixture
+def auditor(personas) -> User:
+    return personas["auditor"]
+
+
+@pytest.fixture
+def csrf_client() -> Client:
+    """A client that enforces CSRF like a browser does."""
+    return Client(enforce_csrf_checks=True)
+
+
+def login(client: Client, user: User) -> Client:
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def patient(db, attending):
+    from irflow.patients.services import patient_create
+
+    return patient_create(
+        actor=attending,
+        mrn="T0000001",
+        family_name="Müller",
+        given_name="Jörg",
+        birth_date=date(1956, 4, 12),
+        sex="M",
+        weight_kg=82,
+    )
