@@ -53,7 +53,7 @@ def _secret_key() -> str:
 
 
 def database_from_url(url: str) -> dict:
-    """Turn `postgres://user:pass@host:port/name?opt=v` or `sqlite:///path` into a DATABASES entry."""
+    """`postgres://user:pass@host:port/name?opt=v` or `sqlite:///path` -> a DATABASES entry."""
     parts = urlsplit(url)
     options = dict(parse_qsl(parts.query))
     if parts.scheme in {"postgres", "postgresql", "pgsql"}:
@@ -71,7 +71,9 @@ def database_from_url(url: str) -> dict:
         }
     if parts.scheme == "sqlite":
         return sqlite_database(Path(unquote(parts.path)) if parts.path else DATA_DIR / "irflow.db")
-    raise ValueError(f"DATABASE_URL: unsupported scheme {parts.scheme!r} (use postgres:// or sqlite://)")
+    raise ValueError(
+        f"DATABASE_URL: unsupported scheme {parts.scheme!r} (use postgres:// or sqlite://)"
+    )
 
 
 def sqlite_database(path: Path) -> dict:
@@ -90,7 +92,9 @@ def sqlite_database(path: Path) -> dict:
                 "PRAGMA cache_size=-20000;"
             ),
         },
-        "TEST": {"NAME": str(DATA_DIR / "test.db") if envbool("IRFLOW_TEST_DB_FILE", False) else None},
+        # Tests use a file too (not :memory:), so that threads and processes share one
+        # database with WAL and the busy timeout, as in production.
+        "TEST": {"NAME": str(DATA_DIR / "test.sqlite3")},
     }
 
 
@@ -119,6 +123,8 @@ INSTALLED_APPS = [
     "irflow.audit",
     "irflow.catalogue",
     "irflow.patients",
+    "irflow.orders",
+    "irflow.scheduling",
     "irflow.web",
     "irflow.runtime",
     "irflow.demo",
@@ -131,12 +137,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "irflow.accounts.middleware.IdleTimeoutMiddleware",
     "irflow.accounts.middleware.SecondFactorMiddleware",
     "irflow.audit.middleware.RequestContextMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -185,8 +191,10 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 

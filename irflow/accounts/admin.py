@@ -22,7 +22,7 @@ class UserAdmin(BaseUserAdmin):
     list_display = ["username", "display_name", "role", "is_active", "last_login"]
     list_filter = ["role", "is_active"]
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        *(BaseUserAdmin.fieldsets or ()),
         ("irflow", {"fields": ("role", "display_name")}),
     )
     inlines = [ProfileInline, PrivilegeInline]

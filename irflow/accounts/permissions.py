@@ -25,7 +25,7 @@ class Scope(enum.Enum):
 
 
 ALL, OWN = Scope.ALL, Scope.OWN
-P, T, N, TE, S, R, Q, A, AU, I = (
+PHY, TRN, NUR, TEC, SCH, REF, QIL, ADM, AUD, INT = (
     Role.PHYSICIAN,
     Role.TRAINEE,
     Role.NURSE,
@@ -46,21 +46,28 @@ def _all(*roles: Role) -> dict[Role, Scope]:
 # action -> {role: scope}. Keep actions named `<thing>.<verb>`.
 MATRIX: dict[str, dict[Role, Scope]] = {
     # Patients
-    "patient.view": {**_all(P, T, N, TE, S, A, I), R: OWN},
-    "patient.create": {**_all(P, T, N, S, I), R: OWN},
-    "patient.edit": {**_all(P, T, N, S, I), R: OWN},
-    "patient.clinical_edit": _all(P, T, N, I),
-    "patient.merge": _all(S, A, I),
+    "patient.view": {**_all(PHY, TRN, NUR, TEC, SCH, ADM, INT), REF: OWN},
+    "patient.create": {**_all(PHY, TRN, NUR, SCH, INT), REF: OWN},
+    "patient.edit": {**_all(PHY, TRN, NUR, SCH, INT), REF: OWN},
+    "patient.clinical_edit": _all(PHY, TRN, NUR, INT),
+    "patient.merge": _all(SCH, ADM, INT),
+    # Orders and bookings
+    "order.create": _all(PHY, INT),
+    "order.view": {**_all(PHY, TRN, NUR, TEC, SCH, ADM, INT), REF: OWN},
+    "order.bleeding_risk": _all(PHY),
+    "booking.view": {**_all(PHY, TRN, NUR, TEC, SCH, INT), REF: OWN},
+    "booking.manage": _all(PHY, SCH, INT),
+    "booking.progress": _all(PHY, TRN, NUR, TEC, SCH, INT),
     # Reference data
-    "catalogue.view": _all(P, T, N, TE, S, R, Q, A, AU, I),
-    "catalogue.manage": _all(A),
-    "room.view": _all(P, T, N, TE, S, Q, A, I),
+    "catalogue.view": _all(PHY, TRN, NUR, TEC, SCH, REF, QIL, ADM, AUD, INT),
+    "catalogue.manage": _all(ADM),
+    "room.view": _all(PHY, TRN, NUR, TEC, SCH, QIL, ADM, INT),
     # People
-    "staff.view": _all(P, T, N, TE, S, Q, A),
-    "user.manage": _all(A),
-    "apitoken.manage": _all(A),
+    "staff.view": _all(PHY, TRN, NUR, TEC, SCH, QIL, ADM),
+    "user.manage": _all(ADM),
+    "apitoken.manage": _all(ADM),
     # Audit
-    "audit.view": _all(AU),
+    "audit.view": _all(AUD),
 }
 
 MSG_FORBIDDEN = "Your role ({role}) may not {action}."
@@ -71,6 +78,12 @@ ACTION_LABELS = {
     "patient.edit": "edit patient details",
     "patient.clinical_edit": "record allergies, medications, labs and conditions",
     "patient.merge": "merge patient records",
+    "order.create": "create orders",
+    "order.view": "view orders",
+    "order.bleeding_risk": "record the operator's bleeding-risk choice",
+    "booking.view": "view bookings",
+    "booking.manage": "book, reschedule and cancel procedures",
+    "booking.progress": "update a booked patient's status on the day",
     "catalogue.view": "view the procedure catalogue",
     "catalogue.manage": "manage the procedure catalogue",
     "room.view": "view rooms",
@@ -106,7 +119,8 @@ def require(actor: User | None, action: str) -> Scope:
     """Return the actor's scope for `action` or raise Forbidden with a readable message."""
     held = scope(actor, action)
     if held is None:
-        role = Role(actor.role).label if actor is not None and getattr(actor, "role", "") else "none"
+        role_code = actor.role if actor is not None and actor.is_authenticated else ""
+        role = Role(role_code).label if role_code else "none"
         raise Forbidden(
             MSG_FORBIDDEN.format(role=role, action=ACTION_LABELS.get(action, action)),
             code="forbidden",

@@ -17,7 +17,7 @@ from irflow.audit.services import history_actor
 from irflow.lib.errors import NotFound, ValidationFailed, from_django_validation
 
 MSG_USERNAME_TAKEN = "This username is already taken."
-MSG_TOKEN_INVALID = "The API token is invalid or revoked."
+MSG_TOKEN_INVALID = "The API token is invalid or revoked."  # noqa: S105 - a message
 
 
 @transaction.atomic
@@ -70,7 +70,9 @@ def user_create(
 
 
 @transaction.atomic
-def privilege_grant(*, actor: User | None, user: User, category: str, granted_at: date) -> Privilege:
+def privilege_grant(
+    *, actor: User | None, user: User, category: str, granted_at: date
+) -> Privilege:
     """Grant `user` the privilege to perform procedures of `category`."""
     if actor is not None:
         require(actor, "user.manage")

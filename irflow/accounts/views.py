@@ -62,7 +62,9 @@ def otp_setup(request):
 
     device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
     if device is None:
-        device = TOTPDevice.objects.create(user=request.user, name="Authenticator app", confirmed=False)
+        device = TOTPDevice.objects.create(
+            user=request.user, name="Authenticator app", confirmed=False
+        )
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["code"]):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from ninja import Field, Query, Router, Schema
+from ninja import Query, Router, Schema
 
 from irflow.api import perm
 from irflow.audit import selectors

@@ -18,7 +18,9 @@ class Origin:
     path: str = ""
 
 
-_origin: contextvars.ContextVar[Origin | None] = contextvars.ContextVar("irflow_origin", default=None)
+_origin: contextvars.ContextVar[Origin | None] = contextvars.ContextVar(
+    "irflow_origin", default=None
+)
 
 DEFAULT_ORIGIN = Origin(channel="cli")
 

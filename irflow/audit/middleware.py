@@ -11,7 +11,9 @@ class RequestContextMiddleware:
 
     def __call__(self, request):
         path = request.path
-        channel = "fhir" if path.startswith("/fhir/") else "api" if path.startswith("/api/") else "web"
+        channel = (
+            "fhir" if path.startswith("/fhir/") else "api" if path.startswith("/api/") else "web"
+        )
         # REMOTE_ADDR only: X-Forwarded-For is trusted only when a proxy is configured.
         with origin(channel, request.META.get("REMOTE_ADDR", ""), path):
             return self.get_response(request)

@@ -12,7 +12,7 @@ from irflow.audit.models import AccessLog
 
 
 def access_log_record(*, actor, patient, what: str) -> AccessLog:
-    """Append one access-log row for `actor` reading `patient` (or a search when patient is None)."""
+    """Append an access-log row: `actor` read `patient` (None for a search)."""
     where = current_origin()
     return AccessLog.objects.create(
         user=actor if actor is not None and actor.is_authenticated else None,

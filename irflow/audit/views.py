@@ -26,6 +26,7 @@ class AuditFilter(forms.Form):
 def audit_page(request):
     form = AuditFilter(request.GET or None)
     filters: dict = {}
+    rows: list
     view = "access"
     if form.is_valid():
         view = form.cleaned_data.pop("view") or "access"

@@ -12,5 +12,14 @@ class ProcedureTypeAdmin(admin.ModelAdmin):
 
 @admin.register(Room)
 class RoomAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "kind", "modality", "station_ae_title", "opens_at", "closes_at", "active"]
+    list_display = [
+        "code",
+        "name",
+        "kind",
+        "modality",
+        "station_ae_title",
+        "opens_at",
+        "closes_at",
+        "active",
+    ]
     list_filter = ["kind", "active"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 from django.db import models
 
 
@@ -69,6 +71,10 @@ class RoomKind(models.TextChoices):
     RECOVERY = "recovery", "Recovery bay"
 
 
+def weekdays() -> list[int]:
+    return [1, 2, 3, 4, 5]
+
+
 class Room(models.Model):
     code = models.CharField(max_length=20, unique=True)
     name = models.CharField(max_length=100)
@@ -77,10 +83,10 @@ class Room(models.Model):
     station_ae_title = models.CharField(
         max_length=16, blank=True, help_text="DICOM AE title of the modality in this room."
     )
-    opens_at = models.TimeField(default="08:00")
-    closes_at = models.TimeField(default="18:00")
+    opens_at = models.TimeField(default=time(8, 0))
+    closes_at = models.TimeField(default=time(18, 0))
     open_weekdays = models.JSONField(
-        default=list, help_text="ISO weekdays the room is open (1 = Monday)."
+        default=weekdays, help_text="ISO weekdays the room is open (1 = Monday)."
     )
     active = models.BooleanField(default=True)
 

@@ -8,7 +8,9 @@ from irflow.accounts.permissions import require
 from irflow.catalogue.models import ProcedureType, Room
 
 
-def procedure_types(*, actor, category: str = "", active_only: bool = True) -> QuerySet[ProcedureType]:
+def procedure_types(
+    *, actor, category: str = "", active_only: bool = True
+) -> QuerySet[ProcedureType]:
     """The procedure catalogue, optionally one category."""
     require(actor, "catalogue.view")
     qs = ProcedureType.objects.all()

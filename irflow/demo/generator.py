@@ -54,9 +54,13 @@ def demo_create(
         rooms = demo_rooms_create()
         progress(f"{patients} patients")
         referrers = [u for u in users.values() if u.role == "referrer"]
-        created = demo_patients_create(
-            count=patients, seed=seed, today=today, referrers=referrers, first_mrn=first_mrn
-        ) if patients else []
+        created = (
+            demo_patients_create(
+                count=patients, seed=seed, today=today, referrers=referrers, first_mrn=first_mrn
+            )
+            if patients
+            else []
+        )
         ctx = DemoContext(
             seed=seed,
             today=today,

@@ -36,9 +36,18 @@ ANTITHROMBOTIC_REGIMENS = [
     ("ticagrelor", "Ticagrelor 90 mg", Decimal(90), "bd", ["08:00", "20:00"]),
 ]
 OTHER_MEDS = [
-    "Metformin 500 mg", "Atorvastatin 40 mg", "Ramipril 5 mg", "Omeprazole 20 mg",
-    "Amlodipine 5 mg", "Levothyroxine 50 micrograms", "Paracetamol 1 g", "Bisoprolol 2.5 mg",
-    "Furosemide 40 mg", "Morphine sulfate MR 10 mg", "Lactulose 15 mL", "Spironolactone 100 mg",
+    "Metformin 500 mg",
+    "Atorvastatin 40 mg",
+    "Ramipril 5 mg",
+    "Omeprazole 20 mg",
+    "Amlodipine 5 mg",
+    "Levothyroxine 50 micrograms",
+    "Paracetamol 1 g",
+    "Bisoprolol 2.5 mg",
+    "Furosemide 40 mg",
+    "Morphine sulfate MR 10 mg",
+    "Lactulose 15 mL",
+    "Spironolactone 100 mg",
 ]
 ALLERGIES = [
     ("Iodinated contrast (iohexol)", "iodinated_contrast", "moderate", "Urticaria and wheeze"),
@@ -64,8 +73,12 @@ def _lab_value(rng: random.Random, analyte: str, unwell: bool) -> Decimal:
     if analyte == "creatinine":
         return Decimal(int(rng.gauss(85, 18) if not unwell else rng.uniform(130, 420)))
     if analyte == "egfr":
-        return Decimal(int(min(120, max(8, rng.gauss(78, 14) if not unwell else rng.uniform(12, 50)))))
-    return Decimal(f"{(rng.gauss(3.0, 0.5) if not unwell else rng.uniform(0.8, 1.8)):.1f}")  # fibrinogen g/L
+        return Decimal(
+            int(min(120, max(8, rng.gauss(78, 14) if not unwell else rng.uniform(12, 50))))
+        )
+    return Decimal(
+        f"{(rng.gauss(3.0, 0.5) if not unwell else rng.uniform(0.8, 1.8)):.1f}"
+    )  # fibrinogen g/L
 
 
 def demo_patients_create(
@@ -78,7 +91,7 @@ def demo_patients_create(
     tz = ZoneInfo(settings.TIME_ZONE)
     start = first_mrn if first_mrn is not None else 1_000_000 + (seed % 1000) * 10_000
     patients: list[Patient] = []
-    for i in range(count):
+    for _ in range(count):
         sex = rng.choice("FM")
         given = fake.first_name_female() if sex == "F" else fake.first_name_male()
         family = fake.last_name()
@@ -107,19 +120,29 @@ def demo_patients_create(
     issuer = settings.IRFLOW_MRN_ISSUER
     for i, p in enumerate(patients):
         identifiers.append(
-            PatientIdentifier(patient=p, kind=IdentifierKind.MRN, issuer=issuer, value=f"D{start + i:07d}")
+            PatientIdentifier(
+                patient=p, kind=IdentifierKind.MRN, issuer=issuer, value=f"D{start + i:07d}"
+            )
         )
         unwell = rng.random() < 0.18
         if rng.random() < 0.22:
             agent, cat, sev, reaction = rng.choice(ALLERGIES)
-            allergies.append(Allergy(patient=p, agent=agent, category=cat, severity=sev, reaction=reaction))
+            allergies.append(
+                Allergy(patient=p, agent=agent, category=cat, severity=sev, reaction=reaction)
+            )
         if rng.random() < 0.35:
             drug, name, dose, freq, times = rng.choice(ANTITHROMBOTIC_REGIMENS)
             assert drug in ANTITHROMBOTICS
             meds.append(
                 Medication(
-                    patient=p, name=name, drug=drug, dose=dose, dose_unit="mg" if dose else "",
-                    frequency=freq, dose_times=times, is_antithrombotic=True,
+                    patient=p,
+                    name=name,
+                    drug=drug,
+                    dose=dose,
+                    dose_unit="mg" if dose else "",
+                    frequency=freq,
+                    dose_times=times,
+                    is_antithrombotic=True,
                 )
             )
         for name in rng.sample(OTHER_MEDS, rng.randint(0, 4)):
@@ -133,30 +156,41 @@ def demo_patients_create(
             for analyte in ("inr", "platelets", "haemoglobin", "creatinine", "egfr"):
                 labs.append(
                     LabResult(
-                        patient=p, analyte=analyte, value=_lab_value(rng, analyte, unwell),
-                        unit=ANALYTE_UNITS[analyte], collected_at=taken, source="demo",
+                        patient=p,
+                        analyte=analyte,
+                        value=_lab_value(rng, analyte, unwell),
+                        unit=ANALYTE_UNITS[analyte],
+                        collected_at=taken,
+                        source="demo",
                     )
                 )
             if unwell and rng.random() < 0.5:
                 labs.append(
                     LabResult(
-                        patient=p, analyte="fibrinogen", value=_lab_value(rng, "fibrinogen", unwell),
-                        unit=ANALYTE_UNITS["fibrinogen"], collected_at=taken, source="demo",
+                        patient=p,
+                        analyte="fibrinogen",
+                        value=_lab_value(rng, "fibrinogen", unwell),
+                        unit=ANALYTE_UNITS["fibrinogen"],
+                        collected_at=taken,
+                        source="demo",
                     )
                 )
         if rng.random() < 0.07:
-            conditions.append(Condition(patient=p, code="chronic_liver_disease", note="Cirrhosis, Child-Pugh A"))
+            conditions.append(
+                Condition(patient=p, code="chronic_liver_disease", note="Cirrhosis, Child-Pugh A")
+            )
         if rng.random() < 0.04:
-            conditions.append(Condition(patient=p, code="dialysis", note="Haemodialysis Mon/Wed/Fri"))
+            conditions.append(
+                Condition(patient=p, code="dialysis", note="Haemodialysis Mon/Wed/Fri")
+            )
         if referrers and rng.random() < 0.3:
-            relations.append(CareRelation(patient=p, clinician=rng.choice(referrers), reason="referral"))
-    for model, rows in (
-        (PatientIdentifier, identifiers),
-        (Allergy, allergies),
-        (Medication, meds),
-        (LabResult, labs),
-        (Condition, conditions),
-        (CareRelation, relations),
-    ):
-        model.objects.bulk_create(rows, batch_size=1000)
+            relations.append(
+                CareRelation(patient=p, clinician=rng.choice(referrers), reason="referral")
+            )
+    PatientIdentifier.objects.bulk_create(identifiers, batch_size=1000)
+    Allergy.objects.bulk_create(allergies, batch_size=1000)
+    Medication.objects.bulk_create(meds, batch_size=1000)
+    LabResult.objects.bulk_create(labs, batch_size=1000)
+    Condition.objects.bulk_create(conditions, batch_size=1000)
+    CareRelation.objects.bulk_create(relations, batch_size=1000)
     return patients

@@ -28,17 +28,49 @@ class DemoUser:
 ALL_CATEGORIES = tuple(Category.values)
 
 DEMO_USERS = [
-    DemoUser("physician", Role.PHYSICIAN, "Amara", "Okafor", "Dr A. Okafor", "Interventional radiology", ALL_CATEGORIES),
-    DemoUser("physician2", Role.PHYSICIAN, "Lukas", "Brenner", "Dr L. Brenner", "Interventional radiology",
-             ("vascular", "non_vascular", "venous_access")),
-    DemoUser("physician3", Role.PHYSICIAN, "Priya", "Raman", "Dr P. Raman", "Interventional radiology",
-             ("oncology", "non_vascular", "spine_pain", "venous_access")),
-    DemoUser("trainee", Role.TRAINEE, "Tom", "Ashworth", "Dr T. Ashworth", "IR fellow", trainee_level="Fellow (PGY-6)"),
+    DemoUser(
+        "physician",
+        Role.PHYSICIAN,
+        "Amara",
+        "Okafor",
+        "Dr A. Okafor",
+        "Interventional radiology",
+        ALL_CATEGORIES,
+    ),
+    DemoUser(
+        "physician2",
+        Role.PHYSICIAN,
+        "Lukas",
+        "Brenner",
+        "Dr L. Brenner",
+        "Interventional radiology",
+        ("vascular", "non_vascular", "venous_access"),
+    ),
+    DemoUser(
+        "physician3",
+        Role.PHYSICIAN,
+        "Priya",
+        "Raman",
+        "Dr P. Raman",
+        "Interventional radiology",
+        ("oncology", "non_vascular", "spine_pain", "venous_access"),
+    ),
+    DemoUser(
+        "trainee",
+        Role.TRAINEE,
+        "Tom",
+        "Ashworth",
+        "Dr T. Ashworth",
+        "IR fellow",
+        trainee_level="Fellow (PGY-6)",
+    ),
     DemoUser("nurse", Role.NURSE, "Grace", "Mensah", "G. Mensah RN"),
     DemoUser("technologist", Role.TECHNOLOGIST, "Ravi", "Patel", "R. Patel"),
     DemoUser("scheduler", Role.SCHEDULER, "Helen", "Doyle", "H. Doyle"),
     DemoUser("referrer", Role.REFERRER, "Sofia", "Marín", "Dr S. Marín", "Hepatobiliary surgery"),
-    DemoUser("referrer2", Role.REFERRER, "James", "Whitfield", "Dr J. Whitfield", "Medical oncology"),
+    DemoUser(
+        "referrer2", Role.REFERRER, "James", "Whitfield", "Dr J. Whitfield", "Medical oncology"
+    ),
     DemoUser("referrer3", Role.REFERRER, "Aiko", "Tanaka", "Dr A. Tanaka", "Gastroenterology"),
     DemoUser("qi", Role.QI_LEAD, "Miriam", "Kowalski", "Dr M. Kowalski", "Medical physics"),
     DemoUser("admin", Role.ADMIN, "Sam", "Reid", "S. Reid"),
@@ -70,7 +102,12 @@ def demo_staff_create(*, today: date) -> dict[str, User]:
                 else "",
             )
             for category in spec.privileges:
-                privilege_grant(actor=None, user=user, category=category, granted_at=today.replace(year=today.year - 3))
+                privilege_grant(
+                    actor=None,
+                    user=user,
+                    category=category,
+                    granted_at=today.replace(year=today.year - 3),
+                )
         users[spec.username] = user
     trainee = users["trainee"]
     if not trainee.profile.supervisor_id:

@@ -1,1 +1,4 @@
-"""Pure-Python DICOM cores (RDSR extraction, worklist matching); the pynetdicom server lives in irflow.dicomserver."""
+"""Pure-Python DICOM cores: RDSR extraction, worklist and MPPS logic, character sets.
+
+The pynetdicom listener that serves them lives in irflow.dicomserver.
+"""

@@ -22,8 +22,6 @@ from irflow.patients.models import (
 
 router = Router()
 
-SexCode = Literal[tuple(Sex.values)]  # type: ignore[valid-type]
-
 
 class IdentifierOut(Schema):
     kind: str
@@ -53,7 +51,7 @@ class PatientIn(Schema):
     family_name: str = Field(min_length=1, max_length=100)
     given_name: str = Field(min_length=1, max_length=100)
     birth_date: date
-    sex: SexCode
+    sex: Sex
     weight_kg: Decimal | None = Field(None, gt=0, le=500)
     height_cm: Decimal | None = Field(None, ge=20, le=260)
     phone: str = Field("", max_length=40)
@@ -65,7 +63,7 @@ class PatientPatch(Schema):
     family_name: str | None = Field(None, min_length=1, max_length=100)
     given_name: str | None = Field(None, min_length=1, max_length=100)
     birth_date: date | None = None
-    sex: SexCode | None = None
+    sex: Sex | None = None
     weight_kg: Decimal | None = Field(None, gt=0, le=500)
     height_cm: Decimal | None = Field(None, ge=20, le=260)
     phone: str | None = Field(None, max_length=40)
@@ -75,8 +73,8 @@ class PatientPatch(Schema):
 
 class AllergyIn(Schema):
     agent: str = Field(min_length=1, max_length=200)
-    category: Literal[tuple(AllergyCategory.values)]  # type: ignore[valid-type]
-    severity: Literal[tuple(Severity.values)]  # type: ignore[valid-type]
+    category: AllergyCategory
+    severity: Severity
     reaction: str = Field("", max_length=300)
 
 
@@ -94,7 +92,7 @@ class MedicationIn(Schema):
     drug: str = Field("", max_length=40)
     dose: Decimal | None = Field(None, ge=0)
     dose_unit: str = Field("", max_length=20)
-    frequency: Literal[tuple(Frequency.values)] | Literal[""] = ""  # type: ignore[valid-type]
+    frequency: Frequency | Literal[""] = ""
     dose_times: list[str] = Field(default_factory=list, max_length=24)
     is_antithrombotic: bool | None = None
     loading_dose: bool = False
@@ -114,7 +112,7 @@ class MedicationOut(Schema):
 
 
 class LabIn(Schema):
-    analyte: Literal[tuple(Analyte.values)]  # type: ignore[valid-type]
+    analyte: Analyte
     value: Decimal
     collected_at: datetime
 
@@ -128,7 +126,7 @@ class LabOut(Schema):
 
 
 class ConditionIn(Schema):
-    code: Literal[tuple(ConditionCode.values)]  # type: ignore[valid-type]
+    code: ConditionCode
     note: str = Field("", max_length=300)
     onset: date | None = None
 

@@ -55,7 +55,9 @@ class AllergyForm(forms.Form):
 class MedicationForm(forms.Form):
     name = forms.CharField(max_length=200, help_text="As prescribed, e.g. Apixaban 5 mg")
     drug = forms.ChoiceField(
-        label="Antithrombotic", required=False, choices=[("", "— not an antithrombotic —"), *ANTITHROMBOTICS.items()]
+        label="Antithrombotic",
+        required=False,
+        choices=[("", "— not an antithrombotic —"), *ANTITHROMBOTICS.items()],
     )
     dose = forms.DecimalField(required=False, min_value=0)
     dose_unit = forms.CharField(required=False, max_length=20, initial="mg")

@@ -131,7 +131,9 @@ class IdentifierKind(models.TextChoices):
 
 class PatientIdentifier(PatientOwned, models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="identifiers")
-    kind = models.CharField(max_length=2, choices=IdentifierKind.choices, default=IdentifierKind.MRN)
+    kind = models.CharField(
+        max_length=2, choices=IdentifierKind.choices, default=IdentifierKind.MRN
+    )
     issuer = models.CharField(max_length=64)
     value = models.CharField(max_length=64)
 
@@ -267,9 +269,7 @@ class LabResult(PatientOwned, models.Model):
 
     class Meta:
         ordering = ["-collected_at"]
-        indexes = [
-            models.Index(fields=["patient", "analyte", "-collected_at"], name="lab_latest")
-        ]
+        indexes = [models.Index(fields=["patient", "analyte", "-collected_at"], name="lab_latest")]
 
     def __str__(self) -> str:
         return f"{self.get_analyte_display()} {self.value} {self.unit}"
@@ -317,6 +317,9 @@ class CareRelation(PatientOwned, models.Model):
             models.UniqueConstraint(fields=["patient", "clinician"], name="care_relation_unique")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.clinician} cares for patient {self.patient_id} ({self.reason})"
+
 
 class PatientMerge(models.Model):
     """A merge of a duplicate record into the surviving one: what moved, who did it, why."""
@@ -329,3 +332,6 @@ class PatientMerge(models.Model):
     merged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
+
+    def __str__(self) -> str:
+        return f"Patient {self.source_id} merged into {self.target_id}"

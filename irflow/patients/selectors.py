@@ -118,7 +118,9 @@ def patient_search(*, actor, q: str = "", birth_date: date | None = None, limit:
     return results
 
 
-def patient_get(*, actor, patient_id: int, what: str = "patient record", action: str = "patient.view") -> Patient:
+def patient_get(
+    *, actor, patient_id: int, what: str = "patient record", action: str = "patient.view"
+) -> Patient:
     """One patient, if `actor` may see them; the read is written to the access log."""
     patient = (
         patients_visible(actor=actor, action=action)

@@ -3,7 +3,7 @@ transaction with history attributed to the actor."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -130,7 +130,9 @@ def patient_update(*, actor, patient_id: int, **changes: Any) -> Patient:
 
 
 @transaction.atomic
-def identifier_add(*, actor, patient_id: int, issuer: str, value: str, kind: str) -> PatientIdentifier:
+def identifier_add(
+    *, actor, patient_id: int, issuer: str, value: str, kind: str
+) -> PatientIdentifier:
     patient = patient_get(actor=actor, patient_id=patient_id, what="edit", action="patient.edit")
     if PatientIdentifier.objects.filter(issuer=issuer, value=value).exists():
         raise ValidationFailed({"value": MSG_MRN_TAKEN.format(mrn=value, issuer=issuer)})
@@ -154,7 +156,11 @@ def allergy_add(
     """Record an allergy or prior reaction (contrast reactions drive premedication)."""
     patient = _clinical_patient(actor, patient_id)
     allergy = Allergy(
-        patient=patient, agent=agent.strip(), category=category, severity=severity, reaction=reaction
+        patient=patient,
+        agent=agent.strip(),
+        category=category,
+        severity=severity,
+        reaction=reaction,
     )
     with history_actor(actor):
         _clean_and_save(allergy)
@@ -209,7 +215,9 @@ def medication_add(
         dose_unit=dose_unit,
         frequency=frequency,
         dose_times=_parse_dose_times(dose_times or []),
-        is_antithrombotic=(drug in ANTITHROMBOTICS) if is_antithrombotic is None else is_antithrombotic,
+        is_antithrombotic=(drug in ANTITHROMBOTICS)
+        if is_antithrombotic is None
+        else is_antithrombotic,
         loading_dose=loading_dose,
         started_on=started_on,
     )
@@ -258,7 +266,7 @@ def lab_result_record(
         )
     if timezone.is_naive(collected_at):
         raise ValidationFailed({"collected_at": "Give the collection time with its time zone."})
-    if collected_at > timezone.now() + timezone.timedelta(minutes=5):
+    if collected_at > timezone.now() + timedelta(minutes=5):
         raise ValidationFailed({"collected_at": MSG_COLLECTED_IN_FUTURE})
     lab = LabResult(
         patient=patient,
@@ -317,7 +325,9 @@ def patient_merge(*, actor, source_id: int, target_id: int, reason: str) -> Pati
     if not reason.strip():
         raise ValidationFailed({"reason": MSG_MERGE_REASON})
     # Lock both rows so that two merges of the same records cannot interleave.
-    rows = {p.pk: p for p in Patient.objects.select_for_update().filter(pk__in=[source_id, target_id])}
+    rows = {
+        p.pk: p for p in Patient.objects.select_for_update().filter(pk__in=[source_id, target_id])
+    }
     source, target = rows.get(source_id), rows.get(target_id)
     if source is None or target is None or not (source.is_active and target.is_active):
         raise Conflict(MSG_MERGE_INACTIVE)
@@ -338,12 +348,12 @@ def patient_merge(*, actor, source_id: int, target_id: int, reason: str) -> Pati
             if model is CareRelation:
                 # The same clinician may already care for the target.
                 already = set(
-                    CareRelation.objects.filter(patient=target).values_list("clinician_id", flat=True)
+                    CareRelation.objects.filter(patient=target).values_list(
+                        "clinician_id", flat=True
+                    )
                 )
                 CareRelation.objects.filter(patient=source, clinician_id__in=already).delete()
-                ids = list(
-                    CareRelation.objects.filter(patient=source).values_list("pk", flat=True)
-                )
+                ids = list(CareRelation.objects.filter(patient=source).values_list("pk", flat=True))
             model._default_manager.filter(pk__in=ids).update(**{fk: target})
             moved[model._meta.label] = ids
         source.is_active = False

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
 from django.utils import timezone
+from django.views.decorators.http import require_http_methods
 
 from irflow.accounts.permissions import can
 from irflow.lib.errors import Forbidden, NotFound, ServiceError
@@ -147,7 +151,7 @@ def patient_merge(request, patient_id: int):
     )
 
 
-ADD_FORMS = {
+ADD_FORMS: dict[str, tuple[type[django_forms.Form], Callable[..., Any], str]] = {
     "allergy": (forms.AllergyForm, services.allergy_add, "Allergy recorded."),
     "medication": (forms.MedicationForm, services.medication_add, "Medication recorded."),
     "lab": (forms.LabForm, services.lab_result_record, "Lab result recorded."),
@@ -158,7 +162,11 @@ ADD_FORMS = {
 def _add_forms() -> dict:
     now = timezone.localtime().replace(second=0, microsecond=0)
     return {
-        kind: (form_cls(prefix=kind, initial={"collected_at": now}) if kind == "lab" else form_cls(prefix=kind))
+        kind: (
+            form_cls(prefix=kind, initial={"collected_at": now})
+            if kind == "lab"
+            else form_cls(prefix=kind)
+        )
         for kind, (form_cls, _, _) in ADD_FORMS.items()
     }
 

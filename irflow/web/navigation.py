@@ -44,5 +44,7 @@ def navigation_for(user, path: str) -> list[dict]:
             continue
         items.append({"label": item.label, "url": url, "current": path.startswith(url)})
     if user.is_staff:
-        items.append({"label": "Admin", "url": reverse("admin:index"), "current": path.startswith("/admin")})
+        items.append(
+            {"label": "Admin", "url": reverse("admin:index"), "current": path.startswith("/admin")}
+        )
     return items

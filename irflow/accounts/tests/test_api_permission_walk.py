@@ -82,12 +82,20 @@ def operations() -> list[tuple[str, str, str]]:
 def world(personas):
     attending = personas["attending"]
     mine = patient_create(
-        actor=attending, mrn="W0000001", family_name="Walkabout", given_name="Ruth",
-        birth_date="1950-05-05", sex="F",
+        actor=attending,
+        mrn="W0000001",
+        family_name="Walkabout",
+        given_name="Ruth",
+        birth_date="1950-05-05",
+        sex="F",
     )
     other = patient_create(
-        actor=attending, mrn="W0000002", family_name="Walkabout", given_name="Ruth",
-        birth_date="1950-05-05", sex="F",
+        actor=attending,
+        mrn="W0000002",
+        family_name="Walkabout",
+        given_name="Ruth",
+        birth_date="1950-05-05",
+        sex="F",
     )
     # The referrer cares for both: referrers may see their own patients, not merge them.
     CareRelation.objects.create(patient=mine, clinician=personas["referrer"])
@@ -126,8 +134,10 @@ def test_every_route_for_every_role(client, personas, world):
                 transaction.set_rollback(True)
             ok = 200 <= response.status_code < 300 if allowed else response.status_code == 403
             if not ok:
-                failures.append(f"{name:12} {method:5} {url}: {response.status_code} "
-                                f"(expected {'2xx' if allowed else '403'}) {response.content[:120]!r}")
+                failures.append(
+                    f"{name:12} {method:5} {url}: {response.status_code} "
+                    f"(expected {'2xx' if allowed else '403'}) {response.content[:120]!r}"
+                )
     assert not failures, "\n".join(failures)
 
 
@@ -141,8 +151,12 @@ def test_unauthenticated_gets_401_everywhere(client, world):
 
 def test_referrer_cannot_open_another_referrers_patient(client, personas):
     other = patient_create(
-        actor=personas["attending"], mrn="W0000003", family_name="Other", given_name="Person",
-        birth_date="1960-01-01", sex="M",
+        actor=personas["attending"],
+        mrn="W0000003",
+        family_name="Other",
+        given_name="Person",
+        birth_date="1960-01-01",
+        sex="M",
     )
     token = api_token_create(actor=None, user=personas["referrer"], name="t")[1]
     response = client.get(f"/api/patients/{other.pk}", headers={"authorization": f"Bearer {token}"})

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,23 +14,54 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='AccessLog',
+            name="AccessLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('username', models.CharField(blank=True, max_length=150)),
-                ('role', models.CharField(blank=True, max_length=20)),
-                ('patient_id', models.BigIntegerField(blank=True, null=True)),
-                ('patient_label', models.CharField(blank=True, max_length=200)),
-                ('what', models.CharField(max_length=200)),
-                ('channel', models.CharField(choices=[('web', 'Web'), ('api', 'API'), ('fhir', 'FHIR'), ('dicom', 'DICOM'), ('hl7', 'HL7'), ('cli', 'Command line'), ('task', 'Background task')], max_length=10)),
-                ('remote_addr', models.CharField(blank=True, max_length=64)),
-                ('path', models.CharField(blank=True, max_length=300)),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("username", models.CharField(blank=True, max_length=150)),
+                ("role", models.CharField(blank=True, max_length=20)),
+                ("patient_id", models.BigIntegerField(blank=True, null=True)),
+                ("patient_label", models.CharField(blank=True, max_length=200)),
+                ("what", models.CharField(max_length=200)),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("web", "Web"),
+                            ("api", "API"),
+                            ("fhir", "FHIR"),
+                            ("dicom", "DICOM"),
+                            ("hl7", "HL7"),
+                            ("cli", "Command line"),
+                            ("task", "Background task"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("remote_addr", models.CharField(blank=True, max_length=64)),
+                ("path", models.CharField(blank=True, max_length=300)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-id'],
-                'indexes': [models.Index(fields=['patient_id', '-at'], name='accesslog_patient'), models.Index(fields=['user', '-at'], name='accesslog_user')],
+                "ordering": ["-at", "-id"],
+                "indexes": [
+                    models.Index(fields=["patient_id", "-at"], name="accesslog_patient"),
+                    models.Index(fields=["user", "-at"], name="accesslog_user"),
+                ],
             },
         ),
     ]

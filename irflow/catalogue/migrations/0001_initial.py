@@ -4,55 +4,137 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='ProcedureType',
+            name="ProcedureType",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(help_text='Local procedure code.', max_length=20, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('category', models.CharField(choices=[('vascular', 'Vascular'), ('non_vascular', 'Non-vascular'), ('oncology', 'Interventional oncology'), ('venous_access', 'Venous access'), ('spine_pain', 'Spine and pain'), ('neuro', 'Neurointervention')], max_length=30)),
-                ('modalities', models.JSONField(default=list, help_text='Typical guidance modalities, the first is the default.')),
-                ('bleeding_risk', models.CharField(choices=[('low', 'Low bleeding risk'), ('high', 'High bleeding risk'), ('operator_decides', 'Operator decides')], max_length=20)),
-                ('bleeding_risk_note', models.CharField(blank=True, max_length=300)),
-                ('default_duration_min', models.PositiveIntegerField()),
-                ('arterial_access', models.BooleanField(default=False)),
-                ('uses_contrast', models.BooleanField(default=True)),
-                ('default_sedation', models.CharField(default='moderate', max_length=20)),
-                ('technical_success_definition', models.TextField(blank=True)),
-                ('clinical_success_definition', models.TextField(blank=True)),
-                ('report_template', models.JSONField(blank=True, default=dict)),
-                ('follow_up_rules', models.JSONField(blank=True, default=list)),
-                ('device_defaults', models.JSONField(blank=True, default=dict)),
-                ('active', models.BooleanField(default=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(help_text="Local procedure code.", max_length=20, unique=True),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("vascular", "Vascular"),
+                            ("non_vascular", "Non-vascular"),
+                            ("oncology", "Interventional oncology"),
+                            ("venous_access", "Venous access"),
+                            ("spine_pain", "Spine and pain"),
+                            ("neuro", "Neurointervention"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "modalities",
+                    models.JSONField(
+                        default=list,
+                        help_text="Typical guidance modalities, the first is the default.",
+                    ),
+                ),
+                (
+                    "bleeding_risk",
+                    models.CharField(
+                        choices=[
+                            ("low", "Low bleeding risk"),
+                            ("high", "High bleeding risk"),
+                            ("operator_decides", "Operator decides"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("bleeding_risk_note", models.CharField(blank=True, max_length=300)),
+                ("default_duration_min", models.PositiveIntegerField()),
+                ("arterial_access", models.BooleanField(default=False)),
+                ("uses_contrast", models.BooleanField(default=True)),
+                ("default_sedation", models.CharField(default="moderate", max_length=20)),
+                ("technical_success_definition", models.TextField(blank=True)),
+                ("clinical_success_definition", models.TextField(blank=True)),
+                ("report_template", models.JSONField(blank=True, default=dict)),
+                ("follow_up_rules", models.JSONField(blank=True, default=list)),
+                ("device_defaults", models.JSONField(blank=True, default=dict)),
+                ("active", models.BooleanField(default=True)),
             ],
             options={
-                'ordering': ['category', 'name'],
+                "ordering": ["category", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Room',
+            name="Room",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=20, unique=True)),
-                ('name', models.CharField(max_length=100)),
-                ('kind', models.CharField(choices=[('angio', 'Angiography suite'), ('ct', 'CT room'), ('us', 'Ultrasound room'), ('mr', 'MRI room'), ('recovery', 'Recovery bay')], max_length=20)),
-                ('modality', models.CharField(choices=[('XA', 'Fluoroscopy / angiography (XA)'), ('RF', 'Fluoroscopy (RF)'), ('CT', 'CT'), ('US', 'Ultrasound'), ('MR', 'MRI')], max_length=4)),
-                ('station_ae_title', models.CharField(blank=True, help_text='DICOM AE title of the modality in this room.', max_length=16)),
-                ('opens_at', models.TimeField(default='08:00')),
-                ('closes_at', models.TimeField(default='18:00')),
-                ('open_weekdays', models.JSONField(default=list, help_text='ISO weekdays the room is open (1 = Monday).')),
-                ('active', models.BooleanField(default=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=20, unique=True)),
+                ("name", models.CharField(max_length=100)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("angio", "Angiography suite"),
+                            ("ct", "CT room"),
+                            ("us", "Ultrasound room"),
+                            ("mr", "MRI room"),
+                            ("recovery", "Recovery bay"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "modality",
+                    models.CharField(
+                        choices=[
+                            ("XA", "Fluoroscopy / angiography (XA)"),
+                            ("RF", "Fluoroscopy (RF)"),
+                            ("CT", "CT"),
+                            ("US", "Ultrasound"),
+                            ("MR", "MRI"),
+                        ],
+                        max_length=4,
+                    ),
+                ),
+                (
+                    "station_ae_title",
+                    models.CharField(
+                        blank=True,
+                        help_text="DICOM AE title of the modality in this room.",
+                        max_length=16,
+                    ),
+                ),
+                ("opens_at", models.TimeField(default="08:00")),
+                ("closes_at", models.TimeField(default="18:00")),
+                (
+                    "open_weekdays",
+                    models.JSONField(
+                        default=list, help_text="ISO weekdays the room is open (1 = Monday)."
+                    ),
+                ),
+                ("active", models.BooleanField(default=True)),
             ],
             options={
-                'ordering': ['code'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('station_ae_title', ''), _negated=True), fields=('station_ae_title',), name='room_unique_station_ae')],
+                "ordering": ["code"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("station_ae_title", ""), _negated=True),
+                        fields=("station_ae_title",),
+                        name="room_unique_station_ae",
+                    )
+                ],
             },
         ),
     ]

@@ -2,13 +2,13 @@
 
 import django.core.validators
 import django.db.models.deletion
-import irflow.patients.models
 from django.conf import settings
 from django.db import migrations, models
 
+import irflow.patients.models
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,168 +17,461 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Patient',
+            name="Patient",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('family_name', models.CharField(max_length=100)),
-                ('given_name', models.CharField(max_length=100)),
-                ('birth_date', models.DateField()),
-                ('sex', models.CharField(choices=[('F', 'Female'), ('M', 'Male'), ('O', 'Other'), ('U', 'Unknown')], max_length=1)),
-                ('weight_kg', models.DecimalField(blank=True, decimal_places=1, max_digits=5, null=True, validators=[django.core.validators.MinValueValidator(0.5), django.core.validators.MaxValueValidator(500)])),
-                ('height_cm', models.DecimalField(blank=True, decimal_places=1, max_digits=4, null=True, validators=[django.core.validators.MinValueValidator(20), django.core.validators.MaxValueValidator(260)])),
-                ('phone', models.CharField(blank=True, max_length=40)),
-                ('address', models.CharField(blank=True, max_length=300)),
-                ('language', models.CharField(blank=True, help_text='Preferred language (BCP 47).', max_length=10)),
-                ('family_name_key', models.CharField(editable=False, max_length=100)),
-                ('given_name_key', models.CharField(editable=False, max_length=100)),
-                ('is_active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('merged_into', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='merged_from', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("family_name", models.CharField(max_length=100)),
+                ("given_name", models.CharField(max_length=100)),
+                ("birth_date", models.DateField()),
+                (
+                    "sex",
+                    models.CharField(
+                        choices=[("F", "Female"), ("M", "Male"), ("O", "Other"), ("U", "Unknown")],
+                        max_length=1,
+                    ),
+                ),
+                (
+                    "weight_kg",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=1,
+                        max_digits=5,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(0.5),
+                            django.core.validators.MaxValueValidator(500),
+                        ],
+                    ),
+                ),
+                (
+                    "height_cm",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=1,
+                        max_digits=4,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(20),
+                            django.core.validators.MaxValueValidator(260),
+                        ],
+                    ),
+                ),
+                ("phone", models.CharField(blank=True, max_length=40)),
+                ("address", models.CharField(blank=True, max_length=300)),
+                (
+                    "language",
+                    models.CharField(
+                        blank=True, help_text="Preferred language (BCP 47).", max_length=10
+                    ),
+                ),
+                ("family_name_key", models.CharField(editable=False, max_length=100)),
+                ("given_name_key", models.CharField(editable=False, max_length=100)),
+                ("is_active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "merged_into",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="merged_from",
+                        to="patients.patient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['family_name', 'given_name'],
+                "ordering": ["family_name", "given_name"],
             },
         ),
         migrations.CreateModel(
-            name='Medication',
+            name="Medication",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text="As prescribed, e.g. 'Apixaban 5 mg'.", max_length=200)),
-                ('drug', models.CharField(blank=True, help_text='Drug key used by the rules (e.g. apixaban); blank if the rules ignore it.', max_length=40)),
-                ('dose', models.DecimalField(blank=True, decimal_places=2, max_digits=8, null=True, validators=[django.core.validators.MinValueValidator(0)])),
-                ('dose_unit', models.CharField(blank=True, max_length=20)),
-                ('frequency', models.CharField(blank=True, choices=[('od', 'Once daily'), ('bd', 'Twice daily'), ('tds', 'Three times daily'), ('qds', 'Four times daily'), ('weekly', 'Weekly'), ('continuous', 'Continuous infusion'), ('prn', 'As needed')], max_length=12)),
-                ('dose_times', models.JSONField(blank=True, default=list, help_text="Usual clock times of doses, e.g. ['08:00', '20:00'].")),
-                ('is_antithrombotic', models.BooleanField(default=False)),
-                ('loading_dose', models.BooleanField(default=False)),
-                ('active', models.BooleanField(default=True)),
-                ('started_on', models.DateField(blank=True, null=True)),
-                ('stopped_on', models.DateField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='medications', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(
+                        help_text="As prescribed, e.g. 'Apixaban 5 mg'.", max_length=200
+                    ),
+                ),
+                (
+                    "drug",
+                    models.CharField(
+                        blank=True,
+                        help_text="Drug key used by the rules (e.g. apixaban); blank if the rules ignore it.",
+                        max_length=40,
+                    ),
+                ),
+                (
+                    "dose",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=8,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                    ),
+                ),
+                ("dose_unit", models.CharField(blank=True, max_length=20)),
+                (
+                    "frequency",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("od", "Once daily"),
+                            ("bd", "Twice daily"),
+                            ("tds", "Three times daily"),
+                            ("qds", "Four times daily"),
+                            ("weekly", "Weekly"),
+                            ("continuous", "Continuous infusion"),
+                            ("prn", "As needed"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "dose_times",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Usual clock times of doses, e.g. ['08:00', '20:00'].",
+                    ),
+                ),
+                ("is_antithrombotic", models.BooleanField(default=False)),
+                ("loading_dose", models.BooleanField(default=False)),
+                ("active", models.BooleanField(default=True)),
+                ("started_on", models.DateField(blank=True, null=True)),
+                ("stopped_on", models.DateField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="medications",
+                        to="patients.patient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-active', '-is_antithrombotic', 'name'],
+                "ordering": ["-active", "-is_antithrombotic", "name"],
             },
             bases=(irflow.patients.models.PatientOwned, models.Model),
         ),
         migrations.CreateModel(
-            name='LabResult',
+            name="LabResult",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('analyte', models.CharField(choices=[('inr', 'INR'), ('platelets', 'Platelets'), ('haemoglobin', 'Haemoglobin'), ('creatinine', 'Creatinine'), ('egfr', 'eGFR'), ('fibrinogen', 'Fibrinogen')], max_length=20)),
-                ('value', models.DecimalField(decimal_places=2, max_digits=8)),
-                ('unit', models.CharField(blank=True, max_length=20)),
-                ('collected_at', models.DateTimeField()),
-                ('recorded_at', models.DateTimeField(auto_now_add=True)),
-                ('source', models.CharField(default='manual', max_length=20)),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lab_results', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "analyte",
+                    models.CharField(
+                        choices=[
+                            ("inr", "INR"),
+                            ("platelets", "Platelets"),
+                            ("haemoglobin", "Haemoglobin"),
+                            ("creatinine", "Creatinine"),
+                            ("egfr", "eGFR"),
+                            ("fibrinogen", "Fibrinogen"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("value", models.DecimalField(decimal_places=2, max_digits=8)),
+                ("unit", models.CharField(blank=True, max_length=20)),
+                ("collected_at", models.DateTimeField()),
+                ("recorded_at", models.DateTimeField(auto_now_add=True)),
+                ("source", models.CharField(default="manual", max_length=20)),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lab_results",
+                        to="patients.patient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-collected_at'],
+                "ordering": ["-collected_at"],
             },
             bases=(irflow.patients.models.PatientOwned, models.Model),
         ),
         migrations.CreateModel(
-            name='Condition',
+            name="Condition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(choices=[('chronic_liver_disease', 'Chronic liver disease'), ('dialysis', 'On dialysis'), ('anuric', 'Anuric'), ('acute_kidney_injury', 'Acute kidney injury'), ('diabetes', 'Diabetes'), ('pregnancy', 'Pregnancy'), ('high_thrombotic_risk', 'High thrombotic risk'), ('other', 'Other')], max_length=30)),
-                ('note', models.CharField(blank=True, max_length=300)),
-                ('onset', models.DateField(blank=True, null=True)),
-                ('active', models.BooleanField(default=True)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='conditions', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        choices=[
+                            ("chronic_liver_disease", "Chronic liver disease"),
+                            ("dialysis", "On dialysis"),
+                            ("anuric", "Anuric"),
+                            ("acute_kidney_injury", "Acute kidney injury"),
+                            ("diabetes", "Diabetes"),
+                            ("pregnancy", "Pregnancy"),
+                            ("high_thrombotic_risk", "High thrombotic risk"),
+                            ("other", "Other"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=300)),
+                ("onset", models.DateField(blank=True, null=True)),
+                ("active", models.BooleanField(default=True)),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="conditions",
+                        to="patients.patient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-active', 'code'],
+                "ordering": ["-active", "code"],
             },
             bases=(irflow.patients.models.PatientOwned, models.Model),
         ),
         migrations.CreateModel(
-            name='CareRelation',
+            name="CareRelation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(default='referral', max_length=100)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('clinician', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='care_relations', to=settings.AUTH_USER_MODEL)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='care_relations', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reason", models.CharField(default="referral", max_length=100)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "clinician",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="care_relations",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="care_relations",
+                        to="patients.patient",
+                    ),
+                ),
             ],
             bases=(irflow.patients.models.PatientOwned, models.Model),
         ),
         migrations.CreateModel(
-            name='Allergy',
+            name="Allergy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('agent', models.CharField(max_length=200)),
-                ('category', models.CharField(choices=[('iodinated_contrast', 'Iodinated contrast'), ('gadolinium', 'Gadolinium contrast'), ('latex', 'Latex'), ('drug', 'Drug'), ('shellfish', 'Shellfish'), ('iodine', 'Iodine / povidone-iodine'), ('food', 'Food'), ('other', 'Other')], max_length=30)),
-                ('reaction', models.CharField(blank=True, max_length=300)),
-                ('severity', models.CharField(choices=[('mild', 'Mild'), ('moderate', 'Moderate'), ('severe', 'Severe')], max_length=10)),
-                ('recorded_at', models.DateTimeField(auto_now_add=True)),
-                ('is_active', models.BooleanField(default=True)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='allergies', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("agent", models.CharField(max_length=200)),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("iodinated_contrast", "Iodinated contrast"),
+                            ("gadolinium", "Gadolinium contrast"),
+                            ("latex", "Latex"),
+                            ("drug", "Drug"),
+                            ("shellfish", "Shellfish"),
+                            ("iodine", "Iodine / povidone-iodine"),
+                            ("food", "Food"),
+                            ("other", "Other"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("reaction", models.CharField(blank=True, max_length=300)),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[("mild", "Mild"), ("moderate", "Moderate"), ("severe", "Severe")],
+                        max_length=10,
+                    ),
+                ),
+                ("recorded_at", models.DateTimeField(auto_now_add=True)),
+                ("is_active", models.BooleanField(default=True)),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="allergies",
+                        to="patients.patient",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'allergies',
-                'ordering': ['-is_active', 'agent'],
+                "verbose_name_plural": "allergies",
+                "ordering": ["-is_active", "agent"],
             },
             bases=(irflow.patients.models.PatientOwned, models.Model),
         ),
         migrations.CreateModel(
-            name='PatientIdentifier',
+            name="PatientIdentifier",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('MR', 'Medical record number'), ('NI', 'National identifier'), ('OT', 'Other')], default='MR', max_length=2)),
-                ('issuer', models.CharField(max_length=64)),
-                ('value', models.CharField(max_length=64)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='identifiers', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("MR", "Medical record number"),
+                            ("NI", "National identifier"),
+                            ("OT", "Other"),
+                        ],
+                        default="MR",
+                        max_length=2,
+                    ),
+                ),
+                ("issuer", models.CharField(max_length=64)),
+                ("value", models.CharField(max_length=64)),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="identifiers",
+                        to="patients.patient",
+                    ),
+                ),
             ],
             bases=(irflow.patients.models.PatientOwned, models.Model),
         ),
         migrations.CreateModel(
-            name='PatientMerge',
+            name="PatientMerge",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('moved', models.JSONField(default=dict, help_text='Model label -> ids re-pointed.')),
-                ('reason', models.CharField(max_length=300)),
-                ('merged_at', models.DateTimeField(auto_now_add=True)),
-                ('merged_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('source', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='merges_out', to='patients.patient')),
-                ('target', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='merges_in', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "moved",
+                    models.JSONField(default=dict, help_text="Model label -> ids re-pointed."),
+                ),
+                ("reason", models.CharField(max_length=300)),
+                ("merged_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "merged_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="merges_out",
+                        to="patients.patient",
+                    ),
+                ),
+                (
+                    "target",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="merges_in",
+                        to="patients.patient",
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='patient',
-            index=models.Index(fields=['birth_date'], name='patient_birth_date'),
+            model_name="patient",
+            index=models.Index(fields=["birth_date"], name="patient_birth_date"),
         ),
         migrations.AddIndex(
-            model_name='patient',
-            index=models.Index(fields=['family_name_key', 'given_name_key'], name='patient_name_keys'),
+            model_name="patient",
+            index=models.Index(
+                fields=["family_name_key", "given_name_key"], name="patient_name_keys"
+            ),
         ),
         migrations.AddIndex(
-            model_name='patient',
-            index=models.Index(fields=['family_name_key'], name='patient_family_prefix', opclasses=['varchar_pattern_ops']),
+            model_name="patient",
+            index=models.Index(
+                fields=["family_name_key"],
+                name="patient_family_prefix",
+                opclasses=["varchar_pattern_ops"],
+            ),
         ),
         migrations.AddIndex(
-            model_name='patient',
-            index=models.Index(fields=['given_name_key'], name='patient_given_prefix', opclasses=['varchar_pattern_ops']),
+            model_name="patient",
+            index=models.Index(
+                fields=["given_name_key"],
+                name="patient_given_prefix",
+                opclasses=["varchar_pattern_ops"],
+            ),
         ),
         migrations.AddIndex(
-            model_name='labresult',
-            index=models.Index(fields=['patient', 'analyte', '-collected_at'], name='lab_latest'),
+            model_name="labresult",
+            index=models.Index(fields=["patient", "analyte", "-collected_at"], name="lab_latest"),
         ),
         migrations.AddConstraint(
-            model_name='carerelation',
-            constraint=models.UniqueConstraint(fields=('patient', 'clinician'), name='care_relation_unique'),
+            model_name="carerelation",
+            constraint=models.UniqueConstraint(
+                fields=("patient", "clinician"), name="care_relation_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='patientidentifier',
-            index=models.Index(fields=['value'], name='identifier_value'),
+            model_name="patientidentifier",
+            index=models.Index(fields=["value"], name="identifier_value"),
         ),
         migrations.AddConstraint(
-            model_name='patientidentifier',
-            constraint=models.UniqueConstraint(fields=('issuer', 'value'), name='identifier_unique_per_issuer'),
+            model_name="patientidentifier",
+            constraint=models.UniqueConstraint(
+                fields=("issuer", "value"), name="identifier_unique_per_issuer"
+            ),
         ),
     ]

@@ -19,15 +19,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--patients", type=int, default=200)
         parser.add_argument("--seed", type=int, default=1)
-        parser.add_argument("--today", type=date.fromisoformat, default=None,
-                            help="Pretend today is this date (YYYY-MM-DD).")
+        parser.add_argument(
+            "--today",
+            type=date.fromisoformat,
+            default=None,
+            help="Pretend today is this date (YYYY-MM-DD).",
+        )
 
     def handle(self, *, patients: int, seed: int, today: date | None, **options) -> None:
         if patients < 0:
             raise CommandError("--patients must be 0 or more.")
         from rich.console import Console
 
-        console = Console(file=self.stdout, highlight=False)
+        console = Console(highlight=False)
         started = time.perf_counter()
         with console.status("Creating demo data…") as status:
             try:
@@ -42,5 +46,7 @@ class Command(BaseCommand):
         elapsed = time.perf_counter() - started
         counts = ", ".join(f"{v} {k}" for k, v in ctx.counts.items())
         console.print(f"Demo data created in {elapsed:.1f} s: {counts}.")
-        console.print(f"Demo logins (password [bold]{DEMO_PASSWORD}[/]): "
-                      + ", ".join(u.username for u in DEMO_USERS))
+        console.print(
+            f"Demo logins (password [bold]{DEMO_PASSWORD}[/]): "
+            + ", ".join(u.username for u in DEMO_USERS)
+        )

@@ -50,18 +50,31 @@ class Command(BaseCommand):
         parser.add_argument("--demo-seed", type=int, default=1)
         parser.add_argument("--web-workers", type=int, default=None)
         for name, _, _ in EXTRA_CHILDREN:
-            parser.add_argument(f"--no-{name}", action="store_true", help=f"Do not run the {name} listener.")
+            parser.add_argument(
+                f"--no-{name}", action="store_true", help=f"Do not run the {name} listener."
+            )
         # --data-dir is handled by the `irflow` entry point before settings load.
 
-    def handle(self, *, host: str, port: int, no_demo: bool, demo_patients: int, demo_seed: int,
-               web_workers: int | None, **options) -> None:
+    def handle(
+        self,
+        *,
+        host: str,
+        port: int,
+        no_demo: bool,
+        demo_patients: int,
+        demo_seed: int,
+        web_workers: int | None,
+        **options,
+    ) -> None:
         from rich.console import Console
 
         console = Console(highlight=False)
         if not port_free(host, port):
             raise CommandError(f"Port {port} on {host} is in use. Choose another with --port.")
-        console.print(f"[bold]irflow[/] — data in {settings.DATA_DIR}, database "
-                      f"{settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}")
+        console.print(
+            f"[bold]irflow[/] — data in {settings.DATA_DIR}, database "
+            f"{settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}"
+        )
         call_command("migrate", interactive=False, verbosity=0)
         from irflow.accounts.models import User
 
@@ -86,7 +99,9 @@ class Command(BaseCommand):
         for name, build, enabled in EXTRA_CHILDREN:
             if enabled and not options.get(f"no_{name.replace('-', '_')}"):
                 children.append(Child(name, build(options)))
-        supervisor = Supervisor(children, env=env, log=lambda m: console.print(f"[dim]irflow:[/] {m}"))
+        supervisor = Supervisor(
+            children, env=env, log=lambda m: console.print(f"[dim]irflow:[/] {m}")
+        )
 
         url_host = f"[{host}]" if ":" in host else host
         url = f"http://{url_host}:{port}/"

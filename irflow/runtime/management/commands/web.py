@@ -49,4 +49,4 @@ class Command(BaseCommand):
             "--no-control-socket",
         ]
         # Replace this process so that signals reach gunicorn's master directly.
-        os.execv(sys.executable, argv)
+        os.execv(sys.executable, argv)  # noqa: S606 - fixed argv, no shell

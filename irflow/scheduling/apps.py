@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class SchedulingConfig(AppConfig):
+    name = "irflow.scheduling"
+    label = "scheduling"
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from irflow.scheduling.models import Booking, BookingTeamMember
+
+        auditlog.register(Booking)
+        auditlog.register(BookingTeamMember)

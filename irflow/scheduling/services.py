@@ -1,0 +1,327 @@
+"""Writes of bookings: create, reschedule, cancel, and the day-of-procedure status."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from irflow.accounts.models import User
+from irflow.accounts.permissions import require
+from irflow.accounts.roles import Role
+from irflow.accounts.services import user_holds_privilege
+from irflow.audit.services import history_actor
+from irflow.catalogue.models import Room
+from irflow.lib.errors import Conflict, ValidationFailed
+from irflow.orders.models import Order, OrderStatus, Priority
+from irflow.orders.services import order_set_status
+from irflow.scheduling.models import (
+    BOOKING_STATES,
+    Booking,
+    BookingStatus,
+    BookingTeamMember,
+    CancelReason,
+    TeamRole,
+)
+
+MSG_ROOM_TAKEN = "{room} is already booked from {start} to {end}."
+MSG_OPERATOR_TAKEN = "{operator} is already booked from {start} to {end} ({room})."
+MSG_PATIENT_TAKEN = "The patient already has a booking from {start} to {end} ({room})."
+MSG_RACE = "Another booking took this slot a moment ago; choose another time."
+MSG_ROOM_CLOSED = "{room} is closed at that time (open {opens}–{closes}, {days})."
+MSG_ROOM_INACTIVE = "{room} is not in use."
+MSG_NO_PRIVILEGE = "{operator} does not hold the privilege for {category} procedures."
+MSG_OPERATOR_ROLE = "The primary operator must be an IR physician or a supervised trainee."
+MSG_TRAINEE_SUPERVISION = "A trainee needs a supervising physician in the team."
+MSG_NAIVE_TIME = "Give the start time with its time zone."
+MSG_DURATION = "The duration must be between 5 and 720 minutes."
+MSG_ORDER_NOT_BOOKABLE = "This order is {status} and cannot be booked."
+MSG_CANCEL_REASON = "Choose a reason for cancelling."
+MSG_ONLY_BOOKED = "Only a booking that has not started can be moved."
+
+WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+
+
+def _fmt(dt: datetime) -> str:
+    return timezone.localtime(dt).strftime("%a %d %b %H:%M")
+
+
+def _overlapping(start: datetime, end: datetime, exclude_id: int | None):
+    qs = Booking.objects.filter(active=True, start__lt=end, end__gt=start).select_related("room")
+    return qs.exclude(pk=exclude_id) if exclude_id else qs
+
+
+def _check_free(
+    *,
+    room: Room,
+    operator: User | None,
+    patient_id: int,
+    start: datetime,
+    end: datetime,
+    exclude_id: int | None = None,
+) -> None:
+    """Name the first conflict in words; the database constraint still has the last word."""
+    overlaps = _overlapping(start, end, exclude_id)
+    clash = overlaps.filter(room=room).first()
+    if clash:
+        raise Conflict(
+            MSG_ROOM_TAKEN.format(room=room, start=_fmt(clash.start), end=_fmt(clash.end)),
+            code="room_taken",
+        )
+    if operator is not None:
+        clash = overlaps.filter(primary_operator=operator).first()
+        if clash:
+            raise Conflict(
+                MSG_OPERATOR_TAKEN.format(
+                    operator=operator, start=_fmt(clash.start), end=_fmt(clash.end), room=clash.room
+                ),
+                code="operator_taken",
+            )
+    clash = overlaps.filter(patient_id=patient_id).first()
+    if clash:
+        raise Conflict(
+            MSG_PATIENT_TAKEN.format(start=_fmt(clash.start), end=_fmt(clash.end), room=clash.room),
+            code="patient_taken",
+        )
+
+
+def _check_room_open(room: Room, start: datetime, end: datetime, priority: str) -> None:
+    if not room.active:
+        raise ValidationFailed({"room": MSG_ROOM_INACTIVE.format(room=room)})
+    if priority == Priority.EMERGENT:
+        return  # emergencies are done when they come
+    local_start, local_end = timezone.localtime(start), timezone.localtime(end)
+    days = room.open_weekdays or [1, 2, 3, 4, 5]
+    if (
+        local_start.isoweekday() not in days
+        or local_start.date() != local_end.date()
+        or local_start.time() < room.opens_at
+        or local_end.time() > room.closes_at
+    ):
+        raise ValidationFailed(
+            {
+                "start": MSG_ROOM_CLOSED.format(
+                    room=room,
+                    opens=room.opens_at.strftime("%H:%M"),
+                    closes=room.closes_at.strftime("%H:%M"),
+                    days=", ".join(WEEKDAYS[d - 1] for d in sorted(days)),
+                )
+            }
+        )
+
+
+def _check_team(order: Order, operator: User | None, team: list[tuple[User, str]], day) -> None:
+    errors: dict[str, str] = {}
+    roles = {role for _, role in team}
+    if operator is not None:
+        if operator.role == Role.TRAINEE:
+            if TeamRole.SUPERVISING_PHYSICIAN not in roles:
+                errors["team"] = MSG_TRAINEE_SUPERVISION
+        elif operator.role != Role.PHYSICIAN:
+            errors["primary_operator"] = MSG_OPERATOR_ROLE
+        else:
+            category = order.procedure_type.category
+            if not user_holds_privilege(user=operator, category=category, on=day):
+                errors["primary_operator"] = MSG_NO_PRIVILEGE.format(
+                    operator=operator, category=order.procedure_type.get_category_display().lower()
+                )
+    for user, role in team:
+        if (
+            role == TeamRole.TRAINEE
+            and TeamRole.SUPERVISING_PHYSICIAN not in roles
+            and not (operator is not None and operator.role == Role.PHYSICIAN)
+        ):
+            errors["team"] = MSG_TRAINEE_SUPERVISION
+        if role == TeamRole.SUPERVISING_PHYSICIAN and user.role != Role.PHYSICIAN:
+            errors["team"] = "The supervising physician must be an IR physician."
+        if role not in TeamRole.values:
+            errors["team"] = f"“{role}” is not a team role."
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _save_guarded(booking: Booking, **kwargs) -> None:
+    """Save, turning the database's overlap refusal (a concurrent booking won) into Conflict."""
+    try:
+        with transaction.atomic():
+            booking.save(**kwargs)
+    except IntegrityError as exc:
+        text = str(exc)
+        if "overlap" in text or "booking_" in text or "exclusion" in text.lower():
+            raise Conflict(MSG_RACE, code="slot_taken") from exc
+        raise
+
+
+@transaction.atomic
+def booking_create(
+    *,
+    actor,
+    order: Order,
+    room: Room,
+    start: datetime,
+    duration_min: int | None = None,
+    primary_operator: User | None = None,
+    team: Iterable[tuple[User, str]] = (),
+) -> Booking:
+    """Book `order` in `room` at `start`; refuses closed rooms, missing privileges, overlaps."""
+    require(actor, "booking.manage")
+    order = Order.objects.select_for_update().select_related("procedure_type").get(pk=order.pk)
+    if order.status not in (OrderStatus.ORDERED, OrderStatus.DISCONTINUED):
+        raise Conflict(
+            MSG_ORDER_NOT_BOOKABLE.format(status=order.get_status_display().lower()),
+            code="order_not_bookable",
+        )
+    if timezone.is_naive(start):
+        raise ValidationFailed({"start": MSG_NAIVE_TIME})
+    minutes = duration_min or order.procedure_type.default_duration_min
+    if not 5 <= minutes <= 720:
+        raise ValidationFailed({"duration_min": MSG_DURATION})
+    end = start + timedelta(minutes=minutes)
+    team = list(team)
+    _check_room_open(room, start, end, order.priority)
+    _check_team(order, primary_operator, team, timezone.localtime(start).date())
+    _check_free(
+        room=room, operator=primary_operator, patient_id=order.patient_id, start=start, end=end
+    )
+    from irflow.orders.identifiers import new_sps_id
+
+    booking = Booking(
+        order=order,
+        patient_id=order.patient_id,
+        room=room,
+        start=start,
+        end=end,
+        primary_operator=primary_operator,
+        sps_id=new_sps_id(),
+        modality=room.modality,
+        station_ae_title=room.station_ae_title,
+        created_by=actor,
+        status_changed_at=timezone.now(),
+    )
+    with history_actor(actor):
+        _save_guarded(booking)
+        members = list(team)
+        if primary_operator is not None:
+            members.insert(0, (primary_operator, TeamRole.PRIMARY_OPERATOR))
+        BookingTeamMember.objects.bulk_create(
+            [BookingTeamMember(booking=booking, user=u, role=r) for u, r in dict.fromkeys(members)]
+        )
+        order_set_status(order=order, status=OrderStatus.SCHEDULED, actor=actor)
+    return booking
+
+
+@transaction.atomic
+def booking_reschedule(
+    *,
+    actor,
+    booking: Booking,
+    start: datetime,
+    duration_min: int | None = None,
+    room: Room | None = None,
+    primary_operator: User | None = None,
+    reason: str = "",
+) -> Booking:
+    """Move a booking that has not started (time, room or operator), with a reason code."""
+    require(actor, "booking.manage")
+    booking = (
+        Booking.objects.select_for_update()
+        .select_related("order__procedure_type")
+        .get(pk=booking.pk)
+    )
+    if booking.status != BookingStatus.BOOKED:
+        raise Conflict(MSG_ONLY_BOOKED, code="not_movable")
+    if reason and reason not in CancelReason.values:
+        raise ValidationFailed({"reason": f"“{reason}” is not a reason code."})
+    if timezone.is_naive(start):
+        raise ValidationFailed({"start": MSG_NAIVE_TIME})
+    room = room or booking.room
+    operator = primary_operator if primary_operator is not None else booking.primary_operator
+    minutes = duration_min or booking.duration_min
+    if not 5 <= minutes <= 720:
+        raise ValidationFailed({"duration_min": MSG_DURATION})
+    end = start + timedelta(minutes=minutes)
+    _check_room_open(room, start, end, booking.order.priority)
+    team = [
+        (m.user, m.role)
+        for m in booking.team.select_related("user")
+        if m.role != TeamRole.PRIMARY_OPERATOR
+    ]
+    _check_team(booking.order, operator, team, timezone.localtime(start).date())
+    _check_free(
+        room=room,
+        operator=operator,
+        patient_id=booking.patient_id,
+        start=start,
+        end=end,
+        exclude_id=booking.pk,
+    )
+    booking.start, booking.end, booking.room = start, end, room
+    booking.modality, booking.station_ae_title = room.modality, room.station_ae_title
+    booking.cancel_reason = reason  # the reason for the move, kept with the booking's history
+    with history_actor(actor):
+        if operator != booking.primary_operator:
+            booking.primary_operator = operator
+            booking.team.filter(role=TeamRole.PRIMARY_OPERATOR).delete()
+            if operator is not None:
+                BookingTeamMember.objects.create(
+                    booking=booking, user=operator, role=TeamRole.PRIMARY_OPERATOR
+                )
+        _save_guarded(booking)
+    return booking
+
+
+@transaction.atomic
+def booking_cancel(*, actor, booking: Booking, reason: str, note: str = "") -> Booking:
+    """Cancel with a structured reason; the slot is freed and the order can be booked again."""
+    require(actor, "booking.manage")
+    booking = Booking.objects.select_for_update().get(pk=booking.pk)
+    if reason not in CancelReason.values:
+        raise ValidationFailed({"reason": MSG_CANCEL_REASON})
+    BOOKING_STATES.check(booking.status, BookingStatus.CANCELLED)
+    booking.status = BookingStatus.CANCELLED
+    booking.active = False
+    booking.cancel_reason = reason
+    booking.cancel_note = note.strip()[:300]
+    booking.status_changed_at = timezone.now()
+    with history_actor(actor):
+        booking.save()
+        if not booking.order.bookings.filter(active=True).exists():
+            order_set_status(order=booking.order, status=OrderStatus.ORDERED, actor=actor)
+    return booking
+
+
+@transaction.atomic
+def booking_set_status(*, actor, booking: Booking, status: str) -> Booking:
+    """Move a booking along the day (arrived → … → discharged).
+
+    `actor=None` is a trusted system component (the MPPS listener): it needs no permission.
+    """
+    if actor is not None:
+        require(actor, "booking.progress")
+    booking = Booking.objects.select_for_update().select_related("order").get(pk=booking.pk)
+    if booking.status == status:
+        return booking
+    if status == BookingStatus.CANCELLED:
+        raise ValidationFailed({"status": "Use cancel, with a reason."})
+    BOOKING_STATES.check(booking.status, status)
+    booking.status = status
+    booking.status_changed_at = timezone.now()
+    with history_actor(actor):
+        booking.save(update_fields=["status", "status_changed_at", "updated_at"])
+        order = booking.order
+        if status == BookingStatus.IN_ROOM and order.status in (
+            OrderStatus.SCHEDULED,
+            OrderStatus.ORDERED,
+        ):
+            order_set_status(order=order, status=OrderStatus.IN_PROGRESS, actor=actor)
+        if status == BookingStatus.DISCHARGED and order.status == OrderStatus.IN_PROGRESS:
+            order_set_status(order=order, status=OrderStatus.COMPLETED, actor=actor)
+    return booking
+
+
+def booking_conflicts(*, room: Room, start: datetime, end: datetime) -> list[Booking]:
+    """Active bookings in `room` overlapping [start, end) (for slot pickers)."""
+    return list(Booking.objects.filter(Q(room=room), active=True, start__lt=end, end__gt=start))
