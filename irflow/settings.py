@@ -125,6 +125,7 @@ INSTALLED_APPS = [
     "irflow.patients",
     "irflow.orders",
     "irflow.scheduling",
+    "irflow.dicomserver",
     "irflow.web",
     "irflow.runtime",
     "irflow.demo",
@@ -272,6 +273,15 @@ TASKS = {
 IRFLOW_SITE_NAME = envstr("IRFLOW_SITE_NAME", "irflow")
 IRFLOW_MRN_ISSUER = envstr("IRFLOW_MRN_ISSUER", "HOSP")
 IRFLOW_UID_ROOT = envstr("IRFLOW_UID_ROOT", "1.2.826.0.1.3680043.10.1293")
+
+# DICOM listener (irflow dicom; part of irflow up). See docs/dicom-conformance.md.
+IRFLOW_DICOM_HOST = envstr("IRFLOW_DICOM_HOST", "127.0.0.1")
+IRFLOW_DICOM_PORT = envint("IRFLOW_DICOM_PORT", 11112)
+IRFLOW_DICOM_AE_TITLE = envstr("IRFLOW_DICOM_AE_TITLE", "IRFLOW")
+IRFLOW_DICOM_MAX_ASSOCIATIONS = envint("IRFLOW_DICOM_MAX_ASSOCIATIONS", 10)
+IRFLOW_DICOM_NETWORK_TIMEOUT_S = envint("IRFLOW_DICOM_NETWORK_TIMEOUT_S", 60)
+IRFLOW_DICOM_ACSE_TIMEOUT_S = envint("IRFLOW_DICOM_ACSE_TIMEOUT_S", 30)
+IRFLOW_DICOM_DIMSE_TIMEOUT_S = envint("IRFLOW_DICOM_DIMSE_TIMEOUT_S", 60)
 
 LOGGING = {
     "version": 1,

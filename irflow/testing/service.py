@@ -83,7 +83,7 @@ def running_service(
     env: dict | None = None,
 ) -> Iterator[Service]:
     """`irflow up` on free ports; yields once /health answers; stops it with SIGINT."""
-    port = free_port()
+    port, dicom_port = free_port(), free_port()
     with postgres_database() as db_url:
         child_env = {k: v for k, v in os.environ.items() if not k.startswith("IRFLOW_")}
         child_env.update(
@@ -109,6 +109,8 @@ def running_service(
                     "127.0.0.1",
                     "--port",
                     str(port),
+                    "--dicom-port",
+                    str(dicom_port),
                     "--demo-patients",
                     str(demo_patients),
                     *args,
@@ -123,7 +125,7 @@ def running_service(
             process=process,
             data_dir=data_dir,
             log_path=log_path,
-            ports={"web": port},
+            ports={"web": port, "dicom": dicom_port},
             env=child_env,
         )
         try:

@@ -12,6 +12,7 @@ import requests
 
 from irflow.demo.staff import DEMO_PASSWORD
 from irflow.testing.service import running_service
+from irflow.testing.tools import require_tool
 
 pytestmark = [pytest.mark.e2e]
 
@@ -97,8 +98,20 @@ def test_ctrl_c_stops_every_process(tmp_path):
         children = subprocess.run(
             ["pgrep", "-g", str(os.getpgid(svc.process.pid))], capture_output=True, text=True
         ).stdout.split()
-        assert len(children) >= 3  # up, web master + worker, task worker
+        assert len(children) >= 5  # up, web master + worker, task worker, DICOM listener
         svc.process.send_signal(signal.SIGINT)
         assert svc.process.wait(timeout=20) == 0
     left = subprocess.run(["pgrep", "-g", str(svc.process.pid)], capture_output=True, text=True)
     assert left.stdout.strip() == ""
+
+
+def test_dicom_listener_answers_echo(service):
+    echoscu = require_tool("echoscu", "dcmtk")
+    result = subprocess.run(
+        [echoscu, "-aet", "ANGIO1", "-aec", "IRFLOW", "127.0.0.1", str(service.ports["dicom"])],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, "TCP_NODELAY": "1"},
+    )
+    assert result.returncode == 0, result.stderr

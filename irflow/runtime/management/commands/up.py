@@ -15,9 +15,6 @@ from django.utils import timezone
 
 from irflow.runtime.supervisor import Child, Supervisor, child_env, python_m
 
-# Listeners that later parts of irflow add: (name, argv builder, enabled-by-default).
-EXTRA_CHILDREN: list = []
-
 
 def is_loopback(host: str) -> bool:
     if host == "localhost":
@@ -49,10 +46,12 @@ class Command(BaseCommand):
         parser.add_argument("--demo-patients", type=int, default=200)
         parser.add_argument("--demo-seed", type=int, default=1)
         parser.add_argument("--web-workers", type=int, default=None)
-        for name, _, _ in EXTRA_CHILDREN:
-            parser.add_argument(
-                f"--no-{name}", action="store_true", help=f"Do not run the {name} listener."
-            )
+        parser.add_argument(
+            "--dicom-port", type=int, default=None, help="DICOM port (default 11112)."
+        )
+        parser.add_argument(
+            "--no-dicom", action="store_true", help="Do not run the DICOM listener."
+        )
         # --data-dir is handled by the `irflow` entry point before settings load.
 
     def handle(
@@ -96,9 +95,13 @@ class Command(BaseCommand):
         if web_workers:
             web_argv += ["--workers", str(web_workers)]
         children = [Child("web", web_argv), Child("worker", python_m("worker"))]
-        for name, build, enabled in EXTRA_CHILDREN:
-            if enabled and not options.get(f"no_{name.replace('-', '_')}"):
-                children.append(Child(name, build(options)))
+        if not options["no_dicom"]:
+            dicom_port = options["dicom_port"] or settings.IRFLOW_DICOM_PORT
+            if not port_free(settings.IRFLOW_DICOM_HOST, dicom_port):
+                raise CommandError(
+                    f"DICOM port {dicom_port} is in use (choose one with --dicom-port)."
+                )
+            children.append(Child("dicom", python_m("dicom", "--port", str(dicom_port))))
         supervisor = Supervisor(
             children, env=env, log=lambda m: console.print(f"[dim]irflow:[/] {m}")
         )

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DicomServerConfig(AppConfig):
+    name = "irflow.dicomserver"
+    label = "dicomserver"
