@@ -110,15 +110,16 @@ def _unauthenticated(request, exc):
 
 
 def _add_routers() -> None:
-    from irflow.accounts.api import router as accounts_router
-    from irflow.audit.api import router as audit_router
-    from irflow.catalogue.api import router as catalogue_router
-    from irflow.patients.api import router as patients_router
+    """Mount every irflow app's `api.router` at its `API_PREFIX` (e.g. "/patients")."""
+    from importlib import import_module
+    from importlib.util import find_spec
 
-    api.add_router("/patients", patients_router, tags=["patients"])
-    api.add_router("/catalogue", catalogue_router, tags=["reference data"])
-    api.add_router("/accounts", accounts_router, tags=["people"])
-    api.add_router("/audit", audit_router, tags=["audit"])
+    from django.apps import apps
+
+    for config in apps.get_app_configs():
+        if config.name.startswith("irflow.") and find_spec(f"{config.name}.api"):
+            module = import_module(f"{config.name}.api")
+            api.add_router(module.API_PREFIX, module.router, tags=module.API_TAGS)
 
 
 _add_routers()

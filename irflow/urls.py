@@ -1,3 +1,9 @@
+"""URLs: each irflow app with a `urls.py` declares its own `prefix` and is mounted here."""
+
+from importlib import import_module
+from importlib.util import find_spec
+
+from django.apps import apps
 from django.contrib import admin
 from django.urls import include, path
 
@@ -10,9 +16,11 @@ admin.site.site_title = "irflow admin"
 urlpatterns = [
     path("", views.home, name="home"),
     path("health", views.health, name="health"),
-    path("accounts/", include("irflow.accounts.urls")),
-    path("patients/", include("irflow.patients.urls")),
-    path("audit/", include("irflow.audit.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
+
+for config in apps.get_app_configs():
+    if config.name.startswith("irflow.") and find_spec(f"{config.name}.urls"):
+        module = import_module(f"{config.name}.urls")
+        urlpatterns.append(path(module.prefix, include(module)))

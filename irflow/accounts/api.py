@@ -9,6 +9,8 @@ from irflow.accounts.permissions import MATRIX, can
 from irflow.api import perm
 
 router = Router()
+API_PREFIX = "/accounts"
+API_TAGS = ["people"]
 
 
 class MeOut(Schema):

@@ -3,6 +3,8 @@ from django.urls import path
 
 from irflow.accounts import views
 
+prefix = "accounts/"
+
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

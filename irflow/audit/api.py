@@ -10,6 +10,8 @@ from irflow.api import perm
 from irflow.audit import selectors
 
 router = Router()
+API_PREFIX = "/audit"
+API_TAGS = ["audit"]
 
 
 class AccessOut(Schema):

@@ -10,6 +10,8 @@ from irflow.api import perm
 from irflow.catalogue import selectors
 
 router = Router()
+API_PREFIX = "/catalogue"
+API_TAGS = ["reference data"]
 
 
 class ProcedureTypeOut(Schema):

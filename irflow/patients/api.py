@@ -21,6 +21,8 @@ from irflow.patients.models import (
 )
 
 router = Router()
+API_PREFIX = "/patients"
+API_TAGS = ["patients"]
 
 
 class IdentifierOut(Schema):

@@ -2,6 +2,8 @@ from django.urls import path
 
 from irflow.patients import views
 
+prefix = "patients/"
+
 urlpatterns = [
     path("", views.patient_search, name="patient-search"),
     path("new/", views.patient_create, name="patient-create"),

@@ -102,3 +102,44 @@ def patient(db, attending):
         sex="M",
         weight_kg=82,
     )
+
+
+def next_weekday_at(hour: int, minute: int = 0, *, days_ahead: int = 7):
+    """A timezone-aware datetime on a weekday at least `days_ahead` days from today."""
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    day = timezone.localdate() + timedelta(days=days_ahead)
+    while day.isoweekday() > 5:
+        day += timedelta(days=1)
+    return datetime.combine(day, time(hour, minute), ZoneInfo(settings.TIME_ZONE))
+
+
+@pytest.fixture
+def angio_room(db):
+    from irflow.catalogue.models import Room
+
+    return Room.objects.create(
+        code="ANGIO1", name="Angio suite 1", kind="angio", modality="XA", station_ae_title="ANGIO1"
+    )
+
+
+def make_order(actor, patient, code: str = "PICC", **kwargs):
+    from irflow.catalogue.models import ProcedureType
+    from irflow.orders.services import order_create
+
+    return order_create(
+        actor=actor,
+        patient_id=patient.pk,
+        procedure_type=ProcedureType.objects.get(code=code),
+        **kwargs,
+    )
+
+
+def make_booking(actor, order, room, start, **kwargs):
+    from irflow.scheduling.services import booking_create
+
+    return booking_create(actor=actor, order=order, room=room, start=start, **kwargs)

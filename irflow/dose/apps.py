@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DoseConfig(AppConfig):
+    name = "irflow.dose"
+    label = "dose"
