@@ -6,6 +6,7 @@ from irflow.accounts import views
 prefix = "accounts/"
 
 urlpatterns = [
+    path("", views.account, name="account"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("2fa/verify/", views.otp_verify, name="otp-verify"),

@@ -86,3 +86,21 @@ def _base32(key: bytes) -> str:
 
     text = base64.b32encode(key).decode().rstrip("=")
     return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
+
+
+@login_required
+def account(request):
+    """The signed-in user's own page: role, credentials, privileges, two-factor status."""
+    from django_otp import user_has_device
+
+    user = request.user
+    profile = getattr(user, "profile", None)
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "profile": profile,
+            "privileges": user.privileges.order_by("category"),
+            "has_2fa": user_has_device(user),
+        },
+    )

@@ -182,3 +182,10 @@ def test_web_forms_need_csrf(csrf_client, attending):
 def test_referrer_cannot_open_another_patients_chart_page(client, referrer, patient):
     login(client, referrer)
     assert client.get(f"/patients/{patient.pk}/").status_code == 404
+
+
+def test_account_page_offers_two_factor_to_everyone(client, nurse):
+    login(client, nurse)
+    page = client.get("/accounts/")
+    assert page.status_code == 200
+    assert "Set up two-factor authentication" in page.content.decode()
