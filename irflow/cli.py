@@ -21,10 +21,15 @@ Service
   up              run everything: web, task worker (and listeners), with demo data if empty
   web             the web application on a production server (gunicorn)
   worker          the background task worker
+  dicom           the DICOM listener (worklist, MPPS, dose reports)
 
 Data
   demo            create a synthetic department (--patients N --seed S)
   api-token       create, list or revoke integration tokens
+  import-rdsr     import radiation dose reports (RDSR files or folders; --json)
+
+DICOM
+  simulate-modality  act as a modality: worklist, MPPS, dose report (--station ANGIO1)
 
 Every Django management command works too: irflow migrate, irflow createsuperuser, …
 Run `irflow help <command>` for a command's options.

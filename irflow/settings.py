@@ -128,7 +128,14 @@ INSTALLED_APPS = [
     "irflow.board",
     "irflow.scheduling",
     "irflow.readiness",
+    "irflow.checklists",
     "irflow.dose",
+    "irflow.followup",
+    "irflow.procedures",
+    "irflow.reports",
+    "irflow.recovery",
+    "irflow.outcomes",
+    "irflow.devices",
     "irflow.dicomserver",
     "irflow.web",
     "irflow.runtime",
@@ -257,6 +264,12 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    # plotly.min.js from the installed plotly package, never a copy in the repository.
+    "irflow.web.staticfiles.PlotlyFinder",
+]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = DATA_DIR / "files"
@@ -286,6 +299,10 @@ IRFLOW_DICOM_MAX_ASSOCIATIONS = envint("IRFLOW_DICOM_MAX_ASSOCIATIONS", 10)
 IRFLOW_DICOM_NETWORK_TIMEOUT_S = envint("IRFLOW_DICOM_NETWORK_TIMEOUT_S", 60)
 IRFLOW_DICOM_ACSE_TIMEOUT_S = envint("IRFLOW_DICOM_ACSE_TIMEOUT_S", 30)
 IRFLOW_DICOM_DIMSE_TIMEOUT_S = envint("IRFLOW_DICOM_DIMSE_TIMEOUT_S", 60)
+# Refuse associations from calling AE titles that are not configured (admin: remote AEs).
+IRFLOW_DICOM_REFUSE_UNKNOWN_AE = envbool("IRFLOW_DICOM_REFUSE_UNKNOWN_AE", False)
+# Worklist answers to AEs that are not configured: in this character set.
+IRFLOW_DICOM_DEFAULT_CHARSET = envstr("IRFLOW_DICOM_DEFAULT_CHARSET", "ISO_IR 192")
 
 LOGGING = {
     "version": 1,
@@ -297,5 +314,6 @@ LOGGING = {
         "pynetdicom": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
         "django.request": {"level": "ERROR"},
+        "weasyprint": {"level": "WARNING"},
     },
 }

@@ -57,8 +57,12 @@ ensure_venv() {
     say "Installing dependencies from ${locks[*]##*/}"
     local args=()
     for lock in "${locks[@]}"; do args+=(-r "$lock"); done
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${args[@]}"
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -e "$ROOT"
+    # (Some machines' pip configuration names package folders that do not exist; pip warns
+    # about each one. Those lines are noise here.)
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${args[@]}" \
+      2> >(grep -v 'is ignored: it is neither a file nor a directory' >&2) || return 1
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -e "$ROOT" \
+      2> >(grep -v 'is ignored: it is neither a file nor a directory' >&2) || return 1
     echo "$want" > "$stamp"
   fi
 }

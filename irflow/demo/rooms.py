@@ -1,4 +1,5 @@
-"""The demo department's rooms."""
+"""The demo department's rooms: open every day, 07:30–19:00, so that the demo has a full
+day (and a worklist for every modality) whatever day it is shown on."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ DEMO_ROOMS = [
 ]
 
 
+OPENS, CLOSES, EVERY_DAY = time(7, 30), time(19, 0), [1, 2, 3, 4, 5, 6, 7]
+
+
 def demo_rooms_create() -> list[Room]:
     rooms = []
     for code, name, kind, modality, ae in DEMO_ROOMS:
@@ -24,9 +28,9 @@ def demo_rooms_create() -> list[Room]:
                 "kind": kind,
                 "modality": modality,
                 "station_ae_title": ae,
-                "opens_at": time(8, 0),
-                "closes_at": time(18, 0),
-                "open_weekdays": [1, 2, 3, 4, 5],
+                "opens_at": OPENS,
+                "closes_at": CLOSES,
+                "open_weekdays": EVERY_DAY,
             },
         )
         rooms.append(room)

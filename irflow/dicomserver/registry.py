@@ -1,6 +1,10 @@
 """The DICOM services irflow's one AE offers. Each app registers its own (in AppConfig.ready):
-Verification here, Storage of dose reports in `irflow.dose`, Modality Worklist and MPPS in
-their modules. The server builds its presentation contexts and handlers from this list.
+Verification in `server`, Storage of dose reports in `irflow.dose`, Modality Worklist and MPPS
+in `irflow.dicomserver.handlers`. The server builds its presentation contexts and handlers
+from this list, and docs/dicom-conformance.md lists the SOP classes from it.
+
+Intervention events (EVT_C_FIND, EVT_C_STORE, EVT_N_CREATE, …) take one handler each across
+all services; notification events (EVT_RELEASED, …) may have several.
 """
 
 from __future__ import annotations
@@ -21,8 +25,10 @@ _SERVICES: dict[str, DicomService] = {}
 
 
 def register(service: DicomService) -> None:
+    """Offer `service` (replacing one registered under the same name)."""
     _SERVICES[service.name] = service
 
 
 def services() -> list[DicomService]:
+    """Every registered service, in registration order."""
     return list(_SERVICES.values())

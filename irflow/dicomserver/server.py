@@ -1,5 +1,9 @@
 """irflow's DICOM listener: one AE (default IRFLOW on port 11112) serving every registered
-service. Handlers stay short: persist, answer, let a background task do the work."""
+service. Handlers stay short: persist, answer, let a background task do the work.
+
+Each association runs in its own thread (pynetdicom), with its own database connection that
+is closed when the association ends. See docs/dicom-conformance.md.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from pynetdicom import AE, evt
+from pynetdicom import AE, _config, evt
 from pynetdicom.sop_class import Verification  # type: ignore[attr-defined]
 
 from irflow.dicomserver.registry import DicomService, register, services
@@ -69,7 +73,14 @@ def build_ae(config: ListenerConfig) -> tuple[AE, list]:
     ae.network_timeout = config.network_timeout_s
     ae.acse_timeout = config.acse_timeout_s
     ae.dimse_timeout = config.dimse_timeout_s
-    handlers: list = [(evt.EVT_CONN_OPEN, _on_connection_open)]
+    from irflow.dicomserver.handlers.association import on_finished, on_requested
+
+    handlers: list = [
+        (evt.EVT_CONN_OPEN, _on_connection_open),
+        (evt.EVT_REQUESTED, on_requested),
+        (evt.EVT_RELEASED, on_finished),
+        (evt.EVT_ABORTED, on_finished),
+    ]
     for service in services():
         for abstract_syntax, transfer_syntaxes in service.contexts:
             if transfer_syntaxes:
@@ -82,6 +93,10 @@ def build_ae(config: ListenerConfig) -> tuple[AE, list]:
 
 def start(config: ListenerConfig, *, block: bool):
     """Start listening; with block=False returns the pynetdicom server (call .shutdown())."""
+    # Identifiers are patient data: keep them out of pynetdicom's debug log (and skip the
+    # cost of formatting every response for it).
+    _config.LOG_REQUEST_IDENTIFIERS = False
+    _config.LOG_RESPONSE_IDENTIFIERS = False
     ae, handlers = build_ae(config)
     logger.info(
         "DICOM listener %s on %s:%s (%s)",

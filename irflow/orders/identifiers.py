@@ -31,21 +31,47 @@ def next_number(name: str) -> int:
     return counter.value
 
 
-def new_accession_number() -> str:
-    return f"IR{next_number('accession'):08d}"
+@transaction.atomic
+def reserve_numbers(name: str, count: int) -> range:
+    """A block of `count` consecutive numbers (for bulk imports and demo data)."""
+    counter, _ = IdentifierCounter.objects.select_for_update().get_or_create(name=name)
+    first = counter.value + 1
+    counter.value += count
+    counter.save(update_fields=["value"])
+    return range(first, first + count)
 
 
-def new_requested_procedure_id() -> str:
-    return f"RP{next_number('requested_procedure'):08d}"
+def accession_number(n: int) -> str:
+    return f"IR{n:08d}"
 
 
-def new_sps_id() -> str:
-    return f"SPS{next_number('sps'):08d}"
+def requested_procedure_id(n: int) -> str:
+    return f"RP{n:08d}"
 
 
-def new_study_uid() -> str:
+def sps_id(n: int) -> str:
+    return f"SPS{n:08d}"
+
+
+def study_uid(n: int) -> str:
     """`<root>.1.<n>`: unique under the site's root, at most 64 characters."""
-    uid = f"{settings.IRFLOW_UID_ROOT}.1.{next_number('study_uid')}"
+    uid = f"{settings.IRFLOW_UID_ROOT}.1.{n}"
     if len(uid) > 64:
         raise ValueError("IRFLOW_UID_ROOT is too long for Study Instance UIDs (max 64 chars)")
     return uid
+
+
+def new_accession_number() -> str:
+    return accession_number(next_number("accession"))
+
+
+def new_requested_procedure_id() -> str:
+    return requested_procedure_id(next_number("requested_procedure"))
+
+
+def new_sps_id() -> str:
+    return sps_id(next_number("sps"))
+
+
+def new_study_uid() -> str:
+    return study_uid(next_number("study_uid"))

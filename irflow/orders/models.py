@@ -69,6 +69,7 @@ class Order(models.Model):
     )
     bleeding_risk_chosen_at = models.DateTimeField(null=True, blank=True)
     placer_order_number = models.CharField(max_length=40, blank=True, help_text="From the EHR.")
+    cancel_reason = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -10,13 +10,24 @@ from irflow.audit.services import history_actor
 from irflow.catalogue.models import ProcedureType
 from irflow.lib.errors import ValidationFailed
 from irflow.orders import identifiers
-from irflow.orders.models import ORDER_STATES, Laterality, Order, Priority
+from irflow.orders.models import ORDER_STATES, Laterality, Order, OrderStatus, Priority
+from irflow.orders.signals import order_status_changed
 from irflow.patients.selectors import patient_get
 
 MSG_PROCEDURE_INACTIVE = "This procedure is not in the active catalogue."
 MSG_RISK_NOT_OPERATOR = (
     "The catalogue sets this procedure's bleeding risk; there is no choice to record."
 )
+MSG_UNKNOWN_PROCEDURE = "“{code}” is not a procedure in the catalogue."
+MSG_CANCEL_REASON = "Give a reason for cancelling the order."
+
+
+def procedure_by_code(code: str, *, field: str = "procedure_code") -> ProcedureType:
+    """The active catalogue entry with this local code, or a field error."""
+    procedure = ProcedureType.objects.filter(code=(code or "").strip(), active=True).first()
+    if procedure is None:
+        raise ValidationFailed({field: MSG_UNKNOWN_PROCEDURE.format(code=code)})
+    return procedure
 
 
 @transaction.atomic
@@ -67,11 +78,39 @@ def order_set_status(*, order: Order, status: str, actor=None) -> Order:
     if locked.status == status:
         return locked
     ORDER_STATES.check(locked.status, status)
-    locked.status = status
+    previous, locked.status = locked.status, status
     with history_actor(actor):
         locked.save(update_fields=["status", "updated_at"])
+        order_status_changed.send(sender=Order, order=locked, previous=previous, actor=actor)
     order.status = status
     return locked
+
+
+@transaction.atomic
+def order_cancel(*, actor, order_id: int, reason: str) -> Order:
+    """Cancel an order that has not started; bookings that have not started go with it."""
+    require(actor, "order.cancel")
+    from irflow.orders.selectors import order_get
+    from irflow.scheduling.models import CancelReason
+    from irflow.scheduling.services import booking_cancel  # scheduling builds on orders
+
+    order = order_get(actor=actor, order_id=order_id, what="cancel order")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed({"reason": MSG_CANCEL_REASON})
+    ORDER_STATES.check(order.status, OrderStatus.CANCELLED)
+    for booking in order.bookings.filter(active=True):
+        booking_cancel(
+            actor=actor,
+            booking=booking,
+            reason=CancelReason.NO_LONGER_INDICATED,
+            note=f"Order cancelled: {reason}",
+            release_order=False,
+        )
+    order.cancel_reason = reason[:300]
+    with history_actor(actor):
+        order.save(update_fields=["cancel_reason", "updated_at"])
+    return order_set_status(order=order, status=OrderStatus.CANCELLED, actor=actor)
 
 
 @transaction.atomic

@@ -15,7 +15,7 @@ from irflow.accounts.roles import Role
 from irflow.accounts.services import user_holds_privilege
 from irflow.audit.services import history_actor
 from irflow.catalogue.models import Room
-from irflow.lib.errors import Conflict, ValidationFailed
+from irflow.lib.errors import Conflict, InvalidTransition, ValidationFailed
 from irflow.orders.models import Order, OrderStatus, Priority
 from irflow.orders.services import order_set_status
 from irflow.scheduling.models import (
@@ -26,6 +26,7 @@ from irflow.scheduling.models import (
     CancelReason,
     TeamRole,
 )
+from irflow.scheduling.signals import booking_rescheduled
 
 MSG_ROOM_TAKEN = "{room} is already booked from {start} to {end}."
 MSG_OPERATOR_TAKEN = "{operator} is already booked from {start} to {end} ({room})."
@@ -170,7 +171,7 @@ def booking_create(
     require(actor, "booking.manage")
     order = Order.objects.select_for_update().select_related("procedure_type").get(pk=order.pk)
     if order.status not in (OrderStatus.ORDERED, OrderStatus.DISCONTINUED):
-        raise Conflict(
+        raise InvalidTransition(
             MSG_ORDER_NOT_BOOKABLE.format(status=order.get_status_display().lower()),
             code="order_not_bookable",
         )
@@ -258,6 +259,7 @@ def booking_reschedule(
         end=end,
         exclude_id=booking.pk,
     )
+    previous_start = booking.start
     booking.start, booking.end, booking.room = start, end, room
     booking.modality, booking.station_ae_title = room.modality, room.station_ae_title
     booking.cancel_reason = reason  # the reason for the move, kept with the booking's history
@@ -270,12 +272,20 @@ def booking_reschedule(
                     booking=booking, user=operator, role=TeamRole.PRIMARY_OPERATOR
                 )
         _save_guarded(booking)
+        booking_rescheduled.send(
+            sender=Booking, booking=booking, previous_start=previous_start, actor=actor
+        )
     return booking
 
 
 @transaction.atomic
-def booking_cancel(*, actor, booking: Booking, reason: str, note: str = "") -> Booking:
-    """Cancel with a structured reason; the slot is freed and the order can be booked again."""
+def booking_cancel(
+    *, actor, booking: Booking, reason: str, note: str = "", release_order: bool = True
+) -> Booking:
+    """Cancel with a structured reason; the slot is freed and the order can be booked again.
+
+    `release_order=False` when the order itself is being cancelled.
+    """
     require(actor, "booking.manage")
     booking = Booking.objects.select_for_update().get(pk=booking.pk)
     if reason not in CancelReason.values:
@@ -288,7 +298,7 @@ def booking_cancel(*, actor, booking: Booking, reason: str, note: str = "") -> B
     booking.status_changed_at = timezone.now()
     with history_actor(actor):
         booking.save()
-        if not booking.order.bookings.filter(active=True).exists():
+        if release_order and not booking.order.bookings.filter(active=True).exists():
             order_set_status(order=booking.order, status=OrderStatus.ORDERED, actor=actor)
     return booking
 

@@ -35,6 +35,26 @@ def _fast_hashing(settings):
     settings.IRFLOW_REQUIRE_2FA_FOR_ADMINS = False
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _reference_data_survives_flushes():
+    """Transactional tests end with a flush, which also empties what data migrations seeded
+    (the procedure catalogue, urgency targets). Django sends post_migrate after that flush
+    (it is how content types come back); seed the reference data again on it, so that the next
+    test starts from a migrated database. (Hence no test uses serialized_rollback: its restore
+    would clash with the recreated content types.)"""
+    from django.db.models.signals import post_migrate
+
+    from irflow.lib.seeds import seed_reference_data
+
+    def reseed(sender, app_config, using="default", **kwargs):
+        if app_config.label == "referrals":
+            seed_reference_data()
+
+    post_migrate.connect(reseed, dispatch_uid="irflow-test-reseed")
+    yield
+    post_migrate.disconnect(dispatch_uid="irflow-test-reseed")
+
+
 def make_user(username: str, role: str, **kwargs) -> User:
     user = user_create(
         actor=None,

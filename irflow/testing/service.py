@@ -64,6 +64,8 @@ def postgres_database() -> Iterator[str | None]:
 
     name = f"irflow_e2e_{uuid.uuid4().hex[:10]}"
     parts = urlsplit(url)
+    # Drop irflow-only options such as ?test_name= that psycopg does not know.
+    parts = parts._replace(query="")
     admin_url = urlunsplit(parts._replace(path="/postgres"))
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')

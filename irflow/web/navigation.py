@@ -43,6 +43,10 @@ def navigation_for(user, path: str) -> list[dict]:
         except NoReverseMatch:
             continue
         items.append({"label": item.label, "url": url, "current": path.startswith(url)})
+    # Only the most specific match is current (/referrals/triage/ is Triage, not Referrals).
+    longest = max((len(str(i["url"])) for i in items if i["current"]), default=0)
+    for i in items:
+        i["current"] = bool(i["current"]) and len(str(i["url"])) == longest
     if user.is_staff:
         items.append(
             {"label": "Admin", "url": reverse("admin:index"), "current": path.startswith("/admin")}

@@ -15,8 +15,11 @@ from irflow.accounts.permissions import MATRIX
 from irflow.accounts.roles import Role
 from irflow.accounts.services import api_token_create
 from irflow.api import api
+from irflow.dose.testing import dose_examples, dose_world
 from irflow.patients.models import CareRelation
 from irflow.patients.services import patient_create
+from irflow.procedures.testing import procedure_examples, procedure_world
+from irflow.referrals.testing import encode_example, journey_examples, journey_world
 
 pytestmark = pytest.mark.django_db
 
@@ -62,6 +65,61 @@ def examples(ids: dict) -> dict[tuple[str, str], dict | None]:
         ("GET", "/api/accounts/staff"): None,
         ("GET", "/api/audit/access"): None,
         ("GET", "/api/audit/history"): None,
+        **readiness_examples(ids),
+        **dose_examples(ids),
+        **journey_examples(ids),
+        **procedure_examples(ids),
+    }
+
+
+def readiness_world(attending, patient) -> dict:
+    """A booking of `patient` (with an antithrombotic) for the readiness and checklist routes."""
+    from irflow.catalogue.models import Room
+    from irflow.patients.services import medication_add
+    from irflow.testing.fixtures import make_booking, make_order, next_weekday_at
+
+    room = Room.objects.create(code="WALK1", name="Walk room", kind="angio", modality="XA")
+    order = make_order(attending, patient, "PICC")
+    booking = make_booking(attending, order, room, next_weekday_at(10))
+    med = medication_add(
+        actor=attending, patient_id=patient.pk, name="Apixaban 5 mg", drug="apixaban"
+    )
+    return {"booking_id": booking.pk, "medication_id": med.pk, "ruleset_id": "sir-2019"}
+
+
+def readiness_examples(ids: dict) -> dict[tuple[str, str], dict | None]:
+    from irflow.clinical import checklist_items
+
+    booking = "/api/readiness/bookings/{booking_id}"
+    return {
+        ("GET", booking): None,
+        ("GET", booking + "/preparation"): None,
+        ("PATCH", booking + "/preparation"): {"consent": "signed", "sedation": "local"},
+        ("POST", booking + "/last-doses"): {
+            "medication_id": ids["medication_id"],
+            "taken_at": "2026-01-05T08:00:00+00:00",
+        },
+        ("POST", booking + "/acknowledgements"): {
+            "rule_id": "checklists.sign-in.consent",
+            "reason": "Consent confirmed by telephone, witnessed.",
+        },
+        ("POST", "/api/readiness/evaluate"): {
+            "procedure": {"code": "PICC", "bleeding_risk": "low"},
+            "planned_start": "2026-03-02T09:00:00+00:00",
+            "urgency": "routine",
+            "now": "2026-03-01T09:00:00+00:00",
+        },
+        ("GET", "/api/readiness/rulesets"): None,
+        ("GET", "/api/readiness/rulesets/{ruleset_id}"): None,
+        ("GET", "/api/readiness/policy"): None,
+        ("PUT", "/api/readiness/policy"): {
+            "overrides": {"irflow-site.lab-validity": {"inr_days": 14}}
+        },
+        ("GET", "/api/checklists/bookings/{booking_id}"): None,
+        ("POST", "/api/checklists/bookings/{booking_id}"): {
+            "phase": "sign_in",
+            "done": [i.id for i in checklist_items("sign_in") if i.required],
+        },
     }
 
 
@@ -79,7 +137,8 @@ def operations() -> list[tuple[str, str, str]]:
 
 
 @pytest.fixture
-def world(personas):
+def world(personas, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
     attending = personas["attending"]
     mine = patient_create(
         actor=attending,
@@ -104,7 +163,12 @@ def world(personas):
         name: api_token_create(actor=None, user=user, name=f"walk {name}")[1]
         for name, user in personas.items()
     }
-    return {"ids": {"patient_id": mine.pk, "other_patient": other.pk}, "tokens": tokens}
+    ids = {"patient_id": mine.pk, "other_patient": other.pk}
+    ids.update(readiness_world(attending, mine))
+    ids = {**dose_world(attending, mine), **ids}  # keys already set win
+    ids = {**journey_world(personas, mine), **ids}
+    ids = {**procedure_world(personas, mine), **ids}
+    return {"ids": ids, "tokens": tokens}
 
 
 def test_every_route_has_example_and_permission(world):
@@ -127,8 +191,7 @@ def test_every_route_for_every_role(client, personas, world):
                 response = client.generic(
                     method,
                     url,
-                    data=None if body is None else __import__("json").dumps(body),
-                    content_type="application/json",
+                    **encode_example(body),
                     headers={"authorization": f"Bearer {world['tokens'][name]}"},
                 )
                 transaction.set_rollback(True)

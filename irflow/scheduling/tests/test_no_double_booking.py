@@ -13,6 +13,7 @@ from django.db import IntegrityError, close_old_connections, connection, transac
 from django.utils import timezone
 
 from irflow.catalogue.models import ProcedureType, Room
+from irflow.catalogue.seed import catalogue_seed
 from irflow.lib.errors import Conflict
 from irflow.orders.models import Order
 from irflow.orders.services import order_create
@@ -34,6 +35,7 @@ def next_weekday(hour: int) -> datetime:
 
 @pytest.fixture
 def room(db):
+    catalogue_seed(ProcedureType)  # a transactional test before this one may have flushed it
     return Room.objects.create(
         code="A1",
         name="Angio 1",

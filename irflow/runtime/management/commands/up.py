@@ -52,6 +52,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-dicom", action="store_true", help="Do not run the DICOM listener."
         )
+        parser.add_argument(
+            "--simulate-modality",
+            nargs="?",
+            const="ANGIO1",
+            default=None,
+            metavar="STATION",
+            help="Once started, run one scripted modality at STATION (default ANGIO1): "
+            "worklist, MPPS in progress, dose report, MPPS completed.",
+        )
         # --data-dir is handled by the `irflow` entry point before settings load.
 
     def handle(
@@ -124,6 +133,14 @@ class Command(BaseCommand):
                 console.print(f"Demo logins — password [bold]{DEMO_PASSWORD}[/]:")
                 for u in DEMO_USERS:
                     console.print(f"  {u.username:<13} {u.role}")
+            if options["simulate_modality"] and not options["no_dicom"]:
+                from irflow.dicomserver.simulator import simulate_when_ready
+
+                simulate_when_ready(
+                    station=options["simulate_modality"],
+                    port=options["dicom_port"] or settings.IRFLOW_DICOM_PORT,
+                    log=lambda m: console.print(f"[dim]simulate-modality:[/] {m}"),
+                )
 
         import threading
 

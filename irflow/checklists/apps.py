@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class ChecklistsConfig(AppConfig):
+    name = "irflow.checklists"
+    label = "checklists"
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from irflow.checklists.models import ChecklistRecord
+
+        auditlog.register(ChecklistRecord)

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from irflow.devices import views
+
+prefix = "devices/"
+
+urlpatterns = [
+    path("", views.devices_in_situ, name="devices-in-situ"),
+    path("<int:device_id>/remove/", views.device_remove, name="device-remove"),
+]

@@ -1,0 +1,37 @@
+"""The DICOM services of irflow's AE: Modality Worklist (C-FIND) and MPPS (N-CREATE/N-SET).
+
+Handlers are thin: decode, call the pure cores (`irflow.dicom.worklist`, `irflow.dicom.mpps`)
+and the services, and turn every refusal into the DIMSE status the standard names. No
+exception escapes a handler: the listener keeps serving whatever a peer sends.
+"""
+
+from __future__ import annotations
+
+from pynetdicom import evt
+from pynetdicom.sop_class import (  # type: ignore[attr-defined]
+    ModalityPerformedProcedureStep,
+    ModalityWorklistInformationFind,
+)
+
+from irflow.dicomserver.registry import DicomService, register
+
+
+def register_services() -> None:
+    """Add the worklist and MPPS services to the listener's registry."""
+    from irflow.dicomserver.handlers.find import handle_find
+    from irflow.dicomserver.handlers.mpps import handle_n_create, handle_n_set
+
+    register(
+        DicomService(
+            name="worklist",
+            contexts=[(ModalityWorklistInformationFind, None)],
+            handlers=[(evt.EVT_C_FIND, handle_find)],
+        )
+    )
+    register(
+        DicomService(
+            name="mpps",
+            contexts=[(ModalityPerformedProcedureStep, None)],
+            handlers=[(evt.EVT_N_CREATE, handle_n_create), (evt.EVT_N_SET, handle_n_set)],
+        )
+    )

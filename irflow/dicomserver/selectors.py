@@ -1,0 +1,228 @@
+"""Reads for the DICOM listener and the reconciliation pages.
+
+The worklist is read by modalities, not people: a trusted system component with no user.
+Which modality read which patient is still written to the access log, one row per patient
+per query, with the calling AE title and its address.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from irflow.accounts.permissions import require
+from irflow.audit.context import current_origin
+from irflow.audit.models import AccessLog, Channel
+from irflow.audit.services import access_log_record
+from irflow.dicom.charset import RESPONSE_CHARSETS
+from irflow.dicom.worklist import WorklistItem, WorklistQuery
+from irflow.dicomserver.models import PerformedProcedureStep, RemoteAE
+from irflow.dicomserver.worklist.filters import ON_WORKLIST, with_mrn, worklist_filter
+from irflow.dicomserver.worklist.items import ITEM_FIELDS, patient_label, worklist_item
+from irflow.lib.errors import NotFound
+from irflow.patients.models import Allergy, Condition, ConditionCode
+from irflow.scheduling.models import Booking
+
+MSG_STEP_NOT_FOUND = "No such performed procedure step."
+
+
+@dataclass(frozen=True)
+class Requestor:
+    """Who asks over DICOM: the calling AE title and the address it called from."""
+
+    ae_title: str
+    address: str = ""
+
+
+# Worklist
+
+
+def worklist_queryset() -> QuerySet[Booking]:
+    """Every step on the worklist, in start order, annotated with the patient's MRN."""
+    return with_mrn(Booking.objects.filter(active=True, status__in=ON_WORKLIST)).order_by(
+        "start", "sps_id"
+    )
+
+
+def _requests(query: WorklistQuery, keyword: str) -> bool:
+    return any(key.keyword == keyword for key in query.return_keys)
+
+
+def _by_patient(rows) -> dict[int, tuple[str, ...]]:
+    grouped: dict[int, list[str]] = defaultdict(list)
+    for patient_id, text in rows:
+        grouped[patient_id].append(text)
+    return {patient_id: tuple(texts) for patient_id, texts in grouped.items()}
+
+
+def worklist_items(rows: list[dict], *, allergies: bool, alerts: bool) -> list[WorklistItem]:
+    """Items for booking rows; active allergies and conditions only when asked for."""
+    patient_ids = {row["patient_id"] for row in rows}
+    by_allergy = (
+        _by_patient(
+            Allergy.objects.filter(patient_id__in=patient_ids, is_active=True)
+            .order_by("pk")
+            .values_list("patient_id", "agent")
+        )
+        if allergies and rows
+        else {}
+    )
+    by_alert: dict[int, tuple[str, ...]] = {}
+    if alerts and rows:
+        labels = dict(ConditionCode.choices)
+        codes = _by_patient(
+            Condition.objects.filter(patient_id__in=patient_ids, active=True)
+            .order_by("pk")
+            .values_list("patient_id", "code")
+        )
+        by_alert = {p: tuple(labels.get(c, c) for c in cs) for p, cs in codes.items()}
+    return [
+        worklist_item(
+            row,
+            allergies=by_allergy.get(row["patient_id"], ()),
+            medical_alerts=by_alert.get(row["patient_id"], ()),
+        )
+        for row in rows
+    ]
+
+
+def worklist_find(*, query: WorklistQuery, requestor: Requestor) -> list[WorklistItem]:
+    """The scheduled procedure steps matching `query`, in start order; logs who read whom."""
+    rows = list(worklist_queryset().filter(worklist_filter(query)).values(*ITEM_FIELDS))
+    _log_worklist_read(rows, requestor)
+    return worklist_items(
+        rows,
+        allergies=_requests(query, "Allergies"),
+        alerts=_requests(query, "MedicalAlerts"),
+    )
+
+
+def _log_worklist_read(rows: list[dict], requestor: Requestor) -> None:
+    patients = {row["patient_id"]: patient_label(row) for row in rows}
+    if not patients:
+        return
+    where = current_origin()
+    AccessLog.objects.bulk_create(
+        AccessLog(
+            username=requestor.ae_title[:150],
+            patient_id=patient_id,
+            patient_label=label[:200],
+            what="Modality worklist (DICOM C-FIND)",
+            channel=Channel.DICOM,
+            remote_addr=requestor.address[:64],
+            path=where.path,
+        )
+        for patient_id, label in patients.items()
+    )
+
+
+# Remote AEs
+
+
+def remote_ae_get(*, ae_title: str) -> RemoteAE | None:
+    """The active configuration of a calling AE title, or None when it is unknown."""
+    return (
+        RemoteAE.objects.filter(ae_title=ae_title.strip(" "), active=True)
+        .select_related("room")
+        .first()
+    )
+
+
+def _addresses(host: str) -> set[str]:
+    try:
+        return {str(info[4][0]) for info in socket.getaddrinfo(host, None)}
+    except OSError:
+        return set()
+
+
+def remote_ae_allowed(*, ae_title: str, address: str) -> bool:
+    """True if `ae_title` is configured and active, and calls from its configured host."""
+    remote = remote_ae_get(ae_title=ae_title)
+    if remote is None:
+        return False
+    host = remote.host.strip()
+    return not host or host == address or address in _addresses(host)
+
+
+def response_charset(*, remote: RemoteAE | None, query: WorklistQuery) -> str:
+    """The character set to answer in: the AE's configured one; for an unknown AE, the
+    query's own when irflow can write it, else the site default."""
+    if remote is not None:
+        return remote.charset
+    if len(query.charset) == 1 and query.charset[0] in RESPONSE_CHARSETS:
+        return query.charset[0]
+    return str(settings.IRFLOW_DICOM_DEFAULT_CHARSET)
+
+
+# Performed procedure steps
+
+
+def mpps_get(*, sop_instance_uid: str) -> PerformedProcedureStep | None:
+    """The step with this SOP Instance UID, for the listener (no user, no access log)."""
+    return PerformedProcedureStep.objects.filter(sop_instance_uid=sop_instance_uid).first()
+
+
+def mpps_unreconciled(*, actor) -> list[PerformedProcedureStep]:
+    """Steps no booking claims (emergencies, unknown steps), newest first."""
+    require(actor, "mpps.view")
+    steps = list(
+        PerformedProcedureStep.objects.filter(booking__isnull=True, reconciled_at__isnull=True)
+        .select_related("room", "patient", "order__procedure_type")
+        .order_by("-created_at")[:200]
+    )
+    access_log_record(actor=actor, patient=None, what="MPPS reconciliation list")
+    return steps
+
+
+def mpps_recently_reconciled(*, actor, days: int = 2) -> list[PerformedProcedureStep]:
+    """Steps linked by hand in the last `days` days, newest first."""
+    require(actor, "mpps.view")
+    since = timezone.now() - timedelta(days=days)
+    return list(
+        PerformedProcedureStep.objects.filter(reconciled_at__gte=since)
+        .select_related("booking__room", "patient", "reconciled_by")
+        .order_by("-reconciled_at")[:50]
+    )
+
+
+def mpps_detail(*, actor, step_id: int) -> PerformedProcedureStep:
+    """One step for the reconciliation page (access-logged when it names a patient)."""
+    require(actor, "mpps.view")
+    step = (
+        PerformedProcedureStep.objects.select_related(
+            "room", "patient", "order__procedure_type", "booking__room"
+        )
+        .filter(pk=step_id)
+        .first()
+    )
+    if step is None:
+        raise NotFound(MSG_STEP_NOT_FOUND)
+    access_log_record(actor=actor, patient=step.patient, what="MPPS reconciliation")
+    return step
+
+
+def mpps_candidate_bookings(*, actor, step: PerformedProcedureStep) -> list[Booking]:
+    """Bookings the step may belong to: active, around its start, its room's first."""
+    require(actor, "booking.view")
+    moment = step.started_at or step.created_at
+    qs = (
+        Booking.objects.filter(
+            active=True,
+            start__gte=moment - timedelta(hours=12),
+            start__lte=moment + timedelta(hours=12),
+        )
+        .select_related("patient", "room", "order__procedure_type")
+        .order_by("start")
+    )
+    bookings = list(qs[:60])
+    if step.room_id is not None:
+        bookings.sort(key=lambda b: b.room_id != step.room_id)
+    for patient in {b.patient_id: b.patient for b in bookings}.values():
+        access_log_record(actor=actor, patient=patient, what="MPPS reconciliation: bookings")
+    return bookings

@@ -1,0 +1,362 @@
+"""Writes of performed procedure steps: what modalities report over MPPS, and reconciliation.
+
+A step that names a booking (by SPS ID, else accession number, requested procedure ID or
+Study Instance UID) moves it along the day: IN PROGRESS puts the booking `in_room` (the room
+is busy on the department board), COMPLETED or DISCONTINUED puts it in `recovery`, and the
+order follows (completed, or discontinued so that it can be booked again). A step that names
+no booking waits on the reconciliation list until a technologist links it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict
+from datetime import datetime
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from irflow.accounts.permissions import require
+from irflow.audit.services import history_actor
+from irflow.dicom.mpps import (
+    MSG_DUPLICATE_INSTANCE,
+    STATUS_DUPLICATE_SOP_INSTANCE,
+    Code,
+    MppsCreate,
+    MppsError,
+    MppsStatus,
+    MppsUpdate,
+    Operation,
+    PerformedSeries,
+    check_final_state,
+    mpps_transition,
+)
+from irflow.dicomserver.models import PerformedProcedureStep, RemoteAE
+from irflow.lib.errors import Conflict, ValidationFailed, from_django_validation
+from irflow.orders.models import ORDER_STATES, Order, OrderStatus
+from irflow.orders.services import order_set_status
+from irflow.patients.models import IdentifierKind, PatientIdentifier
+from irflow.scheduling.models import BOOKING_STATES, Booking, BookingStatus
+from irflow.scheduling.services import booking_set_status
+
+MSG_ALREADY_LINKED = "This step is already linked to a booking or an order."
+MSG_CHOOSE_ONE = "Choose a booking or give an accession number."
+MSG_BOOKING_INACTIVE = "This booking was cancelled; choose another."
+MSG_UNKNOWN_ACCESSION = "No order has this accession number."
+
+# Order status once the modality reports the step finished.
+_ORDER_AFTER = {
+    MppsStatus.COMPLETED: OrderStatus.COMPLETED,
+    MppsStatus.DISCONTINUED: OrderStatus.DISCONTINUED,
+}
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+def _codes(codes: Iterable[Code] | None) -> list[dict]:
+    return [asdict(code) for code in codes or ()]
+
+
+def _series(series: Iterable[PerformedSeries]) -> list[dict]:
+    return [
+        {
+            "series_instance_uid": s.series_instance_uid,
+            "protocol_name": s.protocol_name,
+            "series_description": s.series_description,
+            "retrieve_ae_title": s.retrieve_ae_title,
+            "images": [[ref.sop_class_uid, ref.sop_instance_uid] for ref in s.images],
+            "non_images": [[ref.sop_class_uid, ref.sop_instance_uid] for ref in s.non_images],
+        }
+        for s in series
+    ]
+
+
+def _dose_sr_uids(series: Iterable[PerformedSeries]) -> list[str]:
+    return [
+        ref.sop_instance_uid
+        for s in series
+        for ref in s.images + s.non_images
+        if ref.is_dose_report
+    ]
+
+
+def _scheduled_booking(create: MppsCreate) -> tuple[Booking | None, Order | None]:
+    """The booking (and order) the step's Scheduled Step Attributes name, if any."""
+    for step in create.scheduled_steps:
+        if step.sps_id:
+            booking = (
+                Booking.objects.filter(sps_id=step.sps_id, active=True)
+                .select_related("order")
+                .first()
+            )
+            if booking is not None:
+                return booking, booking.order
+    for step in create.scheduled_steps:
+        order = None
+        if step.accession_number:
+            order = Order.objects.filter(accession_number=step.accession_number).first()
+        if order is None and step.requested_procedure_id:
+            order = Order.objects.filter(requested_procedure_id=step.requested_procedure_id).first()
+        if order is None and step.study_instance_uid:
+            order = Order.objects.filter(study_instance_uid=step.study_instance_uid).first()
+        if order is not None:
+            active = order.bookings.filter(active=True).order_by("start")
+            # The booking at the reporting station first, else the earliest active one.
+            booking = active.filter(station_ae_title=create.station_ae_title).first()
+            booking = booking or active.first()
+            return booking, order
+    return None, None
+
+
+def _patient_for(create: MppsCreate):
+    if not create.patient_id:
+        return None
+    identifier = (
+        PatientIdentifier.objects.filter(value=create.patient_id, kind=IdentifierKind.MRN)
+        .select_related("patient")
+        .order_by("pk")
+        .first()
+    )
+    return identifier.patient if identifier is not None else None
+
+
+def _booking_to(booking: Booking, status: str) -> Booking:
+    """Move the booking to `status` if its state machine allows it from where it stands
+    (a step appended after recovery leaves it where it is)."""
+    if booking.status == status or not BOOKING_STATES.can(booking.status, status):
+        return booking
+    return booking_set_status(actor=None, booking=booking, status=status)
+
+
+def _order_to(order: Order, status: str, actor=None) -> None:
+    order.refresh_from_db(fields=["status"])
+    if order.status == OrderStatus.ORDERED or order.status == OrderStatus.SCHEDULED:
+        order_set_status(order=order, status=OrderStatus.IN_PROGRESS, actor=actor)
+    if order.status != status and ORDER_STATES.can(order.status, status):
+        order_set_status(order=order, status=status, actor=actor)
+
+
+def _follow(step: PerformedProcedureStep, actor=None) -> None:
+    """Move the step's booking and order to where its status says the procedure is."""
+    if step.booking is not None:
+        booking = _booking_to(step.booking, BookingStatus.IN_ROOM)
+        if step.is_final:
+            booking = _booking_to(booking, BookingStatus.RECOVERY)
+        step.booking = booking
+    if step.order is not None:
+        final = _ORDER_AFTER.get(MppsStatus(step.status))
+        _order_to(step.order, final or OrderStatus.IN_PROGRESS, actor=actor)
+
+
+@transaction.atomic
+def mpps_create(
+    *, create: MppsCreate, calling_ae_title: str, remote: RemoteAE | None = None
+) -> PerformedProcedureStep:
+    """Record an N-CREATE (IN PROGRESS): the procedure started; its room is busy now.
+
+    Called by the DICOM listener, a trusted component (no user). Raises `MppsError` with
+    0x0111 when the SOP instance exists already.
+    """
+    booking, order = _scheduled_booking(create)
+    patient = booking.patient if booking is not None else None
+    if patient is None and order is not None:
+        patient = order.patient
+    if patient is None:
+        patient = _patient_for(create)
+    room = booking.room if booking is not None else (remote.room if remote else None)
+    study_uid = order.study_instance_uid if order is not None else ""
+    if not study_uid and create.scheduled_steps:
+        study_uid = create.scheduled_steps[0].study_instance_uid
+    step = PerformedProcedureStep(
+        sop_instance_uid=create.sop_instance_uid,
+        status=MppsStatus.IN_PROGRESS,
+        booking=booking,
+        order=order,
+        patient=patient,
+        room=room,
+        calling_ae_title=calling_ae_title[:16],
+        station_ae_title=create.station_ae_title[:16],
+        modality=create.modality[:16],
+        pps_id=create.pps_id[:16],
+        study_instance_uid=study_uid[:64],
+        started_at=_aware(create.start),
+        ended_at=_aware(create.end),
+        attributes={
+            "patient_id": create.patient_id,
+            "patient_name": create.patient_name,
+            "patient_birth_date": (
+                create.patient_birth_date.isoformat() if create.patient_birth_date else ""
+            ),
+            "patient_sex": create.patient_sex,
+            "scheduled_steps": [asdict(s) for s in create.scheduled_steps],
+            "station_name": create.station_name,
+            "location": create.location,
+            "description": create.description,
+            "procedure_type_description": create.procedure_type_description,
+            "procedure_codes": _codes(create.procedure_codes),
+            "study_id": create.study_id,
+            "charset": list(create.charset),
+            "dose": asdict(create.dose) if create.dose else None,
+        },
+        performed_series=_series(create.performed_series),
+        dose_sr_uids=_dose_sr_uids(create.performed_series),
+    )
+    try:
+        with transaction.atomic():
+            step.save()
+    except IntegrityError as exc:
+        raise MppsError(STATUS_DUPLICATE_SOP_INSTANCE, MSG_DUPLICATE_INSTANCE) from exc
+    _follow(step)
+    return step
+
+
+@transaction.atomic
+def mpps_set(*, update: MppsUpdate) -> PerformedProcedureStep:
+    """Record an N-SET: details of the step and, with COMPLETED or DISCONTINUED, its end.
+
+    Raises `MppsError` with the status PS3.4 F.7.2.2 names (0x0112 unknown instance, 0x0110
+    once the step is final, 0x0121 when the final state lacks its end or series).
+    """
+    step = (
+        PerformedProcedureStep.objects.select_for_update(of=("self",))
+        .select_related("booking", "order")
+        .filter(sop_instance_uid=update.sop_instance_uid)
+        .first()
+    )
+    transition = mpps_transition(
+        step.status if step is not None else None,
+        update.status.value if update.status is not None else None,
+        operation=Operation.N_SET,
+    )
+    transition.raise_if_denied()
+    assert step is not None and transition.new_status is not None
+    new_status = transition.new_status
+    series = (
+        update.performed_series
+        if update.performed_series is not None
+        else _stored_series(step.performed_series)
+    )
+    end = _aware(update.end) if update.end is not None else step.ended_at
+    check_final_state(
+        status=new_status,
+        end=timezone.localtime(end).replace(tzinfo=None) if end else None,
+        performed_series=series,
+    )
+    attributes = dict(step.attributes)
+    for key, value in (
+        ("description", update.description),
+        ("procedure_type_description", update.procedure_type_description),
+        ("comments", update.comments),
+    ):
+        if value is not None:
+            attributes[key] = value
+    if update.procedure_codes is not None:
+        attributes["procedure_codes"] = _codes(update.procedure_codes)
+    if update.dose is not None:
+        attributes["dose"] = asdict(update.dose)
+    if update.discontinuation_reasons is not None:
+        attributes["discontinuation_reasons"] = _codes(update.discontinuation_reasons)
+        step.discontinuation_reason = "; ".join(
+            code.meaning or code.value for code in update.discontinuation_reasons
+        )[:200]
+    if update.ignored_keywords:
+        attributes["ignored_keywords"] = list(update.ignored_keywords)
+    if update.performed_series is not None:
+        step.performed_series = _series(update.performed_series)
+        step.dose_sr_uids = list(update.dose_report_uids)
+    step.attributes = attributes
+    step.ended_at = end
+    step.status = new_status
+    step.save()
+    if new_status is not MppsStatus.IN_PROGRESS:
+        _follow(step)
+    return step
+
+
+def _stored_series(rows: list[dict]) -> tuple[PerformedSeries, ...]:
+    from irflow.dicom.mpps import SopReference
+
+    return tuple(
+        PerformedSeries(
+            series_instance_uid=row.get("series_instance_uid", ""),
+            protocol_name=row.get("protocol_name", ""),
+            series_description=row.get("series_description", ""),
+            retrieve_ae_title=row.get("retrieve_ae_title", ""),
+            images=tuple(SopReference(c, i) for c, i in row.get("images", [])),
+            non_images=tuple(SopReference(c, i) for c, i in row.get("non_images", [])),
+        )
+        for row in rows
+    )
+
+
+@transaction.atomic
+def mpps_reconcile(
+    *,
+    actor,
+    step: PerformedProcedureStep,
+    booking: Booking | None = None,
+    accession_number: str = "",
+    note: str = "",
+) -> PerformedProcedureStep:
+    """Link a step no booking claimed to a booking, or to an order by accession number.
+
+    The booking and order then follow the step's status, as if it had been scheduled.
+    """
+    require(actor, "mpps.reconcile")
+    step = PerformedProcedureStep.objects.select_for_update().get(pk=step.pk)
+    if step.booking_id is not None or step.reconciled_at is not None:
+        raise Conflict(MSG_ALREADY_LINKED, code="already_linked")
+    accession_number = accession_number.strip()
+    if booking is None and not accession_number:
+        raise ValidationFailed({"booking": MSG_CHOOSE_ONE})
+    order: Order | None
+    if booking is not None:
+        booking = Booking.objects.select_related("order", "room").get(pk=booking.pk)
+        if not booking.active:
+            raise ValidationFailed({"booking": MSG_BOOKING_INACTIVE})
+        order = booking.order
+    else:
+        order = Order.objects.filter(accession_number=accession_number).first()
+        if order is None:
+            raise ValidationFailed({"accession_number": MSG_UNKNOWN_ACCESSION})
+        booking = order.bookings.filter(active=True).order_by("start").first()
+    step.booking = booking
+    step.order = order
+    step.patient_id = order.patient_id
+    if booking is not None:
+        step.room = booking.room
+    if not step.study_instance_uid:
+        step.study_instance_uid = order.study_instance_uid
+    step.reconciled_at = timezone.now()
+    step.reconciled_by = actor
+    step.reconciliation_note = note.strip()[:300]
+    with history_actor(actor):
+        step.save()
+        _follow(step, actor=actor)
+    return step
+
+
+@transaction.atomic
+def remote_ae_save(*, actor, remote: RemoteAE) -> RemoteAE:
+    """Create or change a remote AE's configuration (validated, kept in the history)."""
+    require(actor, "dicom.configure")
+    try:
+        remote.full_clean()
+    except DjangoValidationError as exc:
+        raise from_django_validation(exc) from exc
+    with history_actor(actor):
+        remote.save()
+    return remote
+
+
+@transaction.atomic
+def remote_ae_delete(*, actor, remote: RemoteAE) -> None:
+    """Forget a remote AE (the history keeps what it was); it is unknown from now on."""
+    require(actor, "dicom.configure")
+    with history_actor(actor):
+        remote.delete()

@@ -1,0 +1,1 @@
+"""The Modality Worklist served from bookings: queries run in the database, not over rows."""

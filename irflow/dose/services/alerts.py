@@ -1,0 +1,196 @@
+"""Dose alerts from the clinical rule data, and the skin follow-up a substantial dose calls for.
+
+Thresholds come from ``irflow.clinical`` (NCRP 168 / SIR rule set) under the site policy;
+nothing here knows a number. The cumulative review uses the patient's summed reference air
+kerma over the site's window as the estimate of skin dose: Ka,r is measured at a reference
+point, not on the skin, and usually overstates the dose to any one skin field, so the review
+errs on the side of looking.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Max, Sum
+from django.utils import timezone
+
+from irflow.accounts.models import User
+from irflow.accounts.permissions import require
+from irflow.accounts.roles import Role
+from irflow.audit.services import history_actor
+from irflow.clinical import (
+    cumulative_window_days,
+    radiation_alerts,
+    rule,
+    skin_followup_window_days,
+)
+from irflow.clinical.radiation import SKIN_FOLLOWUP, Alert
+from irflow.dose.models import AlertLevel, DoseAlert, RadiationDoseReport
+from irflow.dose.policy import site_policy
+from irflow.followup.models import FollowUpKind, FollowUpTask
+from irflow.followup.services import followup_create
+from irflow.lib.errors import NotFound, ValidationFailed
+from irflow.orders.models import Order
+from irflow.patients.selectors import patient_get
+
+MSG_ALERT_NOT_FOUND = "No such dose alert."
+MSG_ALREADY_ACKNOWLEDGED = "This alert has already been acknowledged."
+MSG_SKIN_CHECK = (
+    "Skin check after a substantial radiation dose. {alerts} Tell the patient what to look "
+    "for (redness, itching, hair loss or a sore at the beam entrance, usually the back) and "
+    "examine the skin {start}–{end} days after the procedure ({date:%d %b %Y})."
+)
+
+
+def order_dose_totals(order: Order) -> dict:
+    """The procedure's de-duplicated totals (sum of its reports' counted values)."""
+    return RadiationDoseReport.objects.filter(order=order).aggregate(
+        ka_r_mgy=Sum("ka_r_counted_mgy"),
+        dap_gy_cm2=Sum("dap_counted_gy_cm2"),
+        fluoro_time_s=Sum("fluoro_time_counted_s"),
+        dlp_mgy_cm=Sum("dlp_counted_mgy_cm"),
+        last_at=Max("performed_at"),
+    )
+
+
+def patient_cumulative_ka_r(*, patient_id: int, end, window_days: int) -> float | None:
+    """The patient's summed counted Ka,r (mGy) over the `window_days` days up to `end`."""
+    total = RadiationDoseReport.objects.filter(
+        patient_id=patient_id,
+        performed_at__gt=end - timedelta(days=window_days),
+        performed_at__lte=end,
+    ).aggregate(total=Sum("ka_r_counted_mgy"))["total"]
+    return total
+
+
+def _operator(order: Order, report: RadiationDoseReport | None) -> User | None:
+    """The follow-up's owner: the booking's primary operator, else the ordering physician."""
+    booking = report.booking if report is not None and report.booking_id else None
+    if booking is None:
+        booking = order.bookings.order_by("-active", "-start").first()
+    if booking is not None and booking.primary_operator_id:
+        return booking.primary_operator
+    creator = order.created_by
+    if creator is not None and creator.is_active and creator.role == Role.PHYSICIAN:
+        return creator
+    return None
+
+
+def _upsert(order: Order, report: RadiationDoseReport | None, alert: Alert) -> DoseAlert:
+    existing = DoseAlert.objects.filter(order=order, rule_id=alert.rule_id).first()
+    values = {
+        "patient_id": order.patient_id,
+        "report": report,
+        "level": alert.level,
+        "rule_set_version": rule(alert.rule_id).rule_set_version,
+        "quantity": alert.quantity,
+        "value": alert.value,
+        "threshold": alert.threshold,
+        "unit": alert.unit,
+        "message": alert.message[:300],
+        "confidence": alert.confidence,
+        "verified": alert.verified,
+        "source": alert.source,
+    }
+    if existing is None:
+        return DoseAlert.objects.create(order=order, rule_id=alert.rule_id, **values)
+    if existing.threshold != alert.threshold:
+        # A higher level reached: it needs acknowledging again.
+        values.update(acknowledged_at=None, acknowledged_by=None, acknowledgement_note="")
+    elif existing.value == alert.value:
+        return existing
+    for name, value in values.items():
+        setattr(existing, name, value)
+    existing.save()
+    return existing
+
+
+def _skin_check(
+    order: Order, report: RadiationDoseReport | None, srdl: list[DoseAlert], policy
+) -> FollowUpTask:
+    task = FollowUpTask.objects.filter(
+        order=order, kind=FollowUpKind.SKIN_CHECK, source_rule_id=SKIN_FOLLOWUP
+    ).first()
+    if task is not None:
+        return task
+    start, end = skin_followup_window_days(policy)
+    performed = timezone.localtime(report.performed_at if report else timezone.now()).date()
+    owner = _operator(order, report)
+    return followup_create(
+        actor=None,
+        patient_id=order.patient_id,
+        order_id=order.pk,
+        kind=FollowUpKind.SKIN_CHECK,
+        description=MSG_SKIN_CHECK.format(
+            alerts=" ".join(a.message.rstrip(".") + "." for a in srdl),
+            start=start,
+            end=end,
+            date=performed,
+        ),
+        window_start=performed + timedelta(days=start),
+        due_date=performed + timedelta(days=end),
+        owner_id=owner.pk if owner is not None else None,
+        source=f"dose report {report.pk}" if report is not None else "dose alert",
+        source_rule_id=SKIN_FOLLOWUP,
+        source_rule_version=rule(SKIN_FOLLOWUP).rule_set_version,
+    )
+
+
+def dose_alerts_refresh(
+    *, order: Order, report: RadiationDoseReport | None = None
+) -> list[DoseAlert]:
+    """Re-evaluate an order's alerts after a report was linked; create the skin follow-up
+    when a substantial radiation dose level is reached (once per order)."""
+    policy = site_policy()
+    totals = order_dose_totals(order)
+    reached = radiation_alerts(
+        ka_r_mgy=totals["ka_r_mgy"],
+        kap_gy_cm2=totals["dap_gy_cm2"],
+        fluoro_time_s=totals["fluoro_time_s"],
+        policy=policy,
+    )
+    end = totals["last_at"] or timezone.now()
+    cumulative = patient_cumulative_ka_r(
+        patient_id=order.patient_id, end=end, window_days=cumulative_window_days(policy)
+    )
+    if cumulative is not None:
+        reached += [
+            a
+            for a in radiation_alerts(cumulative_skin_dose_mgy=cumulative, policy=policy)
+            if a.level == "review"
+        ]
+    stored = [_upsert(order, report, alert) for alert in reached]
+    srdl = [a for a in stored if a.level == AlertLevel.SRDL]
+    if srdl:
+        task = _skin_check(order, report, srdl, policy)
+        for alert in srdl:
+            if alert.followup_task_id != task.pk:
+                alert.followup_task = task
+                alert.save(update_fields=["followup_task", "updated_at"])
+    return stored
+
+
+@transaction.atomic
+def dose_alert_acknowledge(*, actor: User, alert_id: int, note: str = "") -> DoseAlert:
+    """A physician acknowledges a dose alert (who, when and the note are audited)."""
+    require(actor, "dose.acknowledge")
+    alert = DoseAlert.objects.select_for_update().filter(pk=alert_id).first()
+    if alert is None:
+        raise NotFound(MSG_ALERT_NOT_FOUND)
+    patient_get(actor=actor, patient_id=alert.patient_id, what="dose alert acknowledgement")
+    if alert.acknowledged_at is not None:
+        raise ValidationFailed({"alert": MSG_ALREADY_ACKNOWLEDGED})
+    alert.acknowledged_at = timezone.now()
+    alert.acknowledged_by = actor
+    alert.acknowledgement_note = note.strip()[:300]
+    with history_actor(actor):
+        alert.save(
+            update_fields=[
+                "acknowledged_at",
+                "acknowledged_by",
+                "acknowledgement_note",
+                "updated_at",
+            ]
+        )
+    return alert

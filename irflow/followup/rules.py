@@ -1,0 +1,72 @@
+"""Follow-up rules of the procedure catalogue: when a procedure is completed (and again at
+discharge, harmlessly), each rule of its catalogue entry — e.g. “imaging 30 days after an
+ablation” — becomes a follow-up task with an owner and a due date.
+
+A task names its rule (`catalogue:<code>:<n>`), so it is created once per procedure however
+often the rules are applied, and anyone can see why it exists.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from irflow.followup.models import FollowUpKind, FollowUpTask
+from irflow.followup.services import followup_create
+
+# Tasks fall due in a window ending on the due date: a clinic visit can be booked in the
+# week before it.
+WINDOW_DAYS = 7
+RULE_SET_VERSION = "catalogue"
+
+
+def rule_id(code: str, index: int) -> str:
+    return f"catalogue:{code}:{index}"
+
+
+def _owner(record):
+    """The procedure's primary operator (physician), else whoever completed the record."""
+    booking = record.booking
+    if booking.primary_operator_id and booking.primary_operator.is_active:
+        return booking.primary_operator
+    member = record.team.filter(role="primary_operator", entered_in_error=False).first()
+    if member is not None:
+        return member.user
+    return record.completed_by
+
+
+def followup_rules_apply(*, record) -> list[FollowUpTask]:
+    """Create the catalogue's follow-up tasks for a completed procedure (once each)."""
+    procedure_type = record.order.procedure_type
+    base = timezone.localtime(record.ended_at or record.completed_at or timezone.now()).date()
+    owner = _owner(record)
+    created = []
+    for index, rule in enumerate(procedure_type.follow_up_rules or []):
+        rid = rule_id(procedure_type.code, index)
+        kind = rule.get("kind", FollowUpKind.OTHER)
+        if kind not in FollowUpKind.values:
+            kind = FollowUpKind.OTHER
+        if FollowUpTask.objects.filter(order=record.order, kind=kind, source_rule_id=rid).exists():
+            continue
+        due = base + timedelta(days=int(rule.get("after_days", 30)))
+        try:
+            with transaction.atomic():
+                task = followup_create(
+                    actor=None,
+                    patient_id=record.patient_id,
+                    kind=kind,
+                    description=str(rule.get("description") or FollowUpKind(kind).label),
+                    due_date=due,
+                    window_start=max(base, due - timedelta(days=WINDOW_DAYS)),
+                    owner_id=owner.pk if owner is not None else None,
+                    order_id=record.order_id,
+                    source=f"{procedure_type.name} ({record.order.accession_number})",
+                    source_rule_id=rid,
+                    source_rule_version=RULE_SET_VERSION,
+                )
+        except IntegrityError:  # created a moment ago by a concurrent discharge
+            continue
+        created.append(task)
+    return created

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from irflow.followup import views
+
+prefix = "followup/"
+
+urlpatterns = [
+    path("", views.followup_due, name="followup-due"),
+    path("<int:task_id>/acknowledge/", views.followup_acknowledge, name="followup-acknowledge"),
+    path("<int:task_id>/complete/", views.followup_complete, name="followup-complete"),
+]

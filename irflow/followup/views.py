@@ -1,0 +1,67 @@
+"""Follow-up pages: the due list, and acknowledging or completing a task. Thin over services."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from irflow.accounts.permissions import can
+from irflow.followup import selectors, services
+from irflow.lib.errors import Forbidden, NotFound, ServiceError
+
+
+def _back(request, fallback: str) -> HttpResponse:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect(fallback)
+
+
+@login_required
+def followup_due(request) -> HttpResponse:
+    on = timezone.localdate()
+    due = selectors.followups_due(actor=request.user, on=on)
+    may = {
+        "acknowledge": can(request.user, "followup.acknowledge"),
+        "manage": can(request.user, "followup.manage"),
+    }
+    return render(request, "followup/due.html", {"due": due, "on": on, "may": may})
+
+
+@login_required
+@require_POST
+def followup_acknowledge(request, task_id: int) -> HttpResponse:
+    try:
+        services.followup_acknowledge(
+            actor=request.user, task_id=task_id, note=request.POST.get("note", "")
+        )
+    except (Forbidden, NotFound):
+        raise
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Acknowledged — the task is yours to follow.")
+    return _back(request, "followup-due")
+
+
+@login_required
+@require_POST
+def followup_complete(request, task_id: int) -> HttpResponse:
+    try:
+        services.followup_complete(
+            actor=request.user, task_id=task_id, outcome=request.POST.get("outcome", "")
+        )
+    except (Forbidden, NotFound):
+        raise
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Follow-up recorded as done.")
+    return _back(request, "followup-due")

@@ -1,0 +1,232 @@
+"""The procedure record over REST: thin handlers over procedures.services and selectors."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from ninja import Field, Router, Schema, Status
+
+from irflow.api import perm
+from irflow.procedures import selectors, services
+from irflow.scheduling.models import TeamRole
+
+router = Router()
+API_PREFIX = "/procedures"
+API_TAGS = ["procedures"]
+
+
+class TeamOut(Schema):
+    id: int
+    user_id: int
+    name: str
+    role: str
+
+    @staticmethod
+    def resolve_name(obj) -> str:
+        return str(obj.user)
+
+
+class SedationOut(Schema):
+    id: int
+    agent: str
+    dose: Decimal
+    unit: str
+
+
+class DeviceOut(Schema):
+    id: int
+    device_type: str
+    manufacturer: str
+    lot: str
+    expiry: date | None
+    serial: str
+    production_date: date | None
+    gtin: str
+    udi: str
+    implanted: bool
+    in_situ_kind: str
+
+
+class SpecimenOut(Schema):
+    id: int
+    label: str
+    specimen_type: str
+    sent_to: str
+
+
+class ProcedureOut(Schema):
+    id: int
+    booking_id: int
+    order_id: int
+    patient_id: int
+    procedure_code: str
+    status: str
+    checked_in_at: datetime
+    in_room_at: datetime | None
+    started_at: datetime | None
+    ended_at: datetime | None
+    out_at: datetime | None
+    access_sites: list[str]
+    access_note: str
+    sedation_depth: str
+    asa_class: str
+    asa_emergency: bool
+    mallampati: str
+    monitoring: list[str]
+    contrast_agent: str
+    contrast_ml: Decimal | None
+    contrast_route: str
+    findings: str
+    intra_procedure_events: str
+    technical_success: str
+    technical_success_definition: str
+    clinical_success: str
+    clinical_success_definition: str
+    team: list[TeamOut]
+    sedation_agents: list[SedationOut]
+    devices: list[DeviceOut]
+    specimens: list[SpecimenOut]
+
+    @staticmethod
+    def resolve_procedure_code(obj) -> str:
+        return obj.order.procedure_type.code
+
+    @staticmethod
+    def resolve_technical_success_definition(obj) -> str:
+        return obj.order.procedure_type.technical_success_definition
+
+    @staticmethod
+    def resolve_clinical_success_definition(obj) -> str:
+        return obj.order.procedure_type.clinical_success_definition
+
+    @staticmethod
+    def resolve_team(obj) -> list:
+        return [m for m in obj.team.all() if not m.entered_in_error]
+
+    @staticmethod
+    def resolve_sedation_agents(obj) -> list:
+        return [a for a in obj.sedation_agents.all() if not a.entered_in_error]
+
+    @staticmethod
+    def resolve_devices(obj) -> list:
+        return [d for d in obj.devices.all() if not d.entered_in_error]
+
+    @staticmethod
+    def resolve_specimens(obj) -> list:
+        return [s for s in obj.specimens.all() if not s.entered_in_error]
+
+
+class CheckInIn(Schema):
+    booking_id: int
+
+
+class GroupIn(Schema):
+    group: str = Field(description="times, access, sedation, contrast, findings or outcome")
+    values: dict[str, Any]
+
+
+class TeamIn(Schema):
+    user_id: int
+    role: TeamRole
+
+
+class SedationIn(Schema):
+    agent: str = Field(min_length=1, max_length=100)
+    dose: Decimal
+    unit: str = Field(min_length=1, max_length=10)
+
+
+class DeviceIn(Schema):
+    device_type: str = Field("", max_length=100)
+    udi: str = Field("", max_length=200, description="A GS1 UDI as scanned.")
+    manufacturer: str = Field("", max_length=100)
+    lot: str = Field("", max_length=20)
+    expiry: date | None = None
+    serial: str = Field("", max_length=20)
+    implanted: bool = False
+    in_situ_kind: str = Field("", max_length=30)
+
+
+class SpecimenIn(Schema):
+    label: str = Field(min_length=1, max_length=100)
+    sent_to: str = Field(min_length=1, max_length=100)
+    specimen_type: str = Field("", max_length=100)
+
+
+def _full(request, procedure_id: int):
+    return selectors.procedure_get(actor=request.auth, procedure_id=procedure_id)
+
+
+@router.post("/check-in", response=ProcedureOut, openapi_extra=perm("procedure.record"))
+def procedure_check_in(request, payload: CheckInIn):
+    """Check the patient in (opens the procedure record; harmless when repeated)."""
+    record = services.procedure_check_in(actor=request.auth, booking_id=payload.booking_id)
+    return _full(request, record.pk)
+
+
+@router.get("/{procedure_id}", response=ProcedureOut, openapi_extra=perm("procedure.view"))
+def procedure_get(request, procedure_id: int):
+    return _full(request, procedure_id)
+
+
+@router.patch("/{procedure_id}", response=ProcedureOut, openapi_extra=perm("procedure.record"))
+def procedure_record_update(request, procedure_id: int, payload: GroupIn):
+    """Save one group of the record; times are checked together (end before start refused)."""
+    services.procedure_record_update(
+        actor=request.auth, procedure_id=procedure_id, group=payload.group, values=payload.values
+    )
+    return _full(request, procedure_id)
+
+
+@router.post(
+    "/{procedure_id}/team", response={201: TeamOut}, openapi_extra=perm("procedure.record")
+)
+def team_member_add(request, procedure_id: int, payload: TeamIn):
+    member = services.team_member_add(
+        actor=request.auth, procedure_id=procedure_id, user_id=payload.user_id, role=payload.role
+    )
+    return Status(201, member)
+
+
+@router.post(
+    "/{procedure_id}/sedation-agents",
+    response={201: SedationOut},
+    openapi_extra=perm("procedure.record"),
+)
+def sedation_agent_add(request, procedure_id: int, payload: SedationIn):
+    agent = services.sedation_agent_add(
+        actor=request.auth, procedure_id=procedure_id, **payload.dict()
+    )
+    return Status(201, agent)
+
+
+@router.post(
+    "/{procedure_id}/devices", response={201: DeviceOut}, openapi_extra=perm("procedure.record")
+)
+def device_add(request, procedure_id: int, payload: DeviceIn):
+    """Record a device; a GS1 UDI fills its fields, a malformed one is refused (422)."""
+    device = services.device_add(actor=request.auth, procedure_id=procedure_id, **payload.dict())
+    return Status(201, device)
+
+
+@router.post(
+    "/{procedure_id}/specimens",
+    response={201: SpecimenOut},
+    openapi_extra=perm("procedure.record"),
+)
+def specimen_add(request, procedure_id: int, payload: SpecimenIn):
+    specimen = services.specimen_add(
+        actor=request.auth, procedure_id=procedure_id, **payload.dict()
+    )
+    return Status(201, specimen)
+
+
+@router.post(
+    "/{procedure_id}/complete", response=ProcedureOut, openapi_extra=perm("procedure.record")
+)
+def procedure_complete(request, procedure_id: int):
+    """Complete the record: to recovery, devices registered, follow-up tasks created."""
+    services.procedure_complete(actor=request.auth, procedure_id=procedure_id)
+    return _full(request, procedure_id)

@@ -1,0 +1,24 @@
+from django.apps import AppConfig
+
+
+class ProceduresConfig(AppConfig):
+    name = "irflow.procedures"
+    label = "procedures"
+    verbose_name = "Procedures"
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from irflow.demo.generator import register_step
+        from irflow.procedures import demo
+        from irflow.procedures import models as m
+
+        for model in (
+            m.ProcedureRecord,
+            m.ProcedureTeamMember,
+            m.SedationAgent,
+            m.DeviceUsed,
+            m.Specimen,
+        ):
+            auditlog.register(model)
+        register_step("procedures, reports, recovery and devices", demo.demo_procedures_create)

@@ -1,0 +1,495 @@
+"""Writes of the day of procedure: check-in, the record (saved group by group as it is typed),
+team, sedation, devices (GS1 UDI), specimens, and completion.
+
+Completing a record moves the patient to recovery, registers the devices left in the patient,
+closes those the procedure removed, and creates the catalogue's follow-up tasks.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from irflow.accounts.models import User
+from irflow.accounts.permissions import require
+from irflow.audit.services import history_actor
+from irflow.lib.errors import Conflict, NotFound, ValidationFailed
+from irflow.procedures.models import (
+    RECORD_STATES,
+    AccessSite,
+    AsaClass,
+    ContrastRoute,
+    DeviceUsed,
+    Mallampati,
+    Monitoring,
+    ProcedureRecord,
+    ProcedureTeamMember,
+    RecordStatus,
+    SedationAgent,
+    SedationDepth,
+    Specimen,
+    Success,
+)
+from irflow.procedures.udi import UdiError, parse_udi
+from irflow.scheduling.models import BOOKING_STATES, Booking, BookingStatus, TeamRole
+
+MSG_BOOKING_CANCELLED = "This booking was cancelled; there is no procedure to document."
+MSG_RECORD_COMPLETED = "This procedure record is completed; it can no longer be changed here."
+MSG_UNKNOWN_GROUP = "“{group}” is not a part of the procedure record."
+MSG_UNKNOWN_FIELDS = "Not a field of {group}: {fields}."
+MSG_NAIVE_TIME = "Give the time with its time zone."
+MSG_TIME_ORDER = "The {later} ({later_at}) cannot be before the {earlier} ({earlier_at})."
+MSG_END_BEFORE_START = "The end time ({end}) is before the start time ({start})."
+MSG_CONTRAST_NEGATIVE = "The contrast volume cannot be negative ({value} ml)."
+MSG_CONTRAST_TOO_MUCH = "{value} ml of contrast is more than the {limit} ml this field accepts."
+MSG_NUMBER = "“{value}” is not a number."
+MSG_CHOICE = "“{value}” is not one of the choices."
+MSG_DOSE_NEGATIVE = "A dose cannot be negative ({value} {unit})."
+MSG_REQUIRED = "This field is required."
+MSG_ROLE = "“{role}” is not a team role."
+MSG_STAFF = "No active member of staff has the number {user_id}."
+MSG_ALREADY_IN_TEAM = "{user} is already in the team as {role}."
+MSG_COMPLETE_TIMES = "Record the {missing} before completing the procedure."
+MSG_COMPLETE_SUCCESS = "Record whether technical success was achieved before completing."
+MSG_PART_UNKNOWN = "No such entry on this record."
+MSG_DEVICE_TYPE = "Say what the device is (or scan its UDI and choose the type)."
+
+CONTRAST_LIMIT_ML = Decimal("2000")
+TIME_FIELDS = [
+    ("in_room_at", "time in room"),
+    ("started_at", "start time"),
+    ("ended_at", "end time"),
+    ("out_at", "time out of room"),
+]
+# The record in field groups: the page autosaves one group at a time.
+GROUPS: dict[str, tuple[str, ...]] = {
+    "times": ("in_room_at", "started_at", "ended_at", "out_at"),
+    "access": ("access_sites", "access_note"),
+    "sedation": ("sedation_depth", "asa_class", "asa_emergency", "mallampati", "monitoring"),
+    "contrast": ("contrast_agent", "contrast_ml", "contrast_route"),
+    "findings": ("findings", "intra_procedure_events"),
+    "outcome": (
+        "technical_success",
+        "technical_success_note",
+        "clinical_success",
+        "clinical_success_note",
+    ),
+}
+CHOICES = {
+    "sedation_depth": SedationDepth.values,
+    "asa_class": AsaClass.values,
+    "mallampati": Mallampati.values,
+    "contrast_route": ContrastRoute.values,
+    "technical_success": Success.values,
+    "clinical_success": Success.values,
+}
+LISTS = {"access_sites": AccessSite.values, "monitoring": Monitoring.values}
+# Preparation's planned contrast route -> the record's route.
+PLANNED_ROUTE = {"iv": "iv", "ia_first_pass": "intra_arterial", "ia_second_pass": "intra_arterial"}
+
+
+def _num(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def _fmt(moment: datetime) -> str:
+    return timezone.localtime(moment).strftime("%H:%M")
+
+
+def _record_for_update(actor, procedure_id: int) -> ProcedureRecord:
+    from irflow.procedures.selectors import procedure_get
+
+    require(actor, "procedure.record")
+    procedure_get(
+        actor=actor,
+        procedure_id=procedure_id,
+        what="procedure record edit",
+        action="procedure.record",
+    )
+    record = (
+        ProcedureRecord.objects.select_for_update()
+        .select_related("order__procedure_type", "booking")
+        .get(pk=procedure_id)
+    )
+    return record
+
+
+def _open_record(actor, procedure_id: int) -> ProcedureRecord:
+    record = _record_for_update(actor, procedure_id)
+    if record.status == RecordStatus.COMPLETED:
+        raise Conflict(MSG_RECORD_COMPLETED, code="record_completed")
+    return record
+
+
+def booking_advance(actor, booking: Booking, target: str) -> None:
+    """Walk the booking forward to `target` along allowed edges (arrived → in room → …)."""
+    from irflow.scheduling.services import booking_set_status
+
+    path = {
+        BookingStatus.ARRIVED: [BookingStatus.ARRIVED],
+        BookingStatus.IN_ROOM: [BookingStatus.IN_ROOM],
+        BookingStatus.RECOVERY: [BookingStatus.IN_ROOM, BookingStatus.RECOVERY],
+        BookingStatus.DISCHARGED: [
+            BookingStatus.IN_ROOM,
+            BookingStatus.RECOVERY,
+            BookingStatus.DISCHARGED,
+        ],
+    }[BookingStatus(target)]
+    booking.refresh_from_db(fields=["status"])
+    for step in path:
+        if booking.status == step:
+            continue
+        if BOOKING_STATES.can(booking.status, step):
+            booking = booking_set_status(actor=actor, booking=booking, status=step)
+
+
+@transaction.atomic
+def procedure_check_in(*, actor, booking_id: int) -> ProcedureRecord:
+    """Check the patient in: open the booking's procedure record with the catalogue's and the
+    preparation's defaults, and mark the booking arrived. Checking in twice is harmless."""
+    from irflow.scheduling.selectors import booking_get
+
+    require(actor, "procedure.record")
+    booking = booking_get(actor=actor, booking_id=booking_id, what="check-in")
+    booking = (
+        Booking.objects.select_for_update()
+        .select_related("order__procedure_type")
+        .get(pk=booking.pk)
+    )
+    existing = ProcedureRecord.objects.filter(booking=booking).first()
+    if existing is not None:
+        return existing
+    if booking.status == BookingStatus.CANCELLED:
+        raise Conflict(MSG_BOOKING_CANCELLED, code="booking_cancelled")
+    procedure_type = booking.order.procedure_type
+    preparation = getattr(booking, "preparation", None)
+    planned_sedation = getattr(preparation, "sedation", "") or procedure_type.default_sedation
+    planned_route = PLANNED_ROUTE.get(getattr(preparation, "contrast_route", ""), "")
+    if not planned_route and procedure_type.uses_contrast:
+        planned_route = (
+            ContrastRoute.INTRA_ARTERIAL if procedure_type.arterial_access else ContrastRoute.IV
+        )
+    record = ProcedureRecord(
+        booking=booking,
+        order=booking.order,
+        patient_id=booking.patient_id,
+        checked_in_at=timezone.now(),
+        checked_in_by=actor,
+        sedation_depth=planned_sedation if planned_sedation in SedationDepth.values else "",
+        contrast_route=planned_route,
+        monitoring=[Monitoring.ECG, Monitoring.SPO2, Monitoring.NIBP]
+        if planned_sedation in ("moderate", "deep", "general")
+        else [],
+        access_sites=[AccessSite.RIGHT_CFA] if procedure_type.arterial_access else [],
+        updated_by=actor,
+    )
+    with history_actor(actor):
+        record.save()
+        ProcedureTeamMember.objects.bulk_create(
+            [
+                ProcedureTeamMember(record=record, user=m.user, role=m.role, created_by=actor)
+                for m in booking.team.select_related("user")
+            ]
+        )
+        if booking.status == BookingStatus.BOOKED:
+            booking_advance(actor, booking, BookingStatus.ARRIVED)
+    return record
+
+
+def _aware(value: Any, field: str) -> datetime | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError as exc:
+            raise ValidationFailed({field: f"“{value}” is not a time."}) from exc
+    if not isinstance(value, datetime) or timezone.is_naive(value):
+        raise ValidationFailed({field: MSG_NAIVE_TIME})
+    return value
+
+
+def check_times(values: dict[str, datetime | None]) -> dict[str, str]:
+    """Field messages for times out of order (in room ≤ start ≤ end ≤ out)."""
+    errors: dict[str, str] = {}
+    start, end = values.get("started_at"), values.get("ended_at")
+    if start is not None and end is not None and end < start:
+        errors["ended_at"] = MSG_END_BEFORE_START.format(end=_fmt(end), start=_fmt(start))
+    known = [(f, label, values.get(f)) for f, label in TIME_FIELDS]
+    for index, (later, later_label, later_at) in enumerate(known):
+        if later_at is None or later in errors:
+            continue
+        for _earlier, earlier_label, earlier_at in known[:index]:
+            if earlier_at is not None and later_at < earlier_at:
+                errors[later] = MSG_TIME_ORDER.format(
+                    later=later_label,
+                    later_at=_fmt(later_at),
+                    earlier=earlier_label,
+                    earlier_at=_fmt(earlier_at),
+                )
+                break
+    return errors
+
+
+def _decimal(value: Any, field: str) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        return Decimal(str(value).strip().replace(",", "."))
+    except InvalidOperation as exc:
+        raise ValidationFailed({field: MSG_NUMBER.format(value=value)}) from exc
+
+
+def _clean_group(group: str, values: dict[str, Any]) -> dict[str, Any]:
+    """Typed, validated values of one group; raises ValidationFailed with field messages."""
+    if group not in GROUPS:
+        raise ValidationFailed({"group": MSG_UNKNOWN_GROUP.format(group=group)})
+    unknown = sorted(set(values) - set(GROUPS[group]))
+    if unknown:
+        raise ValidationFailed(
+            {"group": MSG_UNKNOWN_FIELDS.format(group=group, fields=", ".join(unknown))}
+        )
+    clean: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for name, value in values.items():
+        if name in GROUPS["times"]:
+            clean[name] = _aware(value, name)
+        elif name == "contrast_ml":
+            volume = _decimal(value, name)
+            if volume is not None and volume < 0:
+                errors[name] = MSG_CONTRAST_NEGATIVE.format(value=_num(volume))
+            elif volume is not None and volume > CONTRAST_LIMIT_ML:
+                errors[name] = MSG_CONTRAST_TOO_MUCH.format(
+                    value=_num(volume), limit=CONTRAST_LIMIT_ML
+                )
+            clean[name] = volume
+        elif name in CHOICES:
+            value = value or ""
+            if value not in CHOICES[name]:
+                errors[name] = MSG_CHOICE.format(value=value)
+            clean[name] = value
+        elif name in LISTS:
+            items = list(dict.fromkeys(value or []))
+            wrong = [v for v in items if v not in LISTS[name]]
+            if wrong:
+                errors[name] = MSG_CHOICE.format(value=", ".join(map(str, wrong)))
+            clean[name] = items
+        elif name == "asa_emergency":
+            clean[name] = bool(value)
+        else:
+            clean[name] = str(value or "").strip()
+    if errors:
+        raise ValidationFailed(errors)
+    return clean
+
+
+@transaction.atomic
+def procedure_record_update(
+    *, actor, procedure_id: int, group: str, values: dict[str, Any]
+) -> ProcedureRecord:
+    """Save one group of the record (times, access, sedation, contrast, findings, outcome).
+
+    Times are checked together (end before start is refused); recording the time in room
+    moves the booking to “in room”.
+    """
+    record = _record_for_update(actor, procedure_id)
+    clean = _clean_group(group, values)
+    if record.status == RecordStatus.COMPLETED and group != "outcome":
+        # Clinical success is judged at follow-up, after the record is completed.
+        raise Conflict(MSG_RECORD_COMPLETED, code="record_completed")
+    if group == "times":
+        merged = {f: clean.get(f, getattr(record, f)) for f, _ in TIME_FIELDS}
+        errors = check_times(merged)
+        if errors:
+            raise ValidationFailed(errors)
+    for name, value in clean.items():
+        setattr(record, name, value)
+    record.updated_by = actor
+    with history_actor(actor):
+        record.save()
+        if group == "times" and record.in_room_at is not None:
+            booking_advance(actor, record.booking, BookingStatus.IN_ROOM)
+    return record
+
+
+def _staff(user_id: int, field: str = "user_id") -> User:
+    user = User.objects.filter(pk=user_id, is_active=True).exclude(role="").first()
+    if user is None:
+        raise ValidationFailed({field: MSG_STAFF.format(user_id=user_id)})
+    return user
+
+
+@transaction.atomic
+def team_member_add(*, actor, procedure_id: int, user_id: int, role: str) -> ProcedureTeamMember:
+    """Add a member of the team in a role (primary operator, assistant, trainee, …)."""
+    record = _open_record(actor, procedure_id)
+    if role not in TeamRole.values:
+        raise ValidationFailed({"role": MSG_ROLE.format(role=role)})
+    user = _staff(user_id)
+    if record.team.filter(user=user, role=role, entered_in_error=False).exists():
+        raise ValidationFailed(
+            {"user_id": MSG_ALREADY_IN_TEAM.format(user=user, role=TeamRole(role).label.lower())}
+        )
+    with history_actor(actor):
+        return ProcedureTeamMember.objects.create(
+            record=record, user=user, role=role, created_by=actor
+        )
+
+
+@transaction.atomic
+def sedation_agent_add(
+    *, actor, procedure_id: int, agent: str, dose: Any, unit: str
+) -> SedationAgent:
+    """Record a sedative or analgesic given (agent, dose, unit)."""
+    record = _open_record(actor, procedure_id)
+    errors: dict[str, str] = {}
+    amount = _decimal(dose, "dose")
+    if not (agent or "").strip():
+        errors["agent"] = MSG_REQUIRED
+    if amount is None:
+        errors["dose"] = MSG_REQUIRED
+    elif amount < 0:
+        errors["dose"] = MSG_DOSE_NEGATIVE.format(value=_num(amount), unit=unit)
+    if not (unit or "").strip():
+        errors["unit"] = MSG_REQUIRED
+    if errors or amount is None:
+        raise ValidationFailed(errors)
+    with history_actor(actor):
+        return SedationAgent.objects.create(
+            record=record, agent=agent.strip(), dose=amount, unit=unit.strip(), created_by=actor
+        )
+
+
+@transaction.atomic
+def device_add(
+    *,
+    actor,
+    procedure_id: int,
+    device_type: str = "",
+    udi: str = "",
+    manufacturer: str = "",
+    lot: str = "",
+    expiry: date | None = None,
+    serial: str = "",
+    implanted: bool = False,
+    in_situ_kind: str = "",
+    today: date | None = None,
+) -> DeviceUsed:
+    """Record a device used. A scanned GS1 UDI fills GTIN, lot, serial, expiry and production
+    date; a malformed one is refused with the reason (the scan is not half-kept)."""
+    record = _open_record(actor, procedure_id)
+    parsed = None
+    if udi and udi.strip():
+        try:
+            parsed = parse_udi(udi, today=today or timezone.localdate())
+        except UdiError as exc:
+            raise ValidationFailed({"udi": exc.message}) from exc
+    device_type = (device_type or "").strip()
+    if not device_type:
+        device_type = _catalogue_device_name(record, in_situ_kind)
+    if not device_type:
+        raise ValidationFailed({"device_type": MSG_DEVICE_TYPE})
+    device = DeviceUsed(
+        record=record,
+        device_type=device_type[:100],
+        manufacturer=(manufacturer or "").strip()[:100],
+        lot=parsed.lot if parsed and parsed.lot else (lot or "").strip()[:20],
+        expiry=parsed.expiry if parsed and parsed.expiry else expiry,
+        serial=parsed.serial if parsed and parsed.serial else (serial or "").strip()[:20],
+        production_date=parsed.production_date if parsed else None,
+        gtin=parsed.gtin if parsed else "",
+        udi=parsed.human_readable if parsed else "",
+        implanted=bool(implanted),
+        in_situ_kind=(in_situ_kind or "").strip()[:30] if implanted else "",
+        created_by=actor,
+    )
+    with history_actor(actor):
+        device.save()
+    return device
+
+
+def _catalogue_device_name(record: ProcedureRecord, kind: str) -> str:
+    for place in record.order.procedure_type.device_defaults.get("places", []):
+        if place.get("kind") == kind:
+            return str(place.get("name", ""))
+    return ""
+
+
+@transaction.atomic
+def specimen_add(
+    *, actor, procedure_id: int, label: str, sent_to: str, specimen_type: str = ""
+) -> Specimen:
+    """Record a specimen: its label and where it was sent."""
+    record = _open_record(actor, procedure_id)
+    errors = {}
+    if not (label or "").strip():
+        errors["label"] = MSG_REQUIRED
+    if not (sent_to or "").strip():
+        errors["sent_to"] = MSG_REQUIRED
+    if errors:
+        raise ValidationFailed(errors)
+    with history_actor(actor):
+        return Specimen.objects.create(
+            record=record,
+            label=label.strip()[:100],
+            sent_to=sent_to.strip()[:100],
+            specimen_type=(specimen_type or "").strip()[:100],
+            created_by=actor,
+        )
+
+
+PARTS: dict[str, type[ProcedureTeamMember | SedationAgent | DeviceUsed | Specimen]] = {
+    "team": ProcedureTeamMember,
+    "sedation": SedationAgent,
+    "device": DeviceUsed,
+    "specimen": Specimen,
+}
+
+
+@transaction.atomic
+def record_part_strike(*, actor, procedure_id: int, kind: str, part_id: int) -> None:
+    """Strike out an entry made in error (it stays in the history, marked, never deleted)."""
+    record = _open_record(actor, procedure_id)
+    model = PARTS.get(kind)
+    part = model._default_manager.filter(pk=part_id, record=record).first() if model else None
+    if part is None:
+        raise NotFound(MSG_PART_UNKNOWN)
+    part.entered_in_error = True
+    with history_actor(actor):
+        part.save(update_fields=["entered_in_error"])
+
+
+@transaction.atomic
+def procedure_complete(*, actor, procedure_id: int) -> ProcedureRecord:
+    """Complete the record: times and technical success recorded; the patient goes to
+    recovery, devices left in are registered, removed ones closed, follow-up tasks created."""
+    from irflow.devices.services import devices_from_procedure
+    from irflow.followup.rules import followup_rules_apply
+    from irflow.recovery.services import recovery_open
+
+    record = _open_record(actor, procedure_id)
+    missing = [label for f, label in TIME_FIELDS if getattr(record, f) is None]
+    errors: dict[str, str] = {}
+    if missing:
+        errors["times"] = MSG_COMPLETE_TIMES.format(missing=", ".join(missing))
+    else:
+        errors.update(check_times({f: getattr(record, f) for f, _ in TIME_FIELDS}))
+    if not record.technical_success:
+        errors["technical_success"] = MSG_COMPLETE_SUCCESS
+    if errors:
+        raise ValidationFailed(errors)
+    RECORD_STATES.check(record.status, RecordStatus.COMPLETED)
+    record.status = RecordStatus.COMPLETED
+    record.completed_at = timezone.now()
+    record.completed_by = actor
+    with history_actor(actor):
+        record.save()
+        booking_advance(actor, record.booking, BookingStatus.RECOVERY)
+        devices_from_procedure(actor=actor, record=record)
+        followup_rules_apply(record=record)
+        recovery_open(actor=actor, record=record)
+    return record

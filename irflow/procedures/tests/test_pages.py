@@ -1,0 +1,186 @@
+"""The procedure, recovery and device pages through the real views (a client that enforces
+CSRF like a browser): autosave answers, refusals shown beside the field, the chart and board."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from irflow.procedures import services
+from irflow.procedures.models import ProcedureRecord
+from irflow.procedures.testing import booked, completed, past_weekday_at
+from irflow.testing.fixtures import login
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def booking(attending, patient, angio_room):
+    return booked(attending, patient, angio_room, start=past_weekday_at(9))
+
+
+def test_check_in_then_autosave_shows_saved_and_refusals(client, attending, booking):
+    login(client, attending)
+    page = client.get(f"/procedures/bookings/{booking.pk}/")
+    assert page.status_code == 200 and b"Check in" in page.content
+    response = client.post(f"/procedures/bookings/{booking.pk}/check-in/")
+    assert response.status_code == 302
+    record = ProcedureRecord.objects.get(booking=booking)
+    page = client.get(f"/procedures/bookings/{booking.pk}/")
+    assert b'hx-trigger="change delay:500ms, submit"' in page.content
+    assert b"Add a device (scan its UDI)" in page.content
+
+    url = f"/procedures/{record.pk}/save/times/"
+    ok = client.post(
+        url, {"times-in_room_at": "09:02", "times-started_at": "09:10"}, HTTP_HX_REQUEST="true"
+    )
+    assert ok.status_code == 200 and b"Saved" in ok.content
+    bad = client.post(
+        url,
+        {"times-in_room_at": "09:02", "times-started_at": "09:10", "times-ended_at": "09:05"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert b"Not saved" in bad.content
+    assert "The end time (09:05) is before the start time (09:10)." in bad.content.decode()
+    record.refresh_from_db()
+    assert record.ended_at is None
+
+    volume = client.post(
+        f"/procedures/{record.pk}/save/contrast/",
+        {"contrast-contrast_ml": "-20", "contrast-contrast_route": "iv"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert "The contrast volume cannot be negative (-20 ml)." in volume.content.decode()
+
+
+def test_a_malformed_udi_is_shown_beside_the_field(client, attending, booking):
+    record = services.procedure_check_in(actor=attending, booking_id=booking.pk)
+    login(client, attending)
+    response = client.post(
+        f"/procedures/{record.pk}/add/device/",
+        {"device-udi": "(01)00884838035682", "device-device_type": "IVC filter"},
+    )
+    assert response.status_code == 422
+    assert "wrong check digit: expected 3, got 2" in response.content.decode()
+    ok = client.post(
+        f"/procedures/{record.pk}/add/device/",
+        {
+            "device-udi": "(01)00884838035683(17)271231(10)LOT42",
+            "device-device_type": "IVC filter",
+            "device-implanted": "on",
+            "device-in_situ_kind": "ivc_filter",
+        },
+    )
+    assert ok.status_code == 302
+    assert record.devices.get().lot == "LOT42"
+
+
+def test_recovery_refuses_pain_scores_outside_the_scale(client, attending, booking):
+    record = completed(attending, booking)
+    login(client, attending)
+    for value in ("11", "-1", "7.5", "abc"):
+        response = client.post(f"/recovery/{record.pk}/pain/", {"pain-score": value})
+        assert response.status_code == 422
+        assert (
+            f"A pain score is a whole number from 0 (no pain) to 10 (worst imaginable): “{value}”."
+            in response.content.decode()
+        )
+    ok = client.post(f"/recovery/{record.pk}/pain/", {"pain-score": "4"})
+    assert ok.status_code == 302
+    page = client.get(f"/recovery/{record.pk}/").content.decode()
+    assert "Moderate" in page  # the band from the site policy
+    printable = client.get(f"/recovery/{record.pk}/instructions/")
+    assert "IVC filter" in printable.content.decode()
+
+
+def test_the_chart_and_the_board_show_what_the_procedure_left(client, attending, booking, patient):
+    record = completed(attending, booking)
+    login(client, attending)
+    chart = client.get(f"/patients/{patient.pk}/").content.decode()
+    assert "Devices in situ" in chart and "IVC filter" in chart
+    assert "Procedures" in chart and record.order.procedure_type.name in chart
+    devices = client.get("/devices/").content.decode()
+    assert "IVC filter" in devices
+
+
+def test_a_final_report_refuses_changes_from_the_page(client, attending, booking):
+    from irflow.reports import services as reports
+    from irflow.reports.models import Report
+
+    record = completed(attending, booking)
+    report = reports.report_start(actor=attending, procedure_id=record.pk)
+    login(client, attending)
+    page = client.get(f"/reports/{report.pk}/")
+    assert page.status_code == 200 and b"Sign report" in page.content
+    signed = client.post(
+        f"/reports/{report.pk}/sign/",
+        {
+            "field_retrievable": "yes",
+            "field_filter_position": "Infrarenal",
+            "section_impression": "Retrievable filter placed.",
+        },
+    )
+    assert signed.status_code == 302
+    report.refresh_from_db()
+    assert report.status == "final"
+    page = client.get(f"/reports/{report.pk}/").content.decode()
+    assert "cannot be changed" in page and '<textarea id="section_' not in page
+    attempt = client.post(
+        f"/reports/{report.pk}/save/",
+        {"section_impression": "Changed afterwards."},
+        HTTP_HX_REQUEST="true",
+    )
+    assert "A signed report is final and cannot be changed" in attempt.content.decode()
+    assert Report.objects.get(pk=report.pk).sections["impression"] == "Retrievable filter placed."
+    assert timezone.now() - report.signed_at < timedelta(minutes=5)
+
+
+def test_mpps_times_and_the_dose_summary_are_shown_when_linked(
+    client, attending, booking, settings, tmp_path
+):
+    import dataclasses
+    from datetime import datetime
+
+    from irflow.dicom.rdsr_builder import ProjectionRdsr, make_events
+    from irflow.dicomserver.models import PerformedProcedureStep
+    from irflow.dose.tests.conftest import ingest
+
+    settings.DATA_DIR = tmp_path
+    services.procedure_check_in(actor=attending, booking_id=booking.pk)
+    login(client, attending)
+    page = client.get(f"/procedures/bookings/{booking.pk}/").content.decode()
+    assert "No procedure step reported by the modality." in page
+    assert "No dose report linked yet." in page
+
+    order = booking.order
+    PerformedProcedureStep.objects.create(
+        sop_instance_uid="1.2.3.4.5",
+        status="COMPLETED",
+        booking=booking,
+        order=order,
+        patient=booking.patient,
+        calling_ae_title="ANGIO1",
+        started_at=booking.start + timedelta(minutes=7),
+        ended_at=booking.start + timedelta(minutes=41),
+    )
+    events = tuple(
+        dataclasses.replace(e, dose_rp_mgy=100.0, dap_gy_cm2=10.0) for e in make_events(4, seed=5)
+    )
+    ingest(
+        ProjectionRdsr(
+            events=events,
+            seed=5,
+            patient_id=booking.patient.mrn,
+            study_instance_uid=order.study_instance_uid,
+            accession_number=order.accession_number,
+            mpps_uid=None,
+            study_datetime=datetime(2025, 3, 14, 9, 20),
+            timezone_offset=None,
+        ).to_bytes()
+    )
+    page = client.get(f"/procedures/bookings/{booking.pk}/").content.decode()
+    start = timezone.localtime(booking.start)
+    assert f"{start + timedelta(minutes=7):%H:%M}–{start + timedelta(minutes=41):%H:%M}" in page
+    assert "400 mGy" in page and "40.0 Gy·cm²" in page

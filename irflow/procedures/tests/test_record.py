@@ -1,0 +1,227 @@
+"""The procedure record through its services: check-in with defaults, autosaved groups,
+refusals with clear messages, and completion (recovery, devices, follow-up)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from irflow.devices.models import DeviceInSitu
+from irflow.followup.models import FollowUpTask
+from irflow.lib.errors import Conflict, Forbidden, ValidationFailed
+from irflow.procedures import services
+from irflow.procedures.models import ProcedureRecord, RecordStatus
+from irflow.procedures.testing import GOOD_UDI, booked, completed, documented, past_weekday_at
+from irflow.recovery.models import RecoveryEpisode
+from irflow.scheduling.models import BookingStatus
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def booking(attending, patient, angio_room):
+    return booked(attending, patient, angio_room, start=past_weekday_at(9))
+
+
+def test_check_in_opens_the_record_with_catalogue_defaults(attending, booking):
+    record = services.procedure_check_in(actor=attending, booking_id=booking.pk)
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.ARRIVED
+    assert record.sedation_depth == "moderate"  # the catalogue's default sedation
+    assert record.contrast_route == "iv"  # IVC filter: contrast, no arterial access
+    assert "capnography" not in record.monitoring and "spo2" in record.monitoring
+    assert [(m.user, m.role) for m in record.team.all()] == [(attending, "primary_operator")]
+    # Checking in twice is harmless.
+    again = services.procedure_check_in(actor=attending, booking_id=booking.pk)
+    assert again.pk == record.pk and ProcedureRecord.objects.count() == 1
+
+
+def test_roles_without_procedure_record_may_not_check_in(personas, booking):
+    for name in ("scheduler", "referrer", "qi_lead", "admin"):
+        with pytest.raises(Forbidden):
+            services.procedure_check_in(actor=personas[name], booking_id=booking.pk)
+
+
+def test_end_before_start_is_refused_with_a_clear_message(attending, booking):
+    record = services.procedure_check_in(actor=attending, booking_id=booking.pk)
+    start = booking.start
+    with pytest.raises(ValidationFailed) as exc:
+        services.procedure_record_update(
+            actor=attending,
+            procedure_id=record.pk,
+            group="times",
+            values={"started_at": start + timedelta(minutes=30), "ended_at": start},
+        )
+    message = exc.value.errors["ended_at"][0]
+    assert message == services.MSG_END_BEFORE_START.format(
+        end=services._fmt(start), start=services._fmt(start + timedelta(minutes=30))
+    )
+    assert "before the start time" in message
+    record.refresh_from_db()
+    assert record.started_at is None and record.ended_at is None  # nothing half-saved
+
+
+def test_times_are_checked_against_those_already_saved(attending, booking):
+    record = services.procedure_check_in(actor=attending, booking_id=booking.pk)
+    start = booking.start
+    services.procedure_record_update(
+        actor=attending, procedure_id=record.pk, group="times", values={"in_room_at": start}
+    )
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.IN_ROOM  # the time in room moves the patient
+    with pytest.raises(ValidationFailed) as exc:
+        services.procedure_record_update(
+            actor=attending,
+            procedure_id=record.pk,
+            group="times",
+            values={"started_at": start - timedelta(minutes=5)},
+        )
+    assert "cannot be before the time in room" in exc.value.errors["started_at"][0]
+
+
+def test_negative_contrast_volume_is_refused(attending, booking):
+    record = services.procedure_check_in(actor=attending, booking_id=booking.pk)
+    with pytest.raises(ValidationFailed) as exc:
+        services.procedure_record_update(
+            actor=attending, procedure_id=record.pk, group="contrast", values={"contrast_ml": "-5"}
+        )
+    assert exc.value.errors["contrast_ml"] == [services.MSG_CONTRAST_NEGATIVE.format(value=-5)]
+    saved = services.procedure_record_update(
+        actor=attending,
+        procedure_id=record.pk,
+        group="contrast",
+        values={
+            "contrast_ml": "60",
+            "contrast_route": "intra_arterial",
+            "contrast_agent": "Iohexol",
+        },
+    )
+    saved.refresh_from_db()
+    assert str(saved.contrast_ml) == "60.0"
+
+
+def test_negative_sedation_dose_and_unknown_choices_are_refused(attending, booking):
+    record = services.procedure_check_in(actor=attending, booking_id=booking.pk)
+    with pytest.raises(ValidationFailed) as exc:
+        services.sedation_agent_add(
+            actor=attending, procedure_id=record.pk, agent="Fentanyl", dose="-50", unit="mcg"
+        )
+    assert "cannot be negative" in exc.value.errors["dose"][0]
+    with pytest.raises(ValidationFailed) as exc:
+        services.procedure_record_update(
+            actor=attending, procedure_id=record.pk, group="sedation", values={"asa_class": "VII"}
+        )
+    assert "asa_class" in exc.value.errors
+    saved = services.procedure_record_update(
+        actor=attending,
+        procedure_id=record.pk,
+        group="sedation",
+        values={
+            "asa_class": "III",
+            "asa_emergency": True,
+            "mallampati": "II",
+            "monitoring": ["ecg", "spo2", "capnography"],
+        },
+    )
+    assert saved.asa_label == "IIIE" and "Capnography" in saved.monitoring_labels()
+
+
+def test_a_scanned_udi_fills_the_device_fields(attending, booking):
+    record = services.procedure_check_in(actor=attending, booking_id=booking.pk)
+    raw = "]d2" + "0100884838035683" + "17271231" + "10LOT42\x1d" + "21SN7"
+    device = services.device_add(
+        actor=attending,
+        procedure_id=record.pk,
+        udi=raw,
+        manufacturer="Bard",
+        implanted=True,
+        in_situ_kind="ivc_filter",
+    )
+    assert device.device_type == "IVC filter"  # the catalogue's name for the kind
+    assert (device.gtin, device.lot, device.serial) == ("00884838035683", "LOT42", "SN7")
+    assert device.expiry.isoformat() == "2027-12-31"
+    assert device.udi == GOOD_UDI
+
+
+MALFORMED_UDI = [
+    ("(01)00884838035682(17)271231", "wrong check digit: expected 3, got 2"),
+    ("(01)0088483803568(10)A", "must be 14 digits"),
+    ("(01)00884838035683(17)271331", "“271331” is not a date"),
+    ("(01)00884838035683(99)X", "(99) is not an identifier"),
+    ("(10)LOT42", "has no (01) GTIN"),
+    ("0100884838035683" + "10" + "L" * 25, "longer than 20 characters"),
+    ("hello", "does not start with an application identifier"),
+]
+
+
+def test_malformed_udi_strings_are_refused_naming_the_problem(attending, booking):
+    record = services.procedure_check_in(actor=attending, booking_id=booking.pk)
+    for udi, words in MALFORMED_UDI:
+        with pytest.raises(ValidationFailed) as exc:
+            services.device_add(
+                actor=attending, procedure_id=record.pk, udi=udi, device_type="Sheath"
+            )
+        assert words in exc.value.errors["udi"][0], udi
+    assert not record.devices.exists()
+
+
+def test_completion_needs_times_and_technical_success(attending, booking):
+    record = services.procedure_check_in(actor=attending, booking_id=booking.pk)
+    with pytest.raises(ValidationFailed) as exc:
+        services.procedure_complete(actor=attending, procedure_id=record.pk)
+    assert "time in room, start time, end time, time out of room" in exc.value.errors["times"][0]
+    assert exc.value.errors["technical_success"] == [services.MSG_COMPLETE_SUCCESS]
+
+
+def test_completion_opens_recovery_registers_the_device_and_creates_follow_up(attending, booking):
+    record = completed(attending, booking)
+    assert record.status == RecordStatus.COMPLETED
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.RECOVERY
+    assert RecoveryEpisode.objects.filter(record=record).exists()
+    device = DeviceInSitu.objects.get(placed_by_procedure=record)
+    assert (device.kind, device.action) == ("ivc_filter", "retrieval")
+    assert device.due_on == device.placed_on + timedelta(days=90)
+    task = FollowUpTask.objects.get(order=record.order)
+    assert task.kind == "clinic" and task.owner == attending
+    assert task.due_date == device.placed_on + timedelta(days=60)
+    assert task.source_rule_id == "catalogue:IVCF-IN:0"
+    with pytest.raises(Conflict):
+        services.procedure_record_update(
+            actor=attending, procedure_id=record.pk, group="findings", values={"findings": "x"}
+        )
+    # Clinical success is judged later, on the completed record.
+    services.procedure_record_update(
+        actor=attending,
+        procedure_id=record.pk,
+        group="outcome",
+        values={"clinical_success": "success"},
+    )
+
+
+def test_a_retrieval_closes_the_filter_it_removes(attending, patient, angio_room):
+    placed = completed(
+        attending, booked(attending, patient, angio_room, start=past_weekday_at(9, days_back=40))
+    )
+    filter_ = DeviceInSitu.objects.get(placed_by_procedure=placed)
+    retrieval = completed(
+        attending,
+        booked(attending, patient, angio_room, code="IVCF-OUT", start=past_weekday_at(9)),
+    )
+    filter_.refresh_from_db()
+    assert filter_.status == "removed"
+    assert filter_.removed_by_procedure == retrieval
+    assert filter_.removed_on == retrieval.ended_at.date()
+
+
+def test_struck_out_entries_stay_in_history(attending, booking):
+    record = documented(attending, booking)
+    specimen = services.specimen_add(
+        actor=attending, procedure_id=record.pk, label="A1", sent_to="Histopathology"
+    )
+    services.record_part_strike(
+        actor=attending, procedure_id=record.pk, kind="specimen", part_id=specimen.pk
+    )
+    specimen.refresh_from_db()
+    assert specimen.entered_in_error is True

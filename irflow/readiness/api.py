@@ -1,0 +1,465 @@
+"""Readiness over REST: a booking's readiness and preparation, "is this case ready?" for other
+systems, the rule sets (read-only, with sources) and the site policy. Thin: selectors and
+services do the work."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from typing import Any, Literal
+
+from ninja import Field, Router, Schema, Status
+
+from irflow.api import perm
+from irflow.clinical import (
+    Allergy,
+    CaseInput,
+    InputError,
+    Intake,
+    Lab,
+    Medication,
+    PatientInput,
+    ProcedureInput,
+)
+from irflow.lib.errors import ValidationFailed
+from irflow.readiness import selectors, services
+
+router = Router()
+API_PREFIX = "/readiness"
+API_TAGS = ["readiness"]
+
+Status_ = Literal["pass", "warning", "action_needed", "missing_data"]
+State = Literal["ready", "needs_review", "not_ready"]
+
+
+class AcknowledgementOut(Schema):
+    by: str
+    at: str | None
+    reason: str
+
+
+class FindingOut(Schema):
+    key: str
+    rule_id: str
+    rule_set: str
+    rule_set_version: str
+    source: str
+    confidence: Literal["V", "S", "U"]
+    verified: bool
+    site_default: bool
+    status: Status_
+    message: str
+    inputs: dict[str, Any]
+    acknowledgement: AcknowledgementOut | None
+
+
+class RuleRef(Schema):
+    rule_id: str
+    rule_set: str
+    rule_set_version: str
+    source: str
+    confidence: Literal["V", "S", "U"]
+    verified: bool
+    site_default: bool
+
+
+class PlanItemOut(RuleRef):
+    drug: str
+    label: str
+    action: str
+    message: str
+    hold_amount: float | None
+    hold_unit: str | None
+    hold_from: datetime | None
+    last_allowed_dose: datetime | None
+    restart_not_before: datetime | None
+    restart_at: datetime | None
+    crcl_ml_min: float | None
+    inr_max: float | None
+    notes: list[str]
+
+
+class DoseOut(RuleRef):
+    drug: str
+    dose_mg: float
+    route: str
+    at: datetime
+    optional: bool
+    alternative: str | None
+
+
+class FastingOut(RuleRef):
+    sedation: str
+    solid_food_until: datetime
+    clear_fluids_until: datetime
+    latest: dict[str, datetime]
+    message: str
+    detail: str
+
+
+class EvaluationOut(Schema):
+    state: State
+    blocking: bool
+    emergent_override: bool
+    urgency: str
+    evaluated_at: datetime
+    timezone: str
+    rule_sets: dict[str, str]
+    policy: dict[str, Any]
+    findings: list[dict[str, Any]]
+    medication_plan: list[PlanItemOut]
+    premedication: list[DoseOut]
+    fasting: FastingOut | None
+    notice: str | None
+
+
+class SnapshotOut(Schema):
+    state: State
+    effective_state: State
+    evaluated_at: datetime
+
+
+class BookingReadinessOut(Schema):
+    booking_id: int
+    state: State = Field(description="After physicians' acknowledgements.")
+    rules_state: State = Field(description="The rules' verdict before acknowledgements.")
+    blocking: bool
+    emergent: bool
+    evaluated_at: datetime
+    valid_until: datetime | None
+    rule_sets: dict[str, str]
+    notice: str | None
+    findings: list[FindingOut]
+    medication_plan: list[PlanItemOut]
+    premedication: list[DoseOut]
+    fasting: FastingOut | None
+    sign_in: SnapshotOut | None
+
+
+class PreparationOut(Schema):
+    booking_id: int
+    sedation: str
+    contrast_route: str
+    premedication: str
+    access_site: str
+    consent: str
+    medications_confirmed: bool
+    allergies_confirmed: bool
+    anuric: str
+    intake_asked: bool
+    last_clear_fluids_at: datetime | None
+    last_breast_milk_at: datetime | None
+    last_milk_at: datetime | None
+    last_light_meal_at: datetime | None
+    last_fatty_meal_at: datetime | None
+
+
+class PreparationPatch(Schema):
+    sedation: str | None = None
+    contrast_route: str | None = None
+    premedication: str | None = None
+    access_site: str | None = None
+    consent: str | None = None
+    medications_confirmed: bool | None = None
+    allergies_confirmed: bool | None = None
+    anuric: str | None = None
+    intake_asked: bool | None = None
+    last_clear_fluids_at: datetime | None = None
+    last_breast_milk_at: datetime | None = None
+    last_milk_at: datetime | None = None
+    last_light_meal_at: datetime | None = None
+    last_fatty_meal_at: datetime | None = None
+
+
+class LastDoseIn(Schema):
+    medication_id: int
+    taken_at: datetime
+
+
+class LastDoseOut(Schema):
+    id: int
+    medication_id: int
+    taken_at: datetime
+
+
+class AcknowledgementIn(Schema):
+    finding_key: str = Field("", max_length=64)
+    rule_id: str = Field("", max_length=100)
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class AcknowledgementCreated(Schema):
+    id: int
+    rule_id: str
+    finding_key: str
+    status: str
+    message: str
+    reason: str
+    acknowledged_at: datetime
+
+
+# ------------------------------------------------------------------ evaluation of sent inputs
+
+
+class ProcedureIn(Schema):
+    code: str = Field(min_length=1, max_length=40)
+    name: str = Field("", max_length=200)
+    bleeding_risk: Literal["low", "high", "operator_decides"] | None
+    operator_choice: Literal["low", "high"] | None = None
+    arterial_access: Literal["none", "femoral", "radial", "unspecified"] = "none"
+
+
+class PatientFactsIn(Schema):
+    age_years: float | None = Field(None, ge=0, le=130)
+    weight_kg: float | None = Field(None, gt=0, le=500)
+    sex: Literal["female", "male"] | None = None
+    chronic_liver_disease: bool = False
+    on_dialysis: bool = False
+    anuric: bool | None = None
+    acute_kidney_injury: bool = False
+    high_thrombotic_risk: bool = False
+
+
+class LabFactIn(Schema):
+    analyte: Literal["inr", "platelets", "haemoglobin", "creatinine", "egfr", "fibrinogen"]
+    value: float = Field(ge=0)
+    collected_at: datetime
+
+
+class MedicationFactIn(Schema):
+    drug: str = Field(min_length=1, max_length=40)
+    dose: str | None = None
+    doses_per_day: float | None = Field(None, gt=0, le=48)
+    interval_hours: float | None = Field(None, gt=0, le=24 * 14)
+    dose_times: list[time] = Field(default_factory=list, max_length=24)
+    loading_dose: bool = False
+    last_dose_at: datetime | None = None
+    antithrombotic: bool = True
+
+
+class AllergyFactIn(Schema):
+    agent: Literal[
+        "iodinated_contrast", "gadolinium", "latex", "shellfish", "iodine", "drug", "food", "other"
+    ]
+    substance: str = ""
+    severity: Literal["mild", "moderate", "severe"] | None = None
+    reaction: str = ""
+
+
+class IntakeIn(Schema):
+    kind: Literal["clear", "breast_milk", "non_human_milk", "light_meal", "fatty_meal"]
+    at: datetime
+
+
+class CaseIn(Schema):
+    procedure: ProcedureIn
+    planned_start: datetime
+    planned_end: datetime | None = None
+    urgency: Literal["emergent", "urgent", "routine"]
+    patient: PatientFactsIn | None = None
+    labs: list[LabFactIn] = Field(default_factory=list, max_length=500)
+    medications: list[MedicationFactIn] | None = Field(None, max_length=100)
+    allergies: list[AllergyFactIn] | None = Field(None, max_length=100)
+    contrast_route: Literal["none", "iv", "ia_first_pass", "ia_second_pass"] | None = None
+    premedication: Literal["prednisone", "methylprednisolone", "accelerated_iv"] | None = None
+    sedation: Literal["none", "local", "minimal", "moderate", "deep", "general"] | None = None
+    last_intake: list[IntakeIn] | None = Field(None, max_length=10)
+    consent: Literal["signed", "pending", "not_required"] | None = None
+    now: datetime | None = Field(None, description="Evaluate as of this moment (default: now).")
+
+
+def _case(payload: CaseIn) -> CaseInput:
+    try:
+        return CaseInput(
+            procedure=ProcedureInput(**payload.procedure.dict()),
+            planned_start=payload.planned_start,
+            planned_end=payload.planned_end,
+            urgency=payload.urgency,
+            patient=PatientInput(**payload.patient.dict()) if payload.patient else PatientInput(),
+            labs=tuple(Lab(**lab.dict()) for lab in payload.labs),
+            medications=None
+            if payload.medications is None
+            else tuple(
+                Medication(**{**m.dict(), "dose_times": tuple(m.dose_times)})
+                for m in payload.medications
+            ),
+            allergies=None
+            if payload.allergies is None
+            else tuple(Allergy(**a.dict()) for a in payload.allergies),
+            contrast_route=payload.contrast_route,
+            premedication=payload.premedication,
+            sedation=payload.sedation,
+            last_intake=None
+            if payload.last_intake is None
+            else tuple(Intake(**i.dict()) for i in payload.last_intake),
+            consent=payload.consent,
+        )
+    except InputError as exc:
+        raise ValidationFailed({exc.field: str(exc)}) from exc
+
+
+# ------------------------------------------------------------------ rule sets and policy
+
+
+class CitationOut(Schema):
+    key: str
+    text: str
+
+
+class RuleOut(Schema):
+    id: str
+    rule_set: str
+    rule_set_version: str
+    title: str
+    description: str
+    confidence: Literal["V", "S", "U"]
+    verified: bool
+    site_default: bool
+    source: str
+    citations: list[str]
+    values: dict[str, dict[str, Any]]
+    attributes: dict[str, Any]
+
+
+class RuleSetOut(Schema):
+    id: str
+    version: str
+    title: str
+    summary: str
+    citations: list[CitationOut]
+    rules: list[RuleOut]
+
+
+class PolicyValueOut(Schema):
+    rule_id: str
+    param: str
+    title: str
+    rule_set: str
+    rule_set_version: str
+    source: str
+    confidence: Literal["V", "S", "U"]
+    kind: str
+    value: Any
+    default: Any
+    origin: Literal["published", "site"]
+    unit: str
+    range: list[float] | None
+    verified: bool
+    site_default: bool
+
+
+class PolicyOut(Schema):
+    overrides: dict[str, dict[str, Any]]
+    timezone: str
+    arrival_lead_min: int
+    version: int
+    updated_at: datetime
+    values: list[PolicyValueOut]
+
+
+class PolicyIn(Schema):
+    overrides: dict[str, dict[str, Any]]
+    arrival_lead_min: int | None = Field(None, ge=0, le=480)
+
+
+def _readiness_out(view: selectors.BookingReadiness) -> dict[str, Any]:
+    data = view.data
+    snap = view.snapshot
+    return {
+        "booking_id": view.booking.pk,
+        "state": snap.effective_state,
+        "rules_state": snap.state,
+        "blocking": snap.blocking,
+        "emergent": snap.emergent,
+        "evaluated_at": snap.evaluated_at,
+        "valid_until": snap.valid_until,
+        "rule_sets": snap.rule_sets,
+        "notice": data.get("notice"),
+        "findings": data["findings"],
+        "medication_plan": data["medication_plan"],
+        "premedication": data["premedication"],
+        "fasting": data["fasting"],
+        "sign_in": view.sign_in,
+    }
+
+
+@router.get(
+    "/bookings/{booking_id}", response=BookingReadinessOut, openapi_extra=perm("readiness.view")
+)
+def booking_readiness(request, booking_id: int):
+    """Is this booked patient ready? Every finding names its rule, source and confidence."""
+    return _readiness_out(selectors.booking_readiness(actor=request.auth, booking_id=booking_id))
+
+
+@router.get(
+    "/bookings/{booking_id}/preparation",
+    response=PreparationOut,
+    openapi_extra=perm("readiness.view"),
+)
+def preparation_get(request, booking_id: int):
+    view = selectors.booking_readiness(
+        actor=request.auth, booking_id=booking_id, what="preparation"
+    )
+    return view.preparation
+
+
+@router.patch(
+    "/bookings/{booking_id}/preparation",
+    response=PreparationOut,
+    openapi_extra=perm("preparation.edit"),
+)
+def preparation_update(request, booking_id: int, payload: PreparationPatch):
+    """Record sedation, contrast, premedication, access site, consent, intake (partial)."""
+    changes = payload.dict(exclude_unset=True)
+    return services.preparation_update(actor=request.auth, booking_id=booking_id, **changes)
+
+
+@router.post(
+    "/bookings/{booking_id}/last-doses",
+    response={201: LastDoseOut},
+    openapi_extra=perm("preparation.edit"),
+)
+def last_dose_record(request, booking_id: int, payload: LastDoseIn):
+    """When the patient last took one of their antithrombotics."""
+    dose = services.last_dose_record(actor=request.auth, booking_id=booking_id, **payload.dict())
+    return Status(201, dose)
+
+
+@router.post(
+    "/bookings/{booking_id}/acknowledgements",
+    response={201: AcknowledgementCreated},
+    openapi_extra=perm("readiness.acknowledge"),
+)
+def finding_acknowledge(request, booking_id: int, payload: AcknowledgementIn):
+    """A physician overrides one finding (by key, or by rule id when it has one finding)."""
+    ack = services.finding_acknowledge(actor=request.auth, booking_id=booking_id, **payload.dict())
+    return Status(201, ack)
+
+
+@router.post("/evaluate", response=EvaluationOut, openapi_extra=perm("readiness.evaluate"))
+def case_evaluate(request, payload: CaseIn):
+    """Evaluate a case sent by another system; nothing is stored."""
+    return selectors.case_evaluate(actor=request.auth, case=_case(payload), now=payload.now)
+
+
+@router.get("/rulesets", response=list[RuleSetOut], openapi_extra=perm("ruleset.view"))
+def rulesets_list(request):
+    """Every rule set with its rules, sources, confidence and this site's values."""
+    return selectors.rulesets_list(actor=request.auth)
+
+
+@router.get("/rulesets/{ruleset_id}", response=RuleSetOut, openapi_extra=perm("ruleset.view"))
+def ruleset_get(request, ruleset_id: str):
+    return selectors.ruleset_get(actor=request.auth, ruleset_id=ruleset_id)
+
+
+@router.get("/policy", response=PolicyOut, openapi_extra=perm("ruleset.view"))
+def policy_get(request):
+    """The site policy: each configurable value, where it comes from, and its source."""
+    return selectors.policy_view(actor=request.auth)
+
+
+@router.put("/policy", response=PolicyOut, openapi_extra=perm("policy.manage"))
+def policy_put(request, payload: PolicyIn):
+    """Replace the site's overrides; a value outside the published range is refused."""
+    services.policy_update(actor=request.auth, **payload.dict())
+    return selectors.policy_view(actor=request.auth)

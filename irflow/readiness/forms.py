@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from django import forms
+
+from irflow.patients.models import Analyte
+from irflow.readiness.models import (
+    AccessSite,
+    Anuric,
+    Consent,
+    ContrastRoute,
+    Premedication,
+    Sedation,
+)
+from irflow.web.forms import DateTimeInput
+
+
+def _blank(choices, label: str = "Not recorded") -> list[tuple[str, str]]:
+    return [("", label), *[(v, lbl) for v, lbl in choices if v]]
+
+
+class PreparationForm(forms.Form):
+    sedation = forms.ChoiceField(
+        label="Sedation plan", choices=_blank(Sedation.choices), required=False
+    )
+    contrast_route = forms.ChoiceField(
+        label="Iodinated contrast", choices=_blank(ContrastRoute.choices), required=False
+    )
+    premedication = forms.ChoiceField(
+        label="Contrast premedication", choices=Premedication.choices, required=False
+    )
+    access_site = forms.ChoiceField(
+        label="Arterial access", choices=_blank(AccessSite.choices), required=False
+    )
+    consent = forms.ChoiceField(label="Consent", choices=Consent.choices, required=False)
+    medications_confirmed = forms.BooleanField(
+        label="Medication list checked with the patient", required=False
+    )
+    allergies_confirmed = forms.BooleanField(
+        label="Allergies asked about (none if the chart lists none)", required=False
+    )
+    anuric = forms.ChoiceField(
+        label="Dialysis patients: passes urine?", choices=Anuric.choices, required=False
+    )
+    intake_asked = forms.BooleanField(
+        label="Asked about food and drink (blank times = none taken)", required=False
+    )
+    last_clear_fluids_at = forms.DateTimeField(
+        label="Last clear fluids", required=False, widget=DateTimeInput()
+    )
+    last_light_meal_at = forms.DateTimeField(
+        label="Last light meal", required=False, widget=DateTimeInput()
+    )
+    last_fatty_meal_at = forms.DateTimeField(
+        label="Last fatty meal", required=False, widget=DateTimeInput()
+    )
+    last_milk_at = forms.DateTimeField(
+        label="Last formula or non-human milk", required=False, widget=DateTimeInput()
+    )
+    last_breast_milk_at = forms.DateTimeField(
+        label="Last breast milk", required=False, widget=DateTimeInput()
+    )
+
+
+class QuickLabForm(forms.Form):
+    """One missing lab, recorded from the readiness page."""
+
+    analyte = forms.ChoiceField(choices=Analyte.choices, widget=forms.HiddenInput)
+    value = forms.DecimalField(max_digits=8, decimal_places=2)
+    collected_at = forms.DateTimeField(label="Collected", widget=DateTimeInput())
+
+
+class LastDoseForm(forms.Form):
+    medication_id = forms.IntegerField(widget=forms.HiddenInput)
+    taken_at = forms.DateTimeField(label="Last dose taken", widget=DateTimeInput())
+
+
+class AcknowledgeForm(forms.Form):
+    finding_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    reason = forms.CharField(label="Reason for overriding", max_length=500)
+
+
+class BleedingRiskForm(forms.Form):
+    category = forms.ChoiceField(
+        label="Bleeding-risk category", choices=[("low", "Low"), ("high", "High")]
+    )
+
+
+class PolicyValueForm(forms.Form):
+    rule_id = forms.CharField(widget=forms.HiddenInput, max_length=100)
+    param = forms.CharField(widget=forms.HiddenInput, max_length=100)
+    value = forms.CharField(required=False, max_length=500)
+
+
+class ArrivalForm(forms.Form):
+    arrival_lead_min = forms.IntegerField(
+        label="Patients arrive this many minutes before the start", min_value=0, max_value=480
+    )

@@ -1,0 +1,261 @@
+"""Readiness: the site policy, each booking's preparation, stored evaluations and overrides.
+
+The rules themselves live in the pure core (`irflow.clinical`); these models hold what the
+core reads (the preparation the rules need beyond the patient's chart, the site policy) and
+what it answered (snapshots), plus the physicians' acknowledgements of findings.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from irflow.lib.errors import Conflict
+
+MSG_SNAPSHOT_IMMUTABLE = "The sign-in snapshot of readiness is kept as it was; it cannot change."
+MSG_ACK_IMMUTABLE = "An acknowledgement is kept as it was recorded; it cannot change."
+
+
+class Sedation(models.TextChoices):
+    NONE = "none", "No sedation"
+    LOCAL = "local", "Local anaesthesia only"
+    MINIMAL = "minimal", "Minimal sedation"
+    MODERATE = "moderate", "Moderate sedation"
+    DEEP = "deep", "Deep sedation"
+    GENERAL = "general", "General anaesthesia"
+
+
+class ContrastRoute(models.TextChoices):
+    NONE = "none", "No iodinated contrast"
+    IV = "iv", "Intravenous"
+    IA_FIRST_PASS = "ia_first_pass", "Intra-arterial, first-pass renal exposure"
+    IA_SECOND_PASS = "ia_second_pass", "Intra-arterial, second-pass renal exposure"
+
+
+class AccessSite(models.TextChoices):
+    NONE = "none", "No arterial access"
+    FEMORAL = "femoral", "Femoral artery"
+    RADIAL = "radial", "Radial artery"
+    UNSPECIFIED = "unspecified", "Arterial, site not decided"
+
+
+class Consent(models.TextChoices):
+    NOT_RECORDED = "", "Not recorded"
+    SIGNED = "signed", "Signed"
+    PENDING = "pending", "Not signed yet"
+    NOT_REQUIRED = "not_required", "Not required"
+
+
+class Premedication(models.TextChoices):
+    NONE = "", "None planned"
+    PREDNISONE = "prednisone", "Prednisone 13, 7 and 1 h before"
+    METHYLPREDNISOLONE = "methylprednisolone", "Methylprednisolone 12 and 2 h before"
+    ACCELERATED_IV = "accelerated_iv", "Accelerated IV (urgent)"
+
+
+class Anuric(models.TextChoices):
+    UNKNOWN = "", "Not recorded"
+    YES = "yes", "Anuric"
+    NO = "no", "Passes urine"
+
+
+# Intake kinds of the core (irflow.clinical.inputs.IntakeKind) -> Preparation field.
+INTAKE_FIELDS = {
+    "clear": "last_clear_fluids_at",
+    "breast_milk": "last_breast_milk_at",
+    "non_human_milk": "last_milk_at",
+    "light_meal": "last_light_meal_at",
+    "fatty_meal": "last_fatty_meal_at",
+}
+
+
+class PolicySettings(models.Model):
+    """The site's overrides of rule values (one row), validated through the core's SitePolicy.
+
+    The time zone is the site's (settings.TIME_ZONE); `arrival_lead_min` sets the arrival
+    time printed on preparation letters.
+    """
+
+    overrides = models.JSONField(default=dict, blank=True)
+    arrival_lead_min = models.PositiveIntegerField(
+        default=60, help_text="Minutes before the booked start that patients are asked to arrive."
+    )
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "site policy"
+        verbose_name_plural = "site policy"
+
+    def __str__(self) -> str:
+        return f"Site policy v{self.version}"
+
+
+class Preparation(models.Model):
+    """What the rules need to know about one booking beyond the chart; edited by the team.
+
+    Blank means "not recorded", which the rules never take as a pass.
+    """
+
+    booking = models.OneToOneField(
+        "scheduling.Booking", on_delete=models.PROTECT, related_name="preparation"
+    )
+    sedation = models.CharField(max_length=10, choices=Sedation.choices, blank=True)
+    contrast_route = models.CharField(max_length=16, choices=ContrastRoute.choices, blank=True)
+    premedication = models.CharField(max_length=20, choices=Premedication.choices, blank=True)
+    access_site = models.CharField(max_length=12, choices=AccessSite.choices, blank=True)
+    consent = models.CharField(max_length=12, choices=Consent.choices, blank=True)
+    medications_confirmed = models.BooleanField(
+        default=False,
+        help_text="The medication list was checked with the patient for this booking.",
+    )
+    allergies_confirmed = models.BooleanField(
+        default=False, help_text="Allergies were asked about (none if the chart lists none)."
+    )
+    anuric = models.CharField(max_length=3, choices=Anuric.choices, blank=True)
+    intake_asked = models.BooleanField(
+        default=False, help_text="The patient was asked about food and drink (blank = none taken)."
+    )
+    last_clear_fluids_at = models.DateTimeField(null=True, blank=True)
+    last_breast_milk_at = models.DateTimeField(null=True, blank=True)
+    last_milk_at = models.DateTimeField(null=True, blank=True)
+    last_light_meal_at = models.DateTimeField(null=True, blank=True)
+    last_fatty_meal_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"Preparation of booking {self.booking_id}"
+
+    def get_additional_data(self) -> dict:
+        return {"patient_id": self.booking.patient_id, "booking_id": self.booking_id}
+
+
+class LastDose(models.Model):
+    """When the patient last took an antithrombotic, as asked for this booking."""
+
+    preparation = models.ForeignKey(
+        Preparation, on_delete=models.CASCADE, related_name="last_doses"
+    )
+    medication = models.ForeignKey(
+        "patients.Medication", on_delete=models.PROTECT, related_name="+"
+    )
+    taken_at = models.DateTimeField()
+    recorded_at = models.DateTimeField(auto_now=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["preparation", "medication"], name="last_dose_one_per_medication"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Last dose of medication {self.medication_id} at {self.taken_at:%Y-%m-%d %H:%M}"
+
+    def get_additional_data(self) -> dict:
+        return {"patient_id": self.medication.patient_id}
+
+
+class SnapshotKind(models.TextChoices):
+    CURRENT = "current", "Current"
+    SIGN_IN = "sign_in", "At sign-in"
+
+
+class ReadinessSnapshot(models.Model):
+    """A stored evaluation of one booking: the current one (kept fresh) or the sign-in one.
+
+    `state` is the rules' verdict; `effective_state` applies physicians' acknowledgements.
+    `fingerprint` hashes every input, the policy and the acknowledgements; `valid_until` is
+    the next moment the verdict can change with time alone (a hold window opening, …).
+    """
+
+    booking = models.ForeignKey(
+        "scheduling.Booking", on_delete=models.PROTECT, related_name="readiness_snapshots"
+    )
+    kind = models.CharField(max_length=10, choices=SnapshotKind.choices)
+    state = models.CharField(max_length=15)
+    effective_state = models.CharField(max_length=15)
+    blocking = models.BooleanField()
+    emergent = models.BooleanField()
+    evaluation = models.JSONField()
+    rule_sets = models.JSONField()
+    fingerprint = models.CharField(max_length=64)
+    evaluated_at = models.DateTimeField()
+    valid_until = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["booking", "kind"], name="readiness_snapshot_per_kind")
+        ]
+        indexes = [models.Index(fields=["effective_state"], name="readiness_effective_state")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} readiness of booking {self.booking_id}: {self.state}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None and self.kind == SnapshotKind.SIGN_IN:
+            raise Conflict(MSG_SNAPSHOT_IMMUTABLE, code="immutable")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self.kind == SnapshotKind.SIGN_IN:
+            raise Conflict(MSG_SNAPSHOT_IMMUTABLE, code="immutable")
+        return super().delete(*args, **kwargs)
+
+    def get_additional_data(self) -> dict:
+        return {"booking_id": self.booking_id}
+
+
+class Acknowledgement(models.Model):
+    """A physician's override of one finding, with the reason; never changed or removed.
+
+    `finding_key` names the finding as it was (rule, status and message): when the finding
+    changes, the acknowledgement no longer applies to it.
+    """
+
+    booking = models.ForeignKey(
+        "scheduling.Booking", on_delete=models.PROTECT, related_name="readiness_acknowledgements"
+    )
+    rule_id = models.CharField(max_length=100)
+    finding_key = models.CharField(max_length=64)
+    status = models.CharField(max_length=15)
+    message = models.TextField()
+    reason = models.CharField(max_length=500)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["acknowledged_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["booking", "finding_key"], name="acknowledgement_once_per_finding"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} acknowledged by {self.acknowledged_by}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise Conflict(MSG_ACK_IMMUTABLE, code="immutable")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise Conflict(MSG_ACK_IMMUTABLE, code="immutable")
+
+    def get_additional_data(self) -> dict:
+        return {"patient_id": self.booking.patient_id, "booking_id": self.booking_id}

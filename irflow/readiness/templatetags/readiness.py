@@ -1,0 +1,149 @@
+"""Readiness in any template: the badge (board, booking page) and the panel (procedure page).
+
+    {% include "readiness/_badge.html" %}                 needs `booking` in the context
+    {% include "readiness/_panel.html" with booking=b %}
+
+A board can load many bookings' readiness in a fixed number of queries with
+`irflow.readiness.selectors.readiness_for_bookings` and set `booking.readiness_snapshot`;
+the badge then uses it instead of evaluating each booking.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django import template
+from django.utils import timezone
+
+from irflow.accounts.permissions import can
+
+register = template.Library()
+
+STATE_LABELS = {"ready": "Ready", "needs_review": "Needs review", "not_ready": "Not ready"}
+STATUS_LABELS = {
+    "pass": "Pass",
+    "warning": "Warning",
+    "missing_data": "Missing data",
+    "action_needed": "Action needed",
+}
+STATUS_TAGS = {
+    "pass": "tag-ok",
+    "warning": "tag-warn",
+    "missing_data": "tag-bad",
+    "action_needed": "tag-bad",
+}
+CONFIDENCE_LABELS = {
+    "V": "Verified source",
+    "S": "Single secondary source",
+    "U": "Site default — not verified",
+}
+
+
+def _user(context) -> Any:
+    request = context.get("request")
+    return getattr(request, "user", None) or context.get("user")
+
+
+@register.inclusion_tag("readiness/_badge_body.html", takes_context=True)
+def readiness_badge(context, booking) -> dict[str, Any]:
+    if booking is None or not can(_user(context), "readiness.view"):
+        return {"show": False}
+    snapshot = getattr(booking, "readiness_snapshot", None)
+    if snapshot is None:
+        from irflow.readiness.selectors import readiness_for_bookings
+
+        snapshot = readiness_for_bookings(bookings=[booking])[booking.pk]
+    counts = {"open": 0}
+    for f in snapshot.evaluation["findings"]:
+        if f["status"] != "pass" and not f.get("acknowledgement"):
+            counts["open"] += 1
+    return {
+        "show": True,
+        "booking": booking,
+        "state": snapshot.effective_state,
+        "emergent": snapshot.emergent,
+        "open": counts["open"],
+    }
+
+
+@register.inclusion_tag("readiness/_panel_body.html", takes_context=True)
+def readiness_panel(context, booking) -> dict[str, Any]:
+    user = _user(context)
+    if booking is None or not can(user, "readiness.view"):
+        return {"show": False}
+    from irflow.readiness.selectors import booking_readiness
+
+    view = booking_readiness(actor=user, booking_id=booking.pk, what="readiness panel")
+    return {"show": True, "view": view, "booking": booking}
+
+
+@register.filter
+def state_label(state: str) -> str:
+    return STATE_LABELS.get(state, state)
+
+
+@register.filter
+def status_label(status: str) -> str:
+    return STATUS_LABELS.get(status, status)
+
+
+@register.filter
+def status_tag(status: str) -> str:
+    return STATUS_TAGS.get(status, "tag-info")
+
+
+@register.filter
+def confidence_label(confidence: str) -> str:
+    return CONFIDENCE_LABELS.get(confidence, confidence)
+
+
+@register.filter
+def as_datetime(value: Any) -> datetime | None:
+    """An ISO string from a stored evaluation as a datetime in the current time zone."""
+    if not value:
+        return None
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return timezone.localtime(moment)
+
+
+@register.filter
+def missing_analytes(finding: dict[str, Any]) -> list[str]:
+    """Labs a finding says are missing (so the page can offer to record them)."""
+    from irflow.clinical.inputs import ANALYTES
+
+    if finding.get("status") != "missing_data":
+        return []
+    inputs = finding.get("inputs") or {}
+    return [a for a in ANALYTES if a in inputs and inputs[a] is None]
+
+
+@register.filter
+def pretty_inputs(inputs: dict[str, Any]) -> list[tuple[str, str]]:
+    shown = []
+    for name, value in (inputs or {}).items():
+        if isinstance(value, list):
+            value = ", ".join(str(v) for v in value) or "none"
+        shown.append((name.replace("_", " "), "not recorded" if value is None else str(value)))
+    return shown
+
+
+@register.filter
+def get_item(mapping: dict[Any, Any], key: Any) -> Any:
+    return (mapping or {}).get(key)
+
+
+@register.filter
+def join_value(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value) or "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+@register.filter
+def words(name: str) -> str:
+    return str(name).replace("_", " ")

@@ -1,0 +1,92 @@
+"""The readiness pages' forms: preparation, the operator's choice, overrides, site policy."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from irflow.readiness.models import Preparation
+from irflow.readiness.policy import policy_settings
+from irflow.readiness.selectors import booking_readiness
+from irflow.readiness.tests.helpers import booking_for, nearly_ready
+from irflow.testing.fixtures import login
+
+pytestmark = pytest.mark.django_db
+
+
+def test_nurse_records_the_preparation(client, nurse, attending, patient):
+    booking = booking_for(attending, patient, "PCN")
+    login(client, nurse)
+    url = reverse("readiness-preparation", args=[booking.pk])
+    form = client.get(url)
+    assert form.status_code == 200
+    assert 'value="moderate" selected' in form.content.decode()  # catalogue default
+    response = client.post(
+        url,
+        {
+            "sedation": "moderate",
+            "contrast_route": "iv",
+            "consent": "signed",
+            "medications_confirmed": "on",
+            "allergies_confirmed": "on",
+            "last_clear_fluids_at": "2020-01-01T07:00",
+        },
+    )
+    assert response.status_code == 302
+    prep = Preparation.objects.get(booking=booking)
+    assert prep.consent == "signed" and prep.medications_confirmed and prep.intake_asked
+    assert prep.updated_by == nurse
+    bad = client.post(url, {"sedation": "heavy"})
+    assert bad.status_code == 422
+
+
+def test_operator_records_the_bleeding_risk_choice_on_the_readiness_page(
+    client, attending, patient
+):
+    booking = booking_for(attending, patient, "PTA-FP")
+    login(client, attending)
+    page = client.get(reverse("readiness-booking", args=[booking.pk])).content.decode()
+    assert "Operator&#x27;s choice" in page or "Operator's choice" in page
+    response = client.post(
+        reverse("readiness-bleeding-risk", args=[booking.pk]), {"category": "low"}
+    )
+    assert response.status_code == 302
+    view = booking_readiness(actor=attending, booking_id=booking.pk)
+    (category,) = [f for f in view.findings if f["rule_id"] == "sir-2019.category"]
+    assert category["status"] == "pass"
+
+
+def test_physician_overrides_a_finding_from_the_page(client, attending, nurse, patient):
+    booking = nearly_ready(attending, patient)
+    view = booking_readiness(actor=attending, booking_id=booking.pk)
+    (inr,) = [f for f in view.findings if f["rule_id"] == "sir-2019.inr.high-risk"]
+    url = reverse("readiness-acknowledge", args=[booking.pk])
+    login(client, nurse)
+    assert client.post(url, {"finding_key": inr["key"], "reason": "x"}).status_code == 403
+    login(client, attending)
+    response = client.post(url, {"finding_key": inr["key"], "reason": "POC INR 1.0 in room"})
+    assert response.status_code == 302
+    page = client.get(reverse("readiness-booking", args=[booking.pk])).content.decode()
+    assert "Acknowledged" in page and "POC INR 1.0 in room" in page
+    assert "Needs review" in page
+
+
+def test_admin_sets_a_policy_value_and_an_out_of_range_one_is_refused(client, personas):
+    login(client, personas["admin"])
+    url = reverse("readiness-policy")
+    ok = client.post(
+        url, {"rule_id": "irflow-site.lab-validity", "param": "inr_days", "value": "14"}
+    )
+    assert ok.status_code == 302
+    assert policy_settings().overrides == {"irflow-site.lab-validity": {"inr_days": 14}}
+    refused = client.post(
+        url, {"rule_id": "sir-2019.inr.low-risk", "param": "inr_max", "value": "3.5"}
+    )
+    assert refused.status_code == 422
+    assert "outside the published range 2–3 INR" in refused.content.decode()
+    reset = client.post(
+        url, {"rule_id": "irflow-site.lab-validity", "param": "inr_days", "reset": "1"}
+    )
+    assert reset.status_code == 302 and policy_settings().overrides == {}
+    login(client, personas["nurse"])
+    assert client.post(url, {"rule_id": "x", "param": "y", "value": "1"}).status_code == 403

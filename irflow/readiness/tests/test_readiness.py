@@ -1,0 +1,260 @@
+"""Stored readiness: fresh on every read, recomputed in the background, overrides audited."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from auditlog.models import LogEntry
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from irflow.clinical import messages as core_messages
+from irflow.lib.errors import Conflict, Forbidden, ValidationFailed
+from irflow.patients.services import medication_add
+from irflow.readiness import services
+from irflow.readiness.models import Acknowledgement, ReadinessSnapshot, SnapshotKind
+from irflow.readiness.selectors import booking_readiness
+from irflow.readiness.tasks import readiness_refresh_task
+from irflow.readiness.tests.helpers import booking_for, lab, nearly_ready
+
+pytestmark = pytest.mark.django_db
+
+
+def rule_ids(view, status=None):
+    return [f["rule_id"] for f in view.findings if status is None or f["status"] == status]
+
+
+def test_nothing_recorded_is_never_ready(attending, patient):
+    booking = booking_for(attending, patient)
+    view = booking_readiness(actor=attending, booking_id=booking.pk)
+    assert view.state == "not_ready" and view.snapshot.blocking
+    missing = rule_ids(view, "missing_data")
+    assert "sir-2019.inr.high-risk" in missing
+    assert "checklists.sign-in.consent" in missing
+    assert "sir-2019.medications.review" in missing
+
+
+def test_a_new_lab_is_seen_on_the_next_read(nurse, attending, patient):
+    booking = nearly_ready(attending, patient)
+    before = booking_readiness(actor=nurse, booking_id=booking.pk)
+    assert before.state == "not_ready"
+    assert rule_ids(before, "missing_data") == ["sir-2019.inr.high-risk"]
+    lab(nurse, patient, "inr", "1.1")
+    after = booking_readiness(actor=nurse, booking_id=booking.pk)
+    assert after.state == "ready"
+    assert after.snapshot.pk == before.snapshot.pk  # the one current snapshot, replaced
+    assert after.snapshot.fingerprint != before.snapshot.fingerprint
+
+
+def test_a_fresh_snapshot_is_not_evaluated_again(attending, patient, django_assert_max_num_queries):
+    booking = nearly_ready(attending, patient)
+    first = booking_readiness(actor=attending, booking_id=booking.pk).snapshot
+    again = booking_readiness(actor=attending, booking_id=booking.pk).snapshot
+    assert again.evaluated_at == first.evaluated_at
+
+
+def test_time_alone_makes_a_snapshot_stale(attending, patient):
+    """Inside the hold window, "hold upcoming" becomes "last dose not recorded"."""
+    booking = nearly_ready(attending, patient)
+    lab(attending, patient, "inr", "1.0")
+    lab(attending, patient, "creatinine", "80")
+    medication_add(
+        actor=attending,
+        patient_id=patient.pk,
+        name="Apixaban 5 mg",
+        drug="apixaban",
+        frequency="bd",
+        dose_times=["08:00", "20:00"],
+    )
+    early = booking.start - timedelta(days=5)
+    view = services.readiness_refresh(booking_ids=[booking.pk], now=early)[booking.pk]
+    (med,) = [f for f in view.evaluation["findings"] if f["rule_id"] == "sir-2019.hold.apixaban"]
+    assert med["status"] == "warning"
+    assert view.valid_until is not None and view.valid_until < booking.start
+    late = view.valid_until + timedelta(minutes=1)
+    later = services.readiness_refresh(booking_ids=[booking.pk], now=late)[booking.pk]
+    (med,) = [f for f in later.evaluation["findings"] if f["rule_id"] == "sir-2019.hold.apixaban"]
+    assert med["status"] == "missing_data"
+    assert later.effective_state == "not_ready"
+
+
+def test_emergent_cases_are_flagged_never_blocked(attending, patient):
+    booking = booking_for(attending, patient, priority="emergent")
+    view = booking_readiness(actor=attending, booking_id=booking.pk)
+    assert view.state == "not_ready"
+    assert view.snapshot.emergent and not view.snapshot.blocking
+    assert view.data["notice"] == core_messages.EMERGENT_NOTICE
+
+
+def test_only_physicians_acknowledge_with_a_reason(attending, nurse, patient):
+    booking = nearly_ready(attending, patient)
+    with pytest.raises(Forbidden):
+        services.finding_acknowledge(
+            actor=nurse, booking_id=booking.pk, rule_id="sir-2019.inr.high-risk", reason="x"
+        )
+    with pytest.raises(ValidationFailed) as exc:
+        services.finding_acknowledge(
+            actor=attending, booking_id=booking.pk, rule_id="sir-2019.inr.high-risk", reason=" "
+        )
+    assert exc.value.errors["reason"] == [services.MSG_REASON_REQUIRED]
+
+
+def test_an_acknowledged_finding_is_shown_as_such_and_never_passes(attending, patient):
+    booking = nearly_ready(attending, patient)
+    ack = services.finding_acknowledge(
+        actor=attending,
+        booking_id=booking.pk,
+        rule_id="sir-2019.inr.high-risk",
+        reason="INR stable for years; point-of-care INR in the room.",
+    )
+    view = booking_readiness(actor=attending, booking_id=booking.pk)
+    (inr,) = [f for f in view.findings if f["rule_id"] == "sir-2019.inr.high-risk"]
+    assert inr["status"] == "missing_data"  # the rules' verdict is unchanged
+    assert inr["acknowledgement"]["reason"].startswith("INR stable")
+    assert view.snapshot.state == "not_ready"
+    assert view.state == "needs_review"  # overridden missing data is never "ready"
+    entry = LogEntry.objects.get_for_object(ack).get()
+    assert entry.actor == attending
+    with pytest.raises(Conflict):
+        services.finding_acknowledge(
+            actor=attending, booking_id=booking.pk, finding_key=inr["key"], reason="again"
+        )
+    with pytest.raises(Conflict):
+        Acknowledgement.objects.get(pk=ack.pk).delete()
+
+
+def test_the_operators_choice_cannot_be_acknowledged_away(attending, patient):
+    booking = booking_for(attending, patient, "PTA-FP")
+    with pytest.raises(ValidationFailed) as exc:
+        services.finding_acknowledge(
+            actor=attending, booking_id=booking.pk, rule_id="sir-2019.category", reason="Later"
+        )
+    assert exc.value.errors["finding_key"] == [services.MSG_CHOOSE_RISK]
+
+
+def test_changes_enqueue_one_refresh_per_booking_after_commit(
+    attending, patient, django_capture_on_commit_callbacks
+):
+    from django.db import transaction
+
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = nearly_ready(attending, patient)
+    DBTaskResult.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        with transaction.atomic():
+            lab(attending, patient, "inr", "1.1")
+            lab(attending, patient, "creatinine", "75")
+        assert not DBTaskResult.objects.exists()  # nothing before the commit
+    assert len(callbacks) == 1
+    callbacks[0]()
+    (queued,) = DBTaskResult.objects.all()
+    assert queued.task_path.endswith("readiness_refresh_task")
+    assert queued.args_kwargs["kwargs"] == {"booking_id": booking.pk}
+    # The task brings the stored snapshot up to date.
+    assert readiness_refresh_task.call(booking_id=booking.pk) == "ready"
+    stored = ReadinessSnapshot.objects.get(booking=booking, kind=SnapshotKind.CURRENT)
+    assert stored.effective_state == "ready"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda who, p, b: services.preparation_update(
+            actor=who["nurse"], booking_id=b.pk, consent="pending"
+        ),
+        lambda who, p, b: medication_add(
+            actor=who["nurse"], patient_id=p.pk, name="Aspirin", drug="aspirin"
+        ),
+        lambda who, p, b: services.policy_update(actor=who["admin"], overrides={}),
+        lambda who, p, b: finding_acknowledge_inr(who["attending"], b),
+    ],
+    ids=["preparation", "medication", "policy", "acknowledgement"],
+)
+def test_every_input_enqueues_a_refresh(
+    attending, personas, patient, change, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = nearly_ready(attending, patient)
+    DBTaskResult.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        change(personas, patient, booking)
+    kwargs = [t.args_kwargs["kwargs"] for t in DBTaskResult.objects.all()]
+    assert kwargs == [{"booking_id": booking.pk}]
+
+
+def finding_acknowledge_inr(attending, booking):
+    return services.finding_acknowledge(
+        actor=attending, booking_id=booking.pk, rule_id="sir-2019.inr.high-risk", reason="POC INR"
+    )
+
+
+def test_policy_refuses_out_of_range_values_with_the_cores_message(personas):
+    admin = personas["admin"]
+    with pytest.raises(ValidationFailed) as exc:
+        services.policy_update(actor=admin, overrides={"sir-2019.inr.high-risk": {"inr_max": 2.5}})
+    expected = core_messages.POLICY_OUT_OF_RANGE.format(
+        rule_id="sir-2019.inr.high-risk",
+        param="inr_max",
+        value=2.5,
+        low="1.5",
+        high="1.8",
+        unit="INR",
+    )
+    assert exc.value.errors == {"sir-2019.inr.high-risk.inr_max": [expected]}
+    with pytest.raises(Forbidden):
+        services.policy_update(actor=personas["attending"], overrides={})
+
+
+def test_a_site_choice_changes_the_verdict_and_is_audited(personas, attending, patient):
+    booking = nearly_ready(attending, patient)
+    lab(attending, patient, "inr", "1.7")
+    assert booking_readiness(actor=attending, booking_id=booking.pk).state == "not_ready"
+    row = services.policy_value_set(
+        actor=personas["admin"], rule_id="sir-2019.inr.high-risk", param="inr_max", value=1.8
+    )
+    assert row.overrides == {"sir-2019.inr.high-risk": {"inr_max": 1.8}}
+    assert booking_readiness(actor=attending, booking_id=booking.pk).state == "ready"
+    entry = LogEntry.objects.get_for_object(row).latest("timestamp")
+    assert entry.actor == personas["admin"]
+    assert "inr_max" in str(entry.changes)
+
+
+def test_the_sign_in_snapshot_is_kept_as_it_was(attending, patient):
+    booking = nearly_ready(attending, patient)
+    snap = services.readiness_sign_in_snapshot(actor=attending, booking_id=booking.pk)
+    assert snap.kind == SnapshotKind.SIGN_IN and snap.effective_state == "not_ready"
+    lab(attending, patient, "inr", "1.0")
+    assert booking_readiness(actor=attending, booking_id=booking.pk).state == "ready"
+    kept = ReadinessSnapshot.objects.get(pk=snap.pk)
+    assert kept.effective_state == "not_ready"
+    kept.state = "ready"
+    with pytest.raises(Conflict):
+        kept.save()
+    with pytest.raises(Conflict):
+        kept.delete()
+    assert services.readiness_sign_in_snapshot(actor=attending, booking_id=booking.pk) == snap
+
+
+def test_referrers_see_only_their_patients_readiness(referrer, attending, patient):
+    from irflow.lib.errors import NotFound
+    from irflow.patients.models import CareRelation
+
+    booking = booking_for(attending, patient)
+    with pytest.raises(NotFound):
+        booking_readiness(actor=referrer, booking_id=booking.pk)
+    CareRelation.objects.create(patient=patient, clinician=referrer)
+    assert booking_readiness(actor=referrer, booking_id=booking.pk).state == "not_ready"
+
+
+def test_preparation_refuses_bad_values(nurse, attending, patient):
+    booking = booking_for(attending, patient)
+    with pytest.raises(ValidationFailed) as exc:
+        services.preparation_update(
+            actor=nurse,
+            booking_id=booking.pk,
+            sedation="heavy",
+            last_clear_fluids_at=timezone.now() + timedelta(hours=2),
+        )
+    assert set(exc.value.errors) == {"sedation", "last_clear_fluids_at"}
+    assert exc.value.errors["last_clear_fluids_at"] == [services.MSG_IN_FUTURE]

@@ -1,0 +1,139 @@
+"""Recovery pages: pain scores, observations and instructions (autosaved), discharge, and
+the printable discharge instructions."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from irflow.accounts.permissions import can
+from irflow.lib.errors import Forbidden, NotFound, ServiceError
+from irflow.procedures.selectors import procedure_get
+from irflow.recovery import forms, selectors, services
+from irflow.web.forms import add_service_error
+
+
+def _record(request, procedure_id: int, what: str = "recovery"):
+    try:
+        return procedure_get(actor=request.user, procedure_id=procedure_id, what=what)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def _page(request, procedure_id: int, *, pain=None, discharge=None, saved=False, status=200):
+    record = _record(request, procedure_id)
+    view = selectors.recovery_for_procedure(actor=request.user, record=record)
+    if view is None:
+        raise Http404(services.MSG_NOT_FOUND)
+    episode = view.episode
+    now = timezone.localtime().replace(second=0, microsecond=0)
+    context = {
+        "record": record,
+        "booking": record.booking,
+        "patient": record.patient,
+        "view": view,
+        "episode": episode,
+        "can_record": can(request.user, "recovery.record") and episode.discharged_at is None,
+        "pain_form": pain or forms.PainForm(prefix="pain", initial={"recorded_at": now}),
+        "notes_form": forms.NotesForm(
+            prefix="notes",
+            initial={
+                "observations": episode.observations,
+                "discharge_instructions": episode.discharge_instructions,
+            },
+        ),
+        "discharge_form": discharge
+        or forms.DischargeForm(
+            prefix="discharge", initial={"disposition": "same_day", "discharged_at": now}
+        ),
+        "saved": saved,
+        "saved_at": timezone.localtime(),
+        "open_form": "pain" if pain else ("discharge" if discharge else ""),
+    }
+    template = "recovery/_save_state.html" if saved else "recovery/recovery.html"
+    return render(request, template, context, status=status)
+
+
+@login_required
+def recovery_page(request, procedure_id: int):
+    return _page(request, procedure_id)
+
+
+@login_required
+@require_POST
+def pain_add(request, procedure_id: int):
+    form = forms.PainForm(request.POST, prefix="pain")
+    if form.is_valid():
+        try:
+            services.pain_score_record(
+                actor=request.user, procedure_id=procedure_id, **form.cleaned_data
+            )
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+        except Forbidden:
+            raise
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, f"Pain score {form.cleaned_data['score']} recorded.")
+            return redirect("recovery-page", procedure_id=procedure_id)
+    return _page(request, procedure_id, pain=form, status=422)
+
+
+@login_required
+@require_POST
+def notes_save(request, procedure_id: int):
+    form = forms.NotesForm(request.POST, prefix="notes")
+    form.is_valid()
+    try:
+        services.recovery_update(actor=request.user, procedure_id=procedure_id, **form.cleaned_data)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except Forbidden:
+        raise
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect("recovery-page", procedure_id=procedure_id)
+    if request.htmx:
+        return _page(request, procedure_id, saved=True)
+    messages.success(request, "Saved.")
+    return redirect("recovery-page", procedure_id=procedure_id)
+
+
+@login_required
+@require_POST
+def discharge(request, procedure_id: int):
+    form = forms.DischargeForm(request.POST, prefix="discharge")
+    if form.is_valid():
+        try:
+            services.recovery_discharge(
+                actor=request.user, procedure_id=procedure_id, **form.cleaned_data
+            )
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+        except Forbidden:
+            raise
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, "Discharged.")
+            return redirect("recovery-page", procedure_id=procedure_id)
+    return _page(request, procedure_id, discharge=form, status=422)
+
+
+@login_required
+def instructions(request, procedure_id: int):
+    """The discharge instructions, printable (the browser's print prints just the sheet)."""
+    record = _record(request, procedure_id, what="discharge instructions")
+    view = selectors.recovery_for_procedure(actor=request.user, record=record)
+    if view is None:
+        raise Http404(services.MSG_NOT_FOUND)
+    return render(
+        request,
+        "recovery/instructions.html",
+        {"record": record, "episode": view.episode, "patient": record.patient},
+    )

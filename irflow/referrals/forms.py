@@ -1,0 +1,136 @@
+"""Referral and triage forms (parsing only: the services validate and decide)."""
+
+from __future__ import annotations
+
+from django import forms
+
+from irflow.catalogue.models import Category, ProcedureType
+from irflow.orders.models import Laterality, Priority
+from irflow.patients.models import Sex
+from irflow.referrals.attachments import KINDS
+from irflow.web.forms import DateInput
+
+NEW_PATIENT_FIELDS = ("mrn", "family_name", "given_name", "birth_date", "sex")
+ACCEPT = ",".join([e for *_, endings in KINDS for e in endings] + [k[1] for k in KINDS])
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files; empty ones pass through so that the service refuses them by name."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ACCEPT}))
+        kwargs.setdefault("required", False)
+        super().__init__(allow_empty_file=True, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
+def procedure_choices(blank: str) -> list:
+    """Catalogue entries grouped by category, as (code, name)."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for p in ProcedureType.objects.filter(active=True).order_by("category", "name"):
+        groups.setdefault(Category(p.category).label, []).append((p.code, p.name))
+    return [("", blank), *groups.items()]
+
+
+def attachments_field() -> MultipleFileField:
+    return MultipleFileField(
+        label="Attachments",
+        help_text="PDF, PNG or JPEG (letters, results, images); you can choose several.",
+    )
+
+
+class ReferralForm(forms.Form):
+    # The patient: chosen beforehand (patient_id) or found/registered by MRN.
+    patient_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    mrn = forms.CharField(label="MRN", max_length=64, required=False)
+    family_name = forms.CharField(label="Family name", max_length=100, required=False)
+    given_name = forms.CharField(label="Given name", max_length=100, required=False)
+    birth_date = forms.DateField(label="Date of birth", required=False, widget=DateInput())
+    sex = forms.ChoiceField(choices=[("", "—"), *Sex.choices], required=False)
+    clinical_question = forms.CharField(
+        label="Clinical question",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What should IR answer or do?",
+        max_length=4000,
+    )
+    procedure_code = forms.ChoiceField(label="Requested procedure", required=False)
+    requested_procedure_text = forms.CharField(
+        label="Or describe the procedure",
+        required=False,
+        max_length=200,
+        help_text="If it is not in the list.",
+    )
+    laterality = forms.ChoiceField(choices=Laterality.choices, required=False)
+    site = forms.CharField(label="Site or level", required=False, max_length=100)
+    urgency = forms.ChoiceField(choices=Priority.choices, widget=forms.RadioSelect)
+    relevant_history = forms.CharField(
+        label="Relevant history",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Diagnosis, imaging, anticoagulants, allergies, previous procedures.",
+        max_length=8000,
+    )
+    attachments = attachments_field()
+
+    def __init__(
+        self, *args, targets: dict | None = None, patient_chosen: bool = False, **kwargs
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        for name in NEW_PATIENT_FIELDS:
+            self.fields[name].required = not patient_chosen
+        self.fields["procedure_code"].choices = procedure_choices("— not in the catalogue —")  # type: ignore[attr-defined]
+        if targets:
+            self.fields["urgency"].choices = [  # type: ignore[attr-defined]
+                (value, f"{label} (procedure within {targets[value]})")
+                for value, label in Priority.choices
+            ]
+
+    def new_patient(self) -> dict:
+        data = self.cleaned_data
+        return {f: data.get(f) for f in NEW_PATIENT_FIELDS if data.get(f)}
+
+
+class AcceptForm(forms.Form):
+    procedure_code = forms.ChoiceField(
+        label="Procedure",
+        required=False,
+        help_text="Required to order: the catalogue entry that will be done.",
+    )
+    priority = forms.ChoiceField(choices=Priority.choices)
+    laterality = forms.ChoiceField(choices=Laterality.choices, required=False)
+    site = forms.CharField(label="Site or level", required=False, max_length=100)
+    note = forms.CharField(label="Note for the referrer", required=False, max_length=1000)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["procedure_code"].choices = procedure_choices("— choose later —")  # type: ignore[attr-defined]
+
+
+class ReasonForm(forms.Form):
+    """One text: the reason for declining, the question to ask, the note for the board."""
+
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+    def __init__(self, *args, label: str = "Reason", required: bool = True, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["text"].label = label
+        self.fields["text"].required = required
+
+
+class InformationForm(forms.Form):
+    information = forms.CharField(
+        label="Information for IR",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=8000,
+    )
+    attachments = attachments_field()

@@ -1,0 +1,468 @@
+"""Writes of referrals: submit, add information, triage, order, cancel; notifications.
+
+Every status change goes through `transition`: it checks the declared state machine,
+records an event in the referral's timeline and notifies the referrer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from irflow.accounts.permissions import OWN, require
+from irflow.accounts.roles import Role
+from irflow.audit.services import history_actor
+from irflow.catalogue.models import ProcedureType
+from irflow.lib.errors import Conflict, InvalidTransition, ValidationFailed
+from irflow.orders.models import Laterality, Order, OrderStatus, Priority
+from irflow.orders.services import order_cancel, order_create
+from irflow.patients.models import CareRelation, Patient, normalise_name
+from irflow.patients.selectors import patient_get, patients_visible
+from irflow.patients.services import MSG_MRN_TAKEN, patient_create
+from irflow.referrals.attachments import (
+    MSG_DUPLICATE,
+    CheckedFile,
+    UploadLike,
+    check_file,
+    staged_files,
+)
+from irflow.referrals.models import (
+    REFERRAL_STATES,
+    TRIAGE_OUTCOMES,
+    Notification,
+    Referral,
+    ReferralAttachment,
+    ReferralEvent,
+    ReferralStatus,
+)
+
+MSG_QUESTION_REQUIRED = "Write the clinical question: what should IR answer or do?"
+MSG_PROCEDURE_REQUIRED = "Choose a procedure from the catalogue or describe the one you request."
+MSG_URGENCY = "Choose an urgency: emergent, urgent or routine."
+MSG_PATIENT_REQUIRED = "Choose the patient, or give the details of a new one."
+MSG_MRN_OTHER_PATIENT = (
+    "MRN {mrn} belongs to a patient with another name or date of birth. Check the details."
+)
+MSG_DECLINE_REASON = "Give the reason for declining, for the referrer."
+MSG_INFO_QUESTION = "Say what information is needed."
+MSG_INFO_REQUIRED = "Write the information you are adding."
+MSG_INFO_NOT_WAITING = "Information can be added while the referral waits for triage."
+MSG_CANCEL_REASON = "Give a reason for cancelling the referral."
+MSG_CANCEL_ASK_IR = "The procedure is already ordered: ask the IR department to cancel it."
+MSG_CHOOSE_PROCEDURE = "Choose the procedure from the catalogue before it can be ordered."
+
+NEW_PATIENT_FIELDS = ("mrn", "family_name", "given_name", "birth_date", "sex")
+
+# What the referrer is told about each change (the patient's name is put in front).
+NOTICES = {
+    ReferralStatus.RECEIVED: "information received, waiting for triage",
+    ReferralStatus.ACCEPTED: "referral accepted",
+    ReferralStatus.DECLINED: "referral declined",
+    ReferralStatus.MORE_INFO: "IR asks for more information",
+    ReferralStatus.BOARD: "referral sent to the multidisciplinary board",
+    ReferralStatus.CLINIC: "IR will see the patient in clinic first",
+    ReferralStatus.ORDERED: "procedure ordered",
+    ReferralStatus.SCHEDULED: "procedure booked",
+    ReferralStatus.DONE: "procedure done",
+    ReferralStatus.CANCELLED: "referral cancelled",
+}
+
+
+def _patient_label(patient: Patient) -> str:
+    return f"{patient.family_name.upper()}, {patient.given_name}"
+
+
+def notify_referrer(*, referral: Referral, text: str, actor=None) -> Notification | None:
+    """Tell the referrer about a change they did not make themselves."""
+    if actor is not None and actor.pk == referral.referrer_id:
+        return None
+    message = f"{_patient_label(referral.patient)}: {text}"
+    if len(message) > 300:
+        message = message[:299] + "…"
+    return Notification.objects.create(
+        recipient_id=referral.referrer_id,
+        referral=referral,
+        message=message,
+        url=reverse("referral-detail", args=[referral.pk]),
+    )
+
+
+def transition(referral: Referral, target: str, *, actor, note: str = "") -> None:
+    """Move a (locked) referral along the state machine: event, history, notification.
+
+    Not a service: the caller has checked the actor's permission.
+    """
+    REFERRAL_STATES.check(referral.status, target)
+    previous = referral.status
+    now = timezone.now()
+    referral.status = target
+    referral.status_note = note
+    referral.status_changed_at = now
+    if target in TRIAGE_OUTCOMES and referral.triaged_at is None:
+        referral.triaged_at = now
+        referral.triaged_by = actor if actor is not None and actor.is_authenticated else None
+    with history_actor(actor):
+        referral.save()
+        ReferralEvent.objects.create(
+            referral=referral,
+            at=now,
+            actor=actor if actor is not None and actor.is_authenticated else None,
+            from_status=previous,
+            to_status=target,
+            note=note,
+        )
+        text = NOTICES[ReferralStatus(target)] + (f" — {note}" if note else "")
+        notify_referrer(referral=referral, text=text, actor=actor)
+
+
+def _locked(*, actor, referral_id: int, action: str) -> Referral:
+    """The referral, if `actor` may see it under `action`, locked for this transaction."""
+    from irflow.referrals.selectors import referral_get
+
+    referral = referral_get(actor=actor, referral_id=referral_id, what="change", action=action)
+    return Referral.objects.select_for_update().select_related("patient").get(pk=referral.pk)
+
+
+def _patient_for_referral(actor, new_patient: dict[str, Any]) -> Patient:
+    """Find the patient by MRN among those `actor` may see, or register them.
+
+    A referrer who sends a patient IR already knows (same MRN, family name and date of
+    birth) is linked to that record: the referral makes them one of the patient's carers.
+    """
+    missing = {f: "This field is required." for f in NEW_PATIENT_FIELDS if not new_patient.get(f)}
+    if missing:
+        raise ValidationFailed(missing)
+    mrn = str(new_patient["mrn"]).strip()
+    birth_date = new_patient["birth_date"]
+    if isinstance(birth_date, str):
+        try:
+            birth_date = date.fromisoformat(birth_date)
+        except ValueError as exc:
+            raise ValidationFailed({"birth_date": "Enter a valid date."}) from exc
+    issuer = new_patient.get("issuer") or settings.IRFLOW_MRN_ISSUER
+    existing = Patient.objects.filter(
+        is_active=True, identifiers__issuer=issuer, identifiers__value=mrn
+    ).first()
+    if existing is None:
+        return patient_create(actor=actor, **{**new_patient, "birth_date": birth_date})
+    same_person = existing.birth_date == birth_date and normalise_name(
+        existing.family_name
+    ) == normalise_name(str(new_patient["family_name"]))
+    if patients_visible(actor=actor, action="patient.create").filter(pk=existing.pk).exists():
+        if not same_person:
+            raise ValidationFailed({"mrn": MSG_MRN_OTHER_PATIENT.format(mrn=mrn)})
+        return existing
+    if not same_person or actor.role != Role.REFERRER:
+        raise ValidationFailed({"mrn": MSG_MRN_TAKEN.format(mrn=mrn, issuer=issuer)})
+    with history_actor(actor):
+        CareRelation.objects.get_or_create(patient=existing, clinician=actor)
+    return existing
+
+
+def _attach(referral: Referral, files: list[CheckedFile], stage, actor) -> list[ReferralAttachment]:
+    """Write each file, then its row; a refused row leaves the files to the stage's cleanup."""
+    created = []
+    for checked in files:
+        stored = stage.write(checked)
+        try:
+            with transaction.atomic():
+                attachment = ReferralAttachment.objects.create(
+                    referral=referral,
+                    stored_name=stored,
+                    original_name=checked.name,
+                    content_type=checked.content_type,
+                    size_bytes=len(checked.content),
+                    sha256=checked.sha256,
+                    uploaded_by=actor,
+                )
+        except IntegrityError as exc:
+            raise ValidationFailed(
+                {"attachments": MSG_DUPLICATE.format(name=checked.name)}
+            ) from exc
+        created.append(attachment)
+    return created
+
+
+def referral_create(
+    *,
+    actor,
+    clinical_question: str,
+    urgency: str,
+    patient_id: int | None = None,
+    new_patient: dict[str, Any] | None = None,
+    procedure_type: ProcedureType | None = None,
+    requested_procedure_text: str = "",
+    laterality: str = "",
+    site: str = "",
+    relevant_history: str = "",
+    referring_clinician: str = "",
+    referrer_specialty: str = "",
+    attachments: Iterable[UploadLike] = (),
+) -> Referral:
+    """Submit a referral for a known or new patient, with its files, in one transaction."""
+    require(actor, "referral.create")
+    errors: dict[str, str] = {}
+    if not (clinical_question or "").strip():
+        errors["clinical_question"] = MSG_QUESTION_REQUIRED
+    if urgency not in Priority.values:
+        errors["urgency"] = MSG_URGENCY
+    if procedure_type is None and not (requested_procedure_text or "").strip():
+        errors["procedure_type"] = MSG_PROCEDURE_REQUIRED
+    if laterality not in Laterality.values:
+        errors["laterality"] = f"“{laterality}” is not a laterality."
+    if patient_id is None and not new_patient:
+        errors["patient"] = MSG_PATIENT_REQUIRED
+    if errors:
+        raise ValidationFailed(errors)
+    files = [check_file(f) for f in attachments]
+    profile = getattr(actor, "profile", None)
+    with staged_files() as stage, transaction.atomic():
+        if patient_id is not None:
+            patient = patient_get(
+                actor=actor, patient_id=patient_id, what="referral", action="patient.view"
+            )
+        else:
+            patient = _patient_for_referral(actor, dict(new_patient or {}))
+        now = timezone.now()
+        referral = Referral(
+            patient=patient,
+            referrer=actor,
+            referring_clinician=(referring_clinician or str(actor)).strip()[:150],
+            referrer_specialty=(
+                referrer_specialty or (profile.specialty if profile is not None else "")
+            ).strip()[:100],
+            clinical_question=clinical_question.strip(),
+            procedure_type=procedure_type,
+            requested_procedure_text=(requested_procedure_text or "").strip()[:200],
+            laterality=laterality,
+            site=(site or "").strip()[:100],
+            urgency=urgency,
+            relevant_history=(relevant_history or "").strip(),
+            status=ReferralStatus.RECEIVED,
+            received_at=now,
+            status_changed_at=now,
+            created_by=actor,
+        )
+        with history_actor(actor):
+            referral.save()
+            ReferralEvent.objects.create(
+                referral=referral, at=now, actor=actor, to_status=ReferralStatus.RECEIVED
+            )
+            _attach(referral, files, stage, actor)
+    return referral
+
+
+def referral_add_information(
+    *, actor, referral_id: int, information: str = "", attachments: Iterable[UploadLike] = ()
+) -> Referral:
+    """Add information or files to a referral waiting for triage; answers a request for more
+    information (the referral goes back to the triage queue)."""
+    require(actor, "referral.create")
+    information = (information or "").strip()
+    files = [check_file(f) for f in attachments]
+    if not information and not files:
+        raise ValidationFailed({"information": MSG_INFO_REQUIRED})
+    with staged_files() as stage, transaction.atomic():
+        referral = _locked(actor=actor, referral_id=referral_id, action="referral.create")
+        if referral.status not in (ReferralStatus.RECEIVED, ReferralStatus.MORE_INFO):
+            raise InvalidTransition(MSG_INFO_NOT_WAITING)
+        note = information or "Files added: " + ", ".join(f.name for f in files)
+        if referral.status == ReferralStatus.MORE_INFO:
+            transition(referral, ReferralStatus.RECEIVED, actor=actor, note=note)
+        else:
+            with history_actor(actor):
+                ReferralEvent.objects.create(
+                    referral=referral,
+                    actor=actor,
+                    from_status=referral.status,
+                    to_status=referral.status,
+                    note=note,
+                )
+                referral.save(update_fields=["updated_at"])
+        with history_actor(actor):
+            _attach(referral, files, stage, actor)
+    return referral
+
+
+def attachment_add(*, actor, referral_id: int, upload: UploadLike) -> ReferralAttachment:
+    """Attach one file to a referral (API)."""
+    require(actor, "referral.create")
+    checked = check_file(upload, field="file")
+    with staged_files() as stage, transaction.atomic():
+        referral = _locked(actor=actor, referral_id=referral_id, action="referral.create")
+        with history_actor(actor):
+            try:
+                (attachment,) = _attach(referral, [checked], stage, actor)
+            except ValidationFailed as exc:
+                raise ValidationFailed({"file": exc.errors["attachments"]}) from exc
+            ReferralEvent.objects.create(
+                referral=referral,
+                actor=actor,
+                from_status=referral.status,
+                to_status=referral.status,
+                note=f"File added: {checked.name}",
+            )
+    return attachment
+
+
+@transaction.atomic
+def referral_accept(
+    *,
+    actor,
+    referral_id: int,
+    procedure_type: ProcedureType | None = None,
+    priority: str | None = None,
+    laterality: str | None = None,
+    site: str | None = None,
+    note: str = "",
+) -> Referral:
+    """Accept a referral; with a catalogue procedure (chosen now or requested) it is ordered
+    at once, otherwise it waits in "accepted" until one is chosen."""
+    require(actor, "referral.triage")
+    referral = _locked(actor=actor, referral_id=referral_id, action="referral.triage")
+    if referral.status != ReferralStatus.ACCEPTED:
+        transition(referral, ReferralStatus.ACCEPTED, actor=actor, note=note)
+    procedure = procedure_type or referral.procedure_type
+    if procedure is not None:
+        _order(
+            referral,
+            actor=actor,
+            procedure_type=procedure,
+            priority=priority,
+            laterality=laterality,
+            site=site,
+        )
+    return referral
+
+
+@transaction.atomic
+def referral_order_create(
+    *,
+    actor,
+    referral_id: int,
+    procedure_type: ProcedureType | None,
+    priority: str | None = None,
+    laterality: str | None = None,
+    site: str | None = None,
+    note: str = "",
+    action: str = "referral.triage",
+) -> Order:
+    """Create the order for an accepted referral (or, with action="board.decide", for one the
+    board decided to treat): accession number, requested procedure ID, Study UID."""
+    require(actor, action)
+    referral = _locked(actor=actor, referral_id=referral_id, action="referral.view")
+    return _order(
+        referral,
+        actor=actor,
+        procedure_type=procedure_type,
+        priority=priority,
+        laterality=laterality,
+        site=site,
+        note=note,
+    )
+
+
+def _order(
+    referral: Referral,
+    *,
+    actor,
+    procedure_type: ProcedureType | None,
+    priority: str | None,
+    laterality: str | None,
+    site: str | None,
+    note: str = "",
+) -> Order:
+    REFERRAL_STATES.check(referral.status, ReferralStatus.ORDERED)
+    if procedure_type is None:
+        raise ValidationFailed({"procedure_type": MSG_CHOOSE_PROCEDURE})
+    order = order_create(
+        actor=actor,
+        patient_id=referral.patient_id,
+        procedure_type=procedure_type,
+        priority=priority or referral.urgency,
+        laterality=referral.laterality if laterality is None else laterality,
+        site=referral.site if site is None else site,
+        clinical_indication=referral.clinical_question,
+    )
+    referral.order = order
+    text = f"{procedure_type.name}, accession {order.accession_number}"
+    transition(referral, ReferralStatus.ORDERED, actor=actor, note=note or text)
+    return order
+
+
+def _triage(actor, referral_id: int, target: str, note: str) -> Referral:
+    require(actor, "referral.triage")
+    referral = _locked(actor=actor, referral_id=referral_id, action="referral.triage")
+    transition(referral, target, actor=actor, note=note.strip())
+    return referral
+
+
+@transaction.atomic
+def referral_decline(*, actor, referral_id: int, reason: str) -> Referral:
+    """Decline, with the reason the referrer will read."""
+    require(actor, "referral.triage")
+    if not (reason or "").strip():
+        raise ValidationFailed({"reason": MSG_DECLINE_REASON})
+    return _triage(actor, referral_id, ReferralStatus.DECLINED, reason)
+
+
+@transaction.atomic
+def referral_request_information(*, actor, referral_id: int, question: str) -> Referral:
+    """Ask the referrer for more information; their answer puts it back in the queue."""
+    require(actor, "referral.triage")
+    if not (question or "").strip():
+        raise ValidationFailed({"question": MSG_INFO_QUESTION})
+    return _triage(actor, referral_id, ReferralStatus.MORE_INFO, question)
+
+
+@transaction.atomic
+def referral_send_to_board(*, actor, referral_id: int, note: str = "") -> Referral:
+    """Send to the multidisciplinary board; it joins the agenda of a meeting there."""
+    return _triage(actor, referral_id, ReferralStatus.BOARD, note)
+
+
+@transaction.atomic
+def referral_clinic_first(*, actor, referral_id: int, note: str = "") -> Referral:
+    """See the patient in the IR clinic before deciding."""
+    return _triage(actor, referral_id, ReferralStatus.CLINIC, note)
+
+
+@transaction.atomic
+def referral_board_outcome(*, actor, referral: Referral, target: str, note: str) -> None:
+    """The board's decision moves the referral (declined, more information)."""
+    require(actor, "board.decide")
+    locked = Referral.objects.select_for_update().select_related("patient").get(pk=referral.pk)
+    transition(locked, target, actor=actor, note=note)
+    referral.status = locked.status
+
+
+@transaction.atomic
+def referral_cancel(*, actor, referral_id: int, reason: str) -> Referral:
+    """Withdraw (referrer, before ordering) or cancel (IR) a referral, with its order."""
+    scope = require(actor, "referral.cancel")
+    if not (reason or "").strip():
+        raise ValidationFailed({"reason": MSG_CANCEL_REASON})
+    referral = _locked(actor=actor, referral_id=referral_id, action="referral.cancel")
+    REFERRAL_STATES.check(referral.status, ReferralStatus.CANCELLED)
+    order = referral.order
+    if order is not None and scope is OWN:
+        raise Conflict(MSG_CANCEL_ASK_IR, code="ask_ir")
+    transition(referral, ReferralStatus.CANCELLED, actor=actor, note=reason.strip())
+    if order is not None and order.status != OrderStatus.CANCELLED:
+        order_cancel(actor=actor, order_id=order.pk, reason=f"Referral cancelled: {reason}")
+    return referral
+
+
+@transaction.atomic
+def notifications_mark_read(*, actor, ids: Iterable[int] | None = None) -> int:
+    """Mark the actor's own notifications (all, or `ids`) as read; returns how many."""
+    qs = Notification.objects.filter(recipient=actor, read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=list(ids))
+    return qs.update(read_at=timezone.now())

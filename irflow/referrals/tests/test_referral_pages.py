@@ -1,0 +1,99 @@
+"""The referral pages: submit with files, follow, triage; notifications in the header."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from irflow.referrals.models import Referral, ReferralStatus
+from irflow.referrals.testing import PNG_1PX
+from irflow.testing.fixtures import login, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_referrer_submits_follows_and_is_notified(client, personas):
+    referrer = personas["referrer"]
+    login(client, referrer)
+    form = client.get("/referrals/new/")
+    assert form.status_code == 200 and "procedure within 21 days" in form.content.decode()
+    empty = client.post("/referrals/new/", {"urgency": "routine"})
+    assert empty.status_code == 422
+    response = client.post(
+        "/referrals/new/",
+        {
+            "mrn": "P0000042",
+            "family_name": "Lindqvist",
+            "given_name": "Maja",
+            "birth_date": "1966-02-03",
+            "sex": "F",
+            "clinical_question": "Cholecystostomy for acalculous cholecystitis?",
+            "procedure_code": "CHOLE",
+            "urgency": "urgent",
+            "relevant_history": "ICU, ventilated.",
+            "attachments": [SimpleUploadedFile("ultrasound.png", PNG_1PX)],
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    referral = Referral.objects.get()
+    assert response["Location"] == f"/referrals/{referral.pk}/"
+    assert referral.attachments.get().original_name == "ultrasound.png"
+    page = client.get(response["Location"]).content.decode()
+    assert "LINDQVIST, Maja" in page and "Received" in page and "ultrasound.png" in page
+    assert "Triage" not in page.split("</header>", 1)[1]  # referrers do not triage
+
+    login(client, personas["attending"])
+    queue = client.get("/referrals/triage/").content.decode()
+    assert "LINDQVIST, Maja" in queue and "Waiting times" in queue
+    no_reason = client.post(f"/referrals/{referral.pk}/triage/decline/", {"decline-text": ""})
+    assert no_reason.status_code == 422 and "This field is required." in no_reason.content.decode()
+    accepted = client.post(
+        f"/referrals/{referral.pk}/accept/",
+        {"procedure_code": "CHOLE", "priority": "urgent", "note": "Tomorrow morning"},
+    )
+    assert accepted.status_code == 302
+    referral.refresh_from_db()
+    assert referral.status == ReferralStatus.ORDERED
+
+    login(client, referrer)
+    home = client.get("/referrals/").content.decode()
+    assert 'aria-label="2 unread"' in home  # accepted, ordered
+    assert "Ordered" in home
+    notes = client.get("/referrals/notifications/").content.decode()
+    assert "LINDQVIST, Maja: referral accepted — Tomorrow morning" in notes
+    assert 'aria-label="2 unread"' not in client.get("/referrals/").content.decode()
+
+    other = make_user("other_referrer", "referrer")
+    login(client, other)
+    assert client.get(f"/referrals/{referral.pk}/").status_code == 404
+    assert client.get(f"/patients/{referral.patient_id}/").status_code == 404
+    assert client.get(f"/referrals/new/?patient={referral.patient_id}").status_code == 404
+
+
+def test_triage_outcomes_from_the_page(client, personas, make_referral):
+    login(client, personas["attending"])
+    for outcome, text, status in [
+        ("information", "Recent INR please", ReferralStatus.MORE_INFO),
+        ("board", "For Tuesday's MDT", ReferralStatus.BOARD),
+        ("clinic", "", ReferralStatus.CLINIC),
+        ("decline", "Not indicated", ReferralStatus.DECLINED),
+    ]:
+        referral = make_referral()
+        response = client.post(
+            f"/referrals/{referral.pk}/triage/{outcome}/", {f"{outcome}-text": text}
+        )
+        assert response.status_code == 302, (outcome, response.content.decode()[:500])
+        referral.refresh_from_db()
+        assert (referral.status, referral.status_note) == (status, text)
+    declined = Referral.objects.get(status=ReferralStatus.DECLINED)
+    again = client.post(f"/referrals/{declined.pk}/triage/board/", {"board-text": ""}, follow=True)
+    assert again.redirect_chain == [(f"/referrals/{declined.pk}/", 302)]
+    assert "A referral cannot go from “Declined” to “Sent to the board”." in again.content.decode()
+    referral = make_referral()
+    blank = client.post(f"/referrals/{referral.pk}/triage/decline/", {"decline-text": " "})
+    assert blank.status_code == 422 and "This field is required." in blank.content.decode()
+    assert Referral.objects.get(pk=referral.pk).status == ReferralStatus.RECEIVED
+    login(client, personas["nurse"])
+    assert (
+        client.post(f"/referrals/{declined.pk}/accept/", {"priority": "routine"}).status_code == 403
+    )

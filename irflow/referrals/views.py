@@ -1,0 +1,343 @@
+"""Referral pages: submit, follow, triage; the triage queue; notifications; files.
+
+Thin: selectors read, services decide; their refusals appear beside the form fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from irflow.accounts.permissions import can, require
+from irflow.lib.errors import Forbidden, NotFound, ServiceError, ValidationFailed
+from irflow.orders.services import procedure_by_code
+from irflow.patients.selectors import patient_get
+from irflow.referrals import forms, selectors, services
+from irflow.referrals.models import REFERRAL_STATES, Referral, ReferralStatus
+from irflow.referrals.waiting import format_hours
+from irflow.scheduling.models import Booking
+from irflow.web.forms import add_service_error
+
+TRIAGEABLE = (ReferralStatus.RECEIVED, ReferralStatus.CLINIC)
+OUTCOMES: dict[str, tuple[Callable[..., Referral], str, str, bool, str]] = {
+    # outcome -> (service, form label, required, success message)
+    "decline": (services.referral_decline, "reason", "Reason for declining", True, "Declined."),
+    "information": (
+        services.referral_request_information,
+        "question",
+        "What information is needed?",
+        True,
+        "The referrer has been asked for more information.",
+    ),
+    "board": (
+        services.referral_send_to_board,
+        "note",
+        "Note for the board",
+        False,
+        "Sent to the multidisciplinary board.",
+    ),
+    "clinic": (
+        services.referral_clinic_first,
+        "note",
+        "Note",
+        False,
+        "The patient will be seen in clinic first.",
+    ),
+}
+
+
+def _targets_text() -> dict[str, str]:
+    return {u: format_hours(t[1]) for u, t in selectors.urgency_targets().items()}
+
+
+@login_required
+def referral_list(request):
+    status = request.GET.get("status", "")
+    if status not in ReferralStatus.values:
+        status = ""
+    referrals = selectors.referral_list(actor=request.user, status=status)
+    return render(
+        request,
+        "referrals/list.html",
+        {
+            "referrals": referrals,
+            "status": status,
+            "statuses": ReferralStatus.choices,
+            "can_create": can(request.user, "referral.create"),
+        },
+    )
+
+
+@login_required
+def referral_create(request):
+    require(request.user, "referral.create")
+    patient = None
+    patient_id = request.GET.get("patient") or request.POST.get("patient_id")
+    if patient_id and str(patient_id).isdigit():
+        try:
+            patient = patient_get(actor=request.user, patient_id=int(patient_id), what="referral")
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+    form = forms.ReferralForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"patient_id": patient.pk if patient else None},
+        targets=_targets_text(),
+        patient_chosen=patient is not None,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            referral = services.referral_create(
+                actor=request.user,
+                patient_id=patient.pk if patient else None,
+                new_patient=None if patient else form.new_patient(),
+                clinical_question=data["clinical_question"],
+                urgency=data["urgency"],
+                procedure_type=procedure_by_code(data["procedure_code"], field="procedure_code")
+                if data["procedure_code"]
+                else None,
+                requested_procedure_text=data["requested_procedure_text"],
+                laterality=data["laterality"],
+                site=data["site"],
+                relevant_history=data["relevant_history"],
+                attachments=data["attachments"],
+            )
+        except Forbidden:
+            raise
+        except ServiceError as exc:
+            _add_error(form, exc, {"procedure_type": "procedure_code", "patient": "mrn"})
+        else:
+            messages.success(request, "Referral sent. You will be notified of every change.")
+            return redirect("referral-detail", referral_id=referral.pk)
+    return render(
+        request,
+        "referrals/form.html",
+        {"form": form, "patient": patient, "chosen_patient": patient},
+        status=422 if form.errors else 200,
+    )
+
+
+def _add_error(form, exc: ServiceError, aliases: dict[str, str] | None = None) -> None:
+    """Show a service error on the form, mapping service field names to form fields."""
+    errors = getattr(exc, "errors", None)
+    if errors and aliases:
+        exc.errors = {aliases.get(k, k): v for k, v in errors.items()}  # type: ignore[attr-defined]
+    add_service_error(form, exc)
+
+
+def _detail(request, referral_id: int, *, error_forms: dict | None = None):
+    try:
+        referral = selectors.referral_get(actor=request.user, referral_id=referral_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    error_forms = error_forms or {}
+    user = request.user
+    triage = can(user, "referral.triage")
+    status = referral.status
+    context = {
+        "referral": referral,
+        "patient": referral.patient,
+        "targets": selectors.urgency_targets(),
+        "can_triage": triage and status in TRIAGEABLE,
+        "can_order": triage and status == ReferralStatus.ACCEPTED,
+        "can_add_info": can(user, "referral.create")
+        and status in (ReferralStatus.RECEIVED, ReferralStatus.MORE_INFO),
+        "can_cancel": can(user, "referral.cancel")
+        and REFERRAL_STATES.can(status, ReferralStatus.CANCELLED)
+        and (referral.order_id is None or user.role != "referrer"),
+        "bookings": list(
+            Booking.objects.filter(order_id=referral.order_id)
+            .select_related("room")
+            .order_by("-start")
+        )
+        if referral.order_id
+        else [],
+        "accept_form": error_forms.get("accept")
+        or forms.AcceptForm(
+            initial={
+                "procedure_code": referral.procedure_type.code if referral.procedure_type else "",
+                "priority": referral.urgency,
+                "laterality": referral.laterality,
+                "site": referral.site,
+            }
+        ),
+        "outcome_forms": {
+            name: error_forms.get(name)
+            or forms.ReasonForm(prefix=name, label=label, required=required)
+            for name, (_, _, label, required, _) in OUTCOMES.items()
+        },
+        "info_form": error_forms.get("information_added") or forms.InformationForm(),
+        "cancel_form": error_forms.get("cancel")
+        or forms.ReasonForm(prefix="cancel", label="Reason for cancelling"),
+        "open_form": next(iter(error_forms), ""),
+    }
+    return render(request, "referrals/detail.html", context, status=422 if error_forms else 200)
+
+
+def _refused(request, referral_id: int, exc: ServiceError):
+    """A refusal that is not about a field (e.g. the referral moved on): say it on the page."""
+    messages.error(request, exc.message)
+    return redirect("referral-detail", referral_id=referral_id)
+
+
+@login_required
+def referral_detail(request, referral_id: int):
+    return _detail(request, referral_id)
+
+
+@login_required
+@require_POST
+def referral_accept(request, referral_id: int):
+    form = forms.AcceptForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            procedure = (
+                procedure_by_code(data["procedure_code"]) if data["procedure_code"] else None
+            )
+            referral = services.referral_accept(
+                actor=request.user,
+                referral_id=referral_id,
+                procedure_type=procedure,
+                priority=data["priority"],
+                laterality=data["laterality"],
+                site=data["site"],
+                note=data["note"],
+            )
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+        except Forbidden:
+            raise
+        except ValidationFailed as exc:
+            _add_error(form, exc, {"procedure_type": "procedure_code"})
+        except ServiceError as exc:
+            return _refused(request, referral_id, exc)
+        else:
+            if referral.order_id:
+                messages.success(request, f"Accepted and ordered ({referral.order}).")
+            else:
+                messages.success(request, "Accepted. Choose the procedure to order it.")
+            return redirect("referral-detail", referral_id=referral_id)
+    return _detail(request, referral_id, error_forms={"accept": form})
+
+
+@login_required
+@require_POST
+def referral_triage(request, referral_id: int, outcome: str):
+    if outcome not in OUTCOMES:
+        raise Http404("No such triage outcome.")
+    service, argument, label, required, done = OUTCOMES[outcome]
+    form = forms.ReasonForm(request.POST, prefix=outcome, label=label, required=required)
+    if form.is_valid():
+        try:
+            service(
+                actor=request.user, referral_id=referral_id, **{argument: form.cleaned_data["text"]}
+            )
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+        except Forbidden:
+            raise
+        except ValidationFailed as exc:
+            _add_error(form, exc, {argument: "text"})
+        except ServiceError as exc:
+            return _refused(request, referral_id, exc)
+        else:
+            messages.success(request, done)
+            return redirect("referral-triage")
+    return _detail(request, referral_id, error_forms={outcome: form})
+
+
+@login_required
+@require_POST
+def referral_add_information(request, referral_id: int):
+    form = forms.InformationForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.referral_add_information(
+                actor=request.user,
+                referral_id=referral_id,
+                information=form.cleaned_data["information"],
+                attachments=form.cleaned_data["attachments"],
+            )
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+        except Forbidden:
+            raise
+        except ValidationFailed as exc:
+            add_service_error(form, exc)
+        except ServiceError as exc:
+            return _refused(request, referral_id, exc)
+        else:
+            messages.success(request, "Information added.")
+            return redirect("referral-detail", referral_id=referral_id)
+    return _detail(request, referral_id, error_forms={"information_added": form})
+
+
+@login_required
+@require_POST
+def referral_cancel(request, referral_id: int):
+    form = forms.ReasonForm(request.POST, prefix="cancel", label="Reason for cancelling")
+    if form.is_valid():
+        try:
+            services.referral_cancel(
+                actor=request.user, referral_id=referral_id, reason=form.cleaned_data["text"]
+            )
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+        except Forbidden:
+            raise
+        except ValidationFailed as exc:
+            _add_error(form, exc, {"reason": "text"})
+        except ServiceError as exc:
+            return _refused(request, referral_id, exc)
+        else:
+            messages.success(request, "Referral cancelled.")
+            return redirect("referral-detail", referral_id=referral_id)
+    return _detail(request, referral_id, error_forms={"cancel": form})
+
+
+@login_required
+def attachment_download(request, attachment_id: int):
+    """Serve a referral's file to those who may see the referral (the read is logged)."""
+    try:
+        attachment, path = selectors.attachment_get(actor=request.user, attachment_id=attachment_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    response = FileResponse(
+        path.open("rb"),
+        content_type=attachment.content_type,
+        filename=attachment.original_name,
+        as_attachment=attachment.content_type == "application/pdf",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def triage_queue(request):
+    queue = selectors.triage_queue(actor=request.user)
+    figures = (
+        selectors.waiting_times(actor=request.user)
+        if can(request.user, "waiting_times.view")
+        else None
+    )
+    return render(
+        request,
+        "referrals/triage.html",
+        {"queue": queue, "waiting": figures, "now": timezone.now()},
+    )
+
+
+@login_required
+def notifications(request):
+    items = selectors.notifications_for(actor=request.user)
+    response = render(request, "referrals/notifications.html", {"items": items})
+    services.notifications_mark_read(actor=request.user, ids=[n.pk for n in items])
+    return response

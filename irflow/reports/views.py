@@ -1,0 +1,208 @@
+"""Report pages: the editor (autosaved), submit / sign / co-sign, addenda, and the PDF.
+
+A final report is shown read-only; posting changes to it is refused by the service (409) and
+the page says so.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from irflow.accounts.permissions import can
+from irflow.lib.errors import Forbidden, NotFound, ServiceError
+from irflow.reports import pdf, selectors, services
+from irflow.reports.models import ReportStatus
+
+ACTIONS = {
+    "submit": (services.report_submit, "Submitted for co-signature."),
+    "sign": (services.report_sign, "Signed: the report is final."),
+    "cosign": (services.report_cosign, "Co-signed: the report is final."),
+}
+
+
+def _get(request, report_id: int, action: str = "report.view"):
+    try:
+        return selectors.report_get(actor=request.user, report_id=report_id, action=action)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def _errors(exc: ServiceError) -> list[str]:
+    errors = getattr(exc, "errors", None)
+    return [m for msgs in errors.values() for m in msgs] if errors else [exc.message]
+
+
+def _render(request, report, *, errors=None, saved=False, status=200, partial=False):
+    view = selectors.report_view(report)
+    user = request.user
+    editable = report.status == ReportStatus.DRAFT and can(user, "report.draft")
+    context = {
+        "view": view,
+        "report": report,
+        "record": report.record,
+        "patient": report.record.patient,
+        "editable": editable,
+        "errors": errors or [],
+        "saved": saved,
+        "saved_at": timezone.localtime(),
+        "can_sign": report.status == ReportStatus.DRAFT
+        and can(user, "report.sign")
+        and report.author.role != "trainee",
+        "can_submit": editable,
+        "can_cosign": report.status == ReportStatus.AWAITING_COSIGN
+        and can(user, "report.cosign")
+        and report.author_id != user.pk,
+        "can_addendum": report.status == ReportStatus.FINAL and can(user, "report.draft"),
+        "can_sign_addendum": can(user, "report.sign"),
+    }
+    template = "reports/_save_result.html" if partial else "reports/report.html"
+    return render(request, template, context, status=status)
+
+
+@login_required
+@require_POST
+def report_start(request, procedure_id: int):
+    try:
+        report = services.report_start(actor=request.user, procedure_id=procedure_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    return redirect("report-detail", report_id=report.pk)
+
+
+@login_required
+def report_detail(request, report_id: int):
+    return _render(request, _get(request, report_id))
+
+
+def _posted(request, report) -> tuple[dict, dict]:
+    fields = {
+        k.removeprefix("field_"): v for k, v in request.POST.items() if k.startswith("field_")
+    }
+    sections = {
+        k.removeprefix("section_"): v for k, v in request.POST.items() if k.startswith("section_")
+    }
+    return fields, sections
+
+
+@login_required
+@require_POST
+def report_save(request, report_id: int) -> HttpResponse:
+    """Autosave of the draft (htmx); on a final report the service refuses and we say so."""
+    report = _get(request, report_id)
+    fields, sections = _posted(request, report)
+    try:
+        report = services.report_update(
+            actor=request.user, report_id=report_id, fields=fields, sections=sections
+        )
+    except Forbidden:
+        raise
+    except ServiceError as exc:
+        report.refresh_from_db()
+        if not request.htmx:
+            for message in _errors(exc):
+                messages.error(request, message)
+            return redirect("report-detail", report_id=report_id)
+        return _render(request, report, errors=_errors(exc), partial=True)
+    if not request.htmx:
+        messages.success(request, "Saved.")
+        return redirect("report-detail", report_id=report_id)
+    return _render(request, report, saved=True, partial=True)
+
+
+@login_required
+@require_POST
+def report_action(request, report_id: int, action: str):
+    if action not in ACTIONS:
+        raise Http404("No such action.")
+    report = _get(request, report_id)
+    fields, sections = _posted(request, report)
+    service, done = ACTIONS[action]
+    try:
+        if (fields or sections) and report.status == ReportStatus.DRAFT:
+            services.report_update(
+                actor=request.user, report_id=report_id, fields=fields, sections=sections
+            )
+        service(actor=request.user, report_id=report_id)
+    except Forbidden:
+        raise
+    except ServiceError as exc:
+        report.refresh_from_db()
+        return _render(request, report, errors=_errors(exc), status=422)
+    messages.success(request, done)
+    return redirect("report-detail", report_id=report_id)
+
+
+@login_required
+@require_POST
+def report_return(request, report_id: int):
+    """The co-signing physician sends a trainee's draft back with what needs changing."""
+    _get(request, report_id)
+    try:
+        services.report_return(
+            actor=request.user, report_id=report_id, reason=request.POST.get("reason", "")
+        )
+    except Forbidden:
+        raise
+    except ServiceError as exc:
+        for message in _errors(exc):
+            messages.error(request, message)
+    else:
+        messages.success(request, "Returned to the author for changes.")
+    return redirect("report-detail", report_id=report_id)
+
+
+@login_required
+@require_POST
+def addendum_add(request, report_id: int):
+    _get(request, report_id)
+    try:
+        services.addendum_create(
+            actor=request.user,
+            report_id=report_id,
+            text=request.POST.get("text", ""),
+            sign=request.POST.get("sign") == "1" and can(request.user, "report.sign"),
+        )
+    except Forbidden:
+        raise
+    except ServiceError as exc:
+        for message in _errors(exc):
+            messages.error(request, message)
+    else:
+        messages.success(request, "Addendum recorded.")
+    return redirect("report-detail", report_id=report_id)
+
+
+@login_required
+@require_POST
+def addendum_sign(request, addendum_id: int):
+    from irflow.reports.models import Addendum
+
+    addendum = Addendum.objects.filter(pk=addendum_id).first()
+    if addendum is None:
+        raise Http404("No such addendum.")
+    try:
+        services.addendum_sign(actor=request.user, addendum_id=addendum_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except Forbidden:
+        raise
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Addendum signed.")
+    return redirect("report-detail", report_id=addendum.report_id)
+
+
+@login_required
+def report_pdf(request, report_id: int) -> HttpResponse:
+    report = _get(request, report_id)
+    data = pdf.report_pdf(report)
+    response = HttpResponse(data, content_type="application/pdf")
+    name = f"report-{report.record.order.accession_number}.pdf"
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    return response

@@ -1,0 +1,235 @@
+"""Bookings, room schedules and today's board over REST (thin: services and selectors)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from django.utils import timezone
+from ninja import Field, Router, Schema, Status
+
+from irflow.accounts.permissions import require
+from irflow.api import perm
+from irflow.orders.selectors import order_get
+from irflow.scheduling import selectors, services
+from irflow.scheduling.models import Booking, BookingStatus, CancelReason, TeamRole
+
+router = Router()
+API_PREFIX = "/scheduling"
+API_TAGS = ["scheduling"]
+
+
+class TeamMemberIn(Schema):
+    user_id: int
+    role: TeamRole
+
+
+class TeamMemberOut(Schema):
+    user_id: int
+    name: str
+    role: str
+
+
+class BookingOut(Schema):
+    id: int
+    order_id: int
+    patient_id: int
+    accession_number: str
+    procedure_code: str
+    room_code: str
+    start: datetime
+    end: datetime
+    duration_min: int
+    status: str
+    sps_id: str
+    modality: str
+    station_ae_title: str
+    primary_operator_id: int | None
+    team: list[TeamMemberOut]
+    cancel_reason: str
+    cancel_note: str
+
+    @staticmethod
+    def resolve_accession_number(obj: Booking) -> str:
+        return obj.order.accession_number
+
+    @staticmethod
+    def resolve_procedure_code(obj: Booking) -> str:
+        return obj.order.procedure_type.code
+
+    @staticmethod
+    def resolve_room_code(obj: Booking) -> str:
+        return obj.room.code
+
+    @staticmethod
+    def resolve_team(obj: Booking) -> list[dict]:
+        return [{"user_id": m.user_id, "name": str(m.user), "role": m.role} for m in obj.team.all()]
+
+
+class BookingIn(Schema):
+    order_id: int
+    room_code: str = Field(min_length=1, max_length=20)
+    start: datetime
+    duration_min: int | None = Field(None, ge=5, le=720)
+    primary_operator_id: int | None = None
+    team: list[TeamMemberIn] = Field(default_factory=list, max_length=10)
+
+
+class RescheduleIn(Schema):
+    start: datetime
+    duration_min: int | None = Field(None, ge=5, le=720)
+    room_code: str | None = Field(None, max_length=20)
+    primary_operator_id: int | None = None
+    reason: CancelReason
+
+
+class CancelIn(Schema):
+    reason: CancelReason
+    note: str = Field("", max_length=300)
+
+
+class StatusIn(Schema):
+    status: BookingStatus
+
+
+class SlotOut(Schema):
+    start: datetime
+    end: datetime
+    free: bool
+    booking: BookingOut | None
+
+
+class RoomDayOut(Schema):
+    room_code: str
+    day: date
+    open: bool
+    opens_at: time
+    closes_at: time
+    free_min: int
+    slots: list[SlotOut]
+
+
+class BoardRoomOut(Schema):
+    room_code: str
+    room_name: str
+    busy: bool
+    bookings: list[BookingOut]
+
+
+@router.get("/bookings", response=list[BookingOut], openapi_extra=perm("booking.view"))
+def booking_list(request, day: date | None = None, room_code: str = ""):
+    """Active bookings starting on `day` (default today), optionally in one room."""
+    room = selectors.room_by_code(room_code) if room_code else None
+    return selectors.booking_list(actor=request.auth, day=day or timezone.localdate(), room=room)
+
+
+@router.post("/bookings", response={201: BookingOut}, openapi_extra=perm("booking.manage"))
+def booking_create(request, payload: BookingIn):
+    """Book an order: refused for closed rooms, missing privileges and any overlap (409)."""
+    require(request.auth, "booking.manage")
+    order = order_get(actor=request.auth, order_id=payload.order_id, what="booking")
+    operator = (
+        selectors.staff_by_id(payload.primary_operator_id, field_name="primary_operator_id")
+        if payload.primary_operator_id
+        else None
+    )
+    team = [
+        (selectors.staff_by_id(m.user_id, field_name="team"), m.role.value) for m in payload.team
+    ]
+    booking = services.booking_create(
+        actor=request.auth,
+        order=order,
+        room=selectors.room_by_code(payload.room_code),
+        start=payload.start,
+        duration_min=payload.duration_min,
+        primary_operator=operator,
+        team=team,
+    )
+    return Status(201, selectors.booking_get(actor=request.auth, booking_id=booking.pk))
+
+
+@router.get("/bookings/{booking_id}", response=BookingOut, openapi_extra=perm("booking.view"))
+def booking_get(request, booking_id: int):
+    return selectors.booking_get(actor=request.auth, booking_id=booking_id)
+
+
+@router.post(
+    "/bookings/{booking_id}/reschedule",
+    response=BookingOut,
+    openapi_extra=perm("booking.manage"),
+)
+def booking_reschedule(request, booking_id: int, payload: RescheduleIn):
+    """Move a booking that has not started, with a structured reason."""
+    require(request.auth, "booking.manage")
+    booking = selectors.booking_get(actor=request.auth, booking_id=booking_id, what="reschedule")
+    services.booking_reschedule(
+        actor=request.auth,
+        booking=booking,
+        start=payload.start,
+        duration_min=payload.duration_min,
+        room=selectors.room_by_code(payload.room_code) if payload.room_code else None,
+        primary_operator=selectors.staff_by_id(
+            payload.primary_operator_id, field_name="primary_operator_id"
+        )
+        if payload.primary_operator_id
+        else None,
+        reason=payload.reason.value,
+    )
+    return selectors.booking_get(actor=request.auth, booking_id=booking_id)
+
+
+@router.post(
+    "/bookings/{booking_id}/cancel", response=BookingOut, openapi_extra=perm("booking.manage")
+)
+def booking_cancel(request, booking_id: int, payload: CancelIn):
+    """Cancel with a structured reason code; the order waits to be booked again."""
+    require(request.auth, "booking.manage")
+    booking = selectors.booking_get(actor=request.auth, booking_id=booking_id, what="cancel")
+    services.booking_cancel(
+        actor=request.auth, booking=booking, reason=payload.reason.value, note=payload.note
+    )
+    return selectors.booking_get(actor=request.auth, booking_id=booking_id)
+
+
+@router.post(
+    "/bookings/{booking_id}/status", response=BookingOut, openapi_extra=perm("booking.progress")
+)
+def booking_set_status(request, booking_id: int, payload: StatusIn):
+    """Move a patient along the day (arrived, in preparation, in room, recovery, discharged)."""
+    require(request.auth, "booking.progress")
+    booking = selectors.booking_get(actor=request.auth, booking_id=booking_id, what="status")
+    services.booking_set_status(actor=request.auth, booking=booking, status=payload.status)
+    return selectors.booking_get(actor=request.auth, booking_id=booking_id)
+
+
+@router.get("/rooms/{room_code}/day", response=RoomDayOut, openapi_extra=perm("schedule.view"))
+def room_day(request, room_code: str, day: date | None = None):
+    """A room's day: bookings and free gaps between its opening hours."""
+    require(request.auth, "schedule.view")
+    room = selectors.room_by_code(room_code)
+    result = selectors.room_day(actor=request.auth, room=room, day=day or timezone.localdate())
+    return {
+        "room_code": room.code,
+        "day": result.day,
+        "open": result.open,
+        "opens_at": room.opens_at,
+        "closes_at": room.closes_at,
+        "free_min": result.free_min,
+        "slots": [
+            {"start": s.start, "end": s.end, "free": s.free, "booking": s.booking}
+            for s in result.slots
+        ],
+    }
+
+
+@router.get("/board", response=list[BoardRoomOut], openapi_extra=perm("schedule.view"))
+def department_board(request):
+    """Today's department board: every room, its bookings and their live status."""
+    return [
+        {
+            "room_code": column.room.code,
+            "room_name": column.room.name,
+            "busy": column.busy,
+            "bookings": [e.booking for e in column.entries],
+        }
+        for column in selectors.department_board(actor=request.auth)
+    ]

@@ -1,0 +1,86 @@
+"""Booking, reschedule and cancel forms (the services validate; these only parse)."""
+
+from __future__ import annotations
+
+from django import forms
+
+from irflow.accounts.models import User
+from irflow.accounts.roles import Role
+from irflow.catalogue.models import Room
+from irflow.scheduling.models import CancelReason, TeamRole
+from irflow.web.forms import DateTimeInput
+
+
+def _staff(*roles: str):
+    return User.objects.filter(is_active=True, role__in=roles).order_by("last_name", "first_name")
+
+
+def _rooms():
+    return Room.objects.filter(active=True).order_by("code")
+
+
+# Team roles offered on the booking form, with the staff roles that can fill them.
+TEAM_FIELDS: list[tuple[str, str, tuple[str, ...]]] = [
+    ("supervising_physician", TeamRole.SUPERVISING_PHYSICIAN, (Role.PHYSICIAN,)),
+    ("assistant", TeamRole.ASSISTANT, (Role.PHYSICIAN, Role.TRAINEE)),
+    ("trainee", TeamRole.TRAINEE, (Role.TRAINEE,)),
+    ("nurse", TeamRole.NURSE, (Role.NURSE,)),
+    ("technologist", TeamRole.TECHNOLOGIST, (Role.TECHNOLOGIST,)),
+]
+
+
+class BookingForm(forms.Form):
+    room = forms.ModelChoiceField(queryset=Room.objects.none(), empty_label=None)
+    start = forms.DateTimeField(widget=DateTimeInput())
+    duration_min = forms.IntegerField(
+        label="Duration (minutes)",
+        min_value=5,
+        max_value=720,
+        help_text="The catalogue's usual duration for this procedure; adjust if needed.",
+    )
+    primary_operator = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        empty_label="— assign later —",
+        help_text="Must hold the privilege for this procedure category. "
+        "A trainee needs a supervising physician.",
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["room"].queryset = _rooms()  # type: ignore[attr-defined]
+        self.fields["primary_operator"].queryset = _staff(  # type: ignore[attr-defined]
+            Role.PHYSICIAN, Role.TRAINEE
+        )
+        for name, role, staff_roles in TEAM_FIELDS:
+            self.fields[name] = forms.ModelChoiceField(
+                queryset=_staff(*staff_roles),
+                required=False,
+                label=TeamRole(role).label,
+                empty_label="—",
+            )
+
+    def team(self) -> list[tuple[User, str]]:
+        return [
+            (self.cleaned_data[name], role)
+            for name, role, _ in TEAM_FIELDS
+            if self.cleaned_data.get(name) is not None
+        ]
+
+
+class RescheduleForm(forms.Form):
+    start = forms.DateTimeField(label="New start", widget=DateTimeInput())
+    duration_min = forms.IntegerField(label="Duration (minutes)", min_value=5, max_value=720)
+    room = forms.ModelChoiceField(queryset=Room.objects.none(), empty_label=None)
+    reason = forms.ChoiceField(
+        label="Reason for the move", choices=[("", "— choose —"), *CancelReason.choices]
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["room"].queryset = _rooms()  # type: ignore[attr-defined]
+
+
+class CancelForm(forms.Form):
+    reason = forms.ChoiceField(choices=[("", "— choose —"), *CancelReason.choices])
+    note = forms.CharField(required=False, max_length=300, label="Note")

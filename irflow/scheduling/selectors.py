@@ -1,0 +1,239 @@
+"""Reads of bookings: one booking, a room's day and week with its free gaps, today's board."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from irflow.accounts.models import User
+from irflow.accounts.permissions import OWN, require
+from irflow.audit.services import access_log_record
+from irflow.catalogue.models import Room
+from irflow.lib.errors import NotFound, ValidationFailed
+from irflow.scheduling.models import (
+    BOOKING_STATES,
+    Booking,
+    BookingStatus,
+    BookingTeamMember,
+)
+
+MSG_BOOKING_NOT_FOUND = "No such booking, or you may not see it."
+MSG_ROOM_UNKNOWN = "“{code}” is not a room in use."
+MSG_USER_UNKNOWN = "No active staff member has the number {user_id}."
+
+# The order a patient moves through the day; the board offers these as buttons.
+DAY_FLOW = [
+    BookingStatus.ARRIVED,
+    BookingStatus.IN_PREPARATION,
+    BookingStatus.IN_ROOM,
+    BookingStatus.RECOVERY,
+    BookingStatus.DISCHARGED,
+]
+MIN_GAP_MIN = 5
+
+
+def next_steps(status: str) -> list[tuple[str, str]]:
+    """The day-of-procedure statuses a booking may move to next, in the day's order."""
+    allowed = BOOKING_STATES.allowed(status)
+    return [(s.value, s.label) for s in DAY_FLOW if s.value in allowed]
+
+
+def _with_details(qs: QuerySet[Booking]) -> QuerySet[Booking]:
+    return qs.select_related(
+        "room", "patient", "order__procedure_type", "primary_operator"
+    ).prefetch_related(
+        "patient__identifiers",
+        Prefetch("team", queryset=BookingTeamMember.objects.select_related("user")),
+    )
+
+
+def bookings_visible(*, actor, action: str = "booking.view") -> QuerySet[Booking]:
+    """Bookings `actor` may see: all, or those of patients in their care (referrers)."""
+    scope = require(actor, action)
+    qs = Booking.objects.filter(patient__is_active=True)
+    if scope is OWN:
+        qs = qs.filter(patient__care_relations__clinician=actor)
+    return qs
+
+
+def booking_get(*, actor, booking_id: int, what: str = "booking") -> Booking:
+    """One booking with its team, if `actor` may see it; the read is access-logged."""
+    booking = _with_details(bookings_visible(actor=actor)).filter(pk=booking_id).first()
+    if booking is None:
+        raise NotFound(MSG_BOOKING_NOT_FOUND)
+    access_log_record(actor=actor, patient=booking.patient, what=f"{what} {booking.sps_id}")
+    return booking
+
+
+def booking_list(*, actor, day: date, room: Room | None = None) -> list[Booking]:
+    """Active bookings starting on `day` (local time), optionally in one room."""
+    start, end = _day_bounds(day)
+    qs = bookings_visible(actor=actor).filter(active=True, start__gte=start, start__lt=end)
+    if room is not None:
+        qs = qs.filter(room=room)
+    bookings = list(_with_details(qs).order_by("start", "room__code"))
+    access_log_record(actor=actor, patient=None, what=f"bookings of {day} ({len(bookings)})")
+    return bookings
+
+
+def room_by_code(code: str, *, field_name: str = "room_code") -> Room:
+    room = Room.objects.filter(code=code, active=True).first()
+    if room is None:
+        raise ValidationFailed({field_name: MSG_ROOM_UNKNOWN.format(code=code)})
+    return room
+
+
+def staff_by_id(user_id: int, *, field_name: str) -> User:
+    user = User.objects.filter(pk=user_id, is_active=True).exclude(role="").first()
+    if user is None:
+        raise ValidationFailed({field_name: MSG_USER_UNKNOWN.format(user_id=user_id)})
+    return user
+
+
+def _day_bounds(day: date) -> tuple[datetime, datetime]:
+    tz = timezone.get_current_timezone()
+    start = datetime.combine(day, time(0), tz)
+    return start, datetime.combine(day + timedelta(days=1), time(0), tz)
+
+
+@dataclass
+class Slot:
+    """A stretch of a room's day: a booking, or a free gap (booking is None)."""
+
+    start: datetime
+    end: datetime
+    booking: Booking | None = None
+
+    @property
+    def free(self) -> bool:
+        return self.booking is None
+
+    @property
+    def minutes(self) -> int:
+        return int((self.end - self.start).total_seconds() // 60)
+
+
+@dataclass
+class RoomDay:
+    room: Room
+    day: date
+    open: bool
+    opens: datetime | None
+    closes: datetime | None
+    slots: list[Slot] = field(default_factory=list)
+
+    @property
+    def bookings(self) -> list[Booking]:
+        return [s.booking for s in self.slots if s.booking is not None]
+
+    @property
+    def free_min(self) -> int:
+        return sum(s.minutes for s in self.slots if s.free)
+
+
+def _room_day(room: Room, day: date, bookings: list[Booking]) -> RoomDay:
+    tz = timezone.get_current_timezone()
+    is_open = day.isoweekday() in (room.open_weekdays or [1, 2, 3, 4, 5])
+    opens = datetime.combine(day, room.opens_at, tz) if is_open else None
+    closes = datetime.combine(day, room.closes_at, tz) if is_open else None
+    slots: list[Slot] = []
+    cursor = opens
+    for booking in bookings:
+        if cursor is not None and booking.start - cursor >= timedelta(minutes=MIN_GAP_MIN):
+            slots.append(Slot(cursor, booking.start))
+        slots.append(Slot(booking.start, booking.end, booking))
+        if cursor is not None:
+            cursor = max(cursor, booking.end)
+    if (
+        cursor is not None
+        and closes is not None
+        and closes - cursor >= timedelta(minutes=MIN_GAP_MIN)
+    ):
+        slots.append(Slot(cursor, closes))
+    return RoomDay(room=room, day=day, open=is_open, opens=opens, closes=closes, slots=slots)
+
+
+def _active_between(room: Room, start: datetime, end: datetime) -> list[Booking]:
+    qs = Booking.objects.filter(room=room, active=True, start__lt=end, end__gt=start)
+    return list(_with_details(qs).order_by("start"))
+
+
+def room_day(*, actor, room: Room, day: date) -> RoomDay:
+    """One room's day: bookings in time order with the free gaps between opening hours."""
+    require(actor, "schedule.view")
+    start, end = _day_bounds(day)
+    result = _room_day(room, day, _active_between(room, start, end))
+    access_log_record(
+        actor=actor, patient=None, what=f"{room.code} day {day} ({len(result.bookings)})"
+    )
+    return result
+
+
+def room_week(*, actor, room: Room, day: date) -> list[RoomDay]:
+    """The seven days (Monday to Sunday) of the week containing `day`, for one room."""
+    require(actor, "schedule.view")
+    monday = day - timedelta(days=day.weekday())
+    start, _ = _day_bounds(monday)
+    _, end = _day_bounds(monday + timedelta(days=6))
+    bookings = _active_between(room, start, end)
+    days = []
+    for offset in range(7):
+        current = monday + timedelta(days=offset)
+        day_start, day_end = _day_bounds(current)
+        days.append(
+            _room_day(room, current, [b for b in bookings if day_start <= b.start < day_end])
+        )
+    count = sum(len(d.bookings) for d in days)
+    access_log_record(actor=actor, patient=None, what=f"{room.code} week of {monday} ({count})")
+    return days
+
+
+@dataclass
+class BoardEntry:
+    booking: Booking
+    next_steps: list[tuple[str, str]]
+
+
+@dataclass
+class BoardRoom:
+    """One room on today's department board."""
+
+    room: Room
+    entries: list[BoardEntry]
+
+    @property
+    def current(self) -> Booking | None:
+        """The booking in the room now (the room is busy while there is one)."""
+        return next(
+            (e.booking for e in self.entries if e.booking.status == BookingStatus.IN_ROOM), None
+        )
+
+    @property
+    def busy(self) -> bool:
+        return self.current is not None
+
+
+def department_board(*, actor, day: date | None = None, log: bool = True) -> list[BoardRoom]:
+    """Every room's bookings of the day with their live status (the wall screen).
+
+    `log=False` for the page's own background refreshes: the page load is what is logged.
+    """
+    require(actor, "schedule.view")
+    day = day or timezone.localdate()
+    start, end = _day_bounds(day)
+    bookings = _with_details(
+        Booking.objects.filter(start__gte=start, start__lt=end).exclude(
+            status=BookingStatus.CANCELLED
+        )
+    ).order_by("start")
+    by_room: dict[int, list[BoardEntry]] = {}
+    for booking in bookings:
+        entry = BoardEntry(booking=booking, next_steps=next_steps(booking.status))
+        by_room.setdefault(booking.room_id, []).append(entry)
+    if log:
+        access_log_record(actor=actor, patient=None, what=f"department board {day}")
+    rooms = Room.objects.filter(active=True).order_by("code")
+    return [BoardRoom(room=r, entries=by_room.get(r.pk, [])) for r in rooms]

@@ -1,0 +1,269 @@
+"""Scheduling pages: room day and week views, the booking form and page, today's board.
+
+Thin: selectors read, services write; refusals come back as messages on the form.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from irflow.accounts.middleware import BACKGROUND_HEADER
+from irflow.accounts.permissions import can, require
+from irflow.catalogue.models import Room
+from irflow.lib.errors import Forbidden, NotFound, ServiceError
+from irflow.orders.models import Order
+from irflow.orders.selectors import BOOKABLE, order_get
+from irflow.scheduling import forms, selectors, services
+from irflow.scheduling.models import BookingStatus
+from irflow.web.forms import add_service_error
+
+
+def _day(request) -> date:
+    try:
+        return date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        return timezone.localdate()
+
+
+def _room(code: str) -> Room:
+    room = Room.objects.filter(code=code, active=True).first()
+    if room is None:
+        raise Http404("No such room.")
+    return room
+
+
+@login_required
+def schedule(request):
+    require(request.user, "schedule.view")
+    room = Room.objects.filter(active=True).order_by("code").first()
+    if room is None:
+        raise Http404("No rooms are set up yet.")
+    return redirect("room-day", code=room.code)
+
+
+def _room_nav(request, room: Room, day: date) -> dict:
+    to_book = None
+    if can(request.user, "booking.manage"):
+        to_book = Order.objects.filter(status__in=BOOKABLE, patient__is_active=True).count()
+    return {
+        "room": room,
+        "rooms": Room.objects.filter(active=True).order_by("code"),
+        "day": day,
+        "today": timezone.localdate(),
+        "orders_to_book": to_book,
+    }
+
+
+@login_required
+def room_day(request, code: str):
+    room, day = _room(code), _day(request)
+    schedule = selectors.room_day(actor=request.user, room=room, day=day)
+    return render(
+        request,
+        "scheduling/room_day.html",
+        {
+            **_room_nav(request, room, day),
+            "schedule": schedule,
+            "previous": day - timedelta(days=1),
+            "next": day + timedelta(days=1),
+        },
+    )
+
+
+@login_required
+def room_week(request, code: str):
+    room, day = _room(code), _day(request)
+    days = selectors.room_week(actor=request.user, room=room, day=day)
+    return render(
+        request,
+        "scheduling/room_week.html",
+        {
+            **_room_nav(request, room, day),
+            "days": days,
+            "previous": day - timedelta(days=7),
+            "next": day + timedelta(days=7),
+        },
+    )
+
+
+def department_board(request, *, greeting: bool = False, error: str = ""):
+    """Today's board; the landing page of clinical staff (home) and the wall screen."""
+    background = bool(request.META.get(BACKGROUND_HEADER))
+    rooms = selectors.department_board(actor=request.user, log=not background)
+    context = {
+        "rooms": rooms,
+        "today": timezone.localdate(),
+        "now": timezone.localtime(),
+        "greeting": greeting,
+        "error": error,
+        "can_progress": can(request.user, "booking.progress"),
+    }
+    template = "scheduling/board.html#board" if request.htmx else "scheduling/board.html"
+    return render(request, template, context)
+
+
+department_board_page = login_required(department_board)
+
+
+@login_required
+def booking_create(request, order_id: int):
+    require(request.user, "booking.manage")
+    try:
+        order = order_get(actor=request.user, order_id=order_id, what="booking form")
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    initial = {
+        "duration_min": order.procedure_type.default_duration_min,
+        "room": Room.objects.filter(active=True, modality=order.procedure_type.default_modality)
+        .order_by("code")
+        .first(),
+    }
+    form = forms.BookingForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            booking = services.booking_create(
+                actor=request.user,
+                order=order,
+                room=data["room"],
+                start=data["start"],
+                duration_min=data["duration_min"],
+                primary_operator=data["primary_operator"],
+                team=form.team(),
+            )
+        except Forbidden:
+            raise
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, f"Booked: {booking.room} {booking.start:%a %d %b %H:%M}.")
+            return redirect("booking-detail", booking_id=booking.pk)
+    return render(
+        request,
+        "scheduling/booking_form.html",
+        {"form": form, "order": order, "patient": order.patient},
+        status=422 if form.errors else 200,
+    )
+
+
+def _booking_page(request, booking_id: int, **forms_in_error):
+    try:
+        booking = selectors.booking_get(actor=request.user, booking_id=booking_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    manage = can(request.user, "booking.manage")
+    reschedule = forms_in_error.get("reschedule") or forms.RescheduleForm(
+        initial={
+            "start": timezone.localtime(booking.start),
+            "duration_min": booking.duration_min,
+            "room": booking.room,
+        }
+    )
+    context = {
+        "booking": booking,
+        "patient": booking.patient,
+        "next_steps": selectors.next_steps(booking.status),
+        "can_progress": can(request.user, "booking.progress"),
+        "can_manage": manage and booking.status == BookingStatus.BOOKED,
+        "can_cancel": manage
+        and booking.status
+        in (BookingStatus.BOOKED, BookingStatus.ARRIVED, BookingStatus.IN_PREPARATION),
+        "reschedule_form": reschedule,
+        "cancel_form": forms_in_error.get("cancel") or forms.CancelForm(),
+        "open_form": next(iter(forms_in_error), ""),
+    }
+    return render(
+        request, "scheduling/booking.html", context, status=422 if forms_in_error else 200
+    )
+
+
+@login_required
+def booking_detail(request, booking_id: int):
+    return _booking_page(request, booking_id)
+
+
+@login_required
+@require_POST
+def booking_reschedule(request, booking_id: int):
+    form = forms.RescheduleForm(request.POST)
+    if form.is_valid():
+        booking = _visible(request, booking_id)
+        try:
+            services.booking_reschedule(
+                actor=request.user,
+                booking=booking,
+                start=form.cleaned_data["start"],
+                duration_min=form.cleaned_data["duration_min"],
+                room=form.cleaned_data["room"],
+                reason=form.cleaned_data["reason"],
+            )
+        except Forbidden:
+            raise
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, "Booking moved.")
+            return redirect("booking-detail", booking_id=booking_id)
+    return _booking_page(request, booking_id, reschedule=form)
+
+
+@login_required
+@require_POST
+def booking_cancel(request, booking_id: int):
+    form = forms.CancelForm(request.POST)
+    if form.is_valid():
+        booking = _visible(request, booking_id)
+        try:
+            services.booking_cancel(
+                actor=request.user,
+                booking=booking,
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+            )
+        except Forbidden:
+            raise
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, "Booking cancelled; the order is waiting to be booked again.")
+            return redirect("booking-detail", booking_id=booking_id)
+    return _booking_page(request, booking_id, cancel=form)
+
+
+def _visible(request, booking_id: int):
+    try:
+        return selectors.booking_get(actor=request.user, booking_id=booking_id, what="change")
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+@login_required
+@require_POST
+def booking_status(request, booking_id: int):
+    """Move a patient along the day; from the board (htmx) the board is sent back."""
+    booking = _visible(request, booking_id)
+    status = request.POST.get("status", "")
+    try:
+        services.booking_set_status(actor=request.user, booking=booking, status=status)
+    except Forbidden:
+        raise
+    except ServiceError as exc:
+        if not request.htmx:
+            messages.error(request, exc.message)
+        error = exc.message
+    else:
+        error = ""
+    if request.POST.get("next") == "board":
+        if request.htmx:
+            return department_board(request, error=error)
+        return redirect("department-board")
+    if not error:
+        messages.success(request, f"Status: {BookingStatus(status).label}.")
+    return redirect("booking-detail", booking_id=booking_id)

@@ -1,0 +1,57 @@
+"""A real browser: a nurse opens a booking that is not ready, sees why (the rule and its
+source), records the missing INR there, and sees the booking turn ready."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from irflow.catalogue.models import ProcedureType
+from irflow.catalogue.seed import catalogue_seed
+from irflow.clinical import rule
+from irflow.patients.models import LabResult
+from irflow.readiness.tests.helpers import nearly_ready
+from tests.e2e.conftest import screenshot
+from tests.e2e.test_browser_patients import sign_in
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def site(live_server, settings):
+    catalogue_seed(ProcedureType)  # transactional tests flush what the migrations seeded
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    return live_server.url
+
+
+def test_nurse_records_the_missing_inr_and_the_booking_turns_ready(page, site, personas, patient):
+    booking = nearly_ready(personas["attending"], patient)
+    sign_in(page, site, "nurse")
+    page.goto(f"{site}/readiness/bookings/{booking.pk}/")
+
+    state = page.get_by_role("region", name="Readiness state")
+    expect(state).to_contain_text("Not ready")
+    inr_rule = rule("sir-2019.inr.high-risk")
+    row = page.locator('tr[data-rule-row="sir-2019.inr.high-risk"]')
+    expect(row).to_contain_text("Missing data")
+    expect(row).to_contain_text("No INR in the last 30 days")
+    expect(row).to_contain_text("sir-2019.inr.high-risk")
+    expect(row).to_contain_text("Patel IJ")  # the source
+    expect(row).to_contain_text(f"[{inr_rule.confidence}]")
+    screenshot(page, "readiness-not-ready")
+
+    # Keyboard only: focus the value, type, tab to the time (prefilled with now), Enter.
+    value = row.get_by_label("INR value")
+    value.focus()
+    page.keyboard.type("1.1")
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_text("INR 1.1 recorded.")).to_be_visible()
+    expect(state).to_contain_text("Ready")
+    expect(page.locator('tr[data-rule-row="sir-2019.inr.high-risk"]')).to_contain_text("INR 1.1")
+    expect(page.locator('tr[data-rule-row="sir-2019.inr.high-risk"]')).to_contain_text("Pass")
+    screenshot(page, "readiness-ready")
+    lab = LabResult.objects.get(patient=patient, analyte="inr")
+    assert lab.recorded_by == personas["nurse"]
+    assert page.console_errors == []
