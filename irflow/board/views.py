@@ -7,7 +7,7 @@ from pathlib import Path
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -15,10 +15,10 @@ from django.views.decorators.http import require_POST
 
 from irflow.accounts.permissions import can
 from irflow.board import forms, selectors, services
-from irflow.lib.errors import Forbidden, NotFound, ServiceError
+from irflow.lib.errors import Forbidden, ServiceError
 from irflow.orders.services import procedure_by_code
 from irflow.referrals.models import ReferralStatus
-from irflow.web.forms import add_service_error
+from irflow.web.forms import add_service_error, refusals_shown
 
 
 @login_required
@@ -59,10 +59,7 @@ def meeting_create(request):
 
 
 def _agenda(request, meeting_id: int, what: str):
-    try:
-        return selectors.board_meeting_get(actor=request.user, meeting_id=meeting_id, what=what)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    return selectors.board_meeting_get(actor=request.user, meeting_id=meeting_id, what=what)
 
 
 @login_required
@@ -108,19 +105,13 @@ def meeting_detail(request, meeting_id: int, error_form=None, error_case: int | 
 @login_required
 @require_POST
 def case_add(request, meeting_id: int):
-    try:
+    with refusals_shown(request=request) as outcome:
         services.board_case_add(
             actor=request.user,
             meeting_id=meeting_id,
             referral_id=int(request.POST.get("referral_id", "0") or 0),
         )
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except Forbidden:
-        raise
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
+    if outcome.ok:
         messages.success(request, "Added to the agenda.")
     return redirect("board-meeting", meeting_id=meeting_id)
 
@@ -131,24 +122,15 @@ def case_decide(request, meeting_id: int, case_id: int):
     form = forms.DecisionForm(request.POST, prefix=f"case{case_id}")
     if form.is_valid():
         data = form.cleaned_data
-        try:
-            code = data.pop("procedure_code")
+        code = data.pop("procedure_code")
+        with refusals_shown(form=form, aliases={"procedure_type": "procedure_code"}) as outcome:
             services.board_decision_record(
                 actor=request.user,
                 case_id=case_id,
                 procedure_type=procedure_by_code(code, field="procedure_type") if code else None,
                 **data,
             )
-        except NotFound as exc:
-            raise Http404(exc.message) from exc
-        except Forbidden:
-            raise
-        except ServiceError as exc:
-            errors = getattr(exc, "errors", None)
-            if errors and "procedure_type" in errors:
-                exc.errors["procedure_code"] = errors.pop("procedure_type")  # type: ignore[attr-defined]
-            add_service_error(form, exc)
-        else:
+        if outcome.ok:
             messages.success(request, "Decision recorded.")
             return redirect("board-meeting", meeting_id=meeting_id)
     return meeting_detail(request, meeting_id, error_form=form, error_case=case_id)

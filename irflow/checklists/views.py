@@ -11,16 +11,13 @@ from django.views.decorators.http import require_http_methods
 from irflow.accounts.permissions import can
 from irflow.checklists import selectors, services
 from irflow.checklists.models import Phase
-from irflow.lib.errors import Forbidden, NotFound, ServiceError, ValidationFailed
+from irflow.lib.errors import Forbidden, ServiceError, ValidationFailed
 
 MSG_DONE = "{phase} completed."
 
 
 def _view(request, booking_id: int):
-    try:
-        return selectors.booking_checklists(actor=request.user, booking_id=booking_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    return selectors.booking_checklists(actor=request.user, booking_id=booking_id)
 
 
 @login_required

@@ -6,7 +6,6 @@ from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -15,7 +14,7 @@ from django.views.decorators.http import require_POST
 from irflow.accounts.permissions import can
 from irflow.devices import selectors, services
 from irflow.devices.models import RemovalReason
-from irflow.lib.errors import Forbidden, NotFound, ServiceError
+from irflow.web.forms import refusals_shown
 
 
 @login_required
@@ -42,7 +41,7 @@ def device_remove(request, device_id: int):
         removed_on = date.fromisoformat(request.POST.get("removed_on", ""))
     except ValueError:
         removed_on = timezone.localdate()
-    try:
+    with refusals_shown() as outcome:
         services.device_remove(
             actor=request.user,
             device_id=device_id,
@@ -50,17 +49,14 @@ def device_remove(request, device_id: int):
             reason=request.POST.get("reason", ""),
             note=request.POST.get("note", ""),
         )
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except Forbidden:
-        raise
-    except ServiceError as exc:
-        errors = getattr(exc, "errors", None)
-        messages.error(
-            request, " ".join(m for v in errors.values() for m in v) if errors else exc.message
-        )
-    else:
+    if outcome.error is None:
         messages.success(request, "Removal recorded: the device is off the overdue lists.")
+    else:
+        errors = getattr(outcome.error, "errors", None)
+        messages.error(
+            request,
+            " ".join(m for v in errors.values() for m in v) if errors else outcome.error.message,
+        )
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return redirect(target)

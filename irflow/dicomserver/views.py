@@ -7,15 +7,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from irflow.accounts.permissions import can, require
 from irflow.dicomserver import selectors, services
 from irflow.dicomserver.forms import ReconcileForm
-from irflow.lib.errors import Forbidden, NotFound, ServiceError
-from irflow.web.forms import add_service_error
+from irflow.web.forms import refusals_shown
 
 MSG_LINKED = "Linked to {target}: the booking and the order now follow this procedure step."
 
@@ -36,10 +34,7 @@ def step_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def step_reconcile(request, step_id: int):
-    try:
-        step = selectors.mpps_detail(actor=request.user, step_id=step_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    step = selectors.mpps_detail(actor=request.user, step_id=step_id)
     linked = step.booking_id is not None or step.reconciled_at is not None
     can_reconcile = can(request.user, "mpps.reconcile") and not linked
     bookings = (
@@ -49,7 +44,7 @@ def step_reconcile(request, step_id: int):
     if request.method == "POST":
         require(request.user, "mpps.reconcile")  # a refusal answers 403, not a form error
         if form.is_valid():
-            try:
+            with refusals_shown(form=form) as outcome:
                 step = services.mpps_reconcile(
                     actor=request.user,
                     step=step,
@@ -57,11 +52,7 @@ def step_reconcile(request, step_id: int):
                     accession_number=form.cleaned_data["accession_number"],
                     note=form.cleaned_data["note"],
                 )
-            except (Forbidden, NotFound):
-                raise
-            except ServiceError as exc:
-                add_service_error(form, exc)
-            else:
+            if outcome.ok:
                 target = (
                     step.booking.sps_id
                     if step.booking

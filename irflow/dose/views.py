@@ -20,8 +20,8 @@ from irflow.accounts.permissions import can
 from irflow.dose import reporting, selectors, services
 from irflow.dose.forms import DateRangeForm, LinkForm
 from irflow.dose.models import LinkStatus
-from irflow.lib.errors import Forbidden, NotFound, ServiceError, ValidationFailed
-from irflow.web.forms import add_service_error
+from irflow.lib.errors import ValidationFailed
+from irflow.web.forms import refusals_shown
 
 # Plotly adds its own <style> elements (modebar, hover and layout rules) at run time; under
 # the site-wide "style-src 'self'" the browser drops them and the chart breaks. These pages
@@ -61,10 +61,7 @@ def dose_reports(request) -> HttpResponse:
 
 @login_required
 def dose_report(request, report_id: int) -> HttpResponse:
-    try:
-        detail = selectors.dose_report_get(actor=request.user, report_id=report_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    detail = selectors.dose_report_get(actor=request.user, report_id=report_id)
     report = detail.report
     if report.order_id is not None and report.link_status == LinkStatus.LINKED:
         return redirect("dose-order", order_id=report.order_id)
@@ -85,10 +82,7 @@ def dose_report(request, report_id: int) -> HttpResponse:
 @login_required
 @csp_override(CHART_CSP)
 def dose_order(request, order_id: int) -> HttpResponse:
-    try:
-        review = selectors.dose_for_order(actor=request.user, order_id=order_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    review = selectors.dose_for_order(actor=request.user, order_id=order_id)
     return render(
         request,
         "dose/order.html",
@@ -105,16 +99,11 @@ def dose_order(request, order_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def dose_alert_acknowledge(request, alert_id: int) -> HttpResponse:
-    try:
+    with refusals_shown(request=request) as outcome:
         alert = services.dose_alert_acknowledge(
             actor=request.user, alert_id=alert_id, note=request.POST.get("note", "")
         )
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except Forbidden:
-        raise
-    except ServiceError as exc:
-        messages.error(request, exc.message)
+    if not outcome.ok:
         return redirect("dose-reports")
     messages.success(request, "Alert acknowledged.")
     return redirect("dose-order", order_id=alert.order_id)
@@ -135,25 +124,18 @@ def dose_reconcile(request) -> HttpResponse:
 def dose_report_link(request, report_id: int) -> HttpResponse:
     form = LinkForm(request.POST)
     if form.is_valid():
-        try:
+        with refusals_shown(form=form) as outcome:
             report = services.dose_report_link(
                 actor=request.user,
                 report_id=report_id,
                 order_id=form.order_id,
                 mismatch_reason=form.cleaned_data["mismatch_reason"],
             )
-        except NotFound as exc:
-            raise Http404(exc.message) from exc
-        except Forbidden:
-            raise
-        except ValidationFailed as exc:
-            add_service_error(form, exc)
-            form.mismatch = True
-        except ServiceError as exc:
-            add_service_error(form, exc)
-        else:
+        if outcome.ok:
             messages.success(request, f"Linked to {report.order}.")
             return redirect("dose-order", order_id=report.order_id)
+        if isinstance(outcome.error, ValidationFailed):
+            form.mismatch = True
     detail = selectors.dose_report_get(actor=request.user, report_id=report_id)
     return render(
         request,
@@ -179,14 +161,9 @@ def dose_quarantine(request) -> HttpResponse:
 @login_required
 @require_POST
 def dose_reprocess(request, received_id: int) -> HttpResponse:
-    try:
+    with refusals_shown(request=request) as call:
         outcome = services.received_reprocess(actor=request.user, received_id=received_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except Forbidden:
-        raise
-    except ServiceError as exc:
-        messages.error(request, exc.message)
+    if not call.ok:
         return redirect("dose-quarantine")
     if outcome.status == "rejected":
         messages.error(request, f"Still refused: {outcome.reason}")

@@ -9,9 +9,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from irflow.followup.models import FollowUpTask
-from irflow.lib.errors import Forbidden, NotFound, ServiceError
+from irflow.lib.errors import Forbidden, ServiceError
 from irflow.outcomes import forms, services
-from irflow.web.forms import add_service_error
+from irflow.web.forms import add_service_error, refusals_shown
 
 
 @login_required
@@ -25,17 +25,11 @@ def adverse_event_add(request, procedure_id: int):
         raise Http404("No such procedure.")
     form = forms.AdverseEventForm(request.POST, prefix="ae")
     if form.is_valid():
-        try:
+        with refusals_shown(form=form) as outcome:
             services.adverse_event_record(
                 actor=request.user, procedure_id=procedure_id, **form.cleaned_data
             )
-        except NotFound as exc:
-            raise Http404(exc.message) from exc
-        except Forbidden:
-            raise
-        except ServiceError as exc:
-            add_service_error(form, exc)
-        else:
+        if outcome.ok:
             messages.success(request, "Adverse event recorded.")
             return redirect("procedure-page", booking_id=record.booking_id)
     return _page(request, record.booking_id, open_form="ae", ae_form=form, status=422)
@@ -54,10 +48,7 @@ def followup_outcome(request, task_id: int):
     )
     if task is None:
         raise Http404("No such follow-up task.")
-    try:
-        followups_for_patient(actor=request.user, patient_id=task.patient_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    followups_for_patient(actor=request.user, patient_id=task.patient_id)
     form = forms.VisitOutcomeForm(
         request.POST or None,
         initial={"contact": {"call": "call", "imaging": "imaging"}.get(task.kind, "visit")},

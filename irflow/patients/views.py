@@ -14,15 +14,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from irflow.accounts.permissions import can
-from irflow.lib.errors import Forbidden, NotFound, ServiceError
+from irflow.lib.errors import Forbidden, ServiceError
 from irflow.patients import forms, selectors, services
-from irflow.web.forms import add_service_error
-
-
-def _guard(exc: ServiceError):
-    if isinstance(exc, NotFound):
-        raise Http404(exc.message)
-    raise exc
+from irflow.web.forms import add_service_error, refusals_shown
 
 
 @login_required
@@ -51,10 +45,7 @@ def patient_search(request):
 
 @login_required
 def patient_chart(request, patient_id: int):
-    try:
-        chart = selectors.patient_chart(actor=request.user, patient_id=patient_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    chart = selectors.patient_chart(actor=request.user, patient_id=patient_id)
     return render(
         request,
         "patients/chart.html",
@@ -90,12 +81,9 @@ def patient_create(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def patient_edit(request, patient_id: int):
-    try:
-        patient = selectors.patient_get(
-            actor=request.user, patient_id=patient_id, what="edit form", action="patient.edit"
-        )
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    patient = selectors.patient_get(
+        actor=request.user, patient_id=patient_id, what="edit form", action="patient.edit"
+    )
     initial = {f: getattr(patient, f) for f in services.PATIENT_FIELDS}
     form = forms.PatientEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -117,12 +105,9 @@ def patient_edit(request, patient_id: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def patient_merge(request, patient_id: int):
-    try:
-        patient = selectors.patient_get(
-            actor=request.user, patient_id=patient_id, what="merge form", action="patient.merge"
-        )
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    patient = selectors.patient_get(
+        actor=request.user, patient_id=patient_id, what="merge form", action="patient.merge"
+    )
     form = forms.MergeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -180,15 +165,9 @@ def chart_add(request, patient_id: int, kind: str):
     form = form_cls(request.POST, prefix=kind)
     if form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
-        try:
+        with refusals_shown(form=form) as outcome:
             service(actor=request.user, patient_id=patient_id, **data)
-        except NotFound as exc:
-            raise Http404(exc.message) from exc
-        except Forbidden:
-            raise
-        except ServiceError as exc:
-            add_service_error(form, exc)
-        else:
+        if outcome.ok:
             messages.success(request, done)
             return redirect("patient-chart", patient_id=patient_id)
     chart = selectors.patient_chart(actor=request.user, patient_id=patient_id)

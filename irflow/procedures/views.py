@@ -17,10 +17,10 @@ from django.views.decorators.http import require_POST
 from irflow.accounts.models import User
 from irflow.accounts.permissions import can
 from irflow.devices.models import DeviceKind
-from irflow.lib.errors import Forbidden, NotFound, ServiceError
+from irflow.lib.errors import Forbidden, ServiceError
 from irflow.procedures import forms, selectors, services
 from irflow.procedures.models import ProcedureRecord, RecordStatus
-from irflow.web.forms import add_service_error
+from irflow.web.forms import add_service_error, refusals_shown
 
 MSG_CHECKED_IN = "Checked in: the procedure record is open."
 MSG_COMPLETED = "Procedure completed: the patient is in recovery."
@@ -85,10 +85,7 @@ def _add_forms(record: ProcedureRecord) -> dict[str, django_forms.Form]:
 def _page(
     request, booking_id: int, *, add_forms=None, open_form: str = "", ae_form=None, status=200
 ):
-    try:
-        page = selectors.procedure_page(actor=request.user, booking_id=booking_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    page = selectors.procedure_page(actor=request.user, booking_id=booking_id)
     record = page.record
     context: dict[str, Any] = {
         "page": page,
@@ -142,26 +139,17 @@ def procedure_by_id(request, procedure_id: int):
 @login_required
 @require_POST
 def check_in(request, booking_id: int):
-    try:
+    with refusals_shown(request=request) as outcome:
         services.procedure_check_in(actor=request.user, booking_id=booking_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except Forbidden:
-        raise
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
+    if outcome.ok:
         messages.success(request, MSG_CHECKED_IN)
     return redirect("procedure-page", booking_id=booking_id)
 
 
 def _record(request, procedure_id: int) -> ProcedureRecord:
-    try:
-        return selectors.procedure_get(
-            actor=request.user, procedure_id=procedure_id, what="procedure page"
-        )
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    return selectors.procedure_get(
+        actor=request.user, procedure_id=procedure_id, what="procedure page"
+    )
 
 
 @login_required
@@ -244,17 +232,11 @@ def _page_url(record: ProcedureRecord) -> str:
 @require_POST
 def part_strike(request, procedure_id: int, kind: str, part_id: int):
     record = _record(request, procedure_id)
-    try:
+    with refusals_shown(request=request) as outcome:
         services.record_part_strike(
             actor=request.user, procedure_id=procedure_id, kind=kind, part_id=part_id
         )
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except Forbidden:
-        raise
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
+    if outcome.ok:
         messages.success(request, "Struck out (kept in the history).")
     return redirect("procedure-page", booking_id=record.booking_id)
 

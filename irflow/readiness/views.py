@@ -8,20 +8,20 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from irflow.accounts.permissions import can
 from irflow.clinical.messages import ANALYTE_LABELS
-from irflow.lib.errors import Forbidden, NotFound, ServiceError, ValidationFailed
+from irflow.lib.errors import Forbidden, ServiceError, ValidationFailed
 from irflow.orders.services import order_record_bleeding_risk
 from irflow.patients.services import lab_result_record
 from irflow.readiness import forms, selectors, services
 from irflow.readiness.letter import letter_pdf
 from irflow.readiness.services import PREPARATION_FIELDS
-from irflow.web.forms import add_service_error
+from irflow.web.forms import add_service_error, refusals_shown
 
 MSG_SAVED = "Preparation saved."
 MSG_LAB_SAVED = "{analyte} {value} recorded."
@@ -36,10 +36,7 @@ def _now_local():
 
 
 def _page(request, booking_id: int, *, status: int = 200, **extra: Any):
-    try:
-        view = selectors.booking_readiness(actor=request.user, booking_id=booking_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    view = selectors.booking_readiness(actor=request.user, booking_id=booking_id)
     user = request.user
     context = {
         "view": view,
@@ -69,10 +66,6 @@ def _redirect(booking_id: int):
 
 
 def _refused(request, booking_id: int, exc: ServiceError):
-    if isinstance(exc, NotFound):
-        raise Http404(exc.message)
-    if isinstance(exc, Forbidden):
-        raise exc
     text = exc.message
     if isinstance(exc, ValidationFailed):
         text = " ".join(m for msgs in exc.errors.values() for m in msgs)
@@ -88,11 +81,11 @@ def lab_record(request, booking_id: int):
     if not form.is_valid():
         messages.error(request, "Give the value and the time the sample was taken.")
         return _page(request, booking_id, status=422)
-    try:
+    data = form.cleaned_data
+    with refusals_shown() as outcome:
         booking = selectors.booking_get(
             actor=request.user, booking_id=booking_id, action="readiness.view", what="record lab"
         )
-        data = form.cleaned_data
         lab_result_record(
             actor=request.user,
             patient_id=booking.patient_id,
@@ -100,8 +93,8 @@ def lab_record(request, booking_id: int):
             value=data["value"],
             collected_at=data["collected_at"],
         )
-    except ServiceError as exc:
-        return _refused(request, booking_id, exc)
+    if outcome.error:
+        return _refused(request, booking_id, outcome.error)
     label = ANALYTE_LABELS.get(data["analyte"], data["analyte"])
     messages.success(request, MSG_LAB_SAVED.format(analyte=label, value=data["value"]))
     return _redirect(booking_id)
@@ -114,10 +107,10 @@ def last_dose_record(request, booking_id: int):
     if not form.is_valid():
         messages.error(request, "Give the date and time of the last dose.")
         return _page(request, booking_id, status=422)
-    try:
+    with refusals_shown() as outcome:
         services.last_dose_record(actor=request.user, booking_id=booking_id, **form.cleaned_data)
-    except ServiceError as exc:
-        return _refused(request, booking_id, exc)
+    if outcome.error:
+        return _refused(request, booking_id, outcome.error)
     messages.success(request, MSG_LAST_DOSE_SAVED)
     return _redirect(booking_id)
 
@@ -129,10 +122,10 @@ def acknowledge(request, booking_id: int):
     if not form.is_valid():
         messages.error(request, services.MSG_REASON_REQUIRED)
         return _page(request, booking_id, status=422)
-    try:
+    with refusals_shown() as outcome:
         services.finding_acknowledge(actor=request.user, booking_id=booking_id, **form.cleaned_data)
-    except ServiceError as exc:
-        return _refused(request, booking_id, exc)
+    if outcome.error:
+        return _refused(request, booking_id, outcome.error)
     messages.success(request, MSG_ACKNOWLEDGED)
     return _redirect(booking_id)
 
@@ -143,15 +136,15 @@ def bleeding_risk(request, booking_id: int):
     form = forms.BleedingRiskForm(request.POST)
     if not form.is_valid():
         return _page(request, booking_id, status=422)
-    try:
+    with refusals_shown() as outcome:
         booking = selectors.booking_get(
             actor=request.user, booking_id=booking_id, action="order.bleeding_risk", what="risk"
         )
         order_record_bleeding_risk(
             actor=request.user, order=booking.order, category=form.cleaned_data["category"]
         )
-    except ServiceError as exc:
-        return _refused(request, booking_id, exc)
+    if outcome.error:
+        return _refused(request, booking_id, outcome.error)
     messages.success(request, MSG_RISK_SAVED)
     return _redirect(booking_id)
 
@@ -159,12 +152,9 @@ def bleeding_risk(request, booking_id: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def preparation(request, booking_id: int):
-    try:
-        view = selectors.booking_readiness(
-            actor=request.user, booking_id=booking_id, what="preparation form"
-        )
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    view = selectors.booking_readiness(
+        actor=request.user, booking_id=booking_id, what="preparation form"
+    )
     prep = view.preparation
     initial = {f: getattr(prep, f) for f in PREPARATION_FIELDS}
     for f, value in initial.items():
@@ -199,10 +189,7 @@ def preparation(request, booking_id: int):
 @login_required
 def letter(request, booking_id: int):
     """The patient preparation letter (PDF)."""
-    try:
-        pdf = letter_pdf(actor=request.user, booking_id=booking_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    pdf = letter_pdf(actor=request.user, booking_id=booking_id)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="preparation-{booking_id}.pdf"'
     return response

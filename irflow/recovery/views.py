@@ -11,17 +11,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from irflow.accounts.permissions import can
-from irflow.lib.errors import Forbidden, NotFound, ServiceError
 from irflow.procedures.selectors import procedure_get
 from irflow.recovery import forms, selectors, services
-from irflow.web.forms import add_service_error
+from irflow.web.forms import refusals_shown
 
 
 def _record(request, procedure_id: int, what: str = "recovery"):
-    try:
-        return procedure_get(actor=request.user, procedure_id=procedure_id, what=what)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    return procedure_get(actor=request.user, procedure_id=procedure_id, what=what)
 
 
 def _page(request, procedure_id: int, *, pain=None, discharge=None, saved=False, status=200):
@@ -68,17 +64,11 @@ def recovery_page(request, procedure_id: int):
 def pain_add(request, procedure_id: int):
     form = forms.PainForm(request.POST, prefix="pain")
     if form.is_valid():
-        try:
+        with refusals_shown(form=form) as outcome:
             services.pain_score_record(
                 actor=request.user, procedure_id=procedure_id, **form.cleaned_data
             )
-        except NotFound as exc:
-            raise Http404(exc.message) from exc
-        except Forbidden:
-            raise
-        except ServiceError as exc:
-            add_service_error(form, exc)
-        else:
+        if outcome.ok:
             messages.success(request, f"Pain score {form.cleaned_data['score']} recorded.")
             return redirect("recovery-page", procedure_id=procedure_id)
     return _page(request, procedure_id, pain=form, status=422)
@@ -89,14 +79,9 @@ def pain_add(request, procedure_id: int):
 def notes_save(request, procedure_id: int):
     form = forms.NotesForm(request.POST, prefix="notes")
     form.is_valid()
-    try:
+    with refusals_shown(request=request) as outcome:
         services.recovery_update(actor=request.user, procedure_id=procedure_id, **form.cleaned_data)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except Forbidden:
-        raise
-    except ServiceError as exc:
-        messages.error(request, exc.message)
+    if not outcome.ok:
         return redirect("recovery-page", procedure_id=procedure_id)
     if request.htmx:
         return _page(request, procedure_id, saved=True)
@@ -109,17 +94,11 @@ def notes_save(request, procedure_id: int):
 def discharge(request, procedure_id: int):
     form = forms.DischargeForm(request.POST, prefix="discharge")
     if form.is_valid():
-        try:
+        with refusals_shown(form=form) as outcome:
             services.recovery_discharge(
                 actor=request.user, procedure_id=procedure_id, **form.cleaned_data
             )
-        except NotFound as exc:
-            raise Http404(exc.message) from exc
-        except Forbidden:
-            raise
-        except ServiceError as exc:
-            add_service_error(form, exc)
-        else:
+        if outcome.ok:
             messages.success(request, "Discharged.")
             return redirect("recovery-page", procedure_id=procedure_id)
     return _page(request, procedure_id, discharge=form, status=422)

@@ -15,14 +15,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from irflow.accounts.permissions import can, require
-from irflow.lib.errors import Forbidden, NotFound, ServiceError, ValidationFailed
+from irflow.lib.errors import Forbidden, ServiceError, ValidationFailed
 from irflow.orders.services import procedure_by_code
 from irflow.patients.selectors import patient_get
 from irflow.referrals import forms, selectors, services
 from irflow.referrals.models import REFERRAL_STATES, Referral, ReferralStatus
 from irflow.referrals.waiting import format_hours
 from irflow.scheduling.models import Booking
-from irflow.web.forms import add_service_error
+from irflow.web.forms import add_service_error, refusals_shown
 
 TRIAGEABLE = (ReferralStatus.RECEIVED, ReferralStatus.CLINIC)
 OUTCOMES: dict[str, tuple[Callable[..., Referral], str, str, bool, str]] = {
@@ -80,10 +80,7 @@ def referral_create(request):
     patient = None
     patient_id = request.GET.get("patient") or request.POST.get("patient_id")
     if patient_id and str(patient_id).isdigit():
-        try:
-            patient = patient_get(actor=request.user, patient_id=int(patient_id), what="referral")
-        except NotFound as exc:
-            raise Http404(exc.message) from exc
+        patient = patient_get(actor=request.user, patient_id=int(patient_id), what="referral")
     form = forms.ReferralForm(
         request.POST or None,
         request.FILES or None,
@@ -112,7 +109,7 @@ def referral_create(request):
         except Forbidden:
             raise
         except ServiceError as exc:
-            _add_error(form, exc, {"procedure_type": "procedure_code", "patient": "mrn"})
+            add_service_error(form, exc, {"procedure_type": "procedure_code", "patient": "mrn"})
         else:
             messages.success(request, "Referral sent. You will be notified of every change.")
             return redirect("referral-detail", referral_id=referral.pk)
@@ -124,19 +121,8 @@ def referral_create(request):
     )
 
 
-def _add_error(form, exc: ServiceError, aliases: dict[str, str] | None = None) -> None:
-    """Show a service error on the form, mapping service field names to form fields."""
-    errors = getattr(exc, "errors", None)
-    if errors and aliases:
-        exc.errors = {aliases.get(k, k): v for k, v in errors.items()}  # type: ignore[attr-defined]
-    add_service_error(form, exc)
-
-
 def _detail(request, referral_id: int, *, error_forms: dict | None = None):
-    try:
-        referral = selectors.referral_get(actor=request.user, referral_id=referral_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    referral = selectors.referral_get(actor=request.user, referral_id=referral_id)
     error_forms = error_forms or {}
     user = request.user
     triage = can(user, "referral.triage")
@@ -181,8 +167,13 @@ def _detail(request, referral_id: int, *, error_forms: dict | None = None):
     return render(request, "referrals/detail.html", context, status=422 if error_forms else 200)
 
 
-def _refused(request, referral_id: int, exc: ServiceError):
-    """A refusal that is not about a field (e.g. the referral moved on): say it on the page."""
+def _refused(request, referral_id: int, exc: ServiceError, form, name: str, aliases=None):
+    """Show why a service refused what `form` (`name` on the referral's page) asked. Field
+    messages go beside the form's fields, on the page again; a refusal that is not about a field
+    (e.g. the referral moved on) is said on the page."""
+    if isinstance(exc, ValidationFailed):
+        add_service_error(form, exc, aliases)
+        return _detail(request, referral_id, error_forms={name: form})
     messages.error(request, exc.message)
     return redirect("referral-detail", referral_id=referral_id)
 
@@ -198,7 +189,7 @@ def referral_accept(request, referral_id: int):
     form = forms.AcceptForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        try:
+        with refusals_shown() as outcome:
             procedure = (
                 procedure_by_code(data["procedure_code"]) if data["procedure_code"] else None
             )
@@ -211,20 +202,14 @@ def referral_accept(request, referral_id: int):
                 site=data["site"],
                 note=data["note"],
             )
-        except NotFound as exc:
-            raise Http404(exc.message) from exc
-        except Forbidden:
-            raise
-        except ValidationFailed as exc:
-            _add_error(form, exc, {"procedure_type": "procedure_code"})
-        except ServiceError as exc:
-            return _refused(request, referral_id, exc)
-        else:
+        if outcome.error is None:
             if referral.order_id:
                 messages.success(request, f"Accepted and ordered ({referral.order}).")
             else:
                 messages.success(request, "Accepted. Choose the procedure to order it.")
             return redirect("referral-detail", referral_id=referral_id)
+        aliases = {"procedure_type": "procedure_code"}
+        return _refused(request, referral_id, outcome.error, form, "accept", aliases)
     return _detail(request, referral_id, error_forms={"accept": form})
 
 
@@ -236,21 +221,14 @@ def referral_triage(request, referral_id: int, outcome: str):
     service, argument, label, required, done = OUTCOMES[outcome]
     form = forms.ReasonForm(request.POST, prefix=outcome, label=label, required=required)
     if form.is_valid():
-        try:
+        with refusals_shown() as call:
             service(
                 actor=request.user, referral_id=referral_id, **{argument: form.cleaned_data["text"]}
             )
-        except NotFound as exc:
-            raise Http404(exc.message) from exc
-        except Forbidden:
-            raise
-        except ValidationFailed as exc:
-            _add_error(form, exc, {argument: "text"})
-        except ServiceError as exc:
-            return _refused(request, referral_id, exc)
-        else:
+        if call.error is None:
             messages.success(request, done)
             return redirect("referral-triage")
+        return _refused(request, referral_id, call.error, form, outcome, {argument: "text"})
     return _detail(request, referral_id, error_forms={outcome: form})
 
 
@@ -259,24 +237,17 @@ def referral_triage(request, referral_id: int, outcome: str):
 def referral_add_information(request, referral_id: int):
     form = forms.InformationForm(request.POST, request.FILES)
     if form.is_valid():
-        try:
+        with refusals_shown() as outcome:
             services.referral_add_information(
                 actor=request.user,
                 referral_id=referral_id,
                 information=form.cleaned_data["information"],
                 attachments=form.cleaned_data["attachments"],
             )
-        except NotFound as exc:
-            raise Http404(exc.message) from exc
-        except Forbidden:
-            raise
-        except ValidationFailed as exc:
-            add_service_error(form, exc)
-        except ServiceError as exc:
-            return _refused(request, referral_id, exc)
-        else:
+        if outcome.error is None:
             messages.success(request, "Information added.")
             return redirect("referral-detail", referral_id=referral_id)
+        return _refused(request, referral_id, outcome.error, form, "information_added")
     return _detail(request, referral_id, error_forms={"information_added": form})
 
 
@@ -285,31 +256,21 @@ def referral_add_information(request, referral_id: int):
 def referral_cancel(request, referral_id: int):
     form = forms.ReasonForm(request.POST, prefix="cancel", label="Reason for cancelling")
     if form.is_valid():
-        try:
+        with refusals_shown() as outcome:
             services.referral_cancel(
                 actor=request.user, referral_id=referral_id, reason=form.cleaned_data["text"]
             )
-        except NotFound as exc:
-            raise Http404(exc.message) from exc
-        except Forbidden:
-            raise
-        except ValidationFailed as exc:
-            _add_error(form, exc, {"reason": "text"})
-        except ServiceError as exc:
-            return _refused(request, referral_id, exc)
-        else:
+        if outcome.error is None:
             messages.success(request, "Referral cancelled.")
             return redirect("referral-detail", referral_id=referral_id)
+        return _refused(request, referral_id, outcome.error, form, "cancel", {"reason": "text"})
     return _detail(request, referral_id, error_forms={"cancel": form})
 
 
 @login_required
 def attachment_download(request, attachment_id: int):
     """Serve a referral's file to those who may see the referral (the read is logged)."""
-    try:
-        attachment, path = selectors.attachment_get(actor=request.user, attachment_id=attachment_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    attachment, path = selectors.attachment_get(actor=request.user, attachment_id=attachment_id)
     response = FileResponse(
         path.open("rb"),
         content_type=attachment.content_type,

@@ -14,9 +14,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from irflow.accounts.permissions import can
-from irflow.lib.errors import Forbidden, NotFound, ServiceError
+from irflow.lib.errors import Forbidden, ServiceError
 from irflow.reports import pdf, selectors, services
 from irflow.reports.models import ReportStatus
+from irflow.web.forms import refusals_shown
 
 ACTIONS = {
     "submit": (services.report_submit, "Submitted for co-signature."),
@@ -26,10 +27,7 @@ ACTIONS = {
 
 
 def _get(request, report_id: int, action: str = "report.view"):
-    try:
-        return selectors.report_get(actor=request.user, report_id=report_id, action=action)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    return selectors.report_get(actor=request.user, report_id=report_id, action=action)
 
 
 def _errors(exc: ServiceError) -> list[str]:
@@ -67,10 +65,7 @@ def _render(request, report, *, errors=None, saved=False, status=200, partial=Fa
 @login_required
 @require_POST
 def report_start(request, procedure_id: int):
-    try:
-        report = services.report_start(actor=request.user, procedure_id=procedure_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    report = services.report_start(actor=request.user, procedure_id=procedure_id)
     return redirect("report-detail", report_id=report.pk)
 
 
@@ -185,15 +180,9 @@ def addendum_sign(request, addendum_id: int):
     addendum = Addendum.objects.filter(pk=addendum_id).first()
     if addendum is None:
         raise Http404("No such addendum.")
-    try:
+    with refusals_shown(request=request) as outcome:
         services.addendum_sign(actor=request.user, addendum_id=addendum_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except Forbidden:
-        raise
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
+    if outcome.ok:
         messages.success(request, "Addendum signed.")
     return redirect("report-detail", report_id=addendum.report_id)
 

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from irflow.accounts.middleware import BACKGROUND_HEADER
 from irflow.accounts.permissions import can, require
 from irflow.catalogue.models import Room
-from irflow.lib.errors import Forbidden, NotFound, ServiceError
+from irflow.lib.errors import Forbidden, ServiceError
 from irflow.orders.models import Order
 from irflow.orders.selectors import BOOKABLE, order_get
 from irflow.scheduling import forms, selectors, services
@@ -115,10 +115,7 @@ department_board_page = login_required(department_board)
 @login_required
 def booking_create(request, order_id: int):
     require(request.user, "booking.manage")
-    try:
-        order = order_get(actor=request.user, order_id=order_id, what="booking form")
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    order = order_get(actor=request.user, order_id=order_id, what="booking form")
     initial = {
         "duration_min": order.procedure_type.default_duration_min,
         "room": Room.objects.filter(active=True, modality=order.procedure_type.default_modality)
@@ -154,10 +151,7 @@ def booking_create(request, order_id: int):
 
 
 def _booking_page(request, booking_id: int, **forms_in_error):
-    try:
-        booking = selectors.booking_get(actor=request.user, booking_id=booking_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    booking = selectors.booking_get(actor=request.user, booking_id=booking_id)
     manage = can(request.user, "booking.manage")
     reschedule = forms_in_error.get("reschedule") or forms.RescheduleForm(
         initial={
@@ -238,10 +232,7 @@ def booking_cancel(request, booking_id: int):
 
 
 def _visible(request, booking_id: int):
-    try:
-        return selectors.booking_get(actor=request.user, booking_id=booking_id, what="change")
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    return selectors.booking_get(actor=request.user, booking_id=booking_id, what="change")
 
 
 @login_required
