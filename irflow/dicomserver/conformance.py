@@ -50,7 +50,7 @@ SOURCES = {
     "reason_for_requested_procedure": "order clinical indication (first 64 characters)",
     "accession_number": "order accession number",
     "requesting_physician_name": "the physician who created the order",
-    "referring_physician_name": "— (not recorded on orders; a value never matches)",
+    "referring_physician_name": "the referrer of the order's referral (empty without one)",
     "admission_id": "— (zero-length)",
     "current_patient_location": "— (zero-length)",
     "patient_name": "patient `Family^Given`",

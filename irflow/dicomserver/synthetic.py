@@ -29,6 +29,7 @@ from irflow.patients.models import (
     PatientIdentifier,
     normalise_name,
 )
+from irflow.referrals.models import Referral, ReferralStatus
 from irflow.scheduling.models import Booking, BookingStatus
 
 FAMILY_NAMES = [
@@ -55,6 +56,8 @@ FAMILY_NAMES = [
 ]
 GIVEN_NAMES = ["Jörg", "Anna", "ÉLODIE", "Łukasz", "Zoë", "john", "Mary Ann", "Ørjan", "", "Li"]
 OPERATORS = [("Khan", "Amira"), ("Ødegård", "Sven"), ("Ng", ""), ("Müller", "Jörg")]
+# Referring clinicians: every other order comes from a referral, the rest were made in IR.
+REFERRERS = [("Smith", "Jane"), ("Łukasiewicz", "Jan"), ("García", "")]
 # Statuses on the worklist, and the ones that are not (checked to stay off it).
 LIVE_STATUSES = [
     BookingStatus.BOOKED,
@@ -91,12 +94,12 @@ def stations_create(count: int, *, prefix: str = "STN") -> list[Station]:
     return stations
 
 
-def _operators(rng: random.Random, seed: int) -> list[User]:
+def _users(seed: int, role: str, names: list[tuple[str, str]]) -> list[User]:
     users = []
-    for index, (family, given) in enumerate(OPERATORS):
+    for index, (family, given) in enumerate(names):
         user, _ = User.objects.get_or_create(
-            username=f"synthetic-operator-{seed}-{index}",
-            defaults={"role": "physician", "last_name": family, "first_name": given},
+            username=f"synthetic-{role}-{seed}-{index}",
+            defaults={"role": role, "last_name": family, "first_name": given},
         )
         users.append(user)
     return users
@@ -119,7 +122,8 @@ def worklist_fill(
     rng = random.Random(seed)
     tz = ZoneInfo(settings.TIME_ZONE)
     rooms = stations_create(stations)
-    operators = _operators(rng, seed)
+    operators = _users(seed, "physician", OPERATORS)
+    referrers = _users(seed, "referrer", REFERRERS)
     procedures = list(ProcedureType.objects.filter(active=True).order_by("code"))
     issuer = settings.IRFLOW_MRN_ISSUER
     root = settings.IRFLOW_UID_ROOT
@@ -191,6 +195,22 @@ def worklist_fill(
     Order.objects.bulk_create(orders, batch_size=1000)
     if orders[0].pk is None:
         orders = list(Order.objects.order_by("-pk")[:count])[::-1]
+    referrals = []
+    for n, order in enumerate(orders[::2]):
+        referrer = referrers[n % len(referrers)]
+        referrals.append(
+            Referral(
+                patient_id=order.patient_id,
+                referrer=referrer,
+                referring_clinician=f"{referrer.first_name} {referrer.last_name}".strip(),
+                clinical_question="Please assess.",
+                procedure_type=order.procedure_type,
+                urgency=order.priority,
+                status=ReferralStatus.SCHEDULED,
+                order=order,
+            )
+        )
+    Referral.objects.bulk_create(referrals, batch_size=1000)
 
     bookings = []
     per_day = slots_per_day * len(rooms)

@@ -160,7 +160,9 @@ def random_keys(rng: random.Random, items) -> dict[str, str]:
         ),
         "CodeValue": lambda: _mangle(rng, item.requested_procedure_code.value),
         "CodingSchemeDesignator": lambda: rng.choice(["99IRFLOW", "99IRF*", "SCT"]),
-        "ReferringPhysicianName": lambda: rng.choice(["", "smith*"]),
+        "ReferringPhysicianName": lambda: rng.choice(
+            ["", "smith*", "ŁUKASIEWICZ^JAN", "garcía", _mangle(rng, item.referring_physician_name)]
+        ),
     }
     chosen = rng.sample(sorted(generators), rng.randint(1, 4))
     keys = {keyword: generators[keyword]() for keyword in chosen}
@@ -186,6 +188,12 @@ def test_every_matching_key_has_a_column():
     walk(TOP_KEYS)
     assert len(fields) == len(MATCHING_KEYS)
     assert fields | {"sps_start"} == set(COLUMNS)
+
+
+def test_orders_from_referrals_name_the_referrer(filled):
+    names = {item.referring_physician_name for item in filled}
+    # Every other order came from a referral; the rest were made in IR and name nobody.
+    assert names == {"Smith^Jane", "Łukasiewicz^Jan", "García", ""}
 
 
 def test_database_matching_agrees_with_the_reference_matcher(filled):

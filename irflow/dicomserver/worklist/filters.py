@@ -91,10 +91,6 @@ def _scheme_domain() -> list[tuple[str, WorklistItem]]:
     return [(CODING_SCHEME, WorklistItem(requested_procedure_code=code))]
 
 
-def _nobody() -> list[tuple[str, WorklistItem]]:
-    return [("", WorklistItem())]
-
-
 COLUMNS: dict[str, Column] = {
     "sps_station_ae_title": Column("text", "station_ae_title"),
     "sps_modality": Column("text", "modality"),
@@ -112,8 +108,13 @@ COLUMNS: dict[str, Column] = {
     "requested_procedure_code.scheme": Column("domain", domain=_scheme_domain),
     "study_instance_uid": Column("text", "order__study_instance_uid"),
     "accession_number": Column("text", "order__accession_number"),
-    # irflow records no referring physician on an order: a value never matches.
-    "referring_physician_name": Column("domain", domain=_nobody),
+    # The referrer of the referral the order came from; empty for orders made in IR.
+    "referring_physician_name": Column(
+        "pn",
+        pn_expression(
+            "order__referral__referrer__last_name", "order__referral__referrer__first_name"
+        ),
+    ),
     "patient_name": Column("pn", pn_expression("patient__family_name", "patient__given_name")),
     "patient_id": Column("mrn"),
     "patient_birth_date": Column("date", "patient__birth_date"),

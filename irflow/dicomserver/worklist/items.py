@@ -62,6 +62,8 @@ ITEM_FIELDS = (
     "order__procedure_type__name",
     "order__created_by__last_name",
     "order__created_by__first_name",
+    "order__referral__referrer__last_name",
+    "order__referral__referrer__first_name",
     "sps_id",
     "status",
     "station_ae_title",
@@ -99,6 +101,10 @@ def worklist_item(
         accession_number=row["order__accession_number"],
         requesting_physician_name=person_name(
             row["order__created_by__last_name"], row["order__created_by__first_name"]
+        ),
+        referring_physician_name=person_name(
+            row["order__referral__referrer__last_name"],
+            row["order__referral__referrer__first_name"],
         ),
         requested_procedure_id=row["order__requested_procedure_id"],
         requested_procedure_description=procedure_name,
