@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from ninja import Query, Router, Schema
 
-from irflow.api import perm
+from irflow.api import Day, perm
 from irflow.audit import selectors
 
 router = Router()
@@ -40,8 +40,8 @@ def access_log(
     request,
     username: str = "",
     patient_id: int | None = None,
-    since: date | None = None,
-    until: date | None = None,
+    since: Day | None = None,
+    until: Day | None = None,
     limit: int = Query(200, ge=1, le=1000),
 ):
     return selectors.access_log_search(
@@ -59,8 +59,8 @@ def history(
     request,
     username: str = "",
     patient_id: int | None = None,
-    since: date | None = None,
-    until: date | None = None,
+    since: Day | None = None,
+    until: Day | None = None,
     limit: int = Query(200, ge=1, le=1000),
 ):
     return selectors.history_search(

@@ -7,7 +7,7 @@ from datetime import datetime
 from ninja import Field, Router, Schema, Status
 
 from irflow.accounts.permissions import require
-from irflow.api import perm
+from irflow.api import Moment, NestedIn, perm
 from irflow.board import selectors, services
 from irflow.board.models import BoardCase, BoardMeeting, Decision
 from irflow.orders.models import Laterality, Priority
@@ -18,7 +18,7 @@ API_PREFIX = "/board"
 API_TAGS = ["board"]
 
 
-class AttendeeIn(Schema):
+class AttendeeIn(NestedIn):
     name: str = Field(min_length=1, max_length=150)
     specialty: str = Field("", max_length=100)
 
@@ -30,7 +30,7 @@ class AttendeeOut(Schema):
 
 class MeetingIn(Schema):
     title: str = Field(min_length=1, max_length=200)
-    held_at: datetime
+    held_at: Moment
     location: str = Field("", max_length=200)
     specialties: list[str] = Field(default_factory=list, max_length=20)
     attendees: list[AttendeeIn] = Field(default_factory=list, max_length=50)
@@ -76,7 +76,7 @@ class AgendaOut(Schema):
     cases: list[CaseOut]
 
 
-class CaseIn(Schema):
+class BoardCaseIn(Schema):
     referral_id: int
 
 
@@ -135,7 +135,7 @@ def meeting_get(request, meeting_id: int):
 @router.post(
     "/meetings/{meeting_id}/cases", response={201: CaseOut}, openapi_extra=perm("board.manage")
 )
-def case_add(request, meeting_id: int, payload: CaseIn):
+def case_add(request, meeting_id: int, payload: BoardCaseIn):
     """Put a referral that was sent to the board on the agenda."""
     case = services.board_case_add(
         actor=request.auth, meeting_id=meeting_id, referral_id=payload.referral_id

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import time
-
 from ninja import Router, Schema
 
-from irflow.api import perm
+from irflow.api import LocalTime, perm
 from irflow.catalogue import selectors
 
 router = Router()
@@ -32,8 +30,8 @@ class RoomOut(Schema):
     kind: str
     modality: str
     station_ae_title: str
-    opens_at: time
-    closes_at: time
+    opens_at: LocalTime
+    closes_at: LocalTime
     open_weekdays: list[int]
 
 

@@ -7,7 +7,7 @@ from datetime import date
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
-from irflow.api import perm
+from irflow.api import Day, perm
 from irflow.devices import selectors, services
 from irflow.devices.models import DeviceKind, RemovalReason
 
@@ -41,19 +41,19 @@ class DeviceIn(Schema):
     patient_id: int
     kind: DeviceKind
     name: str = Field(min_length=1, max_length=100)
-    placed_on: date
-    due_on: date
+    placed_on: Day
+    due_on: Day
     action: str = Field("", max_length=60)
 
 
 class RemoveIn(Schema):
-    removed_on: date
+    removed_on: Day
     reason: RemovalReason
     note: str = Field("", max_length=300)
 
 
 @router.get("/overdue", response=list[DeviceLineOut], openapi_extra=perm("device.view"))
-def devices_overdue(request, on: date | None = None):
+def devices_overdue(request, on: Day | None = None):
     """Devices still in patients past their removal or exchange date on `on` (default today)."""
     return selectors.devices_overdue(actor=request.auth, on=on or timezone.localdate())
 
@@ -61,13 +61,13 @@ def devices_overdue(request, on: date | None = None):
 @router.get(
     "/patients/{patient_id}", response=list[DeviceLineOut], openapi_extra=perm("device.view")
 )
-def devices_for_patient(request, patient_id: int, on: date | None = None):
+def devices_for_patient(request, patient_id: int, on: Day | None = None):
     return selectors.devices_for_patient(
         actor=request.auth, patient_id=patient_id, on=on or timezone.localdate()
     )
 
 
-@router.post("", response={201: DeviceOut}, openapi_extra=perm("device.manage"))
+@router.post("", response={201: DeviceOut}, openapi_extra=perm("device.manage", errors=(404,)))
 def device_register(request, payload: DeviceIn):
     """Register a device placed elsewhere."""
     return Status(201, services.device_register(actor=request.auth, **payload.dict()))

@@ -16,7 +16,7 @@ API_PREFIX = "/dose"
 API_TAGS = ["dose"]
 
 
-class ReportOut(Schema):
+class DoseReportOut(Schema):
     id: int
     sop_instance_uid: str
     template: str
@@ -67,7 +67,7 @@ class EventOut(Schema):
 
 
 class ReportDetailOut(Schema):
-    report: ReportOut
+    report: DoseReportOut
     dicom_patient_id: str | None
     planes: list[PlaneOut]
     events: list[EventOut]
@@ -101,7 +101,7 @@ class OrderDoseOut(Schema):
     order_id: int
     accession_number: str | None
     totals: TotalsOut
-    reports: list[ReportOut]
+    reports: list[DoseReportOut]
     events: int
     alerts: list[AlertOut]
     cumulative_window_days: int
@@ -129,7 +129,7 @@ class ReceivedOut(Schema):
     dose_report_id: int | None
 
 
-@router.get("/reports", response=list[ReportOut], openapi_extra=perm("dose.view"))
+@router.get("/reports", response=list[DoseReportOut], openapi_extra=perm("dose.view"))
 def dose_reports(request, link_status: LinkStatus | None = None):
     """Latest dose reports, newest first (summary columns)."""
     return selectors.dose_reports_list(actor=request.auth, link_status=link_status)
@@ -150,7 +150,7 @@ def dose_report(request, dose_report_id: int):
 
 
 @router.post(
-    "/reports/{dose_report_id}/link", response=ReportOut, openapi_extra=perm("dose.reconcile")
+    "/reports/{dose_report_id}/link", response=DoseReportOut, openapi_extra=perm("dose.reconcile")
 )
 def dose_report_link(request, dose_report_id: int, payload: LinkIn):
     """Link an unmatched report to its order; a different patient needs `mismatch_reason`."""

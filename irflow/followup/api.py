@@ -7,7 +7,7 @@ from datetime import date, datetime
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
-from irflow.api import perm
+from irflow.api import Day, perm
 from irflow.followup import selectors, services
 from irflow.followup.models import FollowUpKind
 
@@ -50,22 +50,22 @@ class TaskIn(Schema):
     patient_id: int
     kind: FollowUpKind
     description: str = Field(min_length=1, max_length=2000)
-    due_date: date
-    window_start: date | None = None
+    due_date: Day
+    window_start: Day | None = None
     owner_id: int | None = None
     order_id: int | None = None
 
 
-class AcknowledgeIn(Schema):
+class FollowupAcknowledgeIn(Schema):
     note: str = Field("", max_length=300)
 
 
-class CompleteIn(Schema):
+class FollowupCompleteIn(Schema):
     outcome: str = Field(min_length=1, max_length=2000)
 
 
 @router.get("/due", response=list[DueOut], openapi_extra=perm("followup.view"))
-def followups_due(request, on: date | None = None):
+def followups_due(request, on: Day | None = None):
     """Pending tasks due or overdue on `on` (default today), overdue first."""
     return selectors.followups_due(actor=request.auth, on=on or timezone.localdate())
 
@@ -75,7 +75,9 @@ def followups_for_patient(request, patient_id: int):
     return selectors.followups_for_patient(actor=request.auth, patient_id=patient_id)
 
 
-@router.post("/tasks", response={201: TaskOut}, openapi_extra=perm("followup.manage"))
+@router.post(
+    "/tasks", response={201: TaskOut}, openapi_extra=perm("followup.manage", errors=(404,))
+)
 def followup_create(request, payload: TaskIn):
     task = services.followup_create(actor=request.auth, **payload.dict())
     return Status(201, task)
@@ -86,7 +88,7 @@ def followup_create(request, payload: TaskIn):
     response=TaskOut,
     openapi_extra=perm("followup.acknowledge"),
 )
-def followup_acknowledge(request, followup_task_id: int, payload: AcknowledgeIn):
+def followup_acknowledge(request, followup_task_id: int, payload: FollowupAcknowledgeIn):
     return services.followup_acknowledge(
         actor=request.auth, task_id=followup_task_id, note=payload.note
     )
@@ -95,7 +97,7 @@ def followup_acknowledge(request, followup_task_id: int, payload: AcknowledgeIn)
 @router.post(
     "/tasks/{followup_task_id}/complete", response=TaskOut, openapi_extra=perm("followup.manage")
 )
-def followup_complete(request, followup_task_id: int, payload: CompleteIn):
+def followup_complete(request, followup_task_id: int, payload: FollowupCompleteIn):
     return services.followup_complete(
         actor=request.auth, task_id=followup_task_id, outcome=payload.outcome
     )

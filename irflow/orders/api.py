@@ -68,7 +68,7 @@ def order_list(
     )
 
 
-@router.post("", response={201: OrderOut}, openapi_extra=perm("order.create"))
+@router.post("", response={201: OrderOut}, openapi_extra=perm("order.create", errors=(404,)))
 def order_create(request, payload: OrderIn):
     """Order a procedure (issues accession number, requested procedure ID and Study UID)."""
     data = payload.dict()

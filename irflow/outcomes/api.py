@@ -6,7 +6,7 @@ from datetime import datetime
 
 from ninja import Field, Router, Schema, Status
 
-from irflow.api import perm
+from irflow.api import Moment, perm
 from irflow.outcomes import selectors, services
 from irflow.outcomes.models import (
     AeOutcome,
@@ -42,7 +42,7 @@ class AdverseEventOut(Schema):
 class AdverseEventIn(Schema):
     procedure_id: int | None = None
     patient_id: int | None = None
-    onset_at: datetime
+    onset_at: Moment
     detection: Detection
     description: str = Field(min_length=1, max_length=5000)
     sir_grade: str = Field(description="SIR 2017: mild, moderate, severe, life_threatening, death")
@@ -101,7 +101,7 @@ def _ae(line) -> dict:
 @router.post(
     "/adverse-events",
     response={201: AdverseEventOut},
-    openapi_extra=perm("adverse_event.record"),
+    openapi_extra=perm("adverse_event.record", errors=(404,)),
 )
 def adverse_event_record(request, payload: AdverseEventIn):
     """Record an adverse event (grades checked against the clinical core's systems)."""

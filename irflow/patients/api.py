@@ -8,7 +8,7 @@ from typing import Literal
 
 from ninja import Field, Query, Router, Schema, Status
 
-from irflow.api import perm
+from irflow.api import Day, Moment, perm
 from irflow.patients import selectors, services
 from irflow.patients.models import (
     AllergyCategory,
@@ -52,7 +52,7 @@ class PatientIn(Schema):
     issuer: str | None = Field(None, max_length=64)
     family_name: str = Field(min_length=1, max_length=100)
     given_name: str = Field(min_length=1, max_length=100)
-    birth_date: date
+    birth_date: Day
     sex: Sex
     weight_kg: Decimal | None = Field(None, gt=0, le=500)
     height_cm: Decimal | None = Field(None, ge=20, le=260)
@@ -64,7 +64,7 @@ class PatientIn(Schema):
 class PatientPatch(Schema):
     family_name: str | None = Field(None, min_length=1, max_length=100)
     given_name: str | None = Field(None, min_length=1, max_length=100)
-    birth_date: date | None = None
+    birth_date: Day | None = None
     sex: Sex | None = None
     weight_kg: Decimal | None = Field(None, gt=0, le=500)
     height_cm: Decimal | None = Field(None, ge=20, le=260)
@@ -98,7 +98,7 @@ class MedicationIn(Schema):
     dose_times: list[str] = Field(default_factory=list, max_length=24)
     is_antithrombotic: bool | None = None
     loading_dose: bool = False
-    started_on: date | None = None
+    started_on: Day | None = None
 
 
 class MedicationOut(Schema):
@@ -116,7 +116,7 @@ class MedicationOut(Schema):
 class LabIn(Schema):
     analyte: Analyte
     value: Decimal
-    collected_at: datetime
+    collected_at: Moment
 
 
 class LabOut(Schema):
@@ -130,7 +130,7 @@ class LabOut(Schema):
 class ConditionIn(Schema):
     code: ConditionCode
     note: str = Field("", max_length=300)
-    onset: date | None = None
+    onset: Day | None = None
 
 
 class ConditionOut(Schema):
@@ -164,7 +164,7 @@ class MergeOut(Schema):
 
 @router.get("", response=list[PatientOut], openapi_extra=perm("patient.view"))
 def patient_search(
-    request, q: str = "", birth_date: date | None = None, limit: int = Query(50, ge=1, le=200)
+    request, q: str = "", birth_date: Day | None = None, limit: int = Query(50, ge=1, le=200)
 ):
     """Search by name ('smith jo'), MRN or date of birth."""
     return selectors.patient_search(actor=request.auth, q=q, birth_date=birth_date, limit=limit)

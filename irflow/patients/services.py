@@ -40,6 +40,7 @@ MSG_MERGE_SELF = "A record cannot be merged into itself."
 MSG_MERGE_INACTIVE = "Both records must be active to merge."
 MSG_MERGE_REASON = "Give a reason for the merge."
 MSG_DOSE_TIME = "“{value}” is not a time (use HH:MM)."
+MSG_NOT_NULL = "This field cannot be null."
 
 PATIENT_FIELDS = (
     "family_name",
@@ -120,6 +121,10 @@ def patient_update(*, actor, patient_id: int, **changes: Any) -> Patient:
     unknown = set(changes) - set(PATIENT_FIELDS)
     if unknown:
         raise ValidationFailed({f: "This field cannot be changed here." for f in sorted(unknown)})
+    # full_clean() lets None through for blank text fields, and the database then refuses it.
+    nulls = [f for f, v in changes.items() if v is None and not Patient._meta.get_field(f).null]
+    if nulls:
+        raise ValidationFailed({f: MSG_NOT_NULL for f in sorted(nulls)})
     if "birth_date" in changes:
         _check_birth_date(changes["birth_date"])
     for field, value in changes.items():

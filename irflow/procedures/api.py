@@ -8,7 +8,7 @@ from typing import Any
 
 from ninja import Field, Router, Schema, Status
 
-from irflow.api import perm
+from irflow.api import Day, perm
 from irflow.procedures import selectors, services
 from irflow.scheduling.models import TeamRole
 
@@ -35,7 +35,7 @@ class SedationOut(Schema):
     unit: str
 
 
-class DeviceOut(Schema):
+class ProcedureDeviceOut(Schema):
     id: int
     device_type: str
     manufacturer: str
@@ -86,7 +86,7 @@ class ProcedureOut(Schema):
     clinical_success_definition: str
     team: list[TeamOut]
     sedation_agents: list[SedationOut]
-    devices: list[DeviceOut]
+    devices: list[ProcedureDeviceOut]
     specimens: list[SpecimenOut]
 
     @staticmethod
@@ -138,12 +138,12 @@ class SedationIn(Schema):
     unit: str = Field(min_length=1, max_length=10)
 
 
-class DeviceIn(Schema):
+class ProcedureDeviceIn(Schema):
     device_type: str = Field("", max_length=100)
     udi: str = Field("", max_length=200, description="A GS1 UDI as scanned.")
     manufacturer: str = Field("", max_length=100)
     lot: str = Field("", max_length=20)
-    expiry: date | None = None
+    expiry: Day | None = None
     serial: str = Field("", max_length=20)
     implanted: bool = False
     in_situ_kind: str = Field("", max_length=30)
@@ -159,7 +159,9 @@ def _full(request, procedure_id: int):
     return selectors.procedure_get(actor=request.auth, procedure_id=procedure_id)
 
 
-@router.post("/check-in", response=ProcedureOut, openapi_extra=perm("procedure.record"))
+@router.post(
+    "/check-in", response=ProcedureOut, openapi_extra=perm("procedure.record", errors=(404,))
+)
 def procedure_check_in(request, payload: CheckInIn):
     """Check the patient in (opens the procedure record; harmless when repeated)."""
     record = services.procedure_check_in(actor=request.auth, booking_id=payload.booking_id)
@@ -203,9 +205,11 @@ def sedation_agent_add(request, procedure_id: int, payload: SedationIn):
 
 
 @router.post(
-    "/{procedure_id}/devices", response={201: DeviceOut}, openapi_extra=perm("procedure.record")
+    "/{procedure_id}/devices",
+    response={201: ProcedureDeviceOut},
+    openapi_extra=perm("procedure.record"),
 )
-def device_add(request, procedure_id: int, payload: DeviceIn):
+def device_add(request, procedure_id: int, payload: ProcedureDeviceIn):
     """Record a device; a GS1 UDI fills its fields, a malformed one is refused (422)."""
     device = services.device_add(actor=request.auth, procedure_id=procedure_id, **payload.dict())
     return Status(201, device)

@@ -11,7 +11,8 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models, transaction
 from django.utils import timezone
 
 from irflow.accounts.models import User
@@ -48,6 +49,9 @@ MSG_CONTRAST_NEGATIVE = "The contrast volume cannot be negative ({value} ml)."
 MSG_CONTRAST_TOO_MUCH = "{value} ml of contrast is more than the {limit} ml this field accepts."
 MSG_NUMBER = "“{value}” is not a number."
 MSG_CHOICE = "“{value}” is not one of the choices."
+MSG_LIST = "Give a list of choices."
+MSG_TEXT = "Give text."
+MSG_TOO_LONG = "At most {limit} characters ({length} given)."
 MSG_DOSE_NEGATIVE = "A dose cannot be negative ({value} {unit})."
 MSG_REQUIRED = "This field is required."
 MSG_ROLE = "“{role}” is not a team role."
@@ -239,9 +243,28 @@ def _decimal(value: Any, field: str) -> Decimal | None:
     if value in (None, ""):
         return None
     try:
-        return Decimal(str(value).strip().replace(",", "."))
+        number = Decimal(str(value).strip().replace(",", "."))
     except InvalidOperation as exc:
         raise ValidationFailed({field: MSG_NUMBER.format(value=value)}) from exc
+    if not number.is_finite():
+        raise ValidationFailed({field: MSG_NUMBER.format(value=value)})
+    return number
+
+
+def _fits_column(model: type[models.Model], name: str, value: Decimal) -> str | None:
+    """Why `value` does not fit the model's decimal column (digits, places), or None.
+
+    The database would otherwise keep what it cannot give back: SQLite stores it and every
+    later read of the record fails; PostgreSQL refuses it with an error.
+    """
+    column = model._meta.get_field(name)
+    assert isinstance(column, models.DecimalField)
+    try:
+        for validator in column.validators:
+            validator(value)
+    except DjangoValidationError as exc:
+        return " ".join(exc.messages)
+    return None
 
 
 def _clean_group(group: str, values: dict[str, Any]) -> dict[str, Any]:
@@ -273,15 +296,24 @@ def _clean_group(group: str, values: dict[str, Any]) -> dict[str, Any]:
                 errors[name] = MSG_CHOICE.format(value=value)
             clean[name] = value
         elif name in LISTS:
-            items = list(dict.fromkeys(value or []))
-            wrong = [v for v in items if v not in LISTS[name]]
+            if not isinstance(value or [], list):
+                errors[name] = MSG_LIST
+                continue
+            items = list(dict.fromkeys(v for v in value or [] if isinstance(v, str)))
+            wrong = [v for v in value or [] if not isinstance(v, str) or v not in LISTS[name]]
             if wrong:
                 errors[name] = MSG_CHOICE.format(value=", ".join(map(str, wrong)))
             clean[name] = items
         elif name == "asa_emergency":
             clean[name] = bool(value)
+        elif value is not None and not isinstance(value, str):
+            errors[name] = MSG_TEXT
         else:
-            clean[name] = str(value or "").strip()
+            text = (value or "").strip()
+            limit = getattr(ProcedureRecord._meta.get_field(name), "max_length", None)
+            if limit is not None and len(text) > limit:
+                errors[name] = MSG_TOO_LONG.format(limit=limit, length=len(text))
+            clean[name] = text
     if errors:
         raise ValidationFailed(errors)
     return clean
@@ -354,6 +386,8 @@ def sedation_agent_add(
         errors["dose"] = MSG_REQUIRED
     elif amount < 0:
         errors["dose"] = MSG_DOSE_NEGATIVE.format(value=_num(amount), unit=unit)
+    elif too_big := _fits_column(SedationAgent, "dose", amount):
+        errors["dose"] = too_big
     if not (unit or "").strip():
         errors["unit"] = MSG_REQUIRED
     if errors or amount is None:

@@ -4,12 +4,12 @@ services do the work."""
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime
 from typing import Any, Literal
 
 from ninja import Field, Router, Schema, Status
 
-from irflow.api import perm
+from irflow.api import LocalTime, Moment, NestedIn, perm
 from irflow.clinical import (
     Allergy,
     CaseInput,
@@ -163,16 +163,16 @@ class PreparationPatch(Schema):
     allergies_confirmed: bool | None = None
     anuric: str | None = None
     intake_asked: bool | None = None
-    last_clear_fluids_at: datetime | None = None
-    last_breast_milk_at: datetime | None = None
-    last_milk_at: datetime | None = None
-    last_light_meal_at: datetime | None = None
-    last_fatty_meal_at: datetime | None = None
+    last_clear_fluids_at: Moment | None = None
+    last_breast_milk_at: Moment | None = None
+    last_milk_at: Moment | None = None
+    last_light_meal_at: Moment | None = None
+    last_fatty_meal_at: Moment | None = None
 
 
 class LastDoseIn(Schema):
     medication_id: int
-    taken_at: datetime
+    taken_at: Moment
 
 
 class LastDoseOut(Schema):
@@ -200,7 +200,7 @@ class AcknowledgementCreated(Schema):
 # ------------------------------------------------------------------ evaluation of sent inputs
 
 
-class ProcedureIn(Schema):
+class ProcedureIn(NestedIn):
     code: str = Field(min_length=1, max_length=40)
     name: str = Field("", max_length=200)
     bleeding_risk: Literal["low", "high", "operator_decides"] | None
@@ -208,7 +208,7 @@ class ProcedureIn(Schema):
     arterial_access: Literal["none", "femoral", "radial", "unspecified"] = "none"
 
 
-class PatientFactsIn(Schema):
+class PatientFactsIn(NestedIn):
     age_years: float | None = Field(None, ge=0, le=130)
     weight_kg: float | None = Field(None, gt=0, le=500)
     sex: Literal["female", "male"] | None = None
@@ -219,24 +219,24 @@ class PatientFactsIn(Schema):
     high_thrombotic_risk: bool = False
 
 
-class LabFactIn(Schema):
+class LabFactIn(NestedIn):
     analyte: Literal["inr", "platelets", "haemoglobin", "creatinine", "egfr", "fibrinogen"]
     value: float = Field(ge=0)
-    collected_at: datetime
+    collected_at: Moment
 
 
-class MedicationFactIn(Schema):
+class MedicationFactIn(NestedIn):
     drug: str = Field(min_length=1, max_length=40)
     dose: str | None = None
     doses_per_day: float | None = Field(None, gt=0, le=48)
     interval_hours: float | None = Field(None, gt=0, le=24 * 14)
-    dose_times: list[time] = Field(default_factory=list, max_length=24)
+    dose_times: list[LocalTime] = Field(default_factory=list, max_length=24)
     loading_dose: bool = False
-    last_dose_at: datetime | None = None
+    last_dose_at: Moment | None = None
     antithrombotic: bool = True
 
 
-class AllergyFactIn(Schema):
+class AllergyFactIn(NestedIn):
     agent: Literal[
         "iodinated_contrast", "gadolinium", "latex", "shellfish", "iodine", "drug", "food", "other"
     ]
@@ -245,15 +245,15 @@ class AllergyFactIn(Schema):
     reaction: str = ""
 
 
-class IntakeIn(Schema):
+class IntakeIn(NestedIn):
     kind: Literal["clear", "breast_milk", "non_human_milk", "light_meal", "fatty_meal"]
-    at: datetime
+    at: Moment
 
 
 class CaseIn(Schema):
     procedure: ProcedureIn
-    planned_start: datetime
-    planned_end: datetime | None = None
+    planned_start: Moment
+    planned_end: Moment | None = None
     urgency: Literal["emergent", "urgent", "routine"]
     patient: PatientFactsIn | None = None
     labs: list[LabFactIn] = Field(default_factory=list, max_length=500)
@@ -264,7 +264,7 @@ class CaseIn(Schema):
     sedation: Literal["none", "local", "minimal", "moderate", "deep", "general"] | None = None
     last_intake: list[IntakeIn] | None = Field(None, max_length=10)
     consent: Literal["signed", "pending", "not_required"] | None = None
-    now: datetime | None = Field(None, description="Evaluate as of this moment (default: now).")
+    now: Moment | None = Field(None, description="Evaluate as of this moment (default: now).")
 
 
 def _case(payload: CaseIn) -> CaseInput:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from ninja import Field, Router, Schema, Status
 
-from irflow.api import perm
+from irflow.api import Moment, perm
 from irflow.recovery import selectors, services
 from irflow.recovery.models import Disposition
 
@@ -37,7 +37,7 @@ class RecoveryOut(Schema):
 
 class PainIn(Schema):
     score: int = Field(description="NRS 0–10; other values are refused (422).")
-    recorded_at: datetime | None = None
+    recorded_at: Moment | None = None
     note: str = Field("", max_length=200)
 
 
@@ -48,7 +48,7 @@ class RecoveryPatch(Schema):
 
 class DischargeIn(Schema):
     disposition: Disposition
-    discharged_at: datetime | None = None
+    discharged_at: Moment | None = None
     admitted_to: str = Field("", max_length=100)
 
 

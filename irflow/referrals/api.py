@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from django.http import FileResponse
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from irflow.accounts.permissions import require
-from irflow.api import perm
+from irflow.api import Day, Moment, NestedIn, perm
 from irflow.lib.errors import NotFound
 from irflow.orders.models import Laterality, Priority
 from irflow.orders.services import procedure_by_code
@@ -22,11 +22,11 @@ API_PREFIX = "/referrals"
 API_TAGS = ["referrals"]
 
 
-class NewPatientIn(Schema):
+class NewPatientIn(NestedIn):
     mrn: str = Field(min_length=1, max_length=64)
     family_name: str = Field(min_length=1, max_length=100)
     given_name: str = Field(min_length=1, max_length=100)
-    birth_date: date
+    birth_date: Day
     sex: Sex
 
 
@@ -53,7 +53,7 @@ class AttachmentOut(Schema):
     uploaded_at: datetime
 
 
-class EventOut(Schema):
+class ReferralEventOut(Schema):
     at: datetime
     from_status: str
     to_status: str
@@ -91,7 +91,7 @@ class ReferralOut(Schema):
 
 class ReferralDetailOut(ReferralOut):
     attachments: list[AttachmentOut]
-    events: list[EventOut]
+    events: list[ReferralEventOut]
 
     @staticmethod
     def resolve_attachments(obj: Referral) -> list:
@@ -185,7 +185,9 @@ def referral_list(
     return selectors.referral_list(actor=request.auth, status=status or "", limit=limit)
 
 
-@router.post("", response={201: ReferralDetailOut}, openapi_extra=perm("referral.create"))
+@router.post(
+    "", response={201: ReferralDetailOut}, openapi_extra=perm("referral.create", errors=(404,))
+)
 def referral_create(request, payload: ReferralIn):
     """Submit a referral for a patient you may see (`patient_id`) or by MRN (`patient`)."""
     require(request.auth, "referral.create")
@@ -214,7 +216,7 @@ def triage_queue(request):
 
 
 @router.get("/waiting-times", response=WaitingTimesOut, openapi_extra=perm("waiting_times.view"))
-def waiting_times(request, since: datetime | None = None, until: datetime | None = None):
+def waiting_times(request, since: Moment | None = None, until: Moment | None = None):
     """Referral → triage and referral → procedure per urgency (hours) against the targets."""
     result = selectors.waiting_times(actor=request.auth, since=since, until=until)
     return {"since": result.since, "until": result.until, **result.figures}

@@ -94,7 +94,7 @@ def _report(request, report_id: int):
     return selectors.report_get(actor=request.auth, report_id=report_id)
 
 
-@router.post("", response={201: ReportOut}, openapi_extra=perm("report.draft"))
+@router.post("", response={201: ReportOut}, openapi_extra=perm("report.draft", errors=(404,)))
 def report_start(request, payload: StartIn):
     """Start the report of a procedure from its catalogue template (returns an existing one)."""
     report = services.report_start(actor=request.auth, procedure_id=payload.procedure_id)

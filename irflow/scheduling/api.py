@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
 from irflow.accounts.permissions import require
-from irflow.api import perm
+from irflow.api import Day, LocalTime, Moment, NestedIn, perm
 from irflow.orders.selectors import order_get
 from irflow.scheduling import selectors, services
 from irflow.scheduling.models import Booking, BookingStatus, CancelReason, TeamRole
@@ -18,7 +18,7 @@ API_PREFIX = "/scheduling"
 API_TAGS = ["scheduling"]
 
 
-class TeamMemberIn(Schema):
+class TeamMemberIn(NestedIn):
     user_id: int
     role: TeamRole
 
@@ -68,21 +68,21 @@ class BookingOut(Schema):
 class BookingIn(Schema):
     order_id: int
     room_code: str = Field(min_length=1, max_length=20)
-    start: datetime
+    start: Moment
     duration_min: int | None = Field(None, ge=5, le=720)
     primary_operator_id: int | None = None
     team: list[TeamMemberIn] = Field(default_factory=list, max_length=10)
 
 
 class RescheduleIn(Schema):
-    start: datetime
+    start: Moment
     duration_min: int | None = Field(None, ge=5, le=720)
     room_code: str | None = Field(None, max_length=20)
     primary_operator_id: int | None = None
     reason: CancelReason
 
 
-class CancelIn(Schema):
+class BookingCancelIn(Schema):
     reason: CancelReason
     note: str = Field("", max_length=300)
 
@@ -102,8 +102,8 @@ class RoomDayOut(Schema):
     room_code: str
     day: date
     open: bool
-    opens_at: time
-    closes_at: time
+    opens_at: LocalTime
+    closes_at: LocalTime
     free_min: int
     slots: list[SlotOut]
 
@@ -116,13 +116,15 @@ class BoardRoomOut(Schema):
 
 
 @router.get("/bookings", response=list[BookingOut], openapi_extra=perm("booking.view"))
-def booking_list(request, day: date | None = None, room_code: str = ""):
+def booking_list(request, day: Day | None = None, room_code: str = ""):
     """Active bookings starting on `day` (default today), optionally in one room."""
     room = selectors.room_by_code(room_code) if room_code else None
     return selectors.booking_list(actor=request.auth, day=day or timezone.localdate(), room=room)
 
 
-@router.post("/bookings", response={201: BookingOut}, openapi_extra=perm("booking.manage"))
+@router.post(
+    "/bookings", response={201: BookingOut}, openapi_extra=perm("booking.manage", errors=(404,))
+)
 def booking_create(request, payload: BookingIn):
     """Book an order: refused for closed rooms, missing privileges and any overlap (409)."""
     require(request.auth, "booking.manage")
@@ -180,7 +182,7 @@ def booking_reschedule(request, booking_id: int, payload: RescheduleIn):
 @router.post(
     "/bookings/{booking_id}/cancel", response=BookingOut, openapi_extra=perm("booking.manage")
 )
-def booking_cancel(request, booking_id: int, payload: CancelIn):
+def booking_cancel(request, booking_id: int, payload: BookingCancelIn):
     """Cancel with a structured reason code; the order waits to be booked again."""
     require(request.auth, "booking.manage")
     booking = selectors.booking_get(actor=request.auth, booking_id=booking_id, what="cancel")
@@ -202,7 +204,7 @@ def booking_set_status(request, booking_id: int, payload: StatusIn):
 
 
 @router.get("/rooms/{room_code}/day", response=RoomDayOut, openapi_extra=perm("schedule.view"))
-def room_day(request, room_code: str, day: date | None = None):
+def room_day(request, room_code: str, day: Day | None = None):
     """A room's day: bookings and free gaps between its opening hours."""
     require(request.auth, "schedule.view")
     room = selectors.room_by_code(room_code)

@@ -61,6 +61,10 @@ def test_create_search_and_open_chart(api_client):
         ({"weight_kg": "-3"}, "weight_kg"),
         ({"mrn": ""}, "mrn"),
         ({"family_name": "x" * 101}, "family_name"),
+        # Pydantic alone read these as seconds since 1970 (found by the API fuzz test).
+        ({"birth_date": 0}, "birth_date"),
+        ({"birth_date": "86400"}, "birth_date"),
+        ({"birth_date": "1899-12-31"}, "birth_date"),
     ],
 )
 def test_bad_patient_input_is_refused_with_field_and_writes_nothing(api_client, change, field):
@@ -154,3 +158,33 @@ def test_patch_changes_only_given_fields(api_client, patient):
 
 def test_unknown_patient_is_404(api_client):
     assert api_client.get("/api/patients/999999").status_code == 404
+
+
+@pytest.mark.parametrize("field", ["address", "phone", "language", "family_name"])
+def test_patch_null_for_a_text_field_is_refused_naming_it(api_client, patient, field):
+    # Found by the API fuzz test: null reached the NOT NULL column and answered 500.
+    before = (patient.address, patient.phone, patient.language, patient.family_name)
+    response = api_client.patch(
+        f"/api/patients/{patient.pk}",
+        data=json.dumps({"weight_kg": "80.5", field: None}),
+        content_type="application/json",
+    )
+    assert response.status_code == 422, response.content
+    assert response.json()["errors"] == {field: ["This field cannot be null."]}
+    patient.refresh_from_db()
+    assert (patient.address, patient.phone, patient.language, patient.family_name) == before
+    assert patient.weight_kg != 80.5
+
+
+@pytest.mark.parametrize("body", ["[null, null]", "[]", "7", '"text"', "null"])
+def test_a_body_that_is_not_an_object_is_refused(api_client, patient, body):
+    # Ninja's schemas read a list as an object without fields: `[null, null]` was a valid
+    # "change nothing", and on other routes a valid "do it" with every default.
+    response = api_client.patch(
+        f"/api/patients/{patient.pk}", data=body, content_type="application/json"
+    )
+    assert response.status_code == 400, response.content
+    assert response.json() == {
+        "detail": "The request body must be a JSON object.",
+        "code": "bad_request",
+    }

@@ -133,3 +133,24 @@ def test_the_triage_queue_puts_the_most_urgent_and_most_overdue_first(make_refer
     assert queue.to_triage[0].against_target == "2 h over"
     assert queue.to_triage[1].against_target == "due in 30 min"
     assert [i.referral.pk for i in queue.to_order] == [accepted.pk]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"since": "0001-01-01T00:00:00+05:00"}, "since"),  # overflowed converting to UTC
+        ({"until": "9999-12-31T23:59:59-05:00"}, "until"),
+        ({"since": "0277-03-16T19:46:55-19:23"}, "since"),  # PostgreSQL refused the offset
+    ],
+)
+def test_waiting_times_refuse_moments_out_of_range_naming_the_field(
+    client, personas, params, field
+):
+    # Found by the API fuzz test: these answered 500.
+    token = api_token_create(actor=None, user=personas["qi_lead"], name="t")[1]
+    response = client.get(
+        "/api/referrals/waiting-times", params, headers={"authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 422, response.content
+    assert list(response.json()["errors"]) == [field]
