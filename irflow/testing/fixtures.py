@@ -9,7 +9,7 @@ from django.test import Client
 
 from irflow.accounts.models import User
 from irflow.accounts.roles import Role
-from irflow.accounts.services import privilege_grant, user_create
+from irflow.accounts.services import api_token_create, privilege_grant, user_create
 from irflow.catalogue.models import Category
 
 PASSWORD = "correct horse battery staple"
@@ -81,6 +81,14 @@ def personas(db) -> dict[str, User]:
 @pytest.fixture
 def attending(personas) -> User:
     return personas["attending"]
+
+
+@pytest.fixture
+def api_client(client, attending) -> Client:
+    """The test client as an integration calling the API with the attending's API token."""
+    token = api_token_create(actor=None, user=attending, name="tests")[1]
+    client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    return client
 
 
 @pytest.fixture

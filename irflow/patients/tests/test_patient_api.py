@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-from irflow.accounts.services import api_token_create
 from irflow.patients.models import LabResult, Patient, PatientIdentifier
 
 pytestmark = pytest.mark.django_db
@@ -19,13 +18,6 @@ VALID = {
     "sex": "F",
     "weight_kg": "64.5",
 }
-
-
-@pytest.fixture
-def api_client(client, attending):
-    token = api_token_create(actor=None, user=attending, name="tests")[1]
-    client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {token}"
-    return client
 
 
 def post(client, url, body):

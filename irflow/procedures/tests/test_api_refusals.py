@@ -7,19 +7,11 @@ import json
 
 import pytest
 
-from irflow.accounts.services import api_token_create
 from irflow.procedures import services
 from irflow.procedures.models import SedationAgent
 from irflow.procedures.testing import booked, past_weekday_at
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def api_client(client, attending):
-    token = api_token_create(actor=None, user=attending, name="tests")[1]
-    client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {token}"
-    return client
 
 
 @pytest.fixture

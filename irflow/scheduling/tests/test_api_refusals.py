@@ -6,18 +6,10 @@ import json
 
 import pytest
 
-from irflow.accounts.services import api_token_create
 from irflow.scheduling.models import BookingStatus
 from irflow.testing.fixtures import make_booking, make_order, next_weekday_at
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def api_client(client, attending):
-    token = api_token_create(actor=None, user=attending, name="tests")[1]
-    client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {token}"
-    return client
 
 
 @pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
