@@ -55,25 +55,32 @@ def timed(function: Callable[[bytes], object], data: bytes) -> float:
     return time.perf_counter() - start
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def arguments(doc: str | None) -> argparse.Namespace:
+    """The options both RDSR benchmarks take."""
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
     parser.add_argument("--events", type=int, default=316)
     parser.add_argument("--private-rows", type=int, default=17, help="private items per event")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--file", type=Path, help="time this file instead of a synthetic one")
-    args = parser.parse_args()
+    return parser.parse_args()
 
+
+def sample(args: argparse.Namespace) -> tuple[bytes, str]:
+    """The RDSR to time: `--file`, or a synthetic biplane report; and how to name it."""
     if args.file:
-        data = args.file.read_bytes()
-        label = str(args.file)
-    else:
-        started = time.perf_counter()
-        rdsr = ProjectionRdsr(
-            events=make_events(args.events, seed=316, biplane=True),
-            private_items_per_event=args.private_rows,
-        )
-        data = rdsr.to_bytes()
-        label = f"synthetic, {args.events} events (built in {time.perf_counter() - started:.1f} s)"
+        return args.file.read_bytes(), str(args.file)
+    started = time.perf_counter()
+    rdsr = ProjectionRdsr(
+        events=make_events(args.events, seed=316, biplane=True),
+        private_items_per_event=args.private_rows,
+    )
+    data = rdsr.to_bytes()
+    return data, f"synthetic, {args.events} events (built in {time.perf_counter() - started:.1f} s)"
+
+
+def main() -> int:
+    args = arguments(__doc__)
+    data, label = sample(args)
 
     report = extract(data)
     visited = pydicom_walk(data)

@@ -17,7 +17,6 @@ limit 0.3 (exit status 1 above it).
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import sys
@@ -28,7 +27,7 @@ from pathlib import Path
 HARD_LIMIT = 0.3
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from rdsr_extract import pydicom_walk  # noqa: E402 - the same baseline as bench/rdsr_extract.py
+from rdsr_extract import arguments, pydicom_walk, sample  # noqa: E402 - same baseline and sample
 
 
 def setup_django(data_dir: str) -> None:
@@ -67,12 +66,7 @@ def walk_once(data: bytes) -> float:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--events", type=int, default=316)
-    parser.add_argument("--private-rows", type=int, default=17, help="private items per event")
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--file", type=Path, help="time this file instead of a synthetic one")
-    args = parser.parse_args()
+    args = arguments(__doc__)
 
     with tempfile.TemporaryDirectory(prefix="irflow-bench-") as data_dir:
         started = time.perf_counter()
@@ -81,21 +75,8 @@ def main() -> int:
 
         print(f"database: {connection.vendor} (migrated in {time.perf_counter() - started:.1f} s)")
         from irflow.dicom.rdsr import extract
-        from irflow.dicom.rdsr_builder import ProjectionRdsr, make_events
 
-        if args.file:
-            data = args.file.read_bytes()
-            label = str(args.file)
-        else:
-            started = time.perf_counter()
-            rdsr = ProjectionRdsr(
-                events=make_events(args.events, seed=316, biplane=True),
-                private_items_per_event=args.private_rows,
-            )
-            data = rdsr.to_bytes()
-            label = (
-                f"synthetic, {args.events} events (built in {time.perf_counter() - started:.1f} s)"
-            )
+        data, label = sample(args)
         report = extract(data)
         print(
             f"{label}: {len(data) / 1e6:.2f} MB, {report.content_item_count} content items, "
