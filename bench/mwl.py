@@ -193,9 +193,11 @@ def in_process_throughput(port: int, called: str, queries: list[Query]) -> tuple
     from pynetdicom import AE
     from pynetdicom.sop_class import ModalityWorklistInformationFind  # type: ignore
 
+    from irflow.dicomserver.scu import Serial
+
     ae = AE(ae_title="BENCH")
     ae.add_requested_context(ModalityWorklistInformationFind)
-    assoc = ae.associate("127.0.0.1", port, ae_title=called)
+    assoc = Serial(ae.associate("127.0.0.1", port, ae_title=called))
     assert assoc.is_established, f"no association with {called}"
     transport = assoc.dul.socket
     if transport is not None and transport.socket is not None:

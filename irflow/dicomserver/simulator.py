@@ -29,6 +29,7 @@ from pynetdicom.sop_class import (  # type: ignore[attr-defined]
 )
 
 from irflow.dicom.rdsr_builder import XRAY_RADIATION_DOSE_SR, ProjectionRdsr, make_events
+from irflow.dicomserver.scu import Serial
 
 # A reason from PS3.16 CID 9300 "Procedure Discontinuation Reasons".
 DISCONTINUATION_REASON = ("110515", "DCM", "Patient condition prevented continuing")
@@ -234,7 +235,7 @@ def simulate_modality(
         raise SimulationError(f"No association with {called_ae} at {host}:{port}.")
     result = SimulationResult(station=station)
     try:
-        _run(assoc, result, station, patient_id, final_status, day, now, log)
+        _run(Serial(assoc), result, station, patient_id, final_status, day, now, log)
     finally:
         if assoc.is_established:
             assoc.release()

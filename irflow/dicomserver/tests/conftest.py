@@ -18,6 +18,7 @@ from pydicom.dataset import Dataset
 from irflow.catalogue.models import ProcedureType
 from irflow.catalogue.seed import catalogue_seed
 from irflow.dicomserver import server
+from irflow.dicomserver.scu import Serial
 from irflow.testing.service import free_port
 from irflow.testing.tools import require_tool
 
@@ -78,7 +79,8 @@ def dicom_date(day: date | datetime) -> str:
 
 @pytest.fixture
 def associate(listener):
-    """Open pynetdicom associations to the listener; all are released at the end."""
+    """Open pynetdicom associations to the listener (each request waits for the
+    association's reactor to pause: `irflow.dicomserver.scu`); all are released at the end."""
     from pynetdicom import AE
     from pynetdicom.sop_class import (  # type: ignore[attr-defined]
         ModalityPerformedProcedureStep,
@@ -99,7 +101,7 @@ def associate(listener):
             ae.add_requested_context(context)
         assoc = ae.associate(listener.host, listener.port, ae_title=listener.ae_title)
         opened.append(assoc)
-        return assoc
+        return Serial(assoc)
 
     yield open_association
     for assoc in opened:

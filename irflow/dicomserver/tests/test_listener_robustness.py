@@ -11,17 +11,19 @@ import pytest
 from django.db import connection
 from pydicom.dataset import Dataset
 from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
-from pynetdicom import AE
+from pynetdicom import AE, evt
 from pynetdicom.dimse_primitives import C_FIND
 from pynetdicom.dsutils import encode
+from pynetdicom.events import Event
 from pynetdicom.sop_class import (  # type: ignore[attr-defined]
     ModalityWorklistInformationFind,
     Verification,
 )
 
 from irflow.dicomserver import server
-from irflow.dicomserver.handlers.find import MSG_UNDECODABLE
+from irflow.dicomserver.handlers.find import MSG_UNDECODABLE, handle_find
 from irflow.dicomserver.models import RemoteAE
+from irflow.dicomserver.scu import Serial, hold_reactor
 from irflow.dicomserver.synthetic import worklist_fill
 from irflow.dicomserver.worklist.filters import ON_WORKLIST
 from irflow.scheduling.models import Booking
@@ -56,9 +58,14 @@ def encoded(ds: Dataset) -> bytes:
 
 
 def raw_find(
-    assoc, identifier: bytes, msg_id: int = 7, transfer_syntax: str = ImplicitVRLittleEndian
+    assoc: Serial,
+    identifier: bytes,
+    msg_id: int = 7,
+    transfer_syntax: str = ImplicitVRLittleEndian,
+    cancel: bool = False,
 ) -> list[Dataset]:
-    """Send a C-FIND whose identifier is `identifier`, byte for byte; collect the statuses."""
+    """Send a C-FIND whose identifier is `identifier`, byte for byte; collect the answers.
+    With `cancel`, a C-CANCEL follows the request at once, before any answer is read."""
     context = next(
         cx
         for cx in assoc.accepted_contexts
@@ -72,11 +79,11 @@ def raw_find(
     request.Identifier = BytesIO(identifier)
     # As pynetdicom's own send_c_find does: pause the association's reactor, which would
     # otherwise take the responses off the queue first.
-    assoc._reactor_checkpoint.clear()
-    while not assoc._is_paused:
-        time.sleep(0.0001)
+    hold_reactor(assoc.association)
     try:
         assoc.dimse.send_msg(request, context.context_id)
+        if cancel:
+            assoc.send_c_cancel(msg_id, context.context_id)
         statuses = []
         while True:
             _, response = assoc.dimse.get_msg(block=True)
@@ -108,7 +115,7 @@ def explicit_vr(listener):
     ae.add_requested_context(ModalityWorklistInformationFind, ExplicitVRLittleEndian)
     ae.add_requested_context(ModalityWorklistInformationFind, ImplicitVRLittleEndian)
     ae.add_requested_context(Verification)
-    assoc = ae.associate(listener.host, listener.port, ae_title=listener.ae_title)
+    assoc = Serial(ae.associate(listener.host, listener.port, ae_title=listener.ae_title))
     yield assoc
     if assoc.is_established:
         assoc.release()
@@ -170,13 +177,48 @@ def test_abort_mid_query_then_serve_again(worklist, associate):
 
 
 def test_cancel_mid_query(worklist, associate):
+    """A C-CANCEL follows the query at once. pynetdicom reads what the peer sends only when
+    it has nothing queued to send, so the cancel may reach the listener after the last answer
+    was queued (then the query ends in Success, as the standard allows); either way the query
+    ends cleanly and the association goes on serving, nothing of the cancelled query left."""
     assoc = associate()
-    responses = assoc.send_c_find(station_query(), ModalityWorklistInformationFind, msg_id=9)
-    assert next(responses)[0].Status == 0xFF00
-    assoc.send_c_cancel(9, query_model=ModalityWorklistInformationFind)
-    rest = [status.Status for status, _ in responses]
-    assert rest[-1] == 0xFE00 and len(rest) < 250
+    answers = raw_find(assoc, encoded(station_query()), msg_id=9, cancel=True)
+    steps = Booking.objects.filter(status__in=ON_WORKLIST, active=True).count()
+    assert answers[-1].Status in (0xFE00, 0x0000)
+    assert {a.Status for a in answers[:-1]} <= {0xFF00}
+    assert len(answers) <= steps + 1
     assert assoc.send_c_echo().Status == 0x0000
+    again = raw_find(assoc, encoded(station_query()), msg_id=10)
+    assert [a.MessageIDBeingRespondedTo for a in again] == [10] * (steps + 1)
+    assert again[-1].Status == 0x0000
+
+
+def test_a_cancel_stops_the_answers(worklist, associate):
+    """The worklist handler, as the listener calls it, with the C-CANCEL arriving after the
+    third answer: it stops there and answers Cancel."""
+    client = associate().association  # a real association: its AE title and address
+    request = C_FIND()
+    request.MessageID = 11
+    request.AffectedSOPClassUID = ModalityWorklistInformationFind
+    request.Identifier = BytesIO(encoded(station_query()))
+    checks = []
+
+    def is_cancelled(msg_id: int) -> bool:
+        checks.append(msg_id)
+        return len(checks) > 3
+
+    context = next(
+        cx for cx in client.accepted_contexts if cx.transfer_syntax[0] == ImplicitVRLittleEndian
+    )
+    event = Event(
+        client,
+        evt.EVT_C_FIND,
+        {"request": request, "context": context.as_tuple, "_is_cancelled": is_cancelled},
+    )
+    answers = list(handle_find(event))
+    assert [status for status, _ in answers] == [0xFF00] * 3 + [0xFE00]
+    assert all(identifier is not None for _, identifier in answers[:3])
+    assert set(checks) == {11}
 
 
 def test_association_limit(transactional_db):
