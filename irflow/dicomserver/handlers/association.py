@@ -35,6 +35,7 @@ def on_requested(event) -> None:
     if allowed:
         return
     logger.warning("association from unknown AE %r at %s rejected", calling, address)
+    connections.close_all()  # no EVT_RELEASED or EVT_ABORTED follows a rejection
     assoc.acse.send_reject(*reason)
     assoc.kill()
 

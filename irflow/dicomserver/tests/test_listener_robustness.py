@@ -279,7 +279,8 @@ def test_refusing_unknown_calling_ae_titles(listener, settings, configured, allo
     other.release()
 
 
-def test_association_threads_close_their_database_connections(worklist, associate):
+def test_association_threads_close_their_database_connections(worklist, associate, settings):
+    """Released, aborted and rejected associations alike leave no database connection."""
     if connection.vendor != "postgresql":
         pytest.skip("counting server connections needs PostgreSQL")
 
@@ -290,10 +291,22 @@ def test_association_threads_close_their_database_connections(worklist, associat
             )
             return cursor.fetchone()[0]
 
+    def settled(limit: int) -> int:
+        """The count once the association threads have ended (they end on their own time)."""
+        deadline = time.monotonic() + 20
+        while (count := connections_now()) > limit and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return count
+
     before = connections_now()
-    for _ in range(5):
+    for _ in range(3):
         assoc = associate()
         list(assoc.send_c_find(station_query("STN01"), ModalityWorklistInformationFind))
         assoc.release()
-    time.sleep(0.5)
-    assert connections_now() <= before + 1
+        aborted = associate()
+        next(aborted.send_c_find(station_query(), ModalityWorklistInformationFind))
+        aborted.abort()
+    settings.IRFLOW_DICOM_REFUSE_UNKNOWN_AE = True
+    for _ in range(3):
+        assert associate(calling="STRANGER").is_rejected
+    assert settled(before + 1) <= before + 1
