@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,7 +93,7 @@ def build_ae(config: ListenerConfig) -> tuple[AE, list]:
 
 
 def start(config: ListenerConfig, *, block: bool):
-    """Start listening; with block=False returns the pynetdicom server (call .shutdown())."""
+    """Start listening; with block=False returns the pynetdicom server (end it with stop())."""
     # Identifiers are patient data: keep them out of pynetdicom's debug log (and skip the
     # cost of formatting every response for it).
     _config.LOG_REQUEST_IDENTIFIERS = False
@@ -106,3 +107,19 @@ def start(config: ListenerConfig, *, block: bool):
         ", ".join(s.name for s in services()),
     )
     return ae.start_server((config.host, config.port), block=block, evt_handlers=handlers)
+
+
+def stop(running: Any, *, grace_s: float = 5.0) -> None:
+    """Stop accepting associations; let those in progress finish (a C-STORE half-received,
+    a worklist being answered) for up to `grace_s`, then abort what is left. Each association
+    thread closes its database connection as it ends."""
+    running.shutdown()
+    deadline = time.monotonic() + grace_s
+    while running.active_associations and time.monotonic() < deadline:
+        time.sleep(0.05)
+    for assoc in running.active_associations:
+        logger.warning("association with %s aborted at shutdown", assoc.requestor.ae_title)
+        assoc.abort()
+    deadline = time.monotonic() + 2
+    while running.active_associations and time.monotonic() < deadline:
+        time.sleep(0.05)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from irflow.accounts.permissions import OWN, require
 from irflow.accounts.roles import Role
 from irflow.audit.services import history_actor
-from irflow.lib.errors import Conflict, ValidationFailed, from_django_validation
+from irflow.lib.errors import Conflict, NotFound, ValidationFailed, from_django_validation
 from irflow.patients.models import (
     ANALYTE_RANGES,
     ANALYTE_UNITS,
@@ -333,8 +333,11 @@ def patient_merge(*, actor, source_id: int, target_id: int, reason: str) -> Pati
     rows = {
         p.pk: p for p in Patient.objects.select_for_update().filter(pk__in=[source_id, target_id])
     }
-    source, target = rows.get(source_id), rows.get(target_id)
-    if source is None or target is None or not (source.is_active and target.is_active):
+    for field, pk in (("source_id", source_id), ("target_id", target_id)):
+        if pk not in rows:
+            raise NotFound(f"{field}: no patient {pk}.")
+    source, target = rows[source_id], rows[target_id]
+    if not (source.is_active and target.is_active):
         raise Conflict(MSG_MERGE_INACTIVE)
     patient_get(actor=actor, patient_id=source_id, what="merge (source)", action="patient.merge")
     patient_get(actor=actor, patient_id=target_id, what="merge (target)", action="patient.merge")

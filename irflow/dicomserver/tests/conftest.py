@@ -40,7 +40,7 @@ def listener(transactional_db):
     try:
         yield Listener(config.host, config.port, config.ae_title)
     finally:
-        running.shutdown()
+        server.stop(running)
 
 
 def findscu(

@@ -236,12 +236,16 @@ def test_association_limit(transactional_db):
         assert third.is_rejected
         first.release()
         second.release()
-        time.sleep(0.2)  # the listener notices the releases
+        # The listener counts an association until its thread has ended: try until then.
+        deadline = time.monotonic() + 20
         fourth = ae.associate(config.host, config.port, ae_title=config.ae_title)
+        while fourth.is_rejected and time.monotonic() < deadline:
+            time.sleep(0.1)
+            fourth = ae.associate(config.host, config.port, ae_title=config.ae_title)
         assert fourth.is_established
         fourth.release()
     finally:
-        running.shutdown()
+        server.stop(running)
 
 
 @pytest.mark.parametrize(
@@ -310,3 +314,19 @@ def test_association_threads_close_their_database_connections(worklist, associat
     for _ in range(3):
         assert associate(calling="STRANGER").is_rejected
     assert settled(before + 1) <= before + 1
+
+
+def test_stop_waits_for_associations_then_aborts_the_rest(transactional_db):
+    config = server.ListenerConfig.from_settings(host="127.0.0.1", port=free_port())
+    running = server.start(config, block=False)
+    ae = AE(ae_title="ANGIO1")
+    ae.add_requested_context(Verification)
+    ae.acse_timeout = 5
+    idle = ae.associate(config.host, config.port, ae_title=config.ae_title)
+    assert idle.is_established
+    server.stop(running, grace_s=0.5)
+    deadline = time.monotonic() + 20
+    while idle.is_established and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert idle.is_aborted
+    assert not ae.associate(config.host, config.port, ae_title=config.ae_title).is_established

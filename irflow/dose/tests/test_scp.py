@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import time
 
 import pytest
 from django_tasks_db.models import DBTaskResult
@@ -38,12 +37,9 @@ def listener():
     config = server.ListenerConfig.from_settings(host="127.0.0.1", port=free_port())
     running = server.start(config, block=False)
     yield config
-    # Let the associations' threads finish (and close their database connections) before
-    # the database is flushed for the next test.
-    deadline = time.monotonic() + 10
-    while running.active_associations and time.monotonic() < deadline:
-        time.sleep(0.05)
-    running.shutdown()
+    # The associations' threads finish (and close their database connections) before the
+    # database is flushed for the next test.
+    server.stop(running)
 
 
 def storescu(config, path, *options: str) -> subprocess.CompletedProcess:

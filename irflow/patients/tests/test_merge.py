@@ -82,3 +82,12 @@ def test_merge_refusals(personas, patient, duplicate):
             reason="again",
         )
     assert Patient.objects.filter(is_active=True).count() == 1
+    missing = Patient.objects.order_by("-pk").first().pk + 1
+    with pytest.raises(NotFound, match="target_id"):
+        services.patient_merge(
+            actor=personas["scheduler"], source_id=patient.pk, target_id=missing, reason="dup"
+        )
+    with pytest.raises(NotFound, match="source_id"):
+        services.patient_merge(
+            actor=personas["scheduler"], source_id=missing, target_id=patient.pk, reason="dup"
+        )
