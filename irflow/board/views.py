@@ -15,10 +15,9 @@ from django.views.decorators.http import require_POST
 
 from irflow.accounts.permissions import can
 from irflow.board import forms, selectors, services
-from irflow.lib.errors import Forbidden, ServiceError
 from irflow.orders.services import procedure_by_code
 from irflow.referrals.models import ReferralStatus
-from irflow.web.forms import add_service_error, refusals_shown
+from irflow.web.forms import refusals_shown
 
 
 @login_required
@@ -46,13 +45,9 @@ def meeting_list(request, form=None):
 def meeting_create(request):
     form = forms.MeetingForm(request.POST)
     if form.is_valid():
-        try:
+        with refusals_shown(form=form) as outcome:
             meeting = services.board_meeting_create(actor=request.user, **form.cleaned_data)
-        except Forbidden:
-            raise
-        except ServiceError as exc:
-            add_service_error(form, exc)
-        else:
+        if outcome.ok:
             messages.success(request, "Meeting planned.")
             return redirect("board-meeting", meeting_id=meeting.pk)
     return meeting_list(request, form=form)

@@ -11,7 +11,8 @@ from django.views.decorators.http import require_http_methods
 from irflow.accounts.permissions import can
 from irflow.checklists import selectors, services
 from irflow.checklists.models import Phase
-from irflow.lib.errors import Forbidden, ServiceError, ValidationFailed
+from irflow.lib.errors import ValidationFailed
+from irflow.web.forms import refusals_shown
 
 MSG_DONE = "{phase} completed."
 
@@ -39,7 +40,7 @@ def phase(request, booking_id: int, phase: str):
     errors: list[str] = []
     status = 200
     if request.method == "POST":
-        try:
+        with refusals_shown() as outcome:
             services.checklist_complete(
                 actor=request.user,
                 booking_id=booking_id,
@@ -49,18 +50,16 @@ def phase(request, booking_id: int, phase: str):
                 present=[int(p) for p in request.POST.getlist("present") if p.isdigit()],
                 note=request.POST.get("note", ""),
             )
-        except Forbidden:
-            raise
-        except ServiceError as exc:
-            status = 422
-            if isinstance(exc, ValidationFailed):
-                errors = [m for msgs in exc.errors.values() for m in msgs]
-            else:
-                errors = [exc.message]
-            view = _view(request, booking_id)
-        else:
+        if outcome.error is None:
             messages.success(request, MSG_DONE.format(phase=Phase(phase).label))
             return redirect("checklists-booking", booking_id=booking_id)
+        exc = outcome.error
+        status = 422
+        if isinstance(exc, ValidationFailed):
+            errors = [m for msgs in exc.errors.values() for m in msgs]
+        else:
+            errors = [exc.message]
+        view = _view(request, booking_id)
     return render(
         request,
         "checklists/phase.html",

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from irflow.accounts.permissions import can
 from irflow.followup import selectors, services
-from irflow.lib.errors import Forbidden, NotFound, ServiceError
+from irflow.web.forms import refusals_shown
 
 
 def _back(request, fallback: str) -> HttpResponse:
@@ -38,15 +38,11 @@ def followup_due(request) -> HttpResponse:
 @login_required
 @require_POST
 def followup_acknowledge(request, task_id: int) -> HttpResponse:
-    try:
+    with refusals_shown(request=request) as outcome:
         services.followup_acknowledge(
             actor=request.user, task_id=task_id, note=request.POST.get("note", "")
         )
-    except (Forbidden, NotFound):
-        raise
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
+    if outcome.ok:
         messages.success(request, "Acknowledged — the task is yours to follow.")
     return _back(request, "followup-due")
 
@@ -54,14 +50,10 @@ def followup_acknowledge(request, task_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def followup_complete(request, task_id: int) -> HttpResponse:
-    try:
+    with refusals_shown(request=request) as call:
         services.followup_complete(
             actor=request.user, task_id=task_id, outcome=request.POST.get("outcome", "")
         )
-    except (Forbidden, NotFound):
-        raise
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
+    if call.ok:
         messages.success(request, "Follow-up recorded as done.")
     return _back(request, "followup-due")

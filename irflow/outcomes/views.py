@@ -9,9 +9,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from irflow.followup.models import FollowUpTask
-from irflow.lib.errors import Forbidden, ServiceError
 from irflow.outcomes import forms, services
-from irflow.web.forms import add_service_error, refusals_shown
+from irflow.web.forms import refusals_shown
 
 
 @login_required
@@ -54,15 +53,11 @@ def followup_outcome(request, task_id: int):
         initial={"contact": {"call": "call", "imaging": "imaging"}.get(task.kind, "visit")},
     )
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals_shown(form=form) as outcome:
             services.followup_outcome_record(
                 actor=request.user, task_id=task_id, **form.cleaned_data
             )
-        except Forbidden:
-            raise
-        except ServiceError as exc:
-            add_service_error(form, exc)
-        else:
+        if outcome.ok:
             messages.success(request, "Follow-up outcome recorded; the task is done.")
             return redirect("followup-due")
     return render(

@@ -335,7 +335,7 @@ def patient_merge(*, actor, source_id: int, target_id: int, reason: str) -> Pati
     }
     for field, pk in (("source_id", source_id), ("target_id", target_id)):
         if pk not in rows:
-            raise NotFound(f"{field}: no patient {pk}.")
+            raise NotFound(f"{field}: no patient {pk}.", code=f"{field}_not_found")
     source, target = rows[source_id], rows[target_id]
     if not (source.is_active and target.is_active):
         raise Conflict(MSG_MERGE_INACTIVE)

@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from irflow.accounts.permissions import can
-from irflow.lib.errors import Forbidden, ServiceError
+from irflow.lib.errors import NotFound
 from irflow.patients import forms, selectors, services
-from irflow.web.forms import add_service_error, refusals_shown
+from irflow.web.forms import refusals_shown
 
 
 @login_required
@@ -24,11 +24,10 @@ def patient_search(request):
     form = forms.SearchForm(request.GET or None)
     results, error = None, None
     if form.is_valid() and form.cleaned_data["q"]:
-        try:
+        with refusals_shown() as outcome:
             results = selectors.patient_search(actor=request.user, q=form.cleaned_data["q"])
-        except ServiceError as exc:
-            if isinstance(exc, Forbidden):
-                raise
+        exc = outcome.error
+        if exc is not None:
             error = exc.message if not hasattr(exc, "errors") else " ".join(exc.errors["q"])
     template = "patients/search.html#results" if request.htmx else "patients/search.html"
     return render(
@@ -66,13 +65,9 @@ def patient_create(request):
     form = forms.PatientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
-        try:
+        with refusals_shown(form=form) as outcome:
             patient = services.patient_create(actor=request.user, **data)
-        except Forbidden:
-            raise
-        except ServiceError as exc:
-            add_service_error(form, exc)
-        else:
+        if outcome.ok:
             messages.success(request, f"Registered {patient}.")
             return redirect("patient-chart", patient_id=patient.pk)
     return render(request, "patients/form.html", {"form": form, "title": "Register a patient"})
@@ -88,11 +83,9 @@ def patient_edit(request, patient_id: int):
     form = forms.PatientEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         changes = {k: v for k, v in form.cleaned_data.items() if k in form.changed_data}
-        try:
+        with refusals_shown(form=form) as outcome:
             services.patient_update(actor=request.user, patient_id=patient_id, **changes)
-        except ServiceError as exc:
-            add_service_error(form, exc)
-        else:
+        if outcome.ok:
             messages.success(request, "Saved.")
             return redirect("patient-chart", patient_id=patient_id)
     return render(
@@ -110,18 +103,22 @@ def patient_merge(request, patient_id: int):
     )
     form = forms.MergeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        target_id = form.cleaned_data["target_id"]
         try:
-            merge = services.patient_merge(
-                actor=request.user,
-                source_id=patient_id,
-                target_id=form.cleaned_data["target_id"],
-                reason=form.cleaned_data["reason"],
-            )
-        except Forbidden:
-            raise
-        except ServiceError as exc:
-            add_service_error(form, exc)
-        else:
+            with refusals_shown(form=form) as outcome:
+                merge = services.patient_merge(
+                    actor=request.user,
+                    source_id=patient_id,
+                    target_id=target_id,
+                    reason=form.cleaned_data["reason"],
+                )
+        except NotFound as exc:
+            if exc.code != "target_id_not_found":
+                raise
+            # A mistyped record number is for the user to correct, on the form.
+            form.add_error("target_id", f"No patient has record number {target_id}.")
+            outcome.error = exc
+        if outcome.ok:
             messages.success(request, "Records merged; this record is now inactive.")
             return redirect("patient-chart", patient_id=merge.target_id)
     return render(

@@ -15,13 +15,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from irflow.accounts.permissions import can
 from irflow.clinical.messages import ANALYTE_LABELS
-from irflow.lib.errors import Forbidden, ServiceError, ValidationFailed
+from irflow.lib.errors import ServiceError, ValidationFailed
 from irflow.orders.services import order_record_bleeding_risk
 from irflow.patients.services import lab_result_record
 from irflow.readiness import forms, selectors, services
 from irflow.readiness.letter import letter_pdf
 from irflow.readiness.services import PREPARATION_FIELDS
-from irflow.web.forms import add_service_error, refusals_shown
+from irflow.web.forms import refusals_shown
 
 MSG_SAVED = "Preparation saved."
 MSG_LAB_SAVED = "{analyte} {value} recorded."
@@ -163,13 +163,9 @@ def preparation(request, booking_id: int):
     form = forms.PreparationForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         changes = {k: v for k, v in form.cleaned_data.items() if k in form.changed_data}
-        try:
+        with refusals_shown(form=form) as outcome:
             services.preparation_update(actor=request.user, booking_id=booking_id, **changes)
-        except Forbidden:
-            raise
-        except ServiceError as exc:
-            add_service_error(form, exc)
-        else:
+        if outcome.ok:
             messages.success(request, MSG_SAVED)
             return _redirect(booking_id)
     return render(
@@ -235,7 +231,7 @@ def policy(request):
     status = 200
     arrival = forms.ArrivalForm(initial={"arrival_lead_min": view["arrival_lead_min"]})
     if request.method == "POST":
-        try:
+        with refusals_shown() as outcome:
             if "arrival_lead_min" in request.POST:
                 arrival = forms.ArrivalForm(request.POST)
                 if not arrival.is_valid():
@@ -256,17 +252,15 @@ def policy(request):
                     param=key[1],
                     value=None if value is None else _parse(value, kinds.get(key, "text")),
                 )
-        except Forbidden:
-            raise
-        except ServiceError as exc:
-            text = exc.message
-            if isinstance(exc, ValidationFailed):
-                text = " ".join(m for msgs in exc.errors.values() for m in msgs)
-            messages.error(request, text)
-            status = 422
-        else:
+        if outcome.error is None:
             messages.success(request, MSG_POLICY_SAVED.format(version=row.version))
             return redirect("readiness-policy")
+        exc = outcome.error
+        text = exc.message
+        if isinstance(exc, ValidationFailed):
+            text = " ".join(m for msgs in exc.errors.values() for m in msgs)
+        messages.error(request, text)
+        status = 422
     return render(
         request,
         "readiness/policy.html",

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from irflow.accounts.permissions import can, require
-from irflow.lib.errors import Forbidden, ServiceError, ValidationFailed
+from irflow.lib.errors import ServiceError, ValidationFailed
 from irflow.orders.services import procedure_by_code
 from irflow.patients.selectors import patient_get
 from irflow.referrals import forms, selectors, services
@@ -90,7 +90,8 @@ def referral_create(request):
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        aliases = {"procedure_type": "procedure_code", "patient": "mrn"}
+        with refusals_shown(form=form, aliases=aliases) as outcome:
             referral = services.referral_create(
                 actor=request.user,
                 patient_id=patient.pk if patient else None,
@@ -106,11 +107,7 @@ def referral_create(request):
                 relevant_history=data["relevant_history"],
                 attachments=data["attachments"],
             )
-        except Forbidden:
-            raise
-        except ServiceError as exc:
-            add_service_error(form, exc, {"procedure_type": "procedure_code", "patient": "mrn"})
-        else:
+        if outcome.ok:
             messages.success(request, "Referral sent. You will be notified of every change.")
             return redirect("referral-detail", referral_id=referral.pk)
     return render(

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from irflow.accounts.permissions import can
-from irflow.lib.errors import Forbidden, ServiceError
+from irflow.lib.errors import ServiceError
 from irflow.reports import pdf, selectors, services
 from irflow.reports.models import ReportStatus
 from irflow.web.forms import refusals_shown
@@ -33,6 +33,12 @@ def _get(request, report_id: int, action: str = "report.view"):
 def _errors(exc: ServiceError) -> list[str]:
     errors = getattr(exc, "errors", None)
     return [m for msgs in errors.values() for m in msgs] if errors else [exc.message]
+
+
+def _say(request, exc: ServiceError) -> None:
+    """A refusal as error messages on the next page, one per field message."""
+    for message in _errors(exc):
+        messages.error(request, message)
 
 
 def _render(request, report, *, errors=None, saved=False, status=200, partial=False):
@@ -90,19 +96,16 @@ def report_save(request, report_id: int) -> HttpResponse:
     """Autosave of the draft (htmx); on a final report the service refuses and we say so."""
     report = _get(request, report_id)
     fields, sections = _posted(request, report)
-    try:
+    with refusals_shown() as outcome:
         report = services.report_update(
             actor=request.user, report_id=report_id, fields=fields, sections=sections
         )
-    except Forbidden:
-        raise
-    except ServiceError as exc:
+    if outcome.error is not None:
         report.refresh_from_db()
         if not request.htmx:
-            for message in _errors(exc):
-                messages.error(request, message)
+            _say(request, outcome.error)
             return redirect("report-detail", report_id=report_id)
-        return _render(request, report, errors=_errors(exc), partial=True)
+        return _render(request, report, errors=_errors(outcome.error), partial=True)
     if not request.htmx:
         messages.success(request, "Saved.")
         return redirect("report-detail", report_id=report_id)
@@ -117,17 +120,15 @@ def report_action(request, report_id: int, action: str):
     report = _get(request, report_id)
     fields, sections = _posted(request, report)
     service, done = ACTIONS[action]
-    try:
+    with refusals_shown() as outcome:
         if (fields or sections) and report.status == ReportStatus.DRAFT:
             services.report_update(
                 actor=request.user, report_id=report_id, fields=fields, sections=sections
             )
         service(actor=request.user, report_id=report_id)
-    except Forbidden:
-        raise
-    except ServiceError as exc:
+    if outcome.error is not None:
         report.refresh_from_db()
-        return _render(request, report, errors=_errors(exc), status=422)
+        return _render(request, report, errors=_errors(outcome.error), status=422)
     messages.success(request, done)
     return redirect("report-detail", report_id=report_id)
 
@@ -137,17 +138,14 @@ def report_action(request, report_id: int, action: str):
 def report_return(request, report_id: int):
     """The co-signing physician sends a trainee's draft back with what needs changing."""
     _get(request, report_id)
-    try:
+    with refusals_shown() as outcome:
         services.report_return(
             actor=request.user, report_id=report_id, reason=request.POST.get("reason", "")
         )
-    except Forbidden:
-        raise
-    except ServiceError as exc:
-        for message in _errors(exc):
-            messages.error(request, message)
-    else:
+    if outcome.error is None:
         messages.success(request, "Returned to the author for changes.")
+    else:
+        _say(request, outcome.error)
     return redirect("report-detail", report_id=report_id)
 
 
@@ -155,20 +153,17 @@ def report_return(request, report_id: int):
 @require_POST
 def addendum_add(request, report_id: int):
     _get(request, report_id)
-    try:
+    with refusals_shown() as outcome:
         services.addendum_create(
             actor=request.user,
             report_id=report_id,
             text=request.POST.get("text", ""),
             sign=request.POST.get("sign") == "1" and can(request.user, "report.sign"),
         )
-    except Forbidden:
-        raise
-    except ServiceError as exc:
-        for message in _errors(exc):
-            messages.error(request, message)
-    else:
+    if outcome.error is None:
         messages.success(request, "Addendum recorded.")
+    else:
+        _say(request, outcome.error)
     return redirect("report-detail", report_id=report_id)
 
 

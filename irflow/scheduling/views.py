@@ -17,12 +17,11 @@ from django.views.decorators.http import require_POST
 from irflow.accounts.middleware import BACKGROUND_HEADER
 from irflow.accounts.permissions import can, require
 from irflow.catalogue.models import Room
-from irflow.lib.errors import Forbidden, ServiceError
 from irflow.orders.models import Order
 from irflow.orders.selectors import BOOKABLE, order_get
 from irflow.scheduling import forms, selectors, services
 from irflow.scheduling.models import BookingStatus
-from irflow.web.forms import add_service_error
+from irflow.web.forms import refusals_shown
 
 
 def _day(request) -> date:
@@ -125,7 +124,7 @@ def booking_create(request, order_id: int):
     form = forms.BookingForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with refusals_shown(form=form) as outcome:
             booking = services.booking_create(
                 actor=request.user,
                 order=order,
@@ -135,11 +134,7 @@ def booking_create(request, order_id: int):
                 primary_operator=data["primary_operator"],
                 team=form.team(),
             )
-        except Forbidden:
-            raise
-        except ServiceError as exc:
-            add_service_error(form, exc)
-        else:
+        if outcome.ok:
             messages.success(request, f"Booked: {booking.room} {booking.start:%a %d %b %H:%M}.")
             return redirect("booking-detail", booking_id=booking.pk)
     return render(
@@ -189,7 +184,7 @@ def booking_reschedule(request, booking_id: int):
     form = forms.RescheduleForm(request.POST)
     if form.is_valid():
         booking = _visible(request, booking_id)
-        try:
+        with refusals_shown(form=form) as outcome:
             services.booking_reschedule(
                 actor=request.user,
                 booking=booking,
@@ -198,11 +193,7 @@ def booking_reschedule(request, booking_id: int):
                 room=form.cleaned_data["room"],
                 reason=form.cleaned_data["reason"],
             )
-        except Forbidden:
-            raise
-        except ServiceError as exc:
-            add_service_error(form, exc)
-        else:
+        if outcome.ok:
             messages.success(request, "Booking moved.")
             return redirect("booking-detail", booking_id=booking_id)
     return _booking_page(request, booking_id, reschedule=form)
@@ -214,18 +205,14 @@ def booking_cancel(request, booking_id: int):
     form = forms.CancelForm(request.POST)
     if form.is_valid():
         booking = _visible(request, booking_id)
-        try:
+        with refusals_shown(form=form) as outcome:
             services.booking_cancel(
                 actor=request.user,
                 booking=booking,
                 reason=form.cleaned_data["reason"],
                 note=form.cleaned_data["note"],
             )
-        except Forbidden:
-            raise
-        except ServiceError as exc:
-            add_service_error(form, exc)
-        else:
+        if outcome.ok:
             messages.success(request, "Booking cancelled; the order is waiting to be booked again.")
             return redirect("booking-detail", booking_id=booking_id)
     return _booking_page(request, booking_id, cancel=form)
@@ -241,16 +228,10 @@ def booking_status(request, booking_id: int):
     """Move a patient along the day; from the board (htmx) the board is sent back."""
     booking = _visible(request, booking_id)
     status = request.POST.get("status", "")
-    try:
+    # From the board (htmx) a refusal is said on the board itself, not as a message.
+    with refusals_shown(request=None if request.htmx else request) as outcome:
         services.booking_set_status(actor=request.user, booking=booking, status=status)
-    except Forbidden:
-        raise
-    except ServiceError as exc:
-        if not request.htmx:
-            messages.error(request, exc.message)
-        error = exc.message
-    else:
-        error = ""
+    error = outcome.error.message if outcome.error else ""
     if request.POST.get("next") == "board":
         if request.htmx:
             return department_board(request, error=error)

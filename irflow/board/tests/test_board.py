@@ -10,7 +10,7 @@ import pytest
 from irflow.accounts.services import api_token_create
 from irflow.audit.models import AccessLog
 from irflow.board import services
-from irflow.board.models import BoardCase, Decision
+from irflow.board.models import BoardCase, BoardMeeting, Decision
 from irflow.catalogue.models import ProcedureType
 from irflow.lib.errors import Conflict, Forbidden, InvalidTransition, ValidationFailed
 from irflow.patients.models import CareRelation
@@ -227,3 +227,14 @@ def test_decisions_through_the_web_and_the_api(client, personas, to_board, meeti
     assert [c["referral_id"] for c in agenda["cases"]] == [first.pk, second.pk]
     assert agenda["cases"][0]["decision"] == "ir_treatment"
     assert [a["name"] for a in agenda["attendees"]] == ["Dr S. Marín", "Dr A. Okafor"]
+
+
+def test_planning_a_meeting_is_the_403_page_for_a_role_that_may_not(client, personas):
+    planned = {"title": "Vascular MDT", "held_at": next_weekday_at(8).strftime("%Y-%m-%dT%H:%M")}
+    login(client, personas["nurse"])  # may see the board, not plan its meetings
+    assert client.get("/board/").status_code == 200
+    assert client.post("/board/new/", planned).status_code == 403
+    login(client, personas["scheduler"])
+    created = client.post("/board/new/", planned)
+    assert created.status_code == 302
+    assert [m.title for m in BoardMeeting.objects.all()] == ["Vascular MDT"]

@@ -185,3 +185,19 @@ def test_checklist_pages_keyboard_flow(client, personas, patient):
     assert response.status_code == 302
     overview = client.get(reverse("checklists-booking", args=[booking.pk])).content.decode()
     assert "Completed" in overview and "Start time-out" in overview
+
+
+def test_checklist_page_answers_404_for_a_missing_booking_and_403_for_a_role_that_may_not(
+    client, personas, patient
+):
+    booking = nearly_ready(personas["attending"], patient)
+    url = reverse("checklists-phase", args=[booking.pk, "sign_in"])
+    done = {"done": required("sign_in")}
+    login(client, personas["nurse"])
+    missing = reverse("checklists-phase", args=[booking.pk + 1000, "sign_in"])
+    assert client.post(missing, done).status_code == 404
+
+    login(client, personas["scheduler"])  # may see the checklists, not complete them
+    assert client.get(url).status_code == 200
+    assert client.post(url, done).status_code == 403
+    assert not ChecklistRecord.objects.filter(booking=booking).exists()

@@ -169,3 +169,23 @@ def test_due_page(client, personas, patient):
     page = login(client, personas["nurse"]).get("/followup/")
 
     assert page.status_code == 200 and "Vascular clinic with ABPI" in page.content.decode()
+
+
+def test_the_task_buttons_answer_404_for_a_missing_task_and_403_for_a_role_that_may_not(
+    client, personas, patient
+):
+    t = task(personas["attending"], patient)
+    login(client, personas["attending"])
+    missing = t.pk + 1000
+    assert client.post(f"/followup/{missing}/acknowledge/").status_code == 404
+    assert client.post(f"/followup/{missing}/complete/", {"outcome": "Well"}).status_code == 404
+    login(client, personas["scheduler"])  # may see follow-up tasks, not take them on or close them
+    assert client.post(f"/followup/{t.pk}/acknowledge/").status_code == 403
+    assert client.post(f"/followup/{t.pk}/complete/", {"outcome": "Well"}).status_code == 403
+    t.refresh_from_db()
+    assert t.status == FollowUpStatus.OPEN
+    # Other refusals are said on the next page.
+    login(client, personas["nurse"])
+    blank = client.post(f"/followup/{t.pk}/complete/", {"outcome": " "}, follow=True)
+    assert blank.redirect_chain == [("/followup/", 302)]
+    assert MSG_OUTCOME_REQUIRED in blank.content.decode()

@@ -108,3 +108,19 @@ def test_the_outcome_page(client, nurse, record):
     assert done.status_code == 302
     task.refresh_from_db()
     assert task.status == "done"
+
+
+def test_the_outcome_page_answers_404_for_a_missing_task_and_403_for_a_role_that_may_not(
+    client, personas, nurse, record
+):
+    task = FollowUpTask.objects.get(order=record.order)
+    url = f"/outcomes/followup/{task.pk}/"
+    call = {"contact": "call", "pain_score": "0", "normal_activity": "yes"}
+    login(client, nurse)
+    assert client.post(f"/outcomes/followup/{task.pk + 1000}/", call).status_code == 404
+
+    login(client, personas["scheduler"])  # may see follow-up tasks, not record their outcome
+    assert client.get(url).status_code == 200
+    assert client.post(url, call).status_code == 403
+    task.refresh_from_db()
+    assert task.is_pending

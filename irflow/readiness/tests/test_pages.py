@@ -90,3 +90,18 @@ def test_admin_sets_a_policy_value_and_an_out_of_range_one_is_refused(client, pe
     assert reset.status_code == 302 and policy_settings().overrides == {}
     login(client, personas["nurse"])
     assert client.post(url, {"rule_id": "x", "param": "y", "value": "1"}).status_code == 403
+
+
+def test_preparation_answers_404_for_a_missing_booking_and_403_for_a_role_that_may_not(
+    client, attending, nurse, personas, patient
+):
+    booking = booking_for(attending, patient, "PCN")
+    url = reverse("readiness-preparation", args=[booking.pk])
+    login(client, nurse)
+    missing = reverse("readiness-preparation", args=[booking.pk + 1000])
+    assert client.post(missing, {"consent": "signed"}).status_code == 404
+
+    login(client, personas["technologist"])  # may see the preparation, not record it
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"consent": "signed"}).status_code == 403
+    assert not Preparation.objects.filter(booking=booking, consent="signed").exists()

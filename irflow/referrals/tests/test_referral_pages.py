@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from irflow.patients.services import patient_create, patient_merge
+from irflow.referrals import services
 from irflow.referrals.models import Referral, ReferralStatus
 from irflow.referrals.testing import PNG_1PX
 from irflow.testing.fixtures import login, make_user
@@ -97,3 +101,57 @@ def test_triage_outcomes_from_the_page(client, personas, make_referral):
     assert (
         client.post(f"/referrals/{declined.pk}/accept/", {"priority": "routine"}).status_code == 403
     )
+
+
+def test_a_referral_for_a_patient_merged_away_meanwhile_is_the_404_page(
+    client, monkeypatch, personas, cared_patient
+):
+    """The form read the patient; by the time the referral is sent, another user has merged the
+    record into another one."""
+    survivor = patient_create(
+        actor=personas["attending"],
+        mrn="R0000002",
+        family_name="Okonkwo",
+        given_name="Adaeze",
+        birth_date=date(1961, 3, 14),
+        sex="F",
+    )
+    create = services.referral_create
+
+    def merged_meanwhile(**kwargs):
+        patient_merge(
+            actor=personas["scheduler"],
+            source_id=cared_patient.pk,
+            target_id=survivor.pk,
+            reason="Same person",
+        )
+        return create(**kwargs)
+
+    monkeypatch.setattr(services, "referral_create", merged_meanwhile)
+    login(client, personas["referrer"])
+    response = client.post(
+        "/referrals/new/",
+        {
+            "patient_id": cared_patient.pk,
+            "clinical_question": "Long-term venous access for antibiotics?",
+            "procedure_code": "PICC",
+            "urgency": "routine",
+        },
+    )
+    assert response.status_code == 404
+    assert f"merged into patient {survivor.pk}" in response.content.decode()
+    assert not Referral.objects.exists()
+
+
+def test_the_referral_form_answers_404_for_a_missing_patient_and_403_for_a_role_that_may_not(
+    client, personas, cared_patient
+):
+    data = {"clinical_question": "Drain?", "procedure_code": "PICC", "urgency": "routine"}
+    login(client, personas["referrer"])
+    missing = cared_patient.pk + 1000
+    assert client.post("/referrals/new/", {**data, "patient_id": missing}).status_code == 404
+    login(client, personas["nurse"])  # may see referrals, not send them
+    assert (
+        client.post("/referrals/new/", {**data, "patient_id": cared_patient.pk}).status_code == 403
+    )
+    assert not Referral.objects.exists()

@@ -259,3 +259,25 @@ def test_a_draft_pdf_says_draft(attending, record):
     report = drafted(attending, record)
     html = pdf.report_html(report)
     assert "DRAFT — not signed" in html and "Electronically signed" not in html
+
+
+def test_the_report_pages_answer_404_for_a_missing_report_and_403_for_a_role_that_may_not(
+    client, personas, record
+):
+    attending = personas["attending"]
+    report = drafted(attending, record)
+    base = f"/reports/{report.pk}"
+    login(client, attending)
+    missing = f"/reports/{report.pk + 1000}"
+    for path in ("save/", "sign/", "return/", "addenda/"):
+        assert client.post(f"{missing}/{path}", {"reason": "x", "text": "x"}).status_code == 404
+
+    nurse, trainee = personas["nurse"], personas["trainee"]
+    login(client, nurse)  # may read reports, not write them
+    assert client.post(f"{base}/save/", {"section_impression": "Nurse."}).status_code == 403
+    assert client.post(f"{base}/addenda/", {"text": "Nurse."}).status_code == 403
+    login(client, trainee)  # may draft, not sign or send a draft back
+    assert client.post(f"{base}/sign/").status_code == 403
+    assert client.post(f"{base}/return/", {"reason": "Redo."}).status_code == 403
+    report.refresh_from_db()
+    assert report.status == "draft" and report.sections["impression"] == IMPRESSION

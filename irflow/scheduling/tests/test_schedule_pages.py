@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from irflow.accounts.services import api_token_create
 from irflow.audit.models import AccessLog
+from irflow.patients.models import CareRelation
 from irflow.scheduling import selectors
 from irflow.scheduling.models import Booking, BookingStatus
 from irflow.scheduling.services import (
@@ -246,3 +247,55 @@ def test_the_scheduling_api(client, personas, patient, angio_room):
         f"/api/scheduling/bookings/{body['id']}/cancel", {"reason": "because"}, **kwargs
     )
     assert bad_reason.status_code == 422
+
+
+def test_booking_forms_answer_404_for_a_missing_booking_and_403_for_a_role_that_may_not(
+    client, personas, patient, angio_room
+):
+    attending = personas["attending"]
+    start = next_weekday_at(10)
+    booking = make_booking(attending, make_order(attending, patient), angio_room, start)
+    move = {
+        "start": (start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+        "duration_min": 30,
+        "room": angio_room.pk,
+        "reason": "equipment",
+    }
+    cancel = {"reason": "anticoagulation_not_held"}
+    login(client, personas["scheduler"])
+    missing = f"/scheduling/bookings/{booking.pk + 1000}"
+    assert client.post(f"{missing}/reschedule/", move).status_code == 404
+    assert client.post(f"{missing}/cancel/", cancel).status_code == 404
+    assert client.post(f"{missing}/status/", {"status": "arrived"}).status_code == 404
+    assert client.post(f"/scheduling/book/{booking.order_id + 1000}/").status_code == 404
+
+    base = f"/scheduling/bookings/{booking.pk}"
+    login(client, personas["nurse"])  # may move patients along the day, not book or cancel
+    assert client.post(f"{base}/reschedule/", move).status_code == 403
+    assert client.post(f"{base}/cancel/", cancel).status_code == 403
+    CareRelation.objects.create(patient=patient, clinician=personas["referrer"])
+    login(client, personas["referrer"])  # sees the booking of a patient in their care, no more
+    assert client.get(f"{base}/").status_code == 200
+    assert client.post(f"{base}/status/", {"status": "arrived"}).status_code == 403
+    booking.refresh_from_db()
+    assert (booking.start, booking.status) == (start, BookingStatus.BOOKED)
+
+
+def test_a_refused_status_is_a_message_off_the_board_and_said_on_the_board_from_it(
+    client, personas, patient, today_room
+):
+    attending = personas["attending"]
+    booking = make_booking(attending, make_order(attending, patient), today_room, today_at(0, 5))
+    login(client, personas["nurse"])
+    url = f"/scheduling/bookings/{booking.pk}/status/"
+    wrong = "A booking cannot go from “Booked” to “Discharged”."
+    page = client.post(url, {"status": "discharged"}, follow=True)
+    assert page.redirect_chain == [(f"/scheduling/bookings/{booking.pk}/", 302)]
+    assert wrong in page.content.decode()
+    board = client.post(
+        url, {"status": "discharged", "next": "board"}, headers={"HX-Request": "true"}
+    )
+    assert board.status_code == 200 and wrong in board.content.decode()
+    # Said on the board only: no message waits for the next page.
+    assert wrong not in client.get(f"/scheduling/bookings/{booking.pk}/").content.decode()
+    assert Booking.objects.get(pk=booking.pk).status == BookingStatus.BOOKED
