@@ -17,10 +17,9 @@ from django.views.decorators.http import require_POST
 from irflow.accounts.models import User
 from irflow.accounts.permissions import can
 from irflow.devices.models import DeviceKind
-from irflow.lib.errors import Forbidden, ServiceError
 from irflow.procedures import forms, selectors, services
 from irflow.procedures.models import ProcedureRecord, RecordStatus
-from irflow.web.forms import add_service_error, refusals_shown
+from irflow.web.forms import refusals_shown
 
 MSG_CHECKED_IN = "Checked in: the procedure record is open."
 MSG_COMPLETED = "Procedure completed: the patient is in recovery."
@@ -163,16 +162,11 @@ def group_save(request, procedure_id: int, group: str) -> HttpResponse:
     saved = False
     if form.is_valid():
         values = form.values() if isinstance(form, forms.TimesForm) else dict(form.cleaned_data)
-        try:
+        with refusals_shown(form=form) as outcome:
             record = services.procedure_record_update(
                 actor=request.user, procedure_id=procedure_id, group=group, values=values
             )
-        except Forbidden:
-            raise
-        except ServiceError as exc:
-            add_service_error(form, exc)
-        else:
-            saved = True
+        saved = outcome.ok
     if not request.htmx:
         if saved:
             messages.success(request, f"{forms.GROUP_FORMS[group][0]} saved.")
@@ -210,13 +204,9 @@ def part_add(request, procedure_id: int, kind: str):
     if form.is_valid():
         data = form.cleaned_data
         service = PART_SERVICES[kind]
-        try:
+        with refusals_shown(form=form) as outcome:
             service(actor=request.user, procedure_id=procedure_id, **data)
-        except Forbidden:
-            raise
-        except ServiceError as exc:
-            add_service_error(form, exc)
-        else:
+        if outcome.ok:
             messages.success(request, "Added.")
             return redirect(f"{_page_url(record)}#h-{kind}")
     return _page(request, record.booking_id, add_forms={kind: form}, open_form=kind, status=422)
@@ -245,14 +235,12 @@ def part_strike(request, procedure_id: int, kind: str, part_id: int):
 @require_POST
 def complete(request, procedure_id: int):
     record = _record(request, procedure_id)
-    try:
+    with refusals_shown() as outcome:
         services.procedure_complete(actor=request.user, procedure_id=procedure_id)
-    except Forbidden:
-        raise
-    except ServiceError as exc:
-        errors = getattr(exc, "errors", None)
-        text = " ".join(m for msgs in errors.values() for m in msgs) if errors else exc.message
-        messages.error(request, text)
-    else:
+    if outcome.error is None:
         messages.success(request, MSG_COMPLETED)
+    else:
+        errors = getattr(outcome.error, "errors", None)
+        missing = [m for msgs in errors.values() for m in msgs] if errors else []
+        messages.error(request, " ".join(missing) or outcome.error.message)
     return redirect("procedure-page", booking_id=record.booking_id)

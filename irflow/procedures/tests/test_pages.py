@@ -184,3 +184,22 @@ def test_mpps_times_and_the_dose_summary_are_shown_when_linked(
     start = timezone.localtime(booking.start)
     assert f"{start + timedelta(minutes=7):%H:%M}–{start + timedelta(minutes=41):%H:%M}" in page
     assert "400 mGy" in page and "40.0 Gy·cm²" in page
+
+
+def test_the_record_forms_answer_404_for_a_missing_record_and_403_for_a_role_that_may_not(
+    client, attending, personas, booking
+):
+    record = services.procedure_check_in(actor=attending, booking_id=booking.pk)
+    times = {"times-in_room_at": "09:02"}
+    login(client, attending)
+    missing = record.pk + 1000
+    assert client.post(f"/procedures/{missing}/save/times/", times).status_code == 404
+    assert client.post(f"/procedures/{missing}/add/specimen/", {}).status_code == 404
+    assert client.post(f"/procedures/{missing}/complete/").status_code == 404
+
+    login(client, personas["scheduler"])  # may see the record, not write it
+    assert client.get(f"/procedures/bookings/{booking.pk}/").status_code == 200
+    assert client.post(f"/procedures/{record.pk}/save/times/", times).status_code == 403
+    assert client.post(f"/procedures/{record.pk}/complete/").status_code == 403
+    record.refresh_from_db()
+    assert record.in_room_at is None and record.status == "open"
