@@ -132,6 +132,20 @@ def patient(db, attending):
     )
 
 
+def merged_just_before(monkeypatch, module, name: str, *, actor, source_id, target_id) -> None:
+    """Make another user merge patient `source_id` into `target_id` just before the service
+    `module.name` runs: the page had read the record, the service finds it merged away."""
+    from irflow.patients.services import patient_merge
+
+    service = getattr(module, name)
+
+    def merged_meanwhile(**kwargs):
+        patient_merge(actor=actor, source_id=source_id, target_id=target_id, reason="Same person")
+        return service(**kwargs)
+
+    monkeypatch.setattr(module, name, merged_meanwhile)
+
+
 def next_weekday_at(hour: int, minute: int = 0, *, days_ahead: int = 7):
     """A timezone-aware datetime on a weekday at least `days_ahead` days from today."""
     from datetime import datetime, time, timedelta

@@ -8,7 +8,7 @@ import pytest
 from irflow.patients import services
 from irflow.patients.models import Patient
 from irflow.patients.selectors import MSG_QUERY_TOO_SHORT
-from irflow.testing.fixtures import login
+from irflow.testing.fixtures import login, merged_just_before
 
 pytestmark = pytest.mark.django_db
 
@@ -48,18 +48,14 @@ def test_editing_a_record_merged_away_meanwhile_is_the_404_page(
         birth_date="1956-04-12",
         sex="M",
     )
-    update = services.patient_update
-
-    def merged_meanwhile(**kwargs):
-        services.patient_merge(
-            actor=personas["scheduler"],
-            source_id=patient.pk,
-            target_id=survivor.pk,
-            reason="Same person",
-        )
-        return update(**kwargs)
-
-    monkeypatch.setattr(services, "patient_update", merged_meanwhile)
+    merged_just_before(
+        monkeypatch,
+        services,
+        "patient_update",
+        actor=personas["scheduler"],
+        source_id=patient.pk,
+        target_id=survivor.pk,
+    )
     login(client, personas["nurse"])
     response = client.post(
         f"/patients/{patient.pk}/edit/",

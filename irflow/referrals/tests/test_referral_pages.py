@@ -7,11 +7,11 @@ from datetime import date
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from irflow.patients.services import patient_create, patient_merge
+from irflow.patients.services import patient_create
 from irflow.referrals import services
 from irflow.referrals.models import Referral, ReferralStatus
 from irflow.referrals.testing import PNG_1PX
-from irflow.testing.fixtures import login, make_user
+from irflow.testing.fixtures import login, make_user, merged_just_before
 
 pytestmark = pytest.mark.django_db
 
@@ -116,18 +116,14 @@ def test_a_referral_for_a_patient_merged_away_meanwhile_is_the_404_page(
         birth_date=date(1961, 3, 14),
         sex="F",
     )
-    create = services.referral_create
-
-    def merged_meanwhile(**kwargs):
-        patient_merge(
-            actor=personas["scheduler"],
-            source_id=cared_patient.pk,
-            target_id=survivor.pk,
-            reason="Same person",
-        )
-        return create(**kwargs)
-
-    monkeypatch.setattr(services, "referral_create", merged_meanwhile)
+    merged_just_before(
+        monkeypatch,
+        services,
+        "referral_create",
+        actor=personas["scheduler"],
+        source_id=cared_patient.pk,
+        target_id=survivor.pk,
+    )
     login(client, personas["referrer"])
     response = client.post(
         "/referrals/new/",
