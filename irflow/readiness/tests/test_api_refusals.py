@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from irflow.accounts.services import api_token_create
-
 pytestmark = pytest.mark.django_db
 
 CASE = {"procedure": {"code": "PICC", "bleeding_risk": "low"}, "urgency": "routine"}
@@ -24,17 +22,9 @@ CASE = {"procedure": {"code": "PICC", "bleeding_risk": "low"}, "urgency": "routi
         ({"last_intake": [{"kind": "clear", "at": "0001-01-01T00:00:00Z"}]}, "at"),
     ],
 )
-def test_evaluation_refuses_moments_out_of_range_naming_the_field(client, attending, change, field):
-    token = api_token_create(actor=None, user=attending, name="t")[1]
+def test_evaluation_refuses_moments_out_of_range_naming_the_field(api_client, change, field):
     body = {**CASE, "planned_start": "2026-03-02T09:00:00Z", "sedation": "moderate", **change}
-    response = client.post(
-        "/api/readiness/evaluate",
-        body,
-        content_type="application/json",
-        headers={"authorization": f"Bearer {token}"},
-    )
-    assert response.status_code == 422, response.content
-    assert list(response.json()["errors"]) == [field]
+    assert_refused(api_client, body, field)
 
 
 @pytest.mark.parametrize(
@@ -48,15 +38,13 @@ def test_evaluation_refuses_moments_out_of_range_naming_the_field(client, attend
     ],
 )
 def test_evaluation_refuses_a_value_that_is_not_an_object_where_one_is_expected(
-    client, attending, change, field
+    api_client, change, field
 ):
-    token = api_token_create(actor=None, user=attending, name="t")[1]
-    body = {**CASE, "planned_start": "2026-03-02T09:00:00Z", **change}
-    response = client.post(
-        "/api/readiness/evaluate",
-        body,
-        content_type="application/json",
-        headers={"authorization": f"Bearer {token}"},
-    )
+    assert_refused(api_client, {**CASE, "planned_start": "2026-03-02T09:00:00Z", **change}, field)
+
+
+def assert_refused(api_client, body: dict, field: str) -> None:
+    """422, and the error names exactly `field`."""
+    response = api_client.post("/api/readiness/evaluate", body, content_type="application/json")
     assert response.status_code == 422, response.content
     assert list(response.json()["errors"]) == [field]
