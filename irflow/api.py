@@ -158,6 +158,12 @@ ERROR_SCHEMA = {
             "description": "Messages by field, for invalid input.",
             "additionalProperties": {"type": "array", "items": {"type": "string"}},
         },
+        "rules": {
+            "type": "object",
+            "description": "The day-of-case rules that refused a move (409), each with what "
+            "is missing: see docs/day-of-case.md.",
+            "additionalProperties": {"type": "string"},
+        },
     },
     "required": ["detail", "code"],
 }
@@ -364,7 +370,8 @@ def _unauthenticated(request, exc):
 
 
 def _add_routers() -> None:
-    """Mount every irflow app's `api.router` at its `API_PREFIX` (e.g. "/patients")."""
+    """Mount every irflow app's `api.router` at its `API_PREFIX` (e.g. "/patients"), or each
+    of its `ROUTERS` at theirs (the day-of-case layer serves paths under several apps')."""
     from importlib import import_module
     from importlib.util import find_spec
 
@@ -373,7 +380,12 @@ def _add_routers() -> None:
     for config in apps.get_app_configs():
         if config.name.startswith("irflow.") and find_spec(f"{config.name}.api"):
             module = import_module(f"{config.name}.api")
-            api.add_router(module.API_PREFIX, module.router, tags=module.API_TAGS)
+            # An app serves one prefix (API_PREFIX, router), or several (ROUTERS).
+            routers = getattr(module, "ROUTERS", None) or [
+                (module.API_PREFIX, module.router, module.API_TAGS)
+            ]
+            for prefix, router, tags in routers:
+                api.add_router(prefix, router, tags=tags)
 
 
 _add_routers()

@@ -136,6 +136,7 @@ INSTALLED_APPS = [
     "irflow.recovery",
     "irflow.outcomes",
     "irflow.devices",
+    "irflow.dayofcase",
     "irflow.dicomserver",
     "irflow.web",
     "irflow.runtime",

@@ -14,7 +14,6 @@ admin.site.site_header = "irflow administration"
 admin.site.site_title = "irflow admin"
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("health", views.health, name="health"),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

@@ -97,6 +97,8 @@ MATRIX: dict[str, dict[Role, Scope]] = {
     "policy.manage": _all(ADM),
     "checklist.view": _all(PHY, TRN, NUR, TEC, SCH, INT),
     "checklist.complete": _all(PHY, TRN, NUR, TEC),
+    "case.override": _all(PHY),
+    "safety_flag.review": _all(PHY, NUR),
     # Procedure steps reported by modalities (MPPS)
     "mpps.view": _all(PHY, TRN, NUR, TEC, SCH),
     "mpps.reconcile": _all(PHY, TEC),
@@ -165,6 +167,8 @@ ACTION_LABELS = {
     "policy.manage": "change the site policy of the clinical rules",
     "checklist.view": "view procedure checklists",
     "checklist.complete": "complete sign-in, time-out and sign-out",
+    "case.override": "override a day-of-case safety rule in an emergency (with a reason)",
+    "safety_flag.review": "review what a modality did out of order",
     "procedure.view": "view procedure records and recovery",
     "procedure.record": "check patients in and document procedures",
     "report.view": "read procedure reports (referrers: final reports of their own patients)",

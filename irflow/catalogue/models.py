@@ -32,6 +32,10 @@ class Modality(models.TextChoices):
     MR = "MR", "MRI"
 
 
+def technical_success_required() -> list[str]:
+    return ["technical_success"]
+
+
 class ProcedureType(models.Model):
     code = models.CharField(max_length=20, unique=True, help_text="Local procedure code.")
     name = models.CharField(max_length=200)
@@ -49,6 +53,12 @@ class ProcedureType(models.Model):
     clinical_success_definition = models.TextField(blank=True)
     report_template = models.JSONField(default=dict, blank=True)
     follow_up_rules = models.JSONField(default=list, blank=True)
+    completion_requires = models.JSONField(
+        default=technical_success_required,
+        blank=True,
+        help_text="What the procedure record must hold before the procedure is completed: "
+        "technical_success, contrast, findings, devices, specimens.",
+    )
     device_defaults = models.JSONField(default=dict, blank=True)
     active = models.BooleanField(default=True)
 

@@ -28,6 +28,10 @@ def load_catalogue(path: Path = CATALOGUE_FILE) -> list[dict[str, Any]]:
     defaults = data.get("defaults", {})
     rows = []
     for p in data["procedure"]:
+        devices = p.get("devices", [])
+        required = list(p.get("completion_requires", defaults["completion_requires"]))
+        if devices and "devices" not in required:
+            required.append("devices")
         rows.append(
             {
                 "code": p["code"],
@@ -48,13 +52,23 @@ def load_catalogue(path: Path = CATALOGUE_FILE) -> list[dict[str, Any]]:
                 ),
                 "report_template": p.get("report_template", GENERIC_REPORT_TEMPLATE),
                 "follow_up_rules": p.get("follow_up", []),
+                "completion_requires": required,
                 "device_defaults": {
-                    "places": p.get("devices", []),
+                    "places": devices,
                     "removes": p.get("removes_devices", []),
                 },
             }
         )
     return rows
+
+
+def completion_requirements_seed(procedure_model) -> None:
+    """Give existing catalogue entries the starter file's completion requirements (once, when
+    the field arrives; sites edit them in the admin afterwards)."""
+    by_code = {row["code"]: row["completion_requires"] for row in load_catalogue()}
+    for procedure in procedure_model.objects.filter(code__in=list(by_code)):
+        procedure.completion_requires = by_code[procedure.code]
+        procedure.save(update_fields=["completion_requires"])
 
 
 def catalogue_seed(procedure_model) -> int:

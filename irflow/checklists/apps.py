@@ -8,6 +8,7 @@ class ChecklistsConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
-        from irflow.checklists.models import ChecklistRecord
+        from irflow.checklists.models import ChecklistRecord, SafetyFlag, SafetyOverride
 
-        auditlog.register(ChecklistRecord)
+        for model in (ChecklistRecord, SafetyOverride, SafetyFlag):
+            auditlog.register(model)

@@ -1,8 +1,10 @@
-"""Procedure safety checklists: sign-in, time-out and sign-out, each recorded once, for good.
+"""The safety record of a booking: the sign-in, time-out and sign-out checklists, each
+recorded once, for good; the emergency overrides of the day-of-case rules; and the flags
+raised when a modality did what the rules would have refused from a person.
 
-A record is written complete in one step and never changes: no save of an existing row, no
-delete, no bulk update — the model and its manager refuse, the admin is read-only and no
-service or API edits one.
+A checklist or an override is written complete in one step and never changes: no save of an
+existing row, no delete, no bulk update — the model and its manager refuse, the admin is
+read-only and no service or API edits one.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from django.db import models
 
 from irflow.lib.errors import Conflict
 
-MSG_IMMUTABLE = "A completed checklist is kept as it was; it cannot be changed or removed."
+MSG_IMMUTABLE = (
+    "A completed checklist or an override is kept as it was; it cannot be changed or removed."
+)
 
 
 class Phase(models.TextChoices):
@@ -71,6 +75,84 @@ class ChecklistRecord(models.Model):
 
     def delete(self, *args, **kwargs):
         raise Conflict(MSG_IMMUTABLE, code="immutable")
+
+    def get_additional_data(self) -> dict:
+        return {"patient_id": self.booking.patient_id, "booking_id": self.booking_id}
+
+
+class SafetyOverride(models.Model):
+    """An emergency override of one day-of-case rule for one booking: a physician went ahead
+    and said why. Kept as it was, for good, and shown on the record, the board and the report.
+
+    `rule` is the code of the rule (see `irflow.dayofcase.guards`); `rule_text` is the rule as
+    it read, and `refusal` what it said, when it was overridden.
+    """
+
+    booking = models.ForeignKey(
+        "scheduling.Booking", on_delete=models.PROTECT, related_name="safety_overrides"
+    )
+    rule = models.CharField(max_length=30)
+    rule_text = models.CharField(max_length=200)
+    refusal = models.CharField(max_length=500)
+    reason = models.CharField(max_length=500)
+    overridden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    overridden_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ChecklistQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["booking", "overridden_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["booking", "rule"], name="safety_override_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"Override of {self.rule} for booking {self.booking_id}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise Conflict(MSG_IMMUTABLE, code="immutable")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise Conflict(MSG_IMMUTABLE, code="immutable")
+
+    def get_additional_data(self) -> dict:
+        return {"patient_id": self.booking.patient_id, "booking_id": self.booking_id}
+
+
+class FlagKind(models.TextChoices):
+    STARTED_WITHOUT_SIGN_IN = "no_sign_in", "Modality started without a sign-in"
+    STARTED_WITHOUT_TIME_OUT = "no_time_out", "Modality started without a time-out"
+    ENDED_WITHOUT_SIGN_OUT = "no_sign_out", "Modality finished without a sign-out"
+    ROOM_OCCUPIED = "room_occupied", "Modality started while another patient was in the room"
+
+
+class SafetyFlag(models.Model):
+    """Something a machine reported that the rules would have refused from a person (the
+    modality cannot be told no): recorded, shown on the board and the record, for review."""
+
+    booking = models.ForeignKey(
+        "scheduling.Booking", on_delete=models.PROTECT, related_name="safety_flags"
+    )
+    kind = models.CharField(max_length=20, choices=FlagKind.choices)
+    detail = models.CharField(max_length=300, blank=True)
+    source = models.CharField(max_length=20, default="mpps")
+    raised_at = models.DateTimeField(auto_now_add=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    review_note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["booking", "raised_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["booking", "kind"], name="safety_flag_once")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} (booking {self.booking_id})"
 
     def get_additional_data(self) -> dict:
         return {"patient_id": self.booking.patient_id, "booking_id": self.booking_id}

@@ -1,4 +1,5 @@
-"""Reads of checklists: the three phases of a booking with their items and records."""
+"""Reads of checklists: the three phases of a booking with their items and records; the
+overrides and flags of many bookings at once."""
 
 from __future__ import annotations
 
@@ -7,7 +8,13 @@ from typing import Any
 
 from irflow.accounts.models import User
 from irflow.accounts.roles import Role
-from irflow.checklists.models import PHASE_ORDER, ChecklistRecord, Phase
+from irflow.checklists.models import (
+    PHASE_ORDER,
+    ChecklistRecord,
+    Phase,
+    SafetyFlag,
+    SafetyOverride,
+)
 from irflow.checklists.services import TEAM_ROLES, open_findings
 from irflow.clinical import ChecklistItem, checklist_items
 from irflow.readiness.selectors import booking_get, readiness_detail
@@ -75,3 +82,33 @@ def booking_checklists(*, actor, booking_id: int) -> BookingChecklists:
         emergent=emergent,
         team=team,
     )
+
+
+@dataclass
+class Safety:
+    """What the safety record of one booking holds: completed phases, overrides, flags."""
+
+    phases: dict[str, ChecklistRecord] = field(default_factory=dict)
+    overrides: dict[str, SafetyOverride] = field(default_factory=dict)
+    flags: list[SafetyFlag] = field(default_factory=list)
+
+    @property
+    def open_flags(self) -> list[SafetyFlag]:
+        return [f for f in self.flags if f.reviewed_at is None]
+
+
+def safety_for_bookings(*, booking_ids: list[int]) -> dict[int, Safety]:
+    """Checklists, overrides and flags of many bookings in three queries (the caller checked
+    permission and logged the read)."""
+    result = {pk: Safety() for pk in booking_ids}
+    for record in ChecklistRecord.objects.filter(booking_id__in=booking_ids).select_related(
+        "completed_by"
+    ):
+        result[record.booking_id].phases[record.phase] = record
+    for override in SafetyOverride.objects.filter(booking_id__in=booking_ids).select_related(
+        "overridden_by"
+    ):
+        result[override.booking_id].overrides[override.rule] = override
+    for flag in SafetyFlag.objects.filter(booking_id__in=booking_ids).select_related("reviewed_by"):
+        result[flag.booking_id].flags.append(flag)
+    return result

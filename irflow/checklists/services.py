@@ -1,18 +1,28 @@
-"""Completing a checklist phase: checked, who was present, and readiness at the time-out."""
+"""Completing a checklist phase (checked, who was present, readiness at the time-out); the
+emergency overrides of the day-of-case rules; the flags raised when a modality did what the
+rules would have refused."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from irflow.accounts.models import User
 from irflow.accounts.permissions import require
 from irflow.accounts.roles import CLINICAL_STAFF, Role
 from irflow.audit.services import history_actor
-from irflow.checklists.models import PHASE_ORDER, ChecklistRecord, Phase
+from irflow.checklists.models import (
+    PHASE_ORDER,
+    ChecklistRecord,
+    FlagKind,
+    Phase,
+    SafetyFlag,
+    SafetyOverride,
+)
 from irflow.clinical import checklist_items
-from irflow.lib.errors import Conflict, ValidationFailed
+from irflow.lib.errors import Conflict, NotFound, ValidationFailed
 from irflow.readiness.selectors import booking_get, readiness_detail
 from irflow.readiness.services import readiness_sign_in_snapshot
 
@@ -28,6 +38,10 @@ MSG_OPEN_FINDINGS = (
     "The time-out cannot be completed: readiness findings need action or an acknowledgement "
     "by a physician first ({rules})."
 )
+MSG_OVERRIDE_REASON = "Say why the rule is overridden (the reason is kept and shown)."
+MSG_ALREADY_OVERRIDDEN = "This rule was already overridden for this booking."
+MSG_FLAG_NOT_FOUND = "No such flag on this booking."
+MSG_FLAG_REVIEWED = "This flag was already reviewed."
 MIN_TEAM = 2
 # Findings that stop a time-out until they are resolved or acknowledged.
 OPEN_STATUSES = ("action_needed", "missing_data")
@@ -140,3 +154,59 @@ def _team(ids: set[int]) -> tuple[list[dict], str]:
         return [], MSG_TEAM_UNKNOWN.format(ids=", ".join(map(str, missing)))
     team = [{"user_id": u.pk, "name": str(u), "role": u.role_label} for u in users]
     return sorted(team, key=lambda m: m["name"]), ""
+
+
+@transaction.atomic
+def safety_override_record(
+    *, actor, booking_id: int, rule: str, rule_text: str, refusal: str, reason: str
+) -> SafetyOverride:
+    """Record a physician's emergency override of one rule (the day-of-case layer checks that
+    the rule exists and refuses now); kept for good."""
+    require(actor, "case.override")
+    booking = booking_get(
+        actor=actor, booking_id=booking_id, action="case.override", what="emergency override"
+    )
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed({"reason": MSG_OVERRIDE_REASON})
+    with history_actor(actor):
+        try:
+            with transaction.atomic():
+                return SafetyOverride.objects.create(
+                    booking=booking,
+                    rule=rule,
+                    rule_text=rule_text[:200],
+                    refusal=refusal[:500],
+                    reason=reason[:500],
+                    overridden_by=actor,
+                )
+        except IntegrityError as exc:
+            raise Conflict(MSG_ALREADY_OVERRIDDEN, code="already_overridden") from exc
+
+
+def safety_flag_raise(*, booking_id: int, kind: str, detail: str = "", source: str = "mpps"):
+    """Record what a machine did out of order (once per booking and kind); never refuses."""
+    flag, _ = SafetyFlag.objects.get_or_create(
+        booking_id=booking_id,
+        kind=FlagKind(kind),
+        defaults={"detail": detail[:300], "source": source[:20]},
+    )
+    return flag
+
+
+@transaction.atomic
+def safety_flag_review(*, actor, booking_id: int, flag_id: int, note: str = "") -> SafetyFlag:
+    """A physician or nurse has looked at a flag (what happened, what was done)."""
+    require(actor, "safety_flag.review")
+    booking_get(actor=actor, booking_id=booking_id, action="safety_flag.review", what="safety flag")
+    flag = SafetyFlag.objects.select_for_update().filter(pk=flag_id, booking_id=booking_id).first()
+    if flag is None:
+        raise NotFound(MSG_FLAG_NOT_FOUND)
+    if flag.reviewed_at is not None:
+        raise Conflict(MSG_FLAG_REVIEWED, code="already_reviewed")
+    flag.reviewed_at = timezone.now()
+    flag.reviewed_by = actor
+    flag.review_note = (note or "").strip()[:500]
+    with history_actor(actor):
+        flag.save()
+    return flag

@@ -1,7 +1,8 @@
 """`irflow demo`: a realistic synthetic department, deterministic for a seed and a date.
 
-Later parts of irflow add their own steps (referrals, bookings, procedures, doses…) with
-`register_step`, so that the demo always shows the whole patient journey.
+Staff, rooms and patients, then one step per part of the journey (`STEPS`, in the journey's
+order): referrals, board meetings, bookings, the day of the case, dose reports. Every step goes
+through the services, so the demo obeys the same rules as real use.
 """
 
 from __future__ import annotations
@@ -13,7 +14,12 @@ from datetime import date
 from django.db import transaction
 
 from irflow.catalogue.models import ProcedureType, Room
+from irflow.demo.board import demo_board_create
+from irflow.demo.bookings import demo_bookings_create
+from irflow.demo.day import demo_day_create
+from irflow.demo.dose import demo_dose_create
 from irflow.demo.patients import demo_patients_create
+from irflow.demo.referrals import demo_referrals_create
 from irflow.demo.rooms import demo_rooms_create
 from irflow.demo.staff import demo_staff_create
 from irflow.lib.errors import Conflict
@@ -29,15 +35,18 @@ class DemoContext:
     patients: list[Patient]
     procedure_types: list[ProcedureType]
     counts: dict[str, int] = field(default_factory=dict)
+    # Booking id -> the status the day of the case takes it to (today's patients, the past).
+    plan: dict[int, str] = field(default_factory=dict)
 
 
 DemoStep = Callable[[DemoContext], None]
-_STEPS: list[tuple[str, DemoStep]] = []
-
-
-def register_step(name: str, step: DemoStep) -> None:
-    if name not in {n for n, _ in _STEPS}:
-        _STEPS.append((name, step))
+STEPS: list[tuple[str, DemoStep]] = [
+    ("referrals", demo_referrals_create),
+    ("board meetings", demo_board_create),
+    ("bookings", demo_bookings_create),
+    ("the day of the case: procedures, reports, recovery and devices", demo_day_create),
+    ("dose reports", demo_dose_create),
+]
 
 
 def demo_create(
@@ -70,7 +79,7 @@ def demo_create(
             procedure_types=list(ProcedureType.objects.filter(active=True).order_by("code")),
             counts={"patients": len(created)},
         )
-        for name, step in _STEPS:
+        for name, step in STEPS:
             progress(name)
             step(ctx)
     return ctx

@@ -21,14 +21,12 @@ class DoseConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
-        from irflow.demo.generator import register_step
-        from irflow.dose import demo, scp
         from irflow.dose import models as m
+        from irflow.dose import scp
         from irflow.web.navigation import NavItem, register
 
         for model in (m.ReceivedObject, m.RadiationDoseReport, m.DoseAlert):
             auditlog.register(model)
         scp.register_storage_service()
         register(NavItem("Dose", "dose-reports", "dose.view"))
-        register_step("dose reports", demo.demo_dose_create)
         post_migrate.connect(_requeue_unread, sender=self, dispatch_uid="dose-requeue-unread")

@@ -51,6 +51,26 @@ class Conflict(ServiceError):
     code = "conflict"
 
 
+class Refused(Conflict):
+    """A rule that protects the patient refused a move; `rules` names each rule that refused
+    with its message, `errors` the fields of the record those rules concern."""
+
+    code = "rule_refused"
+
+    def __init__(
+        self, rules: Mapping[str, str], *, fields: Mapping[str, str] | None = None
+    ) -> None:
+        self.rules = dict(rules)
+        self.errors = {k: [v] for k, v in (fields or {}).items()}
+        super().__init__(" ".join(self.rules.values()))
+
+    def as_dict(self) -> dict:
+        data = {**super().as_dict(), "rules": self.rules}
+        if self.errors:
+            data["errors"] = self.errors
+        return data
+
+
 class Forbidden(ServiceError):
     status_code = 403
     code = "forbidden"

@@ -1,4 +1,5 @@
-"""Outcome pages: record an adverse event on a procedure; record a follow-up call or visit."""
+"""Outcome pages: record a follow-up call or visit (adverse events are recorded on the
+procedure page, `irflow.dayofcase`)."""
 
 from __future__ import annotations
 
@@ -6,32 +7,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from irflow.followup.models import FollowUpTask
 from irflow.outcomes import forms, services
 from irflow.web.forms import refusals_shown
-
-
-@login_required
-@require_POST
-def adverse_event_add(request, procedure_id: int):
-    from irflow.procedures.models import ProcedureRecord
-    from irflow.procedures.views import _page
-
-    record = ProcedureRecord.objects.filter(pk=procedure_id).first()
-    if record is None:
-        raise Http404("No such procedure.")
-    form = forms.AdverseEventForm(request.POST, prefix="ae")
-    if form.is_valid():
-        with refusals_shown(form=form) as outcome:
-            services.adverse_event_record(
-                actor=request.user, procedure_id=procedure_id, **form.cleaned_data
-            )
-        if outcome.ok:
-            messages.success(request, "Adverse event recorded.")
-            return redirect("procedure-page", booking_id=record.booking_id)
-    return _page(request, record.booking_id, open_form="ae", ae_form=form, status=422)
 
 
 @login_required

@@ -1,10 +1,11 @@
-"""The procedure record over REST: thin handlers over procedures.services and selectors."""
+"""The procedure record over REST: its team, drugs, devices and specimens (thin handlers over
+procedures.services). Check-in, the record's groups and completion are the day of the case's
+(`irflow.dayofcase.api`), at paths under /procedures too."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 from ninja import Field, Router, Schema, Status
 
@@ -118,15 +119,6 @@ class ProcedureOut(Schema):
         return [s for s in obj.specimens.all() if not s.entered_in_error]
 
 
-class CheckInIn(Schema):
-    booking_id: int
-
-
-class GroupIn(Schema):
-    group: str = Field(description="times, access, sedation, contrast, findings or outcome")
-    values: dict[str, Any]
-
-
 class TeamIn(Schema):
     user_id: int
     role: TeamRole
@@ -157,29 +149,6 @@ class SpecimenIn(Schema):
 
 def _full(request, procedure_id: int):
     return selectors.procedure_get(actor=request.auth, procedure_id=procedure_id)
-
-
-@router.post(
-    "/check-in", response=ProcedureOut, openapi_extra=perm("procedure.record", errors=(404,))
-)
-def procedure_check_in(request, payload: CheckInIn):
-    """Check the patient in (opens the procedure record; harmless when repeated)."""
-    record = services.procedure_check_in(actor=request.auth, booking_id=payload.booking_id)
-    return _full(request, record.pk)
-
-
-@router.get("/{procedure_id}", response=ProcedureOut, openapi_extra=perm("procedure.view"))
-def procedure_get(request, procedure_id: int):
-    return _full(request, procedure_id)
-
-
-@router.patch("/{procedure_id}", response=ProcedureOut, openapi_extra=perm("procedure.record"))
-def procedure_record_update(request, procedure_id: int, payload: GroupIn):
-    """Save one group of the record; times are checked together (end before start refused)."""
-    services.procedure_record_update(
-        actor=request.auth, procedure_id=procedure_id, group=payload.group, values=payload.values
-    )
-    return _full(request, procedure_id)
 
 
 @router.post(
@@ -225,12 +194,3 @@ def specimen_add(request, procedure_id: int, payload: SpecimenIn):
         actor=request.auth, procedure_id=procedure_id, **payload.dict()
     )
     return Status(201, specimen)
-
-
-@router.post(
-    "/{procedure_id}/complete", response=ProcedureOut, openapi_extra=perm("procedure.record")
-)
-def procedure_complete(request, procedure_id: int):
-    """Complete the record: to recovery, devices registered, follow-up tasks created."""
-    services.procedure_complete(actor=request.auth, procedure_id=procedure_id)
-    return _full(request, procedure_id)

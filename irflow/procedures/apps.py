@@ -9,8 +9,6 @@ class ProceduresConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
-        from irflow.demo.generator import register_step
-        from irflow.procedures import demo
         from irflow.procedures import models as m
 
         for model in (
@@ -21,4 +19,3 @@ class ProceduresConfig(AppConfig):
             m.Specimen,
         ):
             auditlog.register(model)
-        register_step("procedures, reports, recovery and devices", demo.demo_procedures_create)

@@ -66,6 +66,7 @@ class ContrastRoute(models.TextChoices):
 
 
 class AccessSite(models.TextChoices):
+    NONE = "none", "None (no vascular or percutaneous access)"
     RIGHT_CFA = "right_cfa", "Right common femoral artery"
     LEFT_CFA = "left_cfa", "Left common femoral artery"
     RIGHT_RADIAL = "right_radial", "Right radial artery"

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
 from django.db.models import Prefetch, QuerySet
 
-from irflow.accounts.permissions import can, require
+from irflow.accounts.permissions import require
 from irflow.audit.services import access_log_record
 from irflow.lib.errors import NotFound
 from irflow.procedures.models import (
@@ -62,6 +59,12 @@ def procedure_for_booking(*, booking: Booking) -> ProcedureRecord | None:
     return _records().filter(booking=booking).first()
 
 
+def records_for_bookings(*, booking_ids: list[int]) -> dict[int, ProcedureRecord]:
+    """The records of many bookings the caller may read, by booking (a fixed number of
+    queries: the record, then its team, drugs, devices and specimens, each in one)."""
+    return {r.booking_id: r for r in _records().filter(booking_id__in=booking_ids)}
+
+
 def procedures_for_patient(*, actor, patient_id: int) -> list[ProcedureRecord]:
     """A patient's procedure records, newest first (the chart's list; caller logged the read)."""
     require(actor, "procedure.view")
@@ -69,57 +72,4 @@ def procedures_for_patient(*, actor, patient_id: int) -> list[ProcedureRecord]:
         ProcedureRecord.objects.filter(patient_id=patient_id)
         .select_related("order__procedure_type", "booking__room")
         .order_by("-checked_in_at")
-    )
-
-
-@dataclass
-class DoseSummary:
-    ka_r_mgy: float | None
-    dap_gy_cm2: float | None
-    fluoro_time_s: float | None
-    dlp_mgy_cm: float | None
-
-
-@dataclass
-class ProcedurePage:
-    """Everything the procedure page shows around the record."""
-
-    booking: Booking
-    record: ProcedureRecord | None
-    performed_steps: list[Any] = field(default_factory=list)
-    dose: DoseSummary | None = None
-    checklists: Any = None
-
-
-def procedure_page(*, actor, booking_id: int) -> ProcedurePage:
-    """A booking's day of procedure: the record (if checked in), MPPS steps, dose, checklists."""
-    from irflow.scheduling.selectors import booking_get
-
-    require(actor, "procedure.view")
-    booking = booking_get(actor=actor, booking_id=booking_id, what="procedure page")
-    record = procedure_for_booking(booking=booking)
-    page = ProcedurePage(booking=booking, record=record)
-    page.performed_steps = list(booking.performed_steps.order_by("started_at", "pk"))
-    if can(actor, "dose.view"):
-        page.dose = dose_summary(order=booking.order)
-    if can(actor, "checklist.view"):
-        from irflow.checklists.selectors import booking_checklists
-
-        page.checklists = booking_checklists(actor=actor, booking_id=booking.pk)
-    return page
-
-
-def dose_summary(*, order) -> DoseSummary | None:
-    """The procedure's de-duplicated dose totals from the dose reports linked to its order."""
-    from irflow.dose.models import RadiationDoseReport
-    from irflow.dose.services.alerts import order_dose_totals
-
-    if not RadiationDoseReport.objects.filter(order=order).exists():
-        return None
-    totals = order_dose_totals(order)
-    return DoseSummary(
-        ka_r_mgy=totals["ka_r_mgy"],
-        dap_gy_cm2=totals["dap_gy_cm2"],
-        fluoro_time_s=totals["fluoro_time_s"],
-        dlp_mgy_cm=totals["dlp_mgy_cm"],
     )

@@ -1,8 +1,9 @@
-"""Writes of the day of procedure: check-in, the record (saved group by group as it is typed),
-team, sedation, devices (GS1 UDI), specimens, and completion.
+"""Writes of the procedure record: opening it, its groups (saved one by one as they are
+typed), team, sedation, devices (GS1 UDI), specimens, and marking it completed.
 
-Completing a record moves the patient to recovery, registers the devices left in the patient,
-closes those the procedure removed, and creates the catalogue's follow-up tasks.
+These keep the record; they move no patient. The day of the case — check-in, the patient into
+the room, the procedure's start and completion, with their safety rules — is
+`irflow.dayofcase`, which calls these.
 """
 
 from __future__ import annotations
@@ -35,8 +36,10 @@ from irflow.procedures.models import (
     Specimen,
     Success,
 )
+from irflow.procedures.selectors import procedure_get
 from irflow.procedures.udi import UdiError, parse_udi
-from irflow.scheduling.models import BOOKING_STATES, Booking, BookingStatus, TeamRole
+from irflow.scheduling.models import Booking, BookingStatus, TeamRole
+from irflow.scheduling.selectors import booking_get
 
 MSG_BOOKING_CANCELLED = "This booking was cancelled; there is no procedure to document."
 MSG_RECORD_COMPLETED = "This procedure record is completed; it can no longer be changed here."
@@ -58,9 +61,9 @@ MSG_ROLE = "“{role}” is not a team role."
 MSG_STAFF = "No active member of staff has the number {user_id}."
 MSG_ALREADY_IN_TEAM = "{user} is already in the team as {role}."
 MSG_COMPLETE_TIMES = "Record the {missing} before completing the procedure."
-MSG_COMPLETE_SUCCESS = "Record whether technical success was achieved before completing."
 MSG_PART_UNKNOWN = "No such entry on this record."
 MSG_DEVICE_TYPE = "Say what the device is (or scan its UDI and choose the type)."
+MSG_ACCESS_NONE_ALONE = "“None” cannot be recorded together with an access site."
 
 CONTRAST_LIMIT_ML = Decimal("2000")
 TIME_FIELDS = [
@@ -105,8 +108,6 @@ def _fmt(moment: datetime) -> str:
 
 
 def _record_for_update(actor, procedure_id: int) -> ProcedureRecord:
-    from irflow.procedures.selectors import procedure_get
-
     require(actor, "procedure.record")
     procedure_get(
         actor=actor,
@@ -129,34 +130,10 @@ def _open_record(actor, procedure_id: int) -> ProcedureRecord:
     return record
 
 
-def booking_advance(actor, booking: Booking, target: str) -> None:
-    """Walk the booking forward to `target` along allowed edges (arrived → in room → …)."""
-    from irflow.scheduling.services import booking_set_status
-
-    path = {
-        BookingStatus.ARRIVED: [BookingStatus.ARRIVED],
-        BookingStatus.IN_ROOM: [BookingStatus.IN_ROOM],
-        BookingStatus.RECOVERY: [BookingStatus.IN_ROOM, BookingStatus.RECOVERY],
-        BookingStatus.DISCHARGED: [
-            BookingStatus.IN_ROOM,
-            BookingStatus.RECOVERY,
-            BookingStatus.DISCHARGED,
-        ],
-    }[BookingStatus(target)]
-    booking.refresh_from_db(fields=["status"])
-    for step in path:
-        if booking.status == step:
-            continue
-        if BOOKING_STATES.can(booking.status, step):
-            booking = booking_set_status(actor=actor, booking=booking, status=step)
-
-
 @transaction.atomic
-def procedure_check_in(*, actor, booking_id: int) -> ProcedureRecord:
-    """Check the patient in: open the booking's procedure record with the catalogue's and the
-    preparation's defaults, and mark the booking arrived. Checking in twice is harmless."""
-    from irflow.scheduling.selectors import booking_get
-
+def procedure_record_open(*, actor, booking_id: int) -> ProcedureRecord:
+    """Open the booking's procedure record with the catalogue's and the preparation's defaults
+    (at check-in). Opening it twice is harmless."""
     require(actor, "procedure.record")
     booking = booking_get(actor=actor, booking_id=booking_id, what="check-in")
     booking = (
@@ -199,8 +176,6 @@ def procedure_check_in(*, actor, booking_id: int) -> ProcedureRecord:
                 for m in booking.team.select_related("user")
             ]
         )
-        if booking.status == BookingStatus.BOOKED:
-            booking_advance(actor, booking, BookingStatus.ARRIVED)
     return record
 
 
@@ -303,6 +278,8 @@ def _clean_group(group: str, values: dict[str, Any]) -> dict[str, Any]:
             wrong = [v for v in value or [] if not isinstance(v, str) or v not in LISTS[name]]
             if wrong:
                 errors[name] = MSG_CHOICE.format(value=", ".join(map(str, wrong)))
+            elif name == "access_sites" and AccessSite.NONE in items and len(items) > 1:
+                errors[name] = MSG_ACCESS_NONE_ALONE
             clean[name] = items
         elif name == "asa_emergency":
             clean[name] = bool(value)
@@ -325,8 +302,7 @@ def procedure_record_update(
 ) -> ProcedureRecord:
     """Save one group of the record (times, access, sedation, contrast, findings, outcome).
 
-    Times are checked together (end before start is refused); recording the time in room
-    moves the booking to “in room”.
+    Times are checked together (end before start is refused).
     """
     record = _record_for_update(actor, procedure_id)
     clean = _clean_group(group, values)
@@ -343,8 +319,6 @@ def procedure_record_update(
     record.updated_by = actor
     with history_actor(actor):
         record.save()
-        if group == "times" and record.in_room_at is not None:
-            booking_advance(actor, record.booking, BookingStatus.IN_ROOM)
     return record
 
 
@@ -497,23 +471,20 @@ def record_part_strike(*, actor, procedure_id: int, kind: str, part_id: int) -> 
         part.save(update_fields=["entered_in_error"])
 
 
-@transaction.atomic
-def procedure_complete(*, actor, procedure_id: int) -> ProcedureRecord:
-    """Complete the record: times and technical success recorded; the patient goes to
-    recovery, devices left in are registered, removed ones closed, follow-up tasks created."""
-    from irflow.devices.services import devices_from_procedure
-    from irflow.followup.rules import followup_rules_apply
-    from irflow.recovery.services import recovery_open
-
-    record = _open_record(actor, procedure_id)
+def completion_problems(record: ProcedureRecord) -> dict[str, str]:
+    """What stops the record from being completed as a record: every time recorded, in order."""
     missing = [label for f, label in TIME_FIELDS if getattr(record, f) is None]
-    errors: dict[str, str] = {}
     if missing:
-        errors["times"] = MSG_COMPLETE_TIMES.format(missing=", ".join(missing))
-    else:
-        errors.update(check_times({f: getattr(record, f) for f, _ in TIME_FIELDS}))
-    if not record.technical_success:
-        errors["technical_success"] = MSG_COMPLETE_SUCCESS
+        return {"times": MSG_COMPLETE_TIMES.format(missing=", ".join(missing))}
+    return check_times({f: getattr(record, f) for f, _ in TIME_FIELDS})
+
+
+@transaction.atomic
+def procedure_record_complete(*, actor, procedure_id: int) -> ProcedureRecord:
+    """Mark the record completed (its times recorded and in order); no later change but the
+    clinical success. The day-of-case layer checks its rules first."""
+    record = _open_record(actor, procedure_id)
+    errors = completion_problems(record)
     if errors:
         raise ValidationFailed(errors)
     RECORD_STATES.check(record.status, RecordStatus.COMPLETED)
@@ -522,8 +493,4 @@ def procedure_complete(*, actor, procedure_id: int) -> ProcedureRecord:
     record.completed_by = actor
     with history_actor(actor):
         record.save()
-        booking_advance(actor, record.booking, BookingStatus.RECOVERY)
-        devices_from_procedure(actor=actor, record=record)
-        followup_rules_apply(record=record)
-        recovery_open(actor=actor, record=record)
     return record

@@ -1,21 +1,25 @@
-"""Evaluate bookings: load their facts in bulk, ask the core, keep the snapshot fresh.
+"""Evaluate bookings: load their facts in bulk and ask the core. Reads never write.
 
-No permission checks here: selectors and services call this after checking them. A stored
-snapshot is used only while it is fresh — same fingerprint (inputs, policy, rule-set versions,
-acknowledgements) and not past `valid_until` — otherwise the booking is evaluated again and
-the snapshot replaced, so no page ever shows an outdated result.
+Readiness is computed on read, from the facts as they are now. No permission checks here:
+selectors and services call this after checking them. Each process keeps the evaluations it
+made in a small cache, keyed by booking and by a fingerprint of every input (the facts, the
+policy, the rule-set versions, the acknowledgements); an entry is used only while the clock is
+before its `valid_until` (the next moment the verdict can change with time alone — a hold
+window opening, …). So a changed fact is seen on the next read, whoever changed it and however
+(a form, the API, an HL7 message, a bulk update), and nothing is stored to go stale. The one
+stored evaluation is the sign-in snapshot, kept as it was, for good.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
@@ -26,13 +30,7 @@ from irflow.clinical.timeutil import utc
 from irflow.patients.models import Allergy, Condition, LabResult, Medication
 from irflow.readiness.mapping import Facts, case_input, fingerprint, lab_window_start
 from irflow.readiness.mapping import preparation_defaults as _defaults
-from irflow.readiness.models import (
-    Acknowledgement,
-    LastDose,
-    Preparation,
-    ReadinessSnapshot,
-    SnapshotKind,
-)
+from irflow.readiness.models import Acknowledgement, LastDose, Preparation
 from irflow.readiness.policy import site_policy
 from irflow.scheduling.models import Booking
 
@@ -75,11 +73,6 @@ def bookings_with_facts(ids: Iterable[int]) -> list[Booking]:
             Prefetch(
                 "readiness_acknowledgements",
                 queryset=Acknowledgement.objects.select_related("acknowledged_by"),
-            ),
-            Prefetch(
-                "readiness_snapshots",
-                queryset=ReadinessSnapshot.objects.filter(kind=SnapshotKind.CURRENT),
-                to_attr="current_snapshots",
             ),
         )
     )
@@ -200,43 +193,99 @@ def valid_until(case: CaseInput, evaluation: Evaluation, now: datetime) -> datet
     return min(future, key=utc) if future else None
 
 
-def is_fresh(snapshot: ReadinessSnapshot | None, print_: str, now: datetime) -> bool:
-    if snapshot is None or snapshot.fingerprint != print_:
-        return False
-    return snapshot.valid_until is None or snapshot.valid_until > now
+@dataclass(frozen=True)
+class Readiness:
+    """One booking's readiness as evaluated at `evaluated_at` (not stored)."""
+
+    booking_id: int
+    state: str  # the rules' verdict
+    effective_state: str  # with physicians' acknowledgements applied
+    blocking: bool
+    emergent: bool
+    evaluation: dict[str, Any]
+    rule_sets: dict[str, str]
+    fingerprint: str
+    evaluated_at: datetime
+    valid_until: datetime | None
+
+    def fresh_at(self, now: datetime) -> bool:
+        return self.evaluated_at <= now and (self.valid_until is None or now < self.valid_until)
+
+    @property
+    def open_findings(self) -> list[dict[str, Any]]:
+        """Findings that are not a pass and that no physician acknowledged."""
+        return [
+            f
+            for f in self.evaluation["findings"]
+            if f["status"] != "pass" and not f.get("acknowledgement")
+        ]
+
+
+class _Cache:
+    """Evaluations this process made, by (booking, fingerprint); bounded, thread-safe."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self.entries: OrderedDict[tuple[int, str], Readiness] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, booking_id: int, print_: str, now: datetime) -> Readiness | None:
+        with self.lock:
+            found = self.entries.get((booking_id, print_))
+            if found is None or not found.fresh_at(now):
+                return None
+            self.entries.move_to_end((booking_id, print_))
+            return found
+
+    def put(self, readiness: Readiness) -> None:
+        with self.lock:
+            self.entries[(readiness.booking_id, readiness.fingerprint)] = readiness
+            self.entries.move_to_end((readiness.booking_id, readiness.fingerprint))
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+
+
+CACHE = _Cache()
 
 
 def readiness_current(
     bookings: Sequence[Booking], *, now: datetime | None = None, policy: SitePolicy | None = None
-) -> dict[int, ReadinessSnapshot]:
-    """The fresh current snapshot of each booking (evaluating and storing where stale).
+) -> dict[int, Readiness]:
+    """The readiness of each booking now, in a fixed number of queries (nothing is written).
 
     `bookings` should come from `bookings_with_facts` (else each is reloaded).
     """
     now = now or timezone.now()
     policy = policy or site_policy()
-    if any(not hasattr(b, "current_snapshots") for b in bookings):
+    if any(not _has_facts(b) for b in bookings):
         bookings = bookings_with_facts([b.pk for b in bookings])
     all_facts = facts_for(bookings, policy)
-    result: dict[int, ReadinessSnapshot] = {}
+    result: dict[int, Readiness] = {}
     for booking in bookings:
         acks = list(booking.readiness_acknowledgements.all())
         case = case_input(all_facts[booking.pk])
         print_ = fingerprint(case, policy, (a.finding_key for a in acks))
-        current: list[ReadinessSnapshot] = getattr(booking, "current_snapshots", [])
-        stored = current[0] if current else None
-        if is_fresh(stored, print_, now):
-            assert stored is not None
-            result[booking.pk] = stored
-            continue
-        result[booking.pk] = _store(booking, case, print_, acks, policy=policy, now=now)
+        cached = CACHE.get(booking.pk, print_, now)
+        if cached is None:
+            cached = _evaluated(booking.pk, case, print_, acks, policy=policy, now=now)
+            CACHE.put(cached)
+        result[booking.pk] = cached
     return result
+
+
+def _has_facts(booking: Booking) -> bool:
+    cache = getattr(booking, "_prefetched_objects_cache", {})
+    return "readiness_acknowledgements" in cache
 
 
 def evaluate_booking(
     booking: Booking, *, now: datetime, policy: SitePolicy
 ) -> tuple[CaseInput, Evaluation, dict[str, Any], str]:
-    """Evaluate one booking now, without storing: (input, evaluation, data, fingerprint)."""
+    """Evaluate one booking now, without the cache: (input, evaluation, data, fingerprint)."""
     (loaded,) = bookings_with_facts([booking.pk])
     case = case_input(facts_for([loaded], policy)[loaded.pk])
     acks = list(loaded.readiness_acknowledgements.all())
@@ -245,40 +294,29 @@ def evaluate_booking(
     return case, evaluation, data, fingerprint(case, policy, (a.finding_key for a in acks))
 
 
-def _store(
-    booking: Booking,
+def _evaluated(
+    booking_id: int,
     case: CaseInput,
     print_: str,
     acks: list[Acknowledgement],
     *,
     policy: SitePolicy,
     now: datetime,
-) -> ReadinessSnapshot:
+) -> Readiness:
     evaluation = evaluate(case, now=now, policy=policy)
     data = apply_acknowledgements(with_rules(evaluation.to_dict()), acks)
-    values = {
-        "state": evaluation.state,
-        "effective_state": data["effective_state"],
-        "blocking": data["effective_blocking"],
-        "emergent": evaluation.emergent_override,
-        "evaluation": data,
-        "rule_sets": dict(evaluation.rule_sets),
-        "fingerprint": print_,
-        "evaluated_at": now,
-        "valid_until": valid_until(case, evaluation, now),
-    }
-    try:
-        with transaction.atomic():
-            snapshot, _ = ReadinessSnapshot.objects.update_or_create(
-                booking=booking, kind=SnapshotKind.CURRENT, defaults=values
-            )
-    except IntegrityError:
-        # A concurrent reader stored it first; ours is as fresh.
-        snapshot = ReadinessSnapshot.objects.get(booking=booking, kind=SnapshotKind.CURRENT)
-        for name, value in values.items():
-            setattr(snapshot, name, value)
-        snapshot.save()
-    return snapshot
+    return Readiness(
+        booking_id=booking_id,
+        state=evaluation.state,
+        effective_state=data["effective_state"],
+        blocking=data["effective_blocking"],
+        emergent=evaluation.emergent_override,
+        evaluation=data,
+        rule_sets=dict(evaluation.rule_sets),
+        fingerprint=print_,
+        evaluated_at=now,
+        valid_until=valid_until(case, evaluation, now),
+    )
 
 
 def state_rank(state: str) -> int:

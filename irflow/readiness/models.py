@@ -166,16 +166,15 @@ class LastDose(models.Model):
 
 
 class SnapshotKind(models.TextChoices):
-    CURRENT = "current", "Current"
     SIGN_IN = "sign_in", "At sign-in"
 
 
 class ReadinessSnapshot(models.Model):
-    """A stored evaluation of one booking: the current one (kept fresh) or the sign-in one.
+    """Readiness as it was at the sign-in, kept for good (current readiness is computed on
+    read and never stored: see `irflow.readiness.engine`).
 
     `state` is the rules' verdict; `effective_state` applies physicians' acknowledgements.
-    `fingerprint` hashes every input, the policy and the acknowledgements; `valid_until` is
-    the next moment the verdict can change with time alone (a hold window opening, …).
+    `fingerprint` hashes every input, the policy and the acknowledgements.
     """
 
     booking = models.ForeignKey(
@@ -199,20 +198,17 @@ class ReadinessSnapshot(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["booking", "kind"], name="readiness_snapshot_per_kind")
         ]
-        indexes = [models.Index(fields=["effective_state"], name="readiness_effective_state")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} readiness of booking {self.booking_id}: {self.state}"
 
     def save(self, *args, **kwargs) -> None:
-        if self.pk is not None and self.kind == SnapshotKind.SIGN_IN:
+        if self.pk is not None:
             raise Conflict(MSG_SNAPSHOT_IMMUTABLE, code="immutable")
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        if self.kind == SnapshotKind.SIGN_IN:
-            raise Conflict(MSG_SNAPSHOT_IMMUTABLE, code="immutable")
-        return super().delete(*args, **kwargs)
+        raise Conflict(MSG_SNAPSHOT_IMMUTABLE, code="immutable")
 
     def get_additional_data(self) -> dict:
         return {"booking_id": self.booking_id}

@@ -1,4 +1,5 @@
-"""Reads of readiness: permission-checked, access-logged, always fresh."""
+"""Reads of readiness: permission-checked, access-logged, computed from the facts as they are
+now (see `irflow.readiness.engine`; a read never writes)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from irflow.clinical.rules import UnknownRuleError
 from irflow.lib.errors import NotFound, ValidationFailed
 from irflow.patients.models import CareRelation, Medication
 from irflow.readiness import engine
+from irflow.readiness.engine import Readiness
 from irflow.readiness.models import Preparation, ReadinessSnapshot, SnapshotKind
 from irflow.readiness.policy import policy_settings, site_policy
 from irflow.scheduling.models import Booking
@@ -55,7 +57,7 @@ class BookingReadiness:
     """Everything the readiness page, the panel and the API show for one booking."""
 
     booking: Booking
-    snapshot: ReadinessSnapshot
+    snapshot: Readiness  # the current evaluation
     data: dict[str, Any]
     preparation: Preparation
     antithrombotics: list[Medication]
@@ -88,7 +90,7 @@ class BookingReadiness:
 def booking_readiness(
     *, actor, booking_id: int, now: datetime | None = None, what: str = "readiness"
 ) -> BookingReadiness:
-    """One booking's readiness, evaluated again if anything changed since it was stored."""
+    """One booking's readiness now."""
     booking_get(actor=actor, booking_id=booking_id, action="readiness.view", what=what)
     return readiness_detail(booking_id=booking_id, now=now)
 
@@ -120,8 +122,8 @@ def readiness_detail(*, booking_id: int, now: datetime | None = None) -> Booking
 
 def readiness_for_bookings(
     *, bookings: list[Booking], now: datetime | None = None
-) -> dict[int, ReadinessSnapshot]:
-    """Fresh readiness of many bookings (for the board): the caller checked permission and
+) -> dict[int, Readiness]:
+    """Readiness of many bookings now (for the board): the caller checked permission and
     logged the read. A fixed number of queries whatever the number of bookings."""
     if not bookings:
         return {}

@@ -190,14 +190,6 @@ def finding_acknowledge(
         )
 
 
-def readiness_refresh(
-    *, booking_ids: list[int], now: datetime | None = None
-) -> dict[int, ReadinessSnapshot]:
-    """Re-evaluate bookings whose stored readiness is stale (the background task's work)."""
-    bookings = engine.bookings_with_facts(booking_ids)
-    return engine.readiness_current(bookings, now=now)
-
-
 @transaction.atomic
 def readiness_sign_in_snapshot(*, actor, booking_id: int) -> ReadinessSnapshot:
     """Keep the readiness at sign-in, as it was, for good (once per booking)."""

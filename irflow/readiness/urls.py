@@ -6,6 +6,7 @@ prefix = "readiness/"
 
 urlpatterns = [
     path("bookings/<int:booking_id>/", views.booking_readiness, name="readiness-booking"),
+    path("bookings/<int:booking_id>/badge/", views.badge, name="readiness-badge"),
     path(
         "bookings/<int:booking_id>/preparation/",
         views.preparation,

@@ -61,6 +61,15 @@ def booking_readiness(request, booking_id: int):
     return _page(request, booking_id)
 
 
+@login_required
+def badge(request, booking_id: int):
+    """The readiness badge of one booking, for pages of other apps to load in place (htmx)."""
+    view = selectors.booking_readiness(actor=request.user, booking_id=booking_id, what="badge")
+    return render(
+        request, "readiness/_badge.html", {"booking": view.booking, "readiness": view.snapshot}
+    )
+
+
 def _redirect(booking_id: int):
     return redirect("readiness-booking", booking_id=booking_id)
 

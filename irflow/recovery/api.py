@@ -8,7 +8,6 @@ from ninja import Field, Router, Schema, Status
 
 from irflow.api import Moment, perm
 from irflow.recovery import selectors, services
-from irflow.recovery.models import Disposition
 
 router = Router()
 API_PREFIX = "/recovery"
@@ -46,13 +45,8 @@ class RecoveryPatch(Schema):
     discharge_instructions: str | None = Field(None, max_length=10000)
 
 
-class DischargeIn(Schema):
-    disposition: Disposition
-    discharged_at: Moment | None = None
-    admitted_to: str = Field("", max_length=100)
-
-
-def _out(request, procedure_id: int) -> dict:
+def recovery_out(request, procedure_id: int) -> dict:
+    """The recovery of a procedure as the API shows it."""
     from irflow.lib.errors import NotFound
     from irflow.procedures.selectors import procedure_get
 
@@ -86,7 +80,7 @@ def _out(request, procedure_id: int) -> dict:
 @router.get("/{recovery_procedure_id}", response=RecoveryOut, openapi_extra=perm("procedure.view"))
 def recovery_get(request, recovery_procedure_id: int):
     """Recovery of a procedure: observations, pain scores with their bands, discharge."""
-    return _out(request, recovery_procedure_id)
+    return recovery_out(request, recovery_procedure_id)
 
 
 @router.post(
@@ -121,17 +115,4 @@ def recovery_update(request, recovery_procedure_id: int, payload: RecoveryPatch)
     services.recovery_update(
         actor=request.auth, procedure_id=recovery_procedure_id, **payload.dict()
     )
-    return _out(request, recovery_procedure_id)
-
-
-@router.post(
-    "/{recovery_procedure_id}/discharge",
-    response=RecoveryOut,
-    openapi_extra=perm("recovery.record"),
-)
-def recovery_discharge(request, recovery_procedure_id: int, payload: DischargeIn):
-    """Discharge home the same day, or record the admission."""
-    services.recovery_discharge(
-        actor=request.auth, procedure_id=recovery_procedure_id, **payload.dict()
-    )
-    return _out(request, recovery_procedure_id)
+    return recovery_out(request, recovery_procedure_id)

@@ -13,6 +13,7 @@ from irflow.accounts.permissions import require
 from irflow.audit.services import history_actor
 from irflow.clinical import pain_band
 from irflow.lib.errors import Conflict, NotFound, ValidationFailed
+from irflow.procedures.selectors import procedure_get
 from irflow.recovery.instructions import default_instructions
 from irflow.recovery.models import Disposition, PainScore, RecoveryEpisode
 
@@ -50,8 +51,6 @@ def recovery_open(*, actor, record) -> RecoveryEpisode:
 
 
 def _episode(actor, procedure_id: int) -> RecoveryEpisode:
-    from irflow.procedures.selectors import procedure_get
-
     require(actor, "recovery.record")
     procedure_get(actor=actor, procedure_id=procedure_id, what="recovery", action="recovery.record")
     episode = (
@@ -155,12 +154,8 @@ def recovery_discharge(
     admitted_to: str = "",
     now: datetime | None = None,
 ) -> RecoveryEpisode:
-    """Discharge: home the same day or admitted; the booking is discharged and the
-    catalogue's follow-up tasks exist from here on."""
-    from irflow.followup.rules import followup_rules_apply
-    from irflow.procedures.services import booking_advance
-    from irflow.scheduling.models import BookingStatus
-
+    """Record the discharge: home the same day or admitted, and when (the day-of-case layer
+    moves the booking and creates the follow-up tasks)."""
     episode = _episode(actor, procedure_id)
     _not_discharged(episode)
     now = now or timezone.now()
@@ -181,6 +176,4 @@ def recovery_discharge(
     episode.discharged_by = actor
     with history_actor(actor):
         episode.save()
-        booking_advance(actor, episode.record.booking, BookingStatus.DISCHARGED)
-        followup_rules_apply(record=episode.record)
     return episode

@@ -1,5 +1,6 @@
-"""Recovery pages: pain scores, observations and instructions (autosaved), discharge, and
-the printable discharge instructions."""
+"""Recovery pages: pain scores, observations and instructions (autosaved), and the printable
+discharge instructions. The discharge itself is a move of the day of the case
+(`irflow.dayofcase`), which shows this page again when the form needs correcting."""
 
 from __future__ import annotations
 
@@ -20,7 +21,10 @@ def _record(request, procedure_id: int, what: str = "recovery"):
     return procedure_get(actor=request.user, procedure_id=procedure_id, what=what)
 
 
-def _page(request, procedure_id: int, *, pain=None, discharge=None, saved=False, status=200):
+def render_recovery_page(
+    request, procedure_id: int, *, pain=None, discharge=None, saved=False, status=200
+):
+    """The recovery page (with a form in error, when given)."""
     record = _record(request, procedure_id)
     view = selectors.recovery_for_procedure(actor=request.user, record=record)
     if view is None:
@@ -56,7 +60,7 @@ def _page(request, procedure_id: int, *, pain=None, discharge=None, saved=False,
 
 @login_required
 def recovery_page(request, procedure_id: int):
-    return _page(request, procedure_id)
+    return render_recovery_page(request, procedure_id)
 
 
 @login_required
@@ -71,7 +75,7 @@ def pain_add(request, procedure_id: int):
         if outcome.ok:
             messages.success(request, f"Pain score {form.cleaned_data['score']} recorded.")
             return redirect("recovery-page", procedure_id=procedure_id)
-    return _page(request, procedure_id, pain=form, status=422)
+    return render_recovery_page(request, procedure_id, pain=form, status=422)
 
 
 @login_required
@@ -84,24 +88,9 @@ def notes_save(request, procedure_id: int):
     if not outcome.ok:
         return redirect("recovery-page", procedure_id=procedure_id)
     if request.htmx:
-        return _page(request, procedure_id, saved=True)
+        return render_recovery_page(request, procedure_id, saved=True)
     messages.success(request, "Saved.")
     return redirect("recovery-page", procedure_id=procedure_id)
-
-
-@login_required
-@require_POST
-def discharge(request, procedure_id: int):
-    form = forms.DischargeForm(request.POST, prefix="discharge")
-    if form.is_valid():
-        with refusals_shown(form=form) as outcome:
-            services.recovery_discharge(
-                actor=request.user, procedure_id=procedure_id, **form.cleaned_data
-            )
-        if outcome.ok:
-            messages.success(request, "Discharged.")
-            return redirect("recovery-page", procedure_id=procedure_id)
-    return _page(request, procedure_id, discharge=form, status=422)
 
 
 @login_required

@@ -8,9 +8,8 @@ class ReferralsConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
-        from irflow.demo.generator import register_step
         from irflow.orders.signals import order_status_changed
-        from irflow.referrals import demo, receivers
+        from irflow.referrals import receivers
         from irflow.referrals.models import Referral, ReferralAttachment, UrgencyTarget
         from irflow.scheduling.signals import booking_rescheduled
         from irflow.web.navigation import NavItem, register
@@ -22,4 +21,3 @@ class ReferralsConfig(AppConfig):
         booking_rescheduled.connect(receivers.booking_moved, dispatch_uid="referral-booking")
         register(NavItem("Referrals", "referral-list", "referral.view"), before="Patients")
         register(NavItem("Triage", "referral-triage", "referral.triage"), before="Patients")
-        register_step("referrals", demo.demo_referrals_create)

@@ -1,4 +1,5 @@
-"""Bookings, room schedules and today's board over REST (thin: services and selectors)."""
+"""Bookings and room schedules over REST (thin: services and selectors). Moving a patient
+along the day, and the department board, are the day-of-case layer's (`irflow.dayofcase.api`)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from irflow.accounts.permissions import require
 from irflow.api import Day, LocalTime, Moment, NestedIn, perm
 from irflow.orders.selectors import order_get
 from irflow.scheduling import selectors, services
-from irflow.scheduling.models import Booking, BookingStatus, CancelReason, TeamRole
+from irflow.scheduling.models import Booking, CancelReason, TeamRole
 
 router = Router()
 API_PREFIX = "/scheduling"
@@ -87,10 +88,6 @@ class BookingCancelIn(Schema):
     note: str = Field("", max_length=300)
 
 
-class StatusIn(Schema):
-    status: BookingStatus
-
-
 class SlotOut(Schema):
     start: datetime
     end: datetime
@@ -106,13 +103,6 @@ class RoomDayOut(Schema):
     closes_at: LocalTime
     free_min: int
     slots: list[SlotOut]
-
-
-class BoardRoomOut(Schema):
-    room_code: str
-    room_name: str
-    busy: bool
-    bookings: list[BookingOut]
 
 
 @router.get("/bookings", response=list[BookingOut], openapi_extra=perm("booking.view"))
@@ -192,17 +182,6 @@ def booking_cancel(request, booking_id: int, payload: BookingCancelIn):
     return selectors.booking_get(actor=request.auth, booking_id=booking_id)
 
 
-@router.post(
-    "/bookings/{booking_id}/status", response=BookingOut, openapi_extra=perm("booking.progress")
-)
-def booking_set_status(request, booking_id: int, payload: StatusIn):
-    """Move a patient along the day (arrived, in preparation, in room, recovery, discharged)."""
-    require(request.auth, "booking.progress")
-    booking = selectors.booking_get(actor=request.auth, booking_id=booking_id, what="status")
-    services.booking_set_status(actor=request.auth, booking=booking, status=payload.status)
-    return selectors.booking_get(actor=request.auth, booking_id=booking_id)
-
-
 @router.get("/rooms/{room_code}/day", response=RoomDayOut, openapi_extra=perm("schedule.view"))
 def room_day(request, room_code: str, day: Day | None = None):
     """A room's day: bookings and free gaps between its opening hours."""
@@ -221,17 +200,3 @@ def room_day(request, room_code: str, day: Day | None = None):
             for s in result.slots
         ],
     }
-
-
-@router.get("/board", response=list[BoardRoomOut], openapi_extra=perm("schedule.view"))
-def department_board(request):
-    """Today's department board: every room, its bookings and their live status."""
-    return [
-        {
-            "room_code": column.room.code,
-            "room_name": column.room.name,
-            "busy": column.busy,
-            "bookings": [e.booking for e in column.entries],
-        }
-        for column in selectors.department_board(actor=request.auth)
-    ]

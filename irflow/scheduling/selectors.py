@@ -14,7 +14,6 @@ from irflow.audit.services import access_log_record
 from irflow.catalogue.models import Room
 from irflow.lib.errors import NotFound, ValidationFailed
 from irflow.scheduling.models import (
-    BOOKING_STATES,
     Booking,
     BookingStatus,
     BookingTeamMember,
@@ -24,21 +23,7 @@ MSG_BOOKING_NOT_FOUND = "No such booking, or you may not see it."
 MSG_ROOM_UNKNOWN = "“{code}” is not a room in use."
 MSG_USER_UNKNOWN = "No active staff member has the number {user_id}."
 
-# The order a patient moves through the day; the board offers these as buttons.
-DAY_FLOW = [
-    BookingStatus.ARRIVED,
-    BookingStatus.IN_PREPARATION,
-    BookingStatus.IN_ROOM,
-    BookingStatus.RECOVERY,
-    BookingStatus.DISCHARGED,
-]
 MIN_GAP_MIN = 5
-
-
-def next_steps(status: str) -> list[tuple[str, str]]:
-    """The day-of-procedure statuses a booking may move to next, in the day's order."""
-    allowed = BOOKING_STATES.allowed(status)
-    return [(s.value, s.label) for s in DAY_FLOW if s.value in allowed]
 
 
 def _with_details(qs: QuerySet[Booking]) -> QuerySet[Booking]:
@@ -191,49 +176,21 @@ def room_week(*, actor, room: Room, day: date) -> list[RoomDay]:
     return days
 
 
-@dataclass
-class BoardEntry:
-    booking: Booking
-    next_steps: list[tuple[str, str]]
+def in_room_by_room(*, room_ids: set[int]) -> dict[int, list[Booking]]:
+    """Who is in each of these rooms now (bookings in the room), by room."""
+    found: dict[int, list[Booking]] = {}
+    qs = Booking.objects.filter(room_id__in=room_ids, active=True, status=BookingStatus.IN_ROOM)
+    for booking in qs.select_related("patient").prefetch_related("patient__identifiers"):
+        found.setdefault(booking.room_id, []).append(booking)
+    return found
 
 
-@dataclass
-class BoardRoom:
-    """One room on today's department board."""
-
-    room: Room
-    entries: list[BoardEntry]
-
-    @property
-    def current(self) -> Booking | None:
-        """The booking in the room now (the room is busy while there is one)."""
-        return next(
-            (e.booking for e in self.entries if e.booking.status == BookingStatus.IN_ROOM), None
-        )
-
-    @property
-    def busy(self) -> bool:
-        return self.current is not None
-
-
-def department_board(*, actor, day: date | None = None, log: bool = True) -> list[BoardRoom]:
-    """Every room's bookings of the day with their live status (the wall screen).
-
-    `log=False` for the page's own background refreshes: the page load is what is logged.
-    """
+def bookings_of_day(*, actor, day: date) -> list[Booking]:
+    """Every booking of the day but the cancelled, in time order, with their details (the
+    department board; the caller logs the read)."""
     require(actor, "schedule.view")
-    day = day or timezone.localdate()
     start, end = _day_bounds(day)
-    bookings = _with_details(
-        Booking.objects.filter(start__gte=start, start__lt=end).exclude(
-            status=BookingStatus.CANCELLED
-        )
-    ).order_by("start")
-    by_room: dict[int, list[BoardEntry]] = {}
-    for booking in bookings:
-        entry = BoardEntry(booking=booking, next_steps=next_steps(booking.status))
-        by_room.setdefault(booking.room_id, []).append(entry)
-    if log:
-        access_log_record(actor=actor, patient=None, what=f"department board {day}")
-    rooms = Room.objects.filter(active=True).order_by("code")
-    return [BoardRoom(room=r, entries=by_room.get(r.pk, [])) for r in rooms]
+    qs = Booking.objects.filter(start__gte=start, start__lt=end).exclude(
+        status=BookingStatus.CANCELLED
+    )
+    return list(_with_details(qs).order_by("start"))

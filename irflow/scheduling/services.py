@@ -1,4 +1,11 @@
-"""Writes of bookings: create, reschedule, cancel, and the day-of-procedure status."""
+"""Writes of bookings: create, reschedule, cancel, and the day-of-procedure status.
+
+The order follows its bookings, here and nowhere else (`_order_follows`): booked → scheduled,
+in the room → in progress, out of the room → completed, every booking cancelled → waiting to
+be booked again. `booking_set_status` is the day-of-case layer's primitive: the rules that
+protect the patient on the way (check-in, sign-in, one patient per room, …) are checked by
+`irflow.dayofcase` before it calls this.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +23,7 @@ from irflow.accounts.services import user_holds_privilege
 from irflow.audit.services import history_actor
 from irflow.catalogue.models import Room
 from irflow.lib.errors import Conflict, InvalidTransition, ValidationFailed
+from irflow.orders.identifiers import new_sps_id
 from irflow.orders.models import Order, OrderStatus, Priority
 from irflow.orders.services import order_set_status
 from irflow.scheduling.models import (
@@ -187,8 +195,6 @@ def booking_create(
     _check_free(
         room=room, operator=primary_operator, patient_id=order.patient_id, start=start, end=end
     )
-    from irflow.orders.identifiers import new_sps_id
-
     booking = Booking(
         order=order,
         patient_id=order.patient_id,
@@ -210,7 +216,7 @@ def booking_create(
         BookingTeamMember.objects.bulk_create(
             [BookingTeamMember(booking=booking, user=u, role=r) for u, r in dict.fromkeys(members)]
         )
-        order_set_status(order=order, status=OrderStatus.SCHEDULED, actor=actor)
+        _order_follows(booking, actor)
     return booking
 
 
@@ -298,14 +304,15 @@ def booking_cancel(
     booking.status_changed_at = timezone.now()
     with history_actor(actor):
         booking.save()
-        if release_order and not booking.order.bookings.filter(active=True).exists():
-            order_set_status(order=booking.order, status=OrderStatus.ORDERED, actor=actor)
+        if release_order:
+            _order_follows(booking, actor)
     return booking
 
 
 @transaction.atomic
 def booking_set_status(*, actor, booking: Booking, status: str) -> Booking:
-    """Move a booking along the day (arrived → … → discharged).
+    """Move a booking one step along the day (arrived → … → discharged), along its state
+    machine. Only the day-of-case layer calls this (it checks the rules first).
 
     `actor=None` is a trusted system component (the MPPS listener): it needs no permission.
     """
@@ -321,15 +328,33 @@ def booking_set_status(*, actor, booking: Booking, status: str) -> Booking:
     booking.status_changed_at = timezone.now()
     with history_actor(actor):
         booking.save(update_fields=["status", "status_changed_at", "updated_at"])
-        order = booking.order
-        if status == BookingStatus.IN_ROOM and order.status in (
-            OrderStatus.SCHEDULED,
-            OrderStatus.ORDERED,
-        ):
-            order_set_status(order=order, status=OrderStatus.IN_PROGRESS, actor=actor)
-        if status == BookingStatus.DISCHARGED and order.status == OrderStatus.IN_PROGRESS:
-            order_set_status(order=order, status=OrderStatus.COMPLETED, actor=actor)
+        _order_follows(booking, actor)
     return booking
+
+
+# Booking status -> (order statuses it moves the order from, to). Forward only: an order the
+# modality discontinued, or one completed, stays so.
+ORDER_FOLLOWS: dict[str, tuple[frozenset[str], str]] = {
+    BookingStatus.BOOKED: (frozenset({OrderStatus.ORDERED, OrderStatus.DISCONTINUED}), "scheduled"),
+    BookingStatus.IN_ROOM: (frozenset({OrderStatus.ORDERED, OrderStatus.SCHEDULED}), "in_progress"),
+    BookingStatus.RECOVERY: (frozenset({OrderStatus.IN_PROGRESS}), "completed"),
+    BookingStatus.DISCHARGED: (frozenset({OrderStatus.IN_PROGRESS}), "completed"),
+}
+
+
+def _order_follows(booking: Booking, actor) -> None:
+    """The one place an order's status follows its booking's."""
+    order = Order.objects.select_for_update().get(pk=booking.order_id)
+    if booking.status == BookingStatus.CANCELLED:
+        if (
+            order.status == OrderStatus.SCHEDULED
+            and not order.bookings.filter(active=True).exists()
+        ):
+            order_set_status(order=order, status=OrderStatus.ORDERED, actor=actor)
+        return
+    follows = ORDER_FOLLOWS.get(booking.status)
+    if follows is not None and order.status in follows[0]:
+        order_set_status(order=order, status=follows[1], actor=actor)
 
 
 def booking_conflicts(*, room: Room, start: datetime, end: datetime) -> list[Booking]:

@@ -6,7 +6,6 @@ prefix = "scheduling/"
 
 urlpatterns = [
     path("", views.schedule, name="schedule"),
-    path("today/", views.department_board_page, name="department-board"),
     path("rooms/<str:code>/day/", views.room_day, name="room-day"),
     path("rooms/<str:code>/week/", views.room_week, name="room-week"),
     path("book/<int:order_id>/", views.booking_create, name="booking-create"),
@@ -17,5 +16,4 @@ urlpatterns = [
         name="booking-reschedule",
     ),
     path("bookings/<int:booking_id>/cancel/", views.booking_cancel, name="booking-cancel"),
-    path("bookings/<int:booking_id>/status/", views.booking_status, name="booking-status"),
 ]

@@ -1,4 +1,5 @@
-"""Scheduling pages: room day and week views, the booking form and page, today's board.
+"""Scheduling pages: room day and week views, the booking form and page (the day of the
+procedure itself is `irflow.dayofcase`).
 
 Thin: selectors read, services write; refusals come back as messages on the form.
 """
@@ -14,7 +15,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from irflow.accounts.middleware import BACKGROUND_HEADER
 from irflow.accounts.permissions import can, require
 from irflow.catalogue.models import Room
 from irflow.orders.models import Order
@@ -92,25 +92,6 @@ def room_week(request, code: str):
     )
 
 
-def department_board(request, *, greeting: bool = False, error: str = ""):
-    """Today's board; the landing page of clinical staff (home) and the wall screen."""
-    background = bool(request.META.get(BACKGROUND_HEADER))
-    rooms = selectors.department_board(actor=request.user, log=not background)
-    context = {
-        "rooms": rooms,
-        "today": timezone.localdate(),
-        "now": timezone.localtime(),
-        "greeting": greeting,
-        "error": error,
-        "can_progress": can(request.user, "booking.progress"),
-    }
-    template = "scheduling/board.html#board" if request.htmx else "scheduling/board.html"
-    return render(request, template, context)
-
-
-department_board_page = login_required(department_board)
-
-
 @login_required
 def booking_create(request, order_id: int):
     require(request.user, "booking.manage")
@@ -158,8 +139,7 @@ def _booking_page(request, booking_id: int, **forms_in_error):
     context = {
         "booking": booking,
         "patient": booking.patient,
-        "next_steps": selectors.next_steps(booking.status),
-        "can_progress": can(request.user, "booking.progress"),
+        "can_see_day": can(request.user, "procedure.view"),
         "can_manage": manage and booking.status == BookingStatus.BOOKED,
         "can_cancel": manage
         and booking.status
@@ -220,22 +200,3 @@ def booking_cancel(request, booking_id: int):
 
 def _visible(request, booking_id: int):
     return selectors.booking_get(actor=request.user, booking_id=booking_id, what="change")
-
-
-@login_required
-@require_POST
-def booking_status(request, booking_id: int):
-    """Move a patient along the day; from the board (htmx) the board is sent back."""
-    booking = _visible(request, booking_id)
-    status = request.POST.get("status", "")
-    # From the board (htmx) a refusal is said on the board itself, not as a message.
-    with refusals_shown(request=None if request.htmx else request) as outcome:
-        services.booking_set_status(actor=request.user, booking=booking, status=status)
-    error = outcome.error.message if outcome.error else ""
-    if request.POST.get("next") == "board":
-        if request.htmx:
-            return department_board(request, error=error)
-        return redirect("department-board")
-    if not error:
-        messages.success(request, f"Status: {BookingStatus(status).label}.")
-    return redirect("booking-detail", booking_id=booking_id)

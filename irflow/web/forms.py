@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest
 
-from irflow.lib.errors import Forbidden, NotFound, ServiceError, ValidationFailed
+from irflow.lib.errors import Forbidden, NotFound, Refused, ServiceError, ValidationFailed
 
 
 def add_service_error(
@@ -26,6 +26,17 @@ def add_service_error(
             target = field if field in form.fields else None
             for message in field_messages:
                 form.add_error(target, message)
+    elif isinstance(exc, Refused):
+        # A rule refused: its message beside the fields it concerns, or on top.
+        placed = False
+        for field, field_messages in exc.errors.items():
+            if field in form.fields:
+                for message in field_messages:
+                    form.add_error(field, message)
+                placed = True
+        if not placed:
+            for message in exc.rules.values():
+                form.add_error(None, message)
     else:
         form.add_error(None, exc.message)
 

@@ -16,7 +16,7 @@ from irflow.catalogue.seed import catalogue_seed
 from irflow.devices.models import DeviceInSitu
 from irflow.followup.models import FollowUpTask
 from irflow.patients.services import lab_result_record
-from irflow.procedures.testing import GOOD_UDI, booked, past_weekday_at
+from irflow.testing.cases import GOOD_UDI, booked, past_weekday_at
 from irflow.readiness.selectors import readiness_detail
 from irflow.readiness.services import finding_acknowledge, preparation_update
 from irflow.reports.models import Report

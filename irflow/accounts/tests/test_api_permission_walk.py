@@ -15,11 +15,11 @@ from irflow.accounts.permissions import MATRIX
 from irflow.accounts.roles import Role
 from irflow.accounts.services import api_token_create
 from irflow.api import api
-from irflow.dose.testing import dose_examples, dose_world
+from irflow.testing.dose import dose_examples, dose_world
 from irflow.patients.models import CareRelation
 from irflow.patients.services import patient_create
-from irflow.procedures.testing import procedure_examples, procedure_world
-from irflow.referrals.testing import encode_example, journey_examples, journey_world
+from irflow.testing.cases import procedure_examples, procedure_world
+from irflow.testing.referrals import encode_example, journey_examples, journey_world
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ import pytest
 from irflow.devices import selectors, services
 from irflow.devices.models import DeviceInSitu
 from irflow.lib.errors import Forbidden, ValidationFailed
-from irflow.procedures.testing import booked, completed, past_weekday_at
+from irflow.testing.cases import booked, completed, past_weekday_at
 from irflow.testing.fixtures import login
 
 pytestmark = pytest.mark.django_db

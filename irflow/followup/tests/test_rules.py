@@ -10,7 +10,7 @@ import pytest
 from irflow.followup.models import FollowUpTask
 from irflow.followup.rules import followup_rules_apply
 from irflow.followup.selectors import followups_due
-from irflow.procedures.testing import booked, completed, past_weekday_at
+from irflow.testing.cases import booked, completed, past_weekday_at
 from irflow.testing.fixtures import login
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ import pytest
 
 from irflow.procedures import services
 from irflow.procedures.models import SedationAgent
-from irflow.procedures.testing import booked, past_weekday_at
+from irflow.testing.cases import booked, past_weekday_at
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from irflow.procedures import services
 from irflow.procedures.models import ProcedureRecord
-from irflow.procedures.testing import booked, completed, past_weekday_at
+from irflow.testing.cases import booked, completed, past_weekday_at
 from irflow.testing.fixtures import login
 
 pytestmark = pytest.mark.django_db

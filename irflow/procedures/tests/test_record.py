@@ -12,7 +12,7 @@ from irflow.followup.models import FollowUpTask
 from irflow.lib.errors import Conflict, Forbidden, ValidationFailed
 from irflow.procedures import services
 from irflow.procedures.models import ProcedureRecord, RecordStatus
-from irflow.procedures.testing import GOOD_UDI, booked, completed, documented, past_weekday_at
+from irflow.testing.cases import GOOD_UDI, booked, completed, documented, past_weekday_at
 from irflow.recovery.models import RecoveryEpisode
 from irflow.scheduling.models import BookingStatus
 

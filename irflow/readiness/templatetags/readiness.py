@@ -1,11 +1,9 @@
-"""Readiness in any template: the badge (board, booking page) and the panel (procedure page).
+"""Filters that show readiness in words: states, statuses, confidence, rule inputs.
 
-    {% include "readiness/_badge.html" %}                 needs `booking` in the context
-    {% include "readiness/_panel.html" with booking=b %}
+The partials take what the view loaded (they load nothing themselves):
 
-A board can load many bookings' readiness in a fixed number of queries with
-`irflow.readiness.selectors.readiness_for_bookings` and set `booking.readiness_snapshot`;
-the badge then uses it instead of evaluating each booking.
+    {% include "readiness/_badge.html" with booking=b readiness=r %}   r: engine.Readiness
+    {% include "readiness/_panel.html" with booking=b readiness_view=v %}
 """
 
 from __future__ import annotations
@@ -15,8 +13,6 @@ from typing import Any
 
 from django import template
 from django.utils import timezone
-
-from irflow.accounts.permissions import can
 
 register = template.Library()
 
@@ -38,44 +34,6 @@ CONFIDENCE_LABELS = {
     "S": "Single secondary source",
     "U": "Site default — not verified",
 }
-
-
-def _user(context) -> Any:
-    request = context.get("request")
-    return getattr(request, "user", None) or context.get("user")
-
-
-@register.inclusion_tag("readiness/_badge_body.html", takes_context=True)
-def readiness_badge(context, booking) -> dict[str, Any]:
-    if booking is None or not can(_user(context), "readiness.view"):
-        return {"show": False}
-    snapshot = getattr(booking, "readiness_snapshot", None)
-    if snapshot is None:
-        from irflow.readiness.selectors import readiness_for_bookings
-
-        snapshot = readiness_for_bookings(bookings=[booking])[booking.pk]
-    counts = {"open": 0}
-    for f in snapshot.evaluation["findings"]:
-        if f["status"] != "pass" and not f.get("acknowledgement"):
-            counts["open"] += 1
-    return {
-        "show": True,
-        "booking": booking,
-        "state": snapshot.effective_state,
-        "emergent": snapshot.emergent,
-        "open": counts["open"],
-    }
-
-
-@register.inclusion_tag("readiness/_panel_body.html", takes_context=True)
-def readiness_panel(context, booking) -> dict[str, Any]:
-    user = _user(context)
-    if booking is None or not can(user, "readiness.view"):
-        return {"show": False}
-    from irflow.readiness.selectors import booking_readiness
-
-    view = booking_readiness(actor=user, booking_id=booking.pk, what="readiness panel")
-    return {"show": True, "view": view, "booking": booking}
 
 
 @register.filter

@@ -10,7 +10,7 @@ import pytest
 from irflow.accounts.services import api_token_create
 from irflow.followup.models import FollowUpTask
 from irflow.lib.errors import Conflict, Forbidden, ValidationFailed
-from irflow.procedures.testing import booked, completed, past_weekday_at
+from irflow.testing.cases import booked, completed, past_weekday_at
 from irflow.readiness.services import policy_update
 from irflow.recovery import selectors, services
 from irflow.recovery.services import MSG_PAIN_RANGE

@@ -10,7 +10,7 @@ from irflow.audit.models import AccessLog
 from irflow.lib.errors import ValidationFailed
 from irflow.referrals import attachments, services
 from irflow.referrals.models import Referral, ReferralAttachment
-from irflow.referrals.testing import PNG_1PX
+from irflow.testing.referrals import PNG_1PX
 from irflow.testing.fixtures import login, make_user
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from irflow.patients.services import patient_create
 from irflow.referrals import services
 from irflow.referrals.models import Referral, ReferralStatus
-from irflow.referrals.testing import PNG_1PX
+from irflow.testing.referrals import PNG_1PX
 from irflow.testing.fixtures import login, make_user, merged_just_before
 
 pytestmark = pytest.mark.django_db

@@ -1,12 +1,21 @@
-"""Procedures in known states, built through the real services (tests, the API permission
-walk in irflow/accounts/tests/test_api_permission_walk.py, and nothing else)."""
+"""Cases in known states of their day, built through the real services and their rules (tests,
+the API permission walk in irflow/accounts/tests/test_api_permission_walk.py, and nothing
+else): booked, checked in, in the room, documented, completed."""
 
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from irflow.procedures import services
+from irflow.accounts.models import User
+from irflow.accounts.roles import Role
+from irflow.checklists.models import ChecklistRecord
+from irflow.checklists.services import TEAM_ROLES, checklist_complete
+from irflow.clinical import checklist_items
+from irflow.dayofcase import services as day
 from irflow.procedures.models import ProcedureRecord
+from irflow.procedures.services import device_add, specimen_add
+from irflow.readiness.selectors import readiness_detail
+from irflow.readiness.services import finding_acknowledge
 from irflow.testing.fixtures import make_booking, make_order, next_weekday_at
 
 GOOD_UDI = "(01)00884838035683(17)271231(10)LOT42(21)SN7"
@@ -29,35 +38,96 @@ def booked(actor, patient, room, *, code: str = "IVCF-IN", start: datetime | Non
     return make_booking(actor, order, room, start or next_weekday_at(9), primary_operator=actor)
 
 
+def acknowledged(booking, reason: str = "Reviewed for the test.") -> None:
+    """A physician acknowledges every open readiness finding of `booking` (those that can be:
+    the operator's bleeding-risk choice cannot)."""
+    physician = User.objects.filter(role=Role.PHYSICIAN, is_active=True).order_by("pk").first()
+    assert physician is not None, "acknowledging readiness needs a physician"
+    for finding in readiness_detail(booking_id=booking.pk).findings:
+        if finding["status"] != "pass" and not finding.get("acknowledgement"):
+            try:
+                finding_acknowledge(
+                    actor=physician, booking_id=booking.pk, finding_key=finding["key"], reason=reason
+                )
+            except Exception:  # noqa: BLE001 - the bleeding-risk choice is not acknowledged
+                continue
+
+
+def checklist(actor, booking, phase: str) -> None:
+    """Complete one checklist phase with every item ticked, the team present."""
+    if ChecklistRecord.objects.filter(booking=booking, phase=phase).exists():
+        return
+    team = list(
+        User.objects.filter(is_active=True, role__in=list(TEAM_ROLES))
+        .exclude(pk=actor.pk)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:2]
+    )
+    checklist_complete(
+        actor=actor,
+        booking_id=booking.pk,
+        phase=phase,
+        done=[i.id for i in checklist_items(phase)],  # type: ignore[arg-type]
+        present=[actor.pk, *team],
+    )
+
+
+def in_room(actor, booking) -> ProcedureRecord:
+    """Checked in, readiness acknowledged, sign-in done, in the room since the booked start."""
+    record = day.case_check_in(actor=actor, booking_id=booking.pk)
+    acknowledged(booking)
+    checklist(actor, booking, "sign_in")
+    day.case_to_room(actor=actor, booking_id=booking.pk, at=booking.start)
+    return ProcedureRecord.objects.get(pk=record.pk)
+
+
 def documented(actor, booking, *, success: str = "success") -> ProcedureRecord:
-    """Checked in, times recorded (in room at the booked start, 50 minutes), success set."""
-    record = services.procedure_check_in(actor=actor, booking_id=booking.pk)
+    """In the room, time-out done, times recorded (in room at the booked start, 50 minutes),
+    findings and technical success."""
+    record = in_room(actor, booking)
+    checklist(actor, booking, "time_out")
     start = booking.start
-    services.procedure_record_update(
+    day.case_record_update(
         actor=actor,
         procedure_id=record.pk,
         group="times",
         values={
-            "in_room_at": start,
             "started_at": start + timedelta(minutes=10),
             "ended_at": start + timedelta(minutes=40),
             "out_at": start + timedelta(minutes=50),
         },
     )
-    services.procedure_record_update(
+    day.case_record_update(
         actor=actor,
         procedure_id=record.pk,
         group="findings",
         values={"findings": "Patent infrarenal IVC, single renal veins at L1."},
     )
-    return services.procedure_record_update(
+    return day.case_record_update(
         actor=actor, procedure_id=record.pk, group="outcome", values={"technical_success": success}
     )
 
 
 def completed(actor, booking) -> ProcedureRecord:
+    """Documented, the devices the catalogue places recorded, signed out and completed."""
     record = documented(actor, booking)
-    return services.procedure_complete(actor=actor, procedure_id=record.pk)
+    if not record.access_sites:
+        day.case_record_update(
+            actor=actor, procedure_id=record.pk, group="access", values={"access_sites": ["none"]}
+        )
+    procedure = record.order.procedure_type
+    for place in procedure.device_defaults.get("places", []):
+        device_add(
+            actor=actor,
+            procedure_id=record.pk,
+            device_type=place["name"],
+            implanted=True,
+            in_situ_kind=place["kind"],
+        )
+    if "specimens" in (procedure.completion_requires or []):
+        specimen_add(actor=actor, procedure_id=record.pk, label="A1", sent_to="Histopathology")
+    checklist(actor, booking, "sign_out")
+    return day.case_complete(actor=actor, procedure_id=record.pk)
 
 
 def procedure_world(personas, patient) -> dict:

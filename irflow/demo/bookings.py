@@ -1,5 +1,7 @@
-"""Demo bookings: every room, today and the next two weeks (weekends too), today's patients
-at every stage of their day; the demo referrals' orders booked, and some already done.
+"""Demo bookings: every room, today and the next two weeks (weekends too); the demo referrals'
+orders booked, and some already done. Which of today's patients are at which stage of their
+day (and which past bookings were done) goes into `ctx.plan`: the day-of-case step takes each
+there through the services and their rules (`irflow.demo.day`).
 
 A modality pointed at the demo always finds a worklist for its room today: every room has
 patients still booked (SCHEDULED) today, whatever time it is.
@@ -21,7 +23,7 @@ from irflow.orders.models import Order, OrderStatus
 from irflow.orders.services import order_create
 from irflow.referrals.models import Notification, Referral, ReferralEvent
 from irflow.scheduling.models import Booking, BookingTeamMember, TeamRole
-from irflow.scheduling.services import booking_create, booking_set_status
+from irflow.scheduling.services import booking_create
 
 # Room code -> (primary operator, supervising physician) among the demo staff.
 OPERATORS = {
@@ -37,13 +39,6 @@ TODAY = [
     ["discharged", "in_room", "arrived"],
     ["recovery", "arrived", "in_preparation"],
 ]
-PATH = {
-    "arrived": ["arrived"],
-    "in_preparation": ["arrived", "in_preparation"],
-    "in_room": ["arrived", "in_room"],
-    "recovery": ["arrived", "in_room", "recovery"],
-    "discharged": ["arrived", "in_room", "recovery", "discharged"],
-}
 DAYS_AHEAD = 14
 
 
@@ -112,8 +107,7 @@ class _Planner:
         return None
 
     def progress(self, booking: Booking, status: str) -> None:
-        for step in PATH.get(status, []):
-            booking_set_status(actor=self.users["nurse"], booking=booking, status=step)
+        self.ctx.plan[booking.pk] = status
 
 
 def _compatible(planner: _Planner, order: Order) -> Room | None:
@@ -258,7 +252,7 @@ def _book_ahead(planner: _Planner, days: list) -> None:
     planner.count += len(bookings)
 
 
-def _date_done(order: Order, start: datetime) -> None:
+def date_done(order: Order, start: datetime) -> None:
     """Date a done referral's booking and completion back to when its procedure was."""
     booked_at = min(start - timedelta(days=1), timezone.now())
     ReferralEvent.objects.filter(referral__order=order, to_status="scheduled").update(at=booked_at)
@@ -305,7 +299,6 @@ def demo_bookings_create(ctx) -> None:
                 break
         if booking is not None:
             planner.progress(booking, "discharged")
-            _date_done(order, start)
 
     _book_today(planner)
 

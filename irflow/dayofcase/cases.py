@@ -1,0 +1,63 @@
+"""Load what the rules read (`guards.Case`) for one booking or many, in a fixed number of
+queries whatever their number: bookings, records, checklists and overrides, readiness, and
+who is in each room."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from django.utils import timezone
+
+from irflow.catalogue.models import Room
+from irflow.checklists.selectors import safety_for_bookings
+from irflow.dayofcase.guards import BEFORE_ROOM, Case
+from irflow.procedures.selectors import records_for_bookings
+from irflow.readiness.selectors import readiness_for_bookings
+from irflow.scheduling.models import Booking, BookingStatus
+from irflow.scheduling.selectors import in_room_by_room
+
+
+def cases_for(bookings: Sequence[Booking], *, now: datetime | None = None) -> dict[int, Case]:
+    """The case of each booking (the caller checked permission and logged the read).
+
+    Readiness is evaluated for the bookings that have not gone into the room yet: after that
+    the checklists speak for the patient.
+    """
+    ids = [b.pk for b in bookings]
+    records = records_for_bookings(booking_ids=ids)
+    safety = safety_for_bookings(booking_ids=ids)
+    waiting = [b for b in bookings if b.status in BEFORE_ROOM]
+    readiness = readiness_for_bookings(bookings=waiting, now=now or timezone.now())
+    in_rooms = in_room_by_room(room_ids={b.room_id for b in bookings})
+    cases = {}
+    for booking in bookings:
+        others = [o for o in in_rooms.get(booking.room_id, []) if o.pk != booking.pk]
+        cases[booking.pk] = Case(
+            booking=booking,
+            record=records.get(booking.pk),
+            safety=safety[booking.pk],
+            readiness=readiness.get(booking.pk),
+            occupant=others[0] if others else None,
+        )
+    return cases
+
+
+def case_locked(booking_id: int, *, now: datetime | None = None) -> Case:
+    """One booking's case inside the caller's transaction, with its booking and its room
+    locked: two moves of the same patient, or two patients into one room, cannot race."""
+    booking = (
+        Booking.objects.select_for_update()
+        .select_related("room", "patient", "order__procedure_type")
+        .get(pk=booking_id)
+    )
+    Room.objects.select_for_update().filter(pk=booking.room_id).first()
+    return cases_for([booking], now=now)[booking.pk]
+
+
+def is_before_room(booking: Booking) -> bool:
+    return booking.status in BEFORE_ROOM
+
+
+def is_in_room(booking: Booking) -> bool:
+    return booking.status == BookingStatus.IN_ROOM
