@@ -74,6 +74,12 @@ def completion_requirements_seed(procedure_model) -> None:
 def catalogue_seed(procedure_model) -> int:
     """Create catalogue entries whose code is missing; never overwrite a site's edits."""
     existing = set(procedure_model.objects.values_list("code", flat=True))
-    new = [procedure_model(**row) for row in load_catalogue() if row["code"] not in existing]
+    # A migration passes the model as it was then: only the fields it had.
+    known = {f.name for f in procedure_model._meta.get_fields()}
+    new = [
+        procedure_model(**{k: v for k, v in row.items() if k in known})
+        for row in load_catalogue()
+        if row["code"] not in existing
+    ]
     procedure_model.objects.bulk_create(new)
     return len(new)

@@ -88,7 +88,7 @@ def _full(request, procedure_id: int):
 
 
 @procedures.post(
-    "/check-in", response=ProcedureOut, openapi_extra=perm("procedure.record", errors=(404,))
+    "/check-in", response=ProcedureOut, openapi_extra=perm("booking.progress", errors=(404,))
 )
 def procedure_check_in(request, payload: CheckInIn):
     """Check the patient in (opens the procedure record; harmless when repeated)."""
@@ -141,7 +141,7 @@ def recovery_discharge(request, recovery_procedure_id: int, payload: DischargeIn
     return recovery_out(request, recovery_procedure_id)
 
 
-class RuleOut(Schema):
+class DayRuleOut(Schema):
     code: str
     move: str
     text: str
@@ -163,7 +163,7 @@ class VerdictOut(Schema):
     invalid: dict[str, str]
 
 
-class CaseOut(Schema):
+class DayCaseOut(Schema):
     booking_id: int
     status: str
     verdicts: list[VerdictOut]
@@ -201,13 +201,13 @@ class FlagOut(Schema):
     review_note: str
 
 
-@rules.get("/rules", response=list[RuleOut], openapi_extra=perm("authenticated"))
+@rules.get("/rules", response=list[DayRuleOut], openapi_extra=perm("authenticated"))
 def rules_list(request):
     """Every rule of the day of the case: the move it guards and what it requires."""
     return [{"code": r.code, "move": r.move.value, "text": r.text} for r in RULES]
 
 
-@rules.get("/bookings/{booking_id}", response=CaseOut, openapi_extra=perm("procedure.view"))
+@rules.get("/bookings/{booking_id}", response=DayCaseOut, openapi_extra=perm("procedure.view"))
 def case_get(request, booking_id: int):
     """What the rules say of each move of this booking now (overrides applied)."""
     page = selectors.procedure_page(actor=request.auth, booking_id=booking_id)

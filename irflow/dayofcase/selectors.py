@@ -56,13 +56,13 @@ def _from_verdict(to: str, label: str, confirm: str, v: Verdict) -> Option:
     )
 
 
-def options(case: Case, *, can_progress: bool, can_check_in: bool) -> list[Option]:
+def options(case: Case, *, can_progress: bool, can_record: bool) -> list[Option]:
     """The next moves of a case, in the day's order, each with what the rules say now."""
     booking, name = case.booking, _name(case.booking)
     room = booking.room.name
     status = booking.status
     found: list[Option] = []
-    if status == BookingStatus.BOOKED and can_check_in:
+    if status == BookingStatus.BOOKED and can_progress:
         found.append(
             Option(
                 "arrived",
@@ -89,7 +89,7 @@ def options(case: Case, *, can_progress: bool, can_check_in: bool) -> list[Optio
                 verdict(case, Move.IN_ROOM),
             )
         )
-    if status == BookingStatus.IN_ROOM and can_check_in and case.record is not None:
+    if status == BookingStatus.IN_ROOM and can_record and case.record is not None:
         found.append(
             _from_verdict(
                 "recovery",
@@ -160,13 +160,13 @@ def department_board(*, actor, day: date | None = None, log: bool = True) -> lis
     bookings = bookings_of_day(actor=actor, day=day)
     cases = cases_for(bookings)
     can_progress = can(actor, "booking.progress")
-    can_check_in = can(actor, "procedure.record")
+    can_record = can(actor, "procedure.record")
     by_room: dict[int, list[BoardCase]] = {}
     for booking in bookings:
         case = cases[booking.pk]
         entry = BoardCase(
             case=case,
-            options=options(case, can_progress=can_progress, can_check_in=can_check_in),
+            options=options(case, can_progress=can_progress, can_record=can_record),
         )
         by_room.setdefault(booking.room_id, []).append(entry)
     if log:
@@ -231,7 +231,7 @@ def procedure_page(*, actor, booking_id: int) -> ProcedurePage:
         options=options(
             case,
             can_progress=can(actor, "booking.progress"),
-            can_check_in=can(actor, "procedure.record"),
+            can_record=can(actor, "procedure.record"),
         ),
         verdicts={move.value: verdict(case, move) for move in Move},
     )

@@ -69,7 +69,7 @@ def _move(actor, booking: Booking, *targets: str) -> Booking:
 def case_check_in(*, actor, booking_id: int) -> ProcedureRecord:
     """Check the patient in: the procedure record opens and the booking is “arrived”.
     Checking in twice is harmless."""
-    require(actor, "procedure.record")
+    require(actor, "booking.progress")
     booking = booking_get(actor=actor, booking_id=booking_id, what="check-in")
     if booking.status == BookingStatus.CANCELLED:
         raise Conflict(MSG_CANCELLED, code="booking_cancelled")

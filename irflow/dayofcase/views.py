@@ -190,6 +190,7 @@ def render_procedure_page(
         "view": page.checklists,
         "readiness_view": page.readiness,
         "can_record": can(user, "procedure.record"),
+        "can_check_in": can(user, "booking.progress"),
         "can_override": can(user, "case.override"),
         "can_review_flags": can(user, "safety_flag.review"),
         "open_form": open_form,

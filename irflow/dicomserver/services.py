@@ -1,10 +1,13 @@
 """Writes of performed procedure steps: what modalities report over MPPS, and reconciliation.
 
 A step that names a booking (by SPS ID, else accession number, requested procedure ID or
-Study Instance UID) moves it along the day: IN PROGRESS puts the booking `in_room` (the room
-is busy on the department board), COMPLETED or DISCONTINUED puts it in `recovery`, and the
-order follows (completed, or discontinued so that it can be booked again). A step that names
-no booking waits on the reconciliation list until a technologist links it.
+Study Instance UID) moves it along the day through the day-of-case layer: IN PROGRESS puts the
+patient in the room (the room is busy on the department board), COMPLETED or DISCONTINUED out
+of it, to recovery; the order follows its booking (and a discontinued step discontinues it, so
+that it can be booked again). The modality is never refused: what the day's rules would have
+refused from a person (no sign-in, no time-out, another patient in the room, no sign-out) is
+flagged on the board and the record for review. A step that names no booking waits on the
+reconciliation list until a technologist links it.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from django.utils import timezone
 
 from irflow.accounts.permissions import require
 from irflow.audit.services import history_actor
+from irflow.dayofcase.services import case_modality_finished, case_modality_started
 from irflow.dicom.mpps import (
     MSG_DUPLICATE_INSTANCE,
     STATUS_DUPLICATE_SOP_INSTANCE,
@@ -37,8 +41,7 @@ from irflow.lib.errors import Conflict, ValidationFailed, from_django_validation
 from irflow.orders.models import ORDER_STATES, Order, OrderStatus
 from irflow.orders.services import order_set_status
 from irflow.patients.models import IdentifierKind, PatientIdentifier
-from irflow.scheduling.models import BOOKING_STATES, Booking, BookingStatus
-from irflow.scheduling.services import booking_set_status
+from irflow.scheduling.models import Booking
 
 MSG_ALREADY_LINKED = "This step is already linked to a booking or an order."
 MSG_CHOOSE_ONE = "Choose a booking or give an accession number."
@@ -125,14 +128,6 @@ def _patient_for(create: MppsCreate):
     return identifier.patient if identifier is not None else None
 
 
-def _booking_to(booking: Booking, status: str) -> Booking:
-    """Move the booking to `status` if its state machine allows it from where it stands
-    (a step appended after recovery leaves it where it is)."""
-    if booking.status == status or not BOOKING_STATES.can(booking.status, status):
-        return booking
-    return booking_set_status(actor=None, booking=booking, status=status)
-
-
 def _order_to(order: Order, status: str, actor=None) -> None:
     order.refresh_from_db(fields=["status"])
     if order.status == OrderStatus.ORDERED or order.status == OrderStatus.SCHEDULED:
@@ -142,12 +137,17 @@ def _order_to(order: Order, status: str, actor=None) -> None:
 
 
 def _follow(step: PerformedProcedureStep, actor=None) -> None:
-    """Move the step's booking and order to where its status says the procedure is."""
+    """Move the step's booking (and with it its order) to where the step says the procedure
+    is; an order the step names without a booking follows the step itself."""
     if step.booking is not None:
-        booking = _booking_to(step.booking, BookingStatus.IN_ROOM)
-        if step.is_final:
-            booking = _booking_to(booking, BookingStatus.RECOVERY)
-        step.booking = booking
+        if step.status == MppsStatus.DISCONTINUED and step.order is not None:
+            _order_to(step.order, OrderStatus.DISCONTINUED, actor=actor)
+        step.booking = (
+            case_modality_finished(booking_id=step.booking.pk)
+            if step.is_final
+            else case_modality_started(booking_id=step.booking.pk)
+        )
+        return
     if step.order is not None:
         final = _ORDER_AFTER.get(MppsStatus(step.status))
         _order_to(step.order, final or OrderStatus.IN_PROGRESS, actor=actor)

@@ -133,8 +133,8 @@ def _open_record(actor, procedure_id: int) -> ProcedureRecord:
 @transaction.atomic
 def procedure_record_open(*, actor, booking_id: int) -> ProcedureRecord:
     """Open the booking's procedure record with the catalogue's and the preparation's defaults
-    (at check-in). Opening it twice is harmless."""
-    require(actor, "procedure.record")
+    (at check-in: whoever checks patients in opens it). Opening it twice is harmless."""
+    require(actor, "booking.progress")
     booking = booking_get(actor=actor, booking_id=booking_id, what="check-in")
     booking = (
         Booking.objects.select_for_update()

@@ -352,7 +352,7 @@ class PolicyOut(Schema):
     timezone: str
     arrival_lead_min: int
     version: int
-    updated_at: datetime
+    updated_at: datetime | None
     values: list[PolicyValueOut]
 
 

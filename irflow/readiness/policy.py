@@ -9,11 +9,10 @@ from irflow.readiness.models import PolicySettings
 
 
 def policy_settings() -> PolicySettings:
-    """The one row of site policy (created with no overrides on first use)."""
+    """The one row of site policy; before the first change, the published defaults (an unsaved
+    row: reading never writes — `policy_update` creates it)."""
     row = PolicySettings.objects.order_by("pk").first()
-    if row is None:
-        row, _ = PolicySettings.objects.get_or_create(pk=1)
-    return row
+    return row if row is not None else PolicySettings(pk=1)
 
 
 def site_policy(row: PolicySettings | None = None) -> SitePolicy:

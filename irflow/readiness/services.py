@@ -24,6 +24,7 @@ from irflow.readiness.models import (
     Consent,
     ContrastRoute,
     LastDose,
+    PolicySettings,
     Premedication,
     Preparation,
     ReadinessSnapshot,
@@ -235,7 +236,8 @@ def policy_update(
 ):
     """Replace the site's overrides (validated by the core: out-of-range values are refused)."""
     require(actor, "policy.manage")
-    row = type(policy_settings()).objects.select_for_update().get(pk=policy_settings().pk)
+    PolicySettings.objects.get_or_create(pk=policy_settings().pk)
+    row = PolicySettings.objects.select_for_update().get(pk=policy_settings().pk)
     if overrides is not None:
         row.overrides = _validated(overrides).to_mapping()
     if arrival_lead_min is not None:

@@ -4,6 +4,7 @@ else): booked, checked in, in the room, documented, completed."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime, time, timedelta
 
 from irflow.accounts.models import User
@@ -12,6 +13,7 @@ from irflow.checklists.models import ChecklistRecord
 from irflow.checklists.services import TEAM_ROLES, checklist_complete
 from irflow.clinical import checklist_items
 from irflow.dayofcase import services as day
+from irflow.lib.errors import ValidationFailed
 from irflow.procedures.models import ProcedureRecord
 from irflow.procedures.services import device_add, specimen_add
 from irflow.readiness.selectors import readiness_detail
@@ -45,12 +47,13 @@ def acknowledged(booking, reason: str = "Reviewed for the test.") -> None:
     assert physician is not None, "acknowledging readiness needs a physician"
     for finding in readiness_detail(booking_id=booking.pk).findings:
         if finding["status"] != "pass" and not finding.get("acknowledgement"):
-            try:
+            with contextlib.suppress(ValidationFailed):  # the bleeding-risk choice is made
                 finding_acknowledge(
-                    actor=physician, booking_id=booking.pk, finding_key=finding["key"], reason=reason
+                    actor=physician,
+                    booking_id=booking.pk,
+                    finding_key=finding["key"],
+                    reason=reason,
                 )
-            except Exception:  # noqa: BLE001 - the bleeding-risk choice is not acknowledged
-                continue
 
 
 def checklist(actor, booking, phase: str) -> None:
@@ -108,8 +111,9 @@ def documented(actor, booking, *, success: str = "success") -> ProcedureRecord:
     )
 
 
-def completed(actor, booking) -> ProcedureRecord:
-    """Documented, the devices the catalogue places recorded, signed out and completed."""
+def ready_to_complete(actor, booking) -> ProcedureRecord:
+    """Documented, the access site and the devices (or specimens) the catalogue asks for
+    recorded, signed out: in the room still, with nothing refusing completion."""
     record = documented(actor, booking)
     if not record.access_sites:
         day.case_record_update(
@@ -127,7 +131,21 @@ def completed(actor, booking) -> ProcedureRecord:
     if "specimens" in (procedure.completion_requires or []):
         specimen_add(actor=actor, procedure_id=record.pk, label="A1", sent_to="Histopathology")
     checklist(actor, booking, "sign_out")
+    return ProcedureRecord.objects.get(pk=record.pk)
+
+
+def completed(actor, booking) -> ProcedureRecord:
+    """Taken through the whole procedure and completed: the patient is in recovery."""
+    record = ready_to_complete(actor, booking)
     return day.case_complete(actor=actor, procedure_id=record.pk)
+
+
+def day_world(attending, booking_id: int) -> dict:
+    """For the API walk: a flag the modality raised on the (booked) booking."""
+    from irflow.checklists.services import safety_flag_raise
+
+    flag = safety_flag_raise(booking_id=booking_id, kind="no_sign_in", detail="For the walk.")
+    return {"flag_id": flag.pk, "rule": "sign_in"}
 
 
 def procedure_world(personas, patient) -> dict:
@@ -139,14 +157,6 @@ def procedure_world(personas, patient) -> dict:
 
     attending, trainee = personas["attending"], personas["trainee"]
     room = Room.objects.create(code="PROC1", name="Procedure room", kind="angio", modality="XA")
-    in_room = documented(attending, booked(attending, patient, room, start=past_weekday_at(8)))
-    draft = reports.report_start(actor=attending, procedure_id=in_room.pk)
-    reports.report_update(
-        actor=attending,
-        report_id=draft.pk,
-        fields={"retrievable": "yes", "filter_position": "Infrarenal"},
-        sections={"impression": "Retrievable infrarenal IVC filter placed."},
-    )
     done = completed(attending, booked(attending, patient, room, start=past_weekday_at(11)))
     final = reports.report_start(actor=attending, procedure_id=done.pk)
     reports.report_update(
@@ -168,6 +178,17 @@ def procedure_world(personas, patient) -> dict:
         sections={"impression": "Permanent infrarenal IVC filter placed."},
     )
     reports.report_submit(actor=trainee, report_id=by_trainee.pk)
+    # In the room now, everything recorded and signed out: ready to complete.
+    in_room = ready_to_complete(
+        attending, booked(attending, patient, room, start=past_weekday_at(8))
+    )
+    draft = reports.report_start(actor=attending, procedure_id=in_room.pk)
+    reports.report_update(
+        actor=attending,
+        report_id=draft.pk,
+        fields={"retrievable": "yes", "filter_position": "Infrarenal"},
+        sections={"impression": "Retrievable infrarenal IVC filter placed."},
+    )
     day = done.booking.start.date()
     return {
         "trainee_id": trainee.pk,
@@ -192,6 +213,14 @@ def procedure_examples(ids: dict) -> dict[tuple[str, str], dict | None]:
     recovery = "/api/recovery/{recovery_procedure_id}"
     return {
         ("POST", "/api/procedures/check-in"): {"booking_id": ids["booking_id_in_room"]},
+        ("GET", "/api/day/rules"): None,
+        ("GET", "/api/day/bookings/{booking_id}"): None,
+        ("POST", "/api/day/bookings/{booking_id}/overrides/{rule}"): {
+            "reason": "Bleeding patient: no time for the full sign-in."
+        },
+        ("POST", "/api/day/bookings/{booking_id}/flags/{flag_id}/review"): {
+            "note": "Emergency case started before the sign-in; debriefed."
+        },
         ("GET", proc): None,
         ("PATCH", proc): {
             "group": "contrast",

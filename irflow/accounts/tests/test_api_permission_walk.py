@@ -15,10 +15,10 @@ from irflow.accounts.permissions import MATRIX
 from irflow.accounts.roles import Role
 from irflow.accounts.services import api_token_create
 from irflow.api import api
-from irflow.testing.dose import dose_examples, dose_world
 from irflow.patients.models import CareRelation
 from irflow.patients.services import patient_create
-from irflow.testing.cases import procedure_examples, procedure_world
+from irflow.testing.cases import day_world, procedure_examples, procedure_world
+from irflow.testing.dose import dose_examples, dose_world
 from irflow.testing.referrals import encode_example, journey_examples, journey_world
 
 pytestmark = pytest.mark.django_db
@@ -165,6 +165,7 @@ def world(personas, settings, tmp_path):
     }
     ids = {"patient_id": mine.pk, "other_patient": other.pk}
     ids.update(readiness_world(attending, mine))
+    ids.update(day_world(attending, ids["booking_id"]))
     ids = {**dose_world(attending, mine), **ids}  # keys already set win
     ids = {**journey_world(personas, mine), **ids}
     ids = {**procedure_world(personas, mine), **ids}

@@ -25,7 +25,7 @@ from irflow.dicomserver.services import mpps_reconcile
 from irflow.dicomserver.simulator import Step, mpps_final, mpps_in_progress
 from irflow.orders.models import OrderStatus
 from irflow.scheduling.models import Booking, BookingStatus
-from irflow.scheduling.selectors import department_board
+from irflow.dayofcase.selectors import department_board
 from irflow.testing.fixtures import make_booking, make_order
 
 pytestmark = pytest.mark.e2e

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from irflow.procedures import services
+from irflow.dayofcase import services as day
 from irflow.procedures.models import SedationAgent
 from irflow.testing.cases import booked, past_weekday_at
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def record(attending, patient, angio_room):
     booking = booked(attending, patient, angio_room, start=past_weekday_at(9))
-    return services.procedure_check_in(actor=attending, booking_id=booking.pk)
+    return day.case_check_in(actor=attending, booking_id=booking.pk)
 
 
 def send(client, method, url, body):

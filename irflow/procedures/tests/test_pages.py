@@ -8,9 +8,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from irflow.procedures import services
+from irflow.dayofcase import services as day
+from irflow.dayofcase.guards import MSG_SIGN_IN
 from irflow.procedures.models import ProcedureRecord
-from irflow.testing.cases import booked, completed, past_weekday_at
+from irflow.testing.cases import acknowledged, booked, checklist, completed, past_weekday_at
 from irflow.testing.fixtures import login
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +34,13 @@ def test_check_in_then_autosave_shows_saved_and_refusals(client, attending, book
     assert b"Add a device (scan its UDI)" in page.content
 
     url = f"/procedures/{record.pk}/save/times/"
+    # The time in room puts the patient in the room: not before the sign-in (said beside it).
+    refused = client.post(url, {"times-in_room_at": "09:02"}, HTTP_HX_REQUEST="true")
+    assert refused.status_code == 422 and b"Not saved" in refused.content
+    assert MSG_SIGN_IN in refused.content.decode()
+    acknowledged(booking)
+    checklist(attending, booking, "sign_in")
+    checklist(attending, booking, "time_out")
     ok = client.post(
         url, {"times-in_room_at": "09:02", "times-started_at": "09:10"}, HTTP_HX_REQUEST="true"
     )
@@ -56,7 +64,7 @@ def test_check_in_then_autosave_shows_saved_and_refusals(client, attending, book
 
 
 def test_a_malformed_udi_is_shown_beside_the_field(client, attending, booking):
-    record = services.procedure_check_in(actor=attending, booking_id=booking.pk)
+    record = day.case_check_in(actor=attending, booking_id=booking.pk)
     login(client, attending)
     response = client.post(
         f"/procedures/{record.pk}/add/device/",
@@ -148,7 +156,7 @@ def test_mpps_times_and_the_dose_summary_are_shown_when_linked(
     from irflow.dose.tests.conftest import ingest
 
     settings.DATA_DIR = tmp_path
-    services.procedure_check_in(actor=attending, booking_id=booking.pk)
+    day.case_check_in(actor=attending, booking_id=booking.pk)
     login(client, attending)
     page = client.get(f"/procedures/bookings/{booking.pk}/").content.decode()
     assert "No procedure step reported by the modality." in page
@@ -189,7 +197,7 @@ def test_mpps_times_and_the_dose_summary_are_shown_when_linked(
 def test_the_record_forms_answer_404_for_a_missing_record_and_403_for_a_role_that_may_not(
     client, attending, personas, booking
 ):
-    record = services.procedure_check_in(actor=attending, booking_id=booking.pk)
+    record = day.case_check_in(actor=attending, booking_id=booking.pk)
     times = {"times-in_room_at": "09:02"}
     login(client, attending)
     missing = record.pk + 1000

@@ -7,14 +7,15 @@ from datetime import timedelta
 
 import pytest
 
+from irflow.dayofcase import services as day
 from irflow.devices.models import DeviceInSitu
 from irflow.followup.models import FollowUpTask
 from irflow.lib.errors import Conflict, Forbidden, ValidationFailed
 from irflow.procedures import services
 from irflow.procedures.models import ProcedureRecord, RecordStatus
-from irflow.testing.cases import GOOD_UDI, booked, completed, documented, past_weekday_at
 from irflow.recovery.models import RecoveryEpisode
 from irflow.scheduling.models import BookingStatus
+from irflow.testing.cases import GOOD_UDI, booked, completed, documented, past_weekday_at
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +26,7 @@ def booking(attending, patient, angio_room):
 
 
 def test_check_in_opens_the_record_with_catalogue_defaults(attending, booking):
-    record = services.procedure_check_in(actor=attending, booking_id=booking.pk)
+    record = day.case_check_in(actor=attending, booking_id=booking.pk)
     booking.refresh_from_db()
     assert booking.status == BookingStatus.ARRIVED
     assert record.sedation_depth == "moderate"  # the catalogue's default sedation
@@ -33,18 +34,18 @@ def test_check_in_opens_the_record_with_catalogue_defaults(attending, booking):
     assert "capnography" not in record.monitoring and "spo2" in record.monitoring
     assert [(m.user, m.role) for m in record.team.all()] == [(attending, "primary_operator")]
     # Checking in twice is harmless.
-    again = services.procedure_check_in(actor=attending, booking_id=booking.pk)
+    again = day.case_check_in(actor=attending, booking_id=booking.pk)
     assert again.pk == record.pk and ProcedureRecord.objects.count() == 1
 
 
-def test_roles_without_procedure_record_may_not_check_in(personas, booking):
-    for name in ("scheduler", "referrer", "qi_lead", "admin"):
+def test_roles_that_do_not_move_patients_along_may_not_check_in(personas, booking):
+    for name in ("referrer", "qi_lead", "admin", "auditor"):
         with pytest.raises(Forbidden):
-            services.procedure_check_in(actor=personas[name], booking_id=booking.pk)
+            day.case_check_in(actor=personas[name], booking_id=booking.pk)
 
 
 def test_end_before_start_is_refused_with_a_clear_message(attending, booking):
-    record = services.procedure_check_in(actor=attending, booking_id=booking.pk)
+    record = day.case_check_in(actor=attending, booking_id=booking.pk)
     start = booking.start
     with pytest.raises(ValidationFailed) as exc:
         services.procedure_record_update(
@@ -63,13 +64,11 @@ def test_end_before_start_is_refused_with_a_clear_message(attending, booking):
 
 
 def test_times_are_checked_against_those_already_saved(attending, booking):
-    record = services.procedure_check_in(actor=attending, booking_id=booking.pk)
+    record = day.case_check_in(actor=attending, booking_id=booking.pk)
     start = booking.start
     services.procedure_record_update(
         actor=attending, procedure_id=record.pk, group="times", values={"in_room_at": start}
     )
-    booking.refresh_from_db()
-    assert booking.status == BookingStatus.IN_ROOM  # the time in room moves the patient
     with pytest.raises(ValidationFailed) as exc:
         services.procedure_record_update(
             actor=attending,
@@ -81,7 +80,7 @@ def test_times_are_checked_against_those_already_saved(attending, booking):
 
 
 def test_negative_contrast_volume_is_refused(attending, booking):
-    record = services.procedure_check_in(actor=attending, booking_id=booking.pk)
+    record = day.case_check_in(actor=attending, booking_id=booking.pk)
     with pytest.raises(ValidationFailed) as exc:
         services.procedure_record_update(
             actor=attending, procedure_id=record.pk, group="contrast", values={"contrast_ml": "-5"}
@@ -102,7 +101,7 @@ def test_negative_contrast_volume_is_refused(attending, booking):
 
 
 def test_negative_sedation_dose_and_unknown_choices_are_refused(attending, booking):
-    record = services.procedure_check_in(actor=attending, booking_id=booking.pk)
+    record = day.case_check_in(actor=attending, booking_id=booking.pk)
     with pytest.raises(ValidationFailed) as exc:
         services.sedation_agent_add(
             actor=attending, procedure_id=record.pk, agent="Fentanyl", dose="-50", unit="mcg"
@@ -128,7 +127,7 @@ def test_negative_sedation_dose_and_unknown_choices_are_refused(attending, booki
 
 
 def test_a_scanned_udi_fills_the_device_fields(attending, booking):
-    record = services.procedure_check_in(actor=attending, booking_id=booking.pk)
+    record = day.case_check_in(actor=attending, booking_id=booking.pk)
     raw = "]d2" + "0100884838035683" + "17271231" + "10LOT42\x1d" + "21SN7"
     device = services.device_add(
         actor=attending,
@@ -156,7 +155,7 @@ MALFORMED_UDI = [
 
 
 def test_malformed_udi_strings_are_refused_naming_the_problem(attending, booking):
-    record = services.procedure_check_in(actor=attending, booking_id=booking.pk)
+    record = day.case_check_in(actor=attending, booking_id=booking.pk)
     for udi, words in MALFORMED_UDI:
         with pytest.raises(ValidationFailed) as exc:
             services.device_add(
@@ -166,12 +165,11 @@ def test_malformed_udi_strings_are_refused_naming_the_problem(attending, booking
     assert not record.devices.exists()
 
 
-def test_completion_needs_times_and_technical_success(attending, booking):
-    record = services.procedure_check_in(actor=attending, booking_id=booking.pk)
+def test_the_record_is_completed_only_with_every_time_recorded(attending, booking):
+    record = day.case_check_in(actor=attending, booking_id=booking.pk)
     with pytest.raises(ValidationFailed) as exc:
-        services.procedure_complete(actor=attending, procedure_id=record.pk)
+        services.procedure_record_complete(actor=attending, procedure_id=record.pk)
     assert "time in room, start time, end time, time out of room" in exc.value.errors["times"][0]
-    assert exc.value.errors["technical_success"] == [services.MSG_COMPLETE_SUCCESS]
 
 
 def test_completion_opens_recovery_registers_the_device_and_creates_follow_up(attending, booking):

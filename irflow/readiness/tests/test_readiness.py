@@ -1,4 +1,5 @@
-"""Stored readiness: fresh on every read, recomputed in the background, overrides audited."""
+"""Readiness computed on read: a changed fact is seen on the next read, however it changed;
+reads never write; overrides audited; the sign-in snapshot kept as it was."""
 
 from __future__ import annotations
 
@@ -7,15 +8,18 @@ from datetime import timedelta
 import pytest
 from auditlog.models import LogEntry
 from django.utils import timezone
-from django_tasks_db.models import DBTaskResult
 
 from irflow.clinical import messages as core_messages
 from irflow.lib.errors import Conflict, Forbidden, ValidationFailed
+from irflow.patients.models import LabResult
 from irflow.patients.services import medication_add
-from irflow.readiness import services
+from irflow.readiness import engine, services
 from irflow.readiness.models import Acknowledgement, ReadinessSnapshot, SnapshotKind
-from irflow.readiness.selectors import booking_readiness
-from irflow.readiness.tasks import readiness_refresh_task
+from irflow.readiness.selectors import (
+    booking_readiness,
+    readiness_detail,
+    readiness_for_bookings,
+)
 from irflow.readiness.tests.helpers import booking_for, lab, nearly_ready
 
 pytestmark = pytest.mark.django_db
@@ -43,15 +47,41 @@ def test_a_new_lab_is_seen_on_the_next_read(nurse, attending, patient):
     lab(nurse, patient, "inr", "1.1")
     after = booking_readiness(actor=nurse, booking_id=booking.pk)
     assert after.state == "ready"
-    assert after.snapshot.pk == before.snapshot.pk  # the one current snapshot, replaced
     assert after.snapshot.fingerprint != before.snapshot.fingerprint
 
 
-def test_a_fresh_snapshot_is_not_evaluated_again(attending, patient, django_assert_max_num_queries):
+def test_a_change_made_behind_the_services_back_is_seen_too(nurse, attending, patient):
+    """No signal or task keeps readiness fresh: a bulk update (as an import or an HL7
+    interface may do) is seen on the next read like any other change."""
+    booking = nearly_ready(attending, patient)
+    lab(nurse, patient, "inr", "1.1")
+    assert booking_readiness(actor=nurse, booking_id=booking.pk).state == "ready"
+    LabResult.objects.filter(patient=patient, analyte="inr").update(value="2.9")
+    assert booking_readiness(actor=nurse, booking_id=booking.pk).state == "not_ready"
+
+
+def test_an_unchanged_case_is_not_evaluated_again(attending, patient):
     booking = nearly_ready(attending, patient)
     first = booking_readiness(actor=attending, booking_id=booking.pk).snapshot
     again = booking_readiness(actor=attending, booking_id=booking.pk).snapshot
-    assert again.evaluated_at == first.evaluated_at
+    assert again is first  # the process's cache, keyed by every input
+
+
+def test_reading_readiness_never_writes(attending, patient):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    booking = nearly_ready(attending, patient)
+    engine.CACHE.clear()
+    with CaptureQueriesContext(connection) as queries:
+        readiness_detail(booking_id=booking.pk)
+        readiness_for_bookings(bookings=[booking])
+    writes = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+    ]
+    assert writes == []
 
 
 def test_time_alone_makes_a_snapshot_stale(attending, patient):
@@ -68,12 +98,12 @@ def test_time_alone_makes_a_snapshot_stale(attending, patient):
         dose_times=["08:00", "20:00"],
     )
     early = booking.start - timedelta(days=5)
-    view = services.readiness_refresh(booking_ids=[booking.pk], now=early)[booking.pk]
+    view = readiness_for_bookings(bookings=[booking], now=early)[booking.pk]
     (med,) = [f for f in view.evaluation["findings"] if f["rule_id"] == "sir-2019.hold.apixaban"]
     assert med["status"] == "warning"
     assert view.valid_until is not None and view.valid_until < booking.start
     late = view.valid_until + timedelta(minutes=1)
-    later = services.readiness_refresh(booking_ids=[booking.pk], now=late)[booking.pk]
+    later = readiness_for_bookings(bookings=[booking], now=late)[booking.pk]
     (med,) = [f for f in later.evaluation["findings"] if f["rule_id"] == "sir-2019.hold.apixaban"]
     assert med["status"] == "missing_data"
     assert later.effective_state == "not_ready"
@@ -133,30 +163,6 @@ def test_the_operators_choice_cannot_be_acknowledged_away(attending, patient):
     assert exc.value.errors["finding_key"] == [services.MSG_CHOOSE_RISK]
 
 
-def test_changes_enqueue_one_refresh_per_booking_after_commit(
-    attending, patient, django_capture_on_commit_callbacks
-):
-    from django.db import transaction
-
-    with django_capture_on_commit_callbacks(execute=True):
-        booking = nearly_ready(attending, patient)
-    DBTaskResult.objects.all().delete()
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        with transaction.atomic():
-            lab(attending, patient, "inr", "1.1")
-            lab(attending, patient, "creatinine", "75")
-        assert not DBTaskResult.objects.exists()  # nothing before the commit
-    assert len(callbacks) == 1
-    callbacks[0]()
-    (queued,) = DBTaskResult.objects.all()
-    assert queued.task_path.endswith("readiness_refresh_task")
-    assert queued.args_kwargs["kwargs"] == {"booking_id": booking.pk}
-    # The task brings the stored snapshot up to date.
-    assert readiness_refresh_task.call(booking_id=booking.pk) == "ready"
-    stored = ReadinessSnapshot.objects.get(booking=booking, kind=SnapshotKind.CURRENT)
-    assert stored.effective_state == "ready"
-
-
 @pytest.mark.parametrize(
     "change",
     [
@@ -166,21 +172,19 @@ def test_changes_enqueue_one_refresh_per_booking_after_commit(
         lambda who, p, b: medication_add(
             actor=who["nurse"], patient_id=p.pk, name="Aspirin", drug="aspirin"
         ),
-        lambda who, p, b: services.policy_update(actor=who["admin"], overrides={}),
+        lambda who, p, b: services.policy_update(
+            actor=who["admin"], overrides={"sir-2019.inr.high-risk": {"inr_max": 1.8}}
+        ),
         lambda who, p, b: finding_acknowledge_inr(who["attending"], b),
     ],
     ids=["preparation", "medication", "policy", "acknowledgement"],
 )
-def test_every_input_enqueues_a_refresh(
-    attending, personas, patient, change, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        booking = nearly_ready(attending, patient)
-    DBTaskResult.objects.all().delete()
-    with django_capture_on_commit_callbacks(execute=True):
-        change(personas, patient, booking)
-    kwargs = [t.args_kwargs["kwargs"] for t in DBTaskResult.objects.all()]
-    assert kwargs == [{"booking_id": booking.pk}]
+def test_every_input_is_seen_on_the_next_read(attending, personas, patient, change):
+    booking = nearly_ready(attending, patient)
+    before = readiness_detail(booking_id=booking.pk).snapshot.fingerprint
+    change(personas, patient, booking)
+    after = readiness_detail(booking_id=booking.pk).snapshot.fingerprint
+    assert after != before
 
 
 def finding_acknowledge_inr(attending, booking):

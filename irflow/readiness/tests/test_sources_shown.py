@@ -208,25 +208,25 @@ def test_rules_and_policy_pages_show_sources(client, personas):
     assert assert_page_sourced(html) > 20
 
 
-def test_badge_and_panel_includes(client, rf, nurse, attending, patient):
+def test_badge_and_panel_show_what_they_are_given(client, nurse, attending, patient):
     from django.template import Context, Template
 
+    from irflow.readiness.selectors import readiness_detail
+
     booking = nearly_ready(attending, patient)
-    request = rf.get("/")
-    request.user = nurse
+    view = readiness_detail(booking_id=booking.pk)
     badge = Template('{% include "readiness/_badge.html" %}').render(
-        Context({"booking": booking, "request": request})
+        Context({"booking": booking, "readiness": view.snapshot})
     )
     assert 'class="readiness readiness-not_ready"' in badge and "Not ready" in badge
     assert "1 open" in badge
     panel = Template('{% include "readiness/_panel.html" %}').render(
-        Context({"booking": booking, "request": request})
+        Context({"booking": booking, "readiness_view": view})
     )
     assert "sir-2019.inr.high-risk" in panel and assert_page_sourced(panel) == 1
-    request.user = __import__("django.contrib.auth.models", fromlist=["x"]).AnonymousUser()
-    assert (
-        Template('{% include "readiness/_badge.html" %}')
-        .render(Context({"booking": booking, "request": request}))
-        .strip()
-        == ""
-    )
+    # Given nothing, they show nothing (and load nothing).
+    assert Template('{% include "readiness/_badge.html" %}').render(Context({})).strip() == ""
+    # Other apps' pages load the badge in place.
+    login(client, nurse)
+    html = client.get(reverse("readiness-badge", args=[booking.pk])).content.decode()
+    assert 'data-readiness="not_ready"' in html

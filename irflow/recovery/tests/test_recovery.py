@@ -8,13 +8,14 @@ from datetime import timedelta
 import pytest
 
 from irflow.accounts.services import api_token_create
+from irflow.dayofcase import services as day
 from irflow.followup.models import FollowUpTask
 from irflow.lib.errors import Conflict, Forbidden, ValidationFailed
-from irflow.testing.cases import booked, completed, past_weekday_at
 from irflow.readiness.services import policy_update
 from irflow.recovery import selectors, services
 from irflow.recovery.services import MSG_PAIN_RANGE
 from irflow.scheduling.models import BookingStatus
+from irflow.testing.cases import booked, completed, past_weekday_at
 
 pytestmark = pytest.mark.django_db
 
@@ -70,7 +71,7 @@ def test_bands_follow_the_site_policy(attending, nurse, personas, record):
 def test_discharge_same_day_gives_length_of_stay_and_follow_up(attending, nurse, record):
     assert FollowUpTask.objects.filter(order=record.order).count() == 1  # from completion
     with pytest.raises(ValidationFailed) as exc:
-        services.recovery_discharge(
+        day.case_discharge(
             actor=nurse,
             procedure_id=record.pk,
             disposition="same_day",
@@ -78,9 +79,9 @@ def test_discharge_same_day_gives_length_of_stay_and_follow_up(attending, nurse,
         )
     assert "cannot be before the patient left the room" in exc.value.errors["discharged_at"][0]
     with pytest.raises(ValidationFailed) as exc:
-        services.recovery_discharge(actor=nurse, procedure_id=record.pk, disposition="admitted")
+        day.case_discharge(actor=nurse, procedure_id=record.pk, disposition="admitted")
     assert "admitted_to" in exc.value.errors
-    episode = services.recovery_discharge(
+    episode = day.case_discharge(
         actor=nurse,
         procedure_id=record.pk,
         disposition="same_day",

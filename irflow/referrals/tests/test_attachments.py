@@ -10,8 +10,8 @@ from irflow.audit.models import AccessLog
 from irflow.lib.errors import ValidationFailed
 from irflow.referrals import attachments, services
 from irflow.referrals.models import Referral, ReferralAttachment
-from irflow.testing.referrals import PNG_1PX
 from irflow.testing.fixtures import login, make_user
+from irflow.testing.referrals import PNG_1PX
 
 pytestmark = pytest.mark.django_db
 

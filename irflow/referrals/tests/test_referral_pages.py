@@ -10,8 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from irflow.patients.services import patient_create
 from irflow.referrals import services
 from irflow.referrals.models import Referral, ReferralStatus
-from irflow.testing.referrals import PNG_1PX
 from irflow.testing.fixtures import login, make_user, merged_just_before
+from irflow.testing.referrals import PNG_1PX
 
 pytestmark = pytest.mark.django_db
 

@@ -12,10 +12,10 @@ from django.db import DatabaseError, connection, transaction
 from irflow.accounts.models import User
 from irflow.accounts.services import api_token_create
 from irflow.lib.errors import Conflict, Forbidden, ValidationFailed
-from irflow.testing.cases import booked, completed, past_weekday_at
 from irflow.reports import outbound, pdf, services
 from irflow.reports.models import MSG_FINAL_IMMUTABLE, Addendum, Report
 from irflow.reports.tasks import report_outbound_task
+from irflow.testing.cases import booked, completed, past_weekday_at
 from irflow.testing.fixtures import login
 from irflow.testing.tools import require_tool
 

@@ -1,4 +1,4 @@
-"""Room day and week views, the booking form and page, today's department board."""
+"""Room day and week views, the booking form and page."""
 
 from __future__ import annotations
 
@@ -8,14 +8,12 @@ import pytest
 from django.utils import timezone
 
 from irflow.accounts.services import api_token_create
-from irflow.audit.models import AccessLog
 from irflow.patients.models import CareRelation
 from irflow.scheduling import selectors
 from irflow.scheduling.models import Booking, BookingStatus
 from irflow.scheduling.services import (
     MSG_ROOM_TAKEN,
     MSG_TRAINEE_SUPERVISION,
-    booking_set_status,
 )
 from irflow.testing.fixtures import login, make_booking, make_order, next_weekday_at
 
@@ -67,62 +65,6 @@ def test_a_room_day_shows_bookings_and_free_gaps(client, personas, patient, angi
     assert week_page.status_code == 200 and "Closed" in week_page.content.decode()
     login(client, personas["referrer"])
     assert client.get(f"/scheduling/rooms/{angio_room.code}/day/").status_code == 403
-
-
-def test_the_department_board_follows_the_day_and_the_modality(
-    client, personas, patient, today_room
-):
-    attending = personas["attending"]
-    booking = make_booking(attending, make_order(attending, patient), today_room, today_at(0, 5))
-    board = selectors.department_board(actor=personas["nurse"])
-    (column,) = [c for c in board if c.room == today_room]
-    assert not column.busy
-    assert column.entries[0].next_steps == [("arrived", "Arrived"), ("in_room", "In room")]
-    # The modality reports MPPS IN PROGRESS: the DICOM listener moves the booking (actor=None).
-    booking_set_status(actor=None, booking=booking, status=BookingStatus.IN_ROOM)
-    (column,) = [
-        c for c in selectors.department_board(actor=personas["nurse"]) if c.room == today_room
-    ]
-    assert column.busy and column.current == booking
-    booking_set_status(actor=None, booking=booking, status=BookingStatus.RECOVERY)
-    (column,) = [
-        c for c in selectors.department_board(actor=personas["nurse"]) if c.room == today_room
-    ]
-    assert not column.busy
-
-    login(client, personas["nurse"])
-    page = client.get("/scheduling/today/")
-    text = page.content.decode()
-    assert page.status_code == 200
-    assert 'hx-trigger="every 10s"' in text and "data-background" in text
-    assert "Recovery" in text and 'class="status st-recovery"' in text  # colour and words
-    # Background refreshes return only the board and are not logged as new reads.
-    board_reads = AccessLog.objects.filter(what__startswith="department board")
-    before = board_reads.count()
-    partial = client.get(
-        "/scheduling/today/", headers={"HX-Request": "true", "X-Irflow-Background": "1"}
-    )
-    assert partial.status_code == 200 and b"<html" not in partial.content
-    assert b'id="board"' in partial.content
-    assert board_reads.count() == before
-    client.get("/scheduling/today/")
-    assert board_reads.count() == before + 1
-
-    # A button on the board moves the patient along and sends the board back.
-    moved = client.post(
-        f"/scheduling/bookings/{booking.pk}/status/",
-        {"status": "discharged", "next": "board"},
-        headers={"HX-Request": "true"},
-    )
-    assert moved.status_code == 200 and b"<html" not in moved.content
-    assert 'class="status st-discharged">Discharged' in moved.content.decode()
-    assert Booking.objects.get(pk=booking.pk).status == BookingStatus.DISCHARGED
-    wrong = client.post(
-        f"/scheduling/bookings/{booking.pk}/status/",
-        {"status": "arrived", "next": "board"},
-        headers={"HX-Request": "true"},
-    )
-    assert "A booking cannot go from “Discharged” to “Arrived”." in wrong.content.decode()
 
 
 def test_the_board_is_the_landing_page_of_the_clinical_staff(client, personas):
@@ -279,23 +221,3 @@ def test_booking_forms_answer_404_for_a_missing_booking_and_403_for_a_role_that_
     assert client.post(f"{base}/status/", {"status": "arrived"}).status_code == 403
     booking.refresh_from_db()
     assert (booking.start, booking.status) == (start, BookingStatus.BOOKED)
-
-
-def test_a_refused_status_is_a_message_off_the_board_and_said_on_the_board_from_it(
-    client, personas, patient, today_room
-):
-    attending = personas["attending"]
-    booking = make_booking(attending, make_order(attending, patient), today_room, today_at(0, 5))
-    login(client, personas["nurse"])
-    url = f"/scheduling/bookings/{booking.pk}/status/"
-    wrong = "A booking cannot go from “Booked” to “Discharged”."
-    page = client.post(url, {"status": "discharged"}, follow=True)
-    assert page.redirect_chain == [(f"/scheduling/bookings/{booking.pk}/", 302)]
-    assert wrong in page.content.decode()
-    board = client.post(
-        url, {"status": "discharged", "next": "board"}, headers={"HX-Request": "true"}
-    )
-    assert board.status_code == 200 and wrong in board.content.decode()
-    # Said on the board only: no message waits for the next page.
-    assert wrong not in client.get(f"/scheduling/bookings/{booking.pk}/").content.decode()
-    assert Booking.objects.get(pk=booking.pk).status == BookingStatus.BOOKED
