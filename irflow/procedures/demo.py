@@ -95,11 +95,16 @@ def _report(record, author, signer, *, addendum: bool = False):
             values[field["key"]] = "yes"
         elif field["type"] == "number":
             values[field["key"]] = "1"
+    keys = {s["key"] for s in normalised(report.template)["sections"]}
+    sections = {
+        "impression": f"{record.order.procedure_type.name}: technically successful.",
+        "plan": "Follow-up as planned in the catalogue; return if unwell.",
+    }
     reports.report_update(
         actor=author,
         report_id=report.pk,
         fields=values,
-        sections={"impression": f"{record.order.procedure_type.name}: technically successful."},
+        sections={k: v for k, v in sections.items() if k in keys},
     )
     if author.role == "trainee":
         reports.report_submit(actor=author, report_id=report.pk)
