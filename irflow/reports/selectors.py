@@ -28,6 +28,7 @@ def reports_visible(*, actor, action: str = "report.view") -> QuerySet[Report]:
         "record__booking__room",
         "author",
         "signed_by",
+        "returned_by",
     )
 
 

@@ -123,6 +123,12 @@ def _check_complete(report: Report) -> None:
         raise ValidationFailed(missing)
 
 
+def _clear_return(report: Report) -> None:
+    report.return_reason = ""
+    report.returned_by = None
+    report.returned_at = None
+
+
 @transaction.atomic
 def report_submit(*, actor, report_id: int) -> Report:
     """A draft goes to a physician for co-signature (trainees' drafts always do)."""
@@ -132,6 +138,7 @@ def report_submit(*, actor, report_id: int) -> Report:
     REPORT_STATES.check(report.status, ReportStatus.AWAITING_COSIGN)
     report.status = ReportStatus.AWAITING_COSIGN
     report.submitted_at = timezone.now()
+    _clear_return(report)
     with history_actor(actor):
         report.save()
     return report
@@ -139,7 +146,8 @@ def report_submit(*, actor, report_id: int) -> Report:
 
 @transaction.atomic
 def report_return(*, actor, report_id: int, reason: str) -> Report:
-    """The co-signing physician sends a submitted draft back to its author for changes."""
+    """The co-signing physician sends a submitted draft back to its author for changes; the
+    reason stays on the report until the author submits it again."""
     report = _report_for_update(actor, report_id, "report.cosign")
     if report.status != ReportStatus.AWAITING_COSIGN:
         raise Conflict(MSG_COSIGN_ONLY_SUBMITTED, code="not_submitted")
@@ -148,6 +156,9 @@ def report_return(*, actor, report_id: int, reason: str) -> Report:
     REPORT_STATES.check(report.status, ReportStatus.DRAFT)
     report.status = ReportStatus.DRAFT
     report.submitted_at = None
+    report.return_reason = reason.strip()
+    report.returned_by = actor
+    report.returned_at = timezone.now()
     with history_actor(actor):
         report.save()
     return report
@@ -161,6 +172,7 @@ def _finalise(actor, report: Report, *, cosigned: bool) -> Report:
     report.signed_at = timezone.now()
     report.cosigned = cosigned
     report.content_sha256 = report.content_digest()
+    _clear_return(report)
     with history_actor(actor):
         report.save()
     outbound_enqueue(OutboundEvent(report_id=report.pk, event="signed"))

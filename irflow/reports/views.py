@@ -51,6 +51,7 @@ def _render(request, report, *, errors=None, saved=False, status=200, partial=Fa
         "record": report.record,
         "patient": report.record.patient,
         "editable": editable,
+        "is_author": report.author_id == user.pk,
         "errors": errors or [],
         "saved": saved,
         "saved_at": timezone.localtime(),
