@@ -91,6 +91,8 @@ class Report(models.Model):
                 name="report_final_is_signed",
             )
         ]
+        # The worklists and the navigation's count read the few reports not final yet.
+        indexes = [models.Index(fields=["status"], name="report_status")]
 
     def __str__(self) -> str:
         return f"Report of {self.record}"

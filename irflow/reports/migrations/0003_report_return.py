@@ -1,4 +1,5 @@
-"""The co-signer's reason for returning a draft, who returned it and when.
+"""The co-signer's reason for returning a draft, who returned it and when; an index on the
+status for the worklists.
 
 SQLite adds a NOT NULL column by rebuilding the table, and a rebuilt table has lost its
 triggers: the trigger that keeps final reports final (0002) is created again after the change
@@ -52,4 +53,8 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(restore_trigger, migrations.RunPython.noop),
+        migrations.AddIndex(
+            model_name="report",
+            index=models.Index(fields=["status"], name="report_status"),
+        ),
     ]

@@ -59,14 +59,14 @@ def today_at(hour: int) -> datetime:
     return datetime.combine(timezone.localdate(), time(hour), timezone.get_current_timezone())
 
 
-def case_for(operator, patient, room, start: datetime, *, team=(), scheduler=None):
-    """An IVC filter booked at `start` with `operator` primary and `team`, documented and
-    completed by the operator (or by a physician of the team when the operator is a trainee)."""
-    order = make_order(operator if operator.role == "physician" else team[0][0], patient, "IVCF-IN")
+def case(actor, patient, room, start: datetime, *, operator=None, team=()):
+    """An IVC filter ordered by `actor` (a physician), booked at `start` with `operator`
+    (default `actor`) as primary operator and `team`, then documented by `actor`."""
+    order = make_order(actor, patient, "IVCF-IN")
     booking = make_booking(
-        scheduler or order.created_by, order, room, start, primary_operator=operator, team=team
+        actor, order, room, start, primary_operator=operator or actor, team=list(team)
     )
-    return completed(order.created_by, booking)
+    return documented(actor, booking)
 
 
 def dose_ingested(record, *, dose_rp_mgy: float = 1500.0, events: int = 4):
