@@ -138,12 +138,12 @@ def reports_for_patient(*, actor, patient_id: int) -> list[Report]:
 RESPONSIBLE = (TeamRole.PRIMARY_OPERATOR, TeamRole.SUPERVISING_PHYSICIAN)
 
 
-def _responsible(actor, booking: str = "record__booking") -> Q:
+def _responsible(actor) -> Q:
     """The case was booked with `actor` as primary operator or supervising physician."""
     team = BookingTeamMember.objects.filter(
-        booking=OuterRef(booking), user=actor, role__in=RESPONSIBLE
+        booking=OuterRef("record__booking"), user=actor, role__in=RESPONSIBLE
     )
-    return Q(**{f"{booking}__primary_operator": actor}) | Q(Exists(team))
+    return Q(record__booking__primary_operator=actor) | Q(Exists(team))
 
 
 def _to_sign(actor) -> Q:
