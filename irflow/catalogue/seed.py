@@ -15,8 +15,8 @@ GENERIC_REPORT_TEMPLATE: dict[str, Any] = {
         {"key": "technique", "label": "Technique"},
         {"key": "findings", "label": "Findings"},
         {"key": "complications", "label": "Complications"},
-        {"key": "impression", "label": "Impression"},
-        {"key": "plan", "label": "Plan"},
+        {"key": "impression", "label": "Impression", "required": True},
+        {"key": "plan", "label": "Plan", "required": True},
     ],
     "fields": [],
 }

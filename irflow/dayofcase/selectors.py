@@ -16,8 +16,7 @@ from irflow.checklists.models import PHASE_ORDER, SafetyFlag, SafetyOverride
 from irflow.checklists.selectors import BookingChecklists, booking_checklists
 from irflow.dayofcase.cases import cases_for
 from irflow.dayofcase.guards import BEFORE_ROOM, Case, Move, Refusal, Verdict, verdict
-from irflow.dose.models import RadiationDoseReport
-from irflow.dose.services.alerts import order_dose_totals
+from irflow.dose.selectors import OrderDoseTotals, dose_totals_for_order
 from irflow.outcomes.selectors import adverse_events_for_procedure
 from irflow.readiness.selectors import BookingReadiness, readiness_detail
 from irflow.recovery.selectors import RecoveryView, recovery_for_procedure
@@ -176,27 +175,6 @@ def department_board(*, actor, day: date | None = None, log: bool = True) -> lis
 
 
 @dataclass
-class DoseSummary:
-    ka_r_mgy: float | None
-    dap_gy_cm2: float | None
-    fluoro_time_s: float | None
-    dlp_mgy_cm: float | None
-
-
-def dose_summary(*, order) -> DoseSummary | None:
-    """The procedure's de-duplicated dose totals from the dose reports linked to its order."""
-    if not RadiationDoseReport.objects.filter(order=order).exists():
-        return None
-    totals = order_dose_totals(order)
-    return DoseSummary(
-        ka_r_mgy=totals["ka_r_mgy"],
-        dap_gy_cm2=totals["dap_gy_cm2"],
-        fluoro_time_s=totals["fluoro_time_s"],
-        dlp_mgy_cm=totals["dlp_mgy_cm"],
-    )
-
-
-@dataclass
 class ProcedurePage:
     """Everything the procedure page shows: the case and what the rules allow, the record,
     readiness, checklists, the modality's steps, dose, report, recovery, adverse events."""
@@ -207,7 +185,7 @@ class ProcedurePage:
     readiness: BookingReadiness | None = None
     checklists: BookingChecklists | None = None
     performed_steps: list[Any] = field(default_factory=list)
-    dose: DoseSummary | None = None
+    dose: OrderDoseTotals | None = None
     report: Report | None = None
     recovery: RecoveryView | None = None
     adverse_events: list[Any] | None = None
@@ -241,7 +219,7 @@ def procedure_page(*, actor, booking_id: int) -> ProcedurePage:
     if can(actor, "checklist.view"):
         page.checklists = booking_checklists(actor=actor, booking_id=booking.pk)
     if can(actor, "dose.view"):
-        page.dose = dose_summary(order=booking.order)
+        page.dose = dose_totals_for_order(actor=actor, order=booking.order)
     record = case.record
     if record is not None:
         page.report = report_for_procedure(actor=actor, record=record)

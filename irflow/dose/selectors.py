@@ -206,6 +206,37 @@ def dose_for_order(*, actor: User, order_id: int) -> OrderDose:
     )
 
 
+@dataclass(frozen=True)
+class OrderDoseTotals:
+    """A procedure's de-duplicated dose totals and the alerts its dose raised."""
+
+    ka_r_mgy: float | None
+    dap_gy_cm2: float | None
+    fluoro_time_s: float | None
+    dlp_mgy_cm: float | None
+    alerts: list[DoseAlert]
+
+
+def dose_totals_for_order(*, actor: User, order: Order) -> OrderDoseTotals | None:
+    """The totals and alerts of a procedure the caller has already read (and logged), or
+    None when no dose report is linked to its order."""
+    require(actor, "dose.view")
+    alerts = sorted(
+        DoseAlert.objects.filter(order=order),
+        key=lambda a: (SEVERITY.get(a.level, 9), a.rule_id),
+    )
+    if not alerts and not RadiationDoseReport.objects.filter(order=order).exists():
+        return None
+    totals = order_dose_totals(order)
+    return OrderDoseTotals(
+        ka_r_mgy=totals["ka_r_mgy"],
+        dap_gy_cm2=totals["dap_gy_cm2"],
+        fluoro_time_s=totals["fluoro_time_s"],
+        dlp_mgy_cm=totals["dlp_mgy_cm"],
+        alerts=alerts,
+    )
+
+
 @dataclass
 class Unmatched:
     report: RadiationDoseReport

@@ -49,6 +49,9 @@ class ReportOut(Schema):
     signed_at: datetime | None
     cosigned: bool
     content_sha256: str
+    return_reason: str
+    returned_by: str
+    returned_at: datetime | None
     addenda: list[AddendumOut]
 
     @staticmethod
@@ -70,6 +73,10 @@ class ReportOut(Schema):
     @staticmethod
     def resolve_signed_by(obj) -> str:
         return str(obj.signed_by) if obj.signed_by_id else ""
+
+    @staticmethod
+    def resolve_returned_by(obj) -> str:
+        return str(obj.returned_by) if obj.returned_by_id else ""
 
     @staticmethod
     def resolve_addenda(obj) -> list:

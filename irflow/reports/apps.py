@@ -10,6 +10,12 @@ class ReportsConfig(AppConfig):
         from auditlog.registry import auditlog
 
         from irflow.reports.models import Addendum, Report
+        from irflow.reports.selectors import report_worklist_count
+        from irflow.web.navigation import NavItem, register
 
         auditlog.register(Report)
         auditlog.register(Addendum)
+        register(
+            NavItem("Reports", "report-worklists", "report.draft", count=report_worklist_count),
+            before="Patients",
+        )

@@ -70,6 +70,13 @@ class Report(models.Model):
         default=False, help_text="Drafted by a trainee and co-signed by the signing physician."
     )
     content_sha256 = models.CharField(max_length=64, blank=True)
+    # The co-signer's last "return for changes", kept until the draft is submitted again
+    # (the change history keeps every one).
+    return_reason = models.TextField(blank=True)
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    returned_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -84,6 +91,8 @@ class Report(models.Model):
                 name="report_final_is_signed",
             )
         ]
+        # The worklists and the navigation's count read the few reports not final yet.
+        indexes = [models.Index(fields=["status"], name="report_status")]
 
     def __str__(self) -> str:
         return f"Report of {self.record}"
@@ -104,6 +113,11 @@ class Report(models.Model):
     @property
     def is_final(self) -> bool:
         return self.status == ReportStatus.FINAL
+
+    @property
+    def is_returned(self) -> bool:
+        """A draft the co-signer sent back, not yet submitted again."""
+        return self.status == ReportStatus.DRAFT and self.returned_at is not None
 
     def content(self) -> dict:
         """What the signature covers: the template, field values and section texts."""

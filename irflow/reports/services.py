@@ -12,7 +12,8 @@ from irflow.accounts.permissions import require
 from irflow.accounts.roles import Role
 from irflow.audit.services import history_actor
 from irflow.lib.errors import Conflict, NotFound, ValidationFailed
-from irflow.reports import structure
+from irflow.procedures.selectors import procedure_get
+from irflow.reports import drafting, structure
 from irflow.reports.models import (
     MSG_ADDENDUM_IMMUTABLE,
     MSG_FINAL_IMMUTABLE,
@@ -22,6 +23,7 @@ from irflow.reports.models import (
     ReportStatus,
 )
 from irflow.reports.outbound import OutboundEvent, outbound_enqueue
+from irflow.reports.selectors import report_get
 
 MSG_NOT_EDITABLE = "This report is {status}: only a draft can be edited."
 MSG_COSIGN_ONLY_SUBMITTED = "Only a report submitted for co-signature can be co-signed."
@@ -34,8 +36,6 @@ MSG_RETURN_REASON = "Say what needs changing."
 
 
 def _report_for_update(actor, report_id: int, action: str) -> Report:
-    from irflow.reports.selectors import report_get
-
     report_get(actor=actor, report_id=report_id, action=action, what=f"report {action}")
     return (
         Report.objects.select_for_update()
@@ -54,39 +54,10 @@ def _editable(report: Report) -> None:
         )
 
 
-def prefill(record) -> dict[str, str]:
-    """Section texts drafted from the procedure record (the author edits them)."""
-    lines = []
-    if record.sedation_depth:
-        lines.append(f"Sedation: {record.get_sedation_depth_display().lower()}.")
-    if record.access_sites:
-        lines.append(f"Access: {', '.join(record.access_site_labels()).lower()}.")
-    if record.contrast_ml is not None:
-        route = record.get_contrast_route_display().lower() if record.contrast_route else ""
-        agent = record.contrast_agent or "contrast"
-        lines.append(f"Contrast: {agent} {record.contrast_ml.normalize():f} ml {route}.".strip())
-    devices = [d for d in record.devices.all() if not d.entered_in_error]
-    if devices:
-        listed = "; ".join(
-            f"{d.device_type}{f' ({d.manufacturer})' if d.manufacturer else ''}"
-            f"{f', lot {d.lot}' if d.lot else ''}"
-            for d in devices
-        )
-        lines.append(f"Devices: {listed}.")
-    sections = {
-        "indication": record.order.clinical_indication,
-        "technique": " ".join(lines),
-        "findings": record.findings,
-        "complications": record.intra_procedure_events or "None.",
-    }
-    return {k: v for k, v in sections.items() if v}
-
-
 @transaction.atomic
 def report_start(*, actor, procedure_id: int) -> Report:
-    """Start the report of a procedure from its catalogue template (or return the one there)."""
-    from irflow.procedures.selectors import procedure_get
-
+    """Start the report of a procedure from its catalogue template (or return the one there),
+    its sections drafted from the record."""
     require(actor, "report.draft")
     record = procedure_get(
         actor=actor, procedure_id=procedure_id, what="report draft", action="report.draft"
@@ -101,7 +72,11 @@ def report_start(*, actor, procedure_id: int) -> Report:
             record=record,
             template=template,
             fields={f["key"]: "" for f in template["fields"]},
-            sections={k: v for k, v in prefill(record).items() if k in keys},
+            sections={
+                k: v
+                for k, v in drafting.draft_sections(actor=actor, record=record).items()
+                if k in keys
+            },
             author=actor,
         )
 
@@ -134,9 +109,24 @@ def report_update(
 
 
 def _check_complete(report: Report) -> None:
+    """Everything the template requires, and complications that do not deny a recorded
+    adverse event; every missing item is named at once."""
     missing = structure.missing_for_signature(report.template, report.fields, report.sections)
+    missing.update(
+        drafting.complications_refusal(
+            template_keys={s["key"] for s in structure.normalised(report.template)["sections"]},
+            record_id=report.record_id,
+            sections=report.sections,
+        )
+    )
     if missing:
         raise ValidationFailed(missing)
+
+
+def _clear_return(report: Report) -> None:
+    report.return_reason = ""
+    report.returned_by = None
+    report.returned_at = None
 
 
 @transaction.atomic
@@ -148,6 +138,7 @@ def report_submit(*, actor, report_id: int) -> Report:
     REPORT_STATES.check(report.status, ReportStatus.AWAITING_COSIGN)
     report.status = ReportStatus.AWAITING_COSIGN
     report.submitted_at = timezone.now()
+    _clear_return(report)
     with history_actor(actor):
         report.save()
     return report
@@ -155,7 +146,8 @@ def report_submit(*, actor, report_id: int) -> Report:
 
 @transaction.atomic
 def report_return(*, actor, report_id: int, reason: str) -> Report:
-    """The co-signing physician sends a submitted draft back to its author for changes."""
+    """The co-signing physician sends a submitted draft back to its author for changes; the
+    reason stays on the report until the author submits it again."""
     report = _report_for_update(actor, report_id, "report.cosign")
     if report.status != ReportStatus.AWAITING_COSIGN:
         raise Conflict(MSG_COSIGN_ONLY_SUBMITTED, code="not_submitted")
@@ -164,6 +156,9 @@ def report_return(*, actor, report_id: int, reason: str) -> Report:
     REPORT_STATES.check(report.status, ReportStatus.DRAFT)
     report.status = ReportStatus.DRAFT
     report.submitted_at = None
+    report.return_reason = reason.strip()
+    report.returned_by = actor
+    report.returned_at = timezone.now()
     with history_actor(actor):
         report.save()
     return report
@@ -177,6 +172,7 @@ def _finalise(actor, report: Report, *, cosigned: bool) -> Report:
     report.signed_at = timezone.now()
     report.cosigned = cosigned
     report.content_sha256 = report.content_digest()
+    _clear_return(report)
     with history_actor(actor):
         report.save()
     outbound_enqueue(OutboundEvent(report_id=report.pk, event="signed"))
@@ -229,8 +225,6 @@ def addendum_sign(*, actor, addendum_id: int) -> Addendum:
     addendum = Addendum.objects.select_for_update().filter(pk=addendum_id).first()
     if addendum is None:
         raise NotFound(MSG_ADDENDUM_NOT_FOUND)
-    from irflow.reports.selectors import report_get
-
     report_get(actor=actor, report_id=addendum.report_id, action="report.sign", what="addendum")
     if addendum.is_signed:
         raise Conflict(MSG_ADDENDUM_IMMUTABLE, code="addendum_signed")

@@ -15,6 +15,7 @@ from typing import Any
 from irflow.catalogue.seed import GENERIC_REPORT_TEMPLATE
 
 FIELD_TYPES = ("text", "number", "choice", "yes_no")
+ALWAYS_REQUIRED = frozenset({"impression"})
 YES_NO = ("yes", "no")
 MSG_FIELD_NUMBER = "“{value}” is not a number."
 MSG_FIELD_CHOICE = "“{value}” is not one of: {choices}."
@@ -26,10 +27,16 @@ MSG_EMPTY_REPORT = "The report is empty: write at least the findings or the impr
 
 
 def normalised(template: dict | None) -> dict[str, list[dict[str, Any]]]:
-    """The template with every key present (sections and fields, types defaulted)."""
+    """The template with every key present (sections and fields, types defaulted). The
+    impression is required whatever the template says: a report without one says nothing."""
     template = template or GENERIC_REPORT_TEMPLATE
     sections = [
-        {"key": str(s["key"]), "label": str(s.get("label", s["key"])), **s}
+        {
+            **s,
+            "key": str(s["key"]),
+            "label": str(s.get("label", s["key"])),
+            "required": bool(s.get("required", False)) or str(s["key"]) in ALWAYS_REQUIRED,
+        }
         for s in template.get("sections", [])
     ]
     fields = []
@@ -106,7 +113,7 @@ def missing_for_signature(template: dict, fields: dict, sections: dict) -> dict[
         if f["required"] and not str(fields.get(f["key"], "")).strip():
             errors[f"field_{f['key']}"] = MSG_FIELD_REQUIRED.format(label=f["label"])
     for s in spec["sections"]:
-        if s.get("required") and not str(sections.get(s["key"], "")).strip():
+        if s["required"] and not str(sections.get(s["key"], "")).strip():
             errors[f"section_{s['key']}"] = MSG_SECTION_REQUIRED.format(label=s["label"].lower())
     if not any(str(v).strip() for v in sections.values()):
         errors["sections"] = MSG_EMPTY_REPORT

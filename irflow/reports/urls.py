@@ -5,6 +5,7 @@ from irflow.reports import views
 prefix = "reports/"
 
 urlpatterns = [
+    path("", views.report_worklists, name="report-worklists"),
     path("procedures/<int:procedure_id>/start/", views.report_start, name="report-start"),
     path("<int:report_id>/", views.report_detail, name="report-detail"),
     path("<int:report_id>/save/", views.report_save, name="report-save"),

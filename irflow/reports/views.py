@@ -1,4 +1,5 @@
-"""Report pages: the editor (autosaved), submit / sign / co-sign, addenda, and the PDF.
+"""Report pages: the worklists, the editor (autosaved), submit / sign / co-sign, addenda, and
+the PDF.
 
 A final report is shown read-only; posting changes to it is refused by the service (409) and
 the page says so.
@@ -51,6 +52,7 @@ def _render(request, report, *, errors=None, saved=False, status=200, partial=Fa
         "record": report.record,
         "patient": report.record.patient,
         "editable": editable,
+        "is_author": report.author_id == user.pk,
         "errors": errors or [],
         "saved": saved,
         "saved_at": timezone.localtime(),
@@ -73,6 +75,17 @@ def _render(request, report, *, errors=None, saved=False, status=200, partial=Fa
 def report_start(request, procedure_id: int):
     report = services.report_start(actor=request.user, procedure_id=procedure_id)
     return redirect("report-detail", report_id=report.pk)
+
+
+@login_required
+def report_worklists(request):
+    """To sign, to co-sign, returned to me, and my cases today (the lists the role holds)."""
+    lists = selectors.report_worklists(actor=request.user)
+    return render(
+        request,
+        "reports/worklists.html",
+        {"lists": lists, "today": timezone.localdate(), "signs": can(request.user, "report.sign")},
+    )
 
 
 @login_required

@@ -34,6 +34,16 @@ def past_weekday_at(hour: int, minute: int = 0, *, days_back: int = 10) -> datet
     return datetime.combine(day, time(hour, minute), timezone.get_current_timezone())
 
 
+def fresh_room(prefix: str = "R"):
+    """A room of its own (one patient in a room at a time: open cases need one each)."""
+    from irflow.catalogue.models import Room
+
+    code = f"{prefix}{Room.objects.count() + 1}"
+    return Room.objects.create(
+        code=code, name=f"Room {code}", kind="angio", modality="XA", open_weekdays=[*range(1, 8)]
+    )
+
+
 def booked(actor, patient, room, *, code: str = "IVCF-IN", start: datetime | None = None):
     """An order of `code` for `patient` booked in `room`, `actor` as primary operator."""
     order = make_order(actor, patient, code)

@@ -11,6 +11,7 @@ from pydicom.dataset import Dataset
 from pydicom.uid import generate_uid
 from pynetdicom.sop_class import ModalityPerformedProcedureStep  # type: ignore[attr-defined]
 
+from irflow.dayofcase.selectors import department_board
 from irflow.dicom.mpps import (
     ERROR_ID_MAY_NO_LONGER_BE_UPDATED,
     MSG_CREATE_NOT_IN_PROGRESS,
@@ -25,7 +26,6 @@ from irflow.dicomserver.services import mpps_reconcile
 from irflow.dicomserver.simulator import Step, mpps_final, mpps_in_progress
 from irflow.orders.models import OrderStatus
 from irflow.scheduling.models import Booking, BookingStatus
-from irflow.dayofcase.selectors import department_board
 from irflow.testing.fixtures import make_booking, make_order
 
 pytestmark = pytest.mark.e2e
