@@ -281,7 +281,6 @@ def group_save(request, procedure_id: int, group: str) -> HttpResponse:
             "saved_at": timezone.localtime(),
             "editable": True,
         },
-        status=200 if saved else 422,
     )
 
 

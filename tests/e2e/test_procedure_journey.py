@@ -13,13 +13,14 @@ from playwright.sync_api import expect
 
 from irflow.catalogue.models import ProcedureType
 from irflow.catalogue.seed import catalogue_seed
+from irflow.dayofcase.guards import MSG_ACCESS_SITE, MSG_SIGN_OUT
 from irflow.devices.models import DeviceInSitu
 from irflow.followup.models import FollowUpTask
 from irflow.patients.services import lab_result_record
-from irflow.testing.cases import GOOD_UDI, booked, past_weekday_at
 from irflow.readiness.selectors import readiness_detail
 from irflow.readiness.services import finding_acknowledge, preparation_update
 from irflow.reports.models import Report
+from irflow.testing.cases import GOOD_UDI, booked, past_weekday_at
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_browser_patients import sign_in
 
@@ -139,7 +140,18 @@ def test_booked_patient_to_discharge_with_follow_up_and_device_in_situ(
     expect(devices).to_contain_text("Implanted")
     screenshot(page, "procedure-record")
 
-    page.get_by_role("button", name="Complete procedure").click()
+    # Completion waits for the sign-out and the access site: the page says so, no button.
+    next_step = page.locator("#next")
+    expect(next_step).to_contain_text(MSG_SIGN_OUT)
+    expect(next_step).to_contain_text(MSG_ACCESS_SITE)
+    expect(next_step.get_by_text("Complete procedure")).to_have_count(0)
+    page.locator("#group-access").get_by_label("Right common femoral vein").check()
+    expect(page.locator("#group-access .save-state")).to_contain_text("Saved")
+    page.goto(procedure_url)
+    checklist(page, "Sign-out")
+    page.goto(procedure_url)
+    page.locator("#next").get_by_text("Complete procedure").click()  # asks first
+    page.get_by_role("button", name="Yes: complete the procedure").click()
     expect(page.get_by_text("Procedure completed: the patient is in recovery.")).to_be_visible()
 
     # The report: the catalogue's template, prefilled from the record; signed, final.

@@ -13,11 +13,11 @@ from playwright.sync_api import expect
 
 from irflow.catalogue.models import ProcedureType, Room
 from irflow.catalogue.seed import catalogue_seed
+from irflow.dayofcase.services import case_modality_finished, case_modality_started
 from irflow.patients.services import patient_create
 from irflow.referrals.models import Referral, ReferralStatus
 from irflow.referrals.services import referral_create
 from irflow.scheduling.models import Booking, BookingStatus
-from irflow.scheduling.services import booking_set_status
 from irflow.testing.fixtures import PASSWORD, make_user
 from tests.e2e.conftest import screenshot
 
@@ -205,12 +205,15 @@ def test_referral_to_booking(browser, site, personas, suite, other_referrers_pat
     expect(suite_column).to_contain_text("CASTELLANO, Lucía")
     expect(suite_column).to_contain_text("Booked")
     expect(suite_column).to_contain_text("Free")
-    booking_set_status(actor=None, booking=booking, status=BookingStatus.IN_ROOM)  # MPPS
+    # The modality reports the procedure in progress (MPPS): never refused, but the missing
+    # sign-in and time-out are flagged on the board for review.
+    case_modality_started(booking_id=booking.pk)
     expect(suite_column).to_contain_text("In use", timeout=25_000)
     expect(suite_column).to_contain_text("In room")
+    expect(suite_column).to_contain_text("Modality started without a sign-in")
     screenshot(nurse, "department-board")
-    suite_column.get_by_role("button", name="Recovery: CASTELLANO, Lucía").click()
-    expect(suite_column.locator(".status.st-recovery")).to_have_text("Recovery")
+    case_modality_finished(booking_id=booking.pk)
+    expect(suite_column.locator(".status.st-recovery")).to_have_text("Recovery", timeout=25_000)
     expect(suite_column).to_contain_text("Free")
     booking.refresh_from_db()
     assert booking.status == BookingStatus.RECOVERY
@@ -220,7 +223,7 @@ def test_referral_to_booking(browser, site, personas, suite, other_referrers_pat
     badge = referrer.locator(".notes-link .badge")
     expect(badge).to_be_visible()
     row = referrer.get_by_role("row", name="CASTELLANO")
-    expect(row).to_contain_text("Scheduled")
+    expect(row).to_contain_text("Done")  # the procedure is done: the order is completed
     screenshot(referrer, "my-referrals")
     referrer.get_by_role("link", name="Notifications").click()
     expect(referrer.get_by_text("CASTELLANO, Lucía: procedure booked")).to_be_visible()
