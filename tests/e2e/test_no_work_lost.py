@@ -118,6 +118,28 @@ def test_another_user_signing_in_does_not_send_the_first_users_work(page, site, 
     assert _observations(record) == ""
 
 
+def test_a_new_token_from_another_tab_is_picked_up_without_asking(page, site, record):
+    sign_in(page, site, "attending")
+    page.goto(f"{site}/recovery/{record.pk}/")
+    # Another tab signs out and in again: a new session, a new CSRF token.
+    other = page.context.new_page()
+    other.goto(f"{site}/")
+    other.get_by_role("button", name="Sign out").click()
+    other.get_by_label("Username").fill("attending")
+    other.get_by_label("Password").fill(PASSWORD)
+    other.get_by_role("button", name="Sign in").click()
+    expect(other.get_by_role("heading", level=1)).to_contain_text("Good")
+    other.close()
+
+    with page.expect_response(lambda r: r.url.endswith("/notes/")) as refused:
+        page.get_by_label("Observations summary").fill("Taken over from the day team")
+        page.keyboard.press("Tab")
+    assert refused.value.status == 403
+    expect(page.locator("#recovery-notes .save-state")).to_contain_text("Saved")
+    expect(page.get_by_role("dialog")).to_be_hidden()
+    assert _observations(record) == "Taken over from the day team"
+
+
 def test_autosave_without_a_network_says_not_saved_and_retries(page, site, record):
     sign_in(page, site, "attending")
     page.goto(f"{site}/recovery/{record.pk}/")
