@@ -28,6 +28,7 @@ from ninja.security import HttpBearer, SessionAuth
 from pydantic import AfterValidator, BaseModel, BeforeValidator, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
 
+from irflow.accounts.selectors import second_factor_satisfied
 from irflow.accounts.services import api_token_authenticate
 from irflow.lib.errors import ServiceError, ValidationFailed
 
@@ -50,24 +51,9 @@ class Session(SessionAuth):
     def authenticate(self, request: HttpRequest, key):
         user = super().authenticate(request, key)
         # A session still waiting for its second factor is not signed in for the API.
-        if user is not None and hasattr(user, "is_verified") and not _second_factor_ok(user):
+        if user is not None and hasattr(user, "is_verified") and not second_factor_satisfied(user):
             return None
         return user
-
-
-def _second_factor_ok(user) -> bool:
-    from django.conf import settings
-    from django_otp import user_has_device
-
-    from irflow.accounts.roles import Role
-
-    if user.is_verified():
-        return True
-    if user_has_device(user):
-        return False
-    return not (
-        settings.IRFLOW_REQUIRE_2FA_FOR_ADMINS and (user.role == Role.ADMIN or user.is_superuser)
-    )
 
 
 # A wall-clock time in the site's time zone ("07:30:00"). Pydantic would publish `format: time`,

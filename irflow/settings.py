@@ -151,6 +151,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "irflow.accounts.middleware.SignedOutAnswerMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "irflow.accounts.middleware.IdleTimeoutMiddleware",
     "irflow.accounts.middleware.SecondFactorMiddleware",
@@ -232,6 +233,8 @@ CSRF_COOKIE_SECURE = SECURE_COOKIES
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+# htmx requests get a marker instead of the page (irflow.js then renews the token).
+CSRF_FAILURE_VIEW = "irflow.accounts.views.csrf_failure"
 if envbool("IRFLOW_BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = 31536000

@@ -1,34 +1,97 @@
-"""Session safety: sign out after a period of inactivity; insist on the second factor."""
+"""Session safety: sign out after a period of inactivity; insist on the second factor; never
+hand an htmx request a sign-in page to swap into the page it came from."""
 
 from __future__ import annotations
 
 import time
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import resolve_url
 from django.urls import reverse
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django_otp import user_has_device
 
 from irflow.accounts.roles import Role
 
 # Requests the page makes on its own (board refresh) do not count as activity.
 BACKGROUND_HEADER = "HTTP_X_IRFLOW_BACKGROUND"
+# What an htmx request gets instead of a sign-in page: irflow.js reads it and asks the user
+# to sign in again without leaving the page (docs/architecture.md, "Forms and autosave").
+AUTH_HEADER = "X-Irflow-Auth"
+AUTH_SIGNED_OUT = "signed-out"
+AUTH_CSRF = "csrf"
 MSG_IDLE = "You were signed out after {minutes} minutes without activity."
 MSG_2FA_REQUIRED = "Two-factor authentication is required for this account."
-EXEMPT_PREFIXES = ("/static/", "/accounts/login/", "/accounts/logout/", "/accounts/2fa/", "/health")
+MSG_NOT_SAVED = (
+    "You were signed out, so what you last sent was not saved. Sign in, then enter it again."
+)
+SESSION_PATH = "/accounts/session/"
+EXEMPT_PREFIXES = (
+    "/static/",
+    "/accounts/login/",
+    "/accounts/logout/",
+    "/accounts/2fa/",
+    SESSION_PATH,
+    "/health",
+)
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def auth_answer(status: int, marker: str) -> HttpResponse:
+    """An empty answer with the `X-Irflow-Auth` marker: nothing an htmx swap could draw."""
+    response = HttpResponse(status=status)
+    response[AUTH_HEADER] = marker
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _redirect(request, url: str) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": MSG_2FA_REQUIRED, "code": "second_factor"}, status=403)
-    if request.headers.get("HX-Request"):
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = url
-        return response
     return HttpResponseRedirect(url)
+
+
+def _sign_in_paths() -> tuple[str, ...]:
+    return (resolve_url(settings.LOGIN_URL), reverse("otp-verify"), reverse("otp-setup"))
+
+
+class SignedOutAnswerMiddleware:
+    """Turn "go and sign in" into something the page can act on.
+
+    htmx requests get 401 + `X-Irflow-Auth: signed-out` instead of a redirect (which the
+    browser would follow, and htmx would draw the sign-in page inside the board). A form
+    posted the ordinary way is sent to the sign-in page with a note that it was not saved,
+    and back to the page it came from afterwards rather than to the address it posted to."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not isinstance(response, HttpResponseRedirect):
+            return response
+        target = urlsplit(response.url)
+        if target.netloc or not target.path.startswith(_sign_in_paths()):
+            return response
+        if is_htmx(request):
+            return auth_answer(401, AUTH_SIGNED_OUT)
+        if request.method == "POST" and target.path == resolve_url(settings.LOGIN_URL):
+            messages.warning(request, MSG_NOT_SAVED)
+            referer = request.headers.get("Referer", "")
+            if referer and url_has_allowed_host_and_scheme(
+                referer, {request.get_host()}, require_https=request.is_secure()
+            ):
+                back = urlsplit(referer)
+                path = back.path + (f"?{back.query}" if back.query else "")
+                return HttpResponseRedirect(target.path + "?" + urlencode({"next": path}))
+        return response
 
 
 class IdleTimeoutMiddleware:
@@ -43,10 +106,14 @@ class IdleTimeoutMiddleware:
             timeout = settings.IRFLOW_IDLE_TIMEOUT_S
             if last is not None and now - last > timeout:
                 logout(request)
-                messages.info(request, MSG_IDLE.format(minutes=timeout // 60))
-                login = reverse("login") + "?" + urlencode({"next": request.get_full_path()})
+                if request.path == SESSION_PATH:
+                    # It answers for itself: "signed out", and signs in again.
+                    return self.get_response(request)
                 if request.path.startswith("/api/"):
                     return JsonResponse({"detail": "Session expired.", "code": "idle"}, status=401)
+                if not is_htmx(request):
+                    messages.info(request, MSG_IDLE.format(minutes=timeout // 60))
+                login = reverse("login") + "?" + urlencode({"next": request.get_full_path()})
                 return _redirect(request, login)
             if not request.META.get(BACKGROUND_HEADER):
                 request.session["last_seen"] = now

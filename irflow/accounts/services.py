@@ -1,23 +1,39 @@
-"""Writes about people: users, credentials, privileges and API tokens."""
+"""Writes about people: users, credentials, privileges, API tokens, and signing in again."""
 
 from __future__ import annotations
 
 import secrets
 from datetime import date
 
+from django.conf import settings
+from django.contrib.auth import authenticate, login
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django_otp import devices_for_user
+from django_otp import login as otp_login
 
 from irflow.accounts.models import ApiToken, Privilege, StaffProfile, User
 from irflow.accounts.permissions import require
 from irflow.accounts.roles import Role
 from irflow.audit.services import history_actor
-from irflow.lib.errors import NotFound, ValidationFailed, from_django_validation
+from irflow.lib.errors import Forbidden, NotFound, ValidationFailed, from_django_validation
 
 MSG_USERNAME_TAKEN = "This username is already taken."
 MSG_TOKEN_INVALID = "The API token is invalid or revoked."  # noqa: S105 - a message
+MSG_SIGNIN_USERNAME = "Enter your username."
+MSG_SIGNIN_PASSWORD = "Enter your password."  # noqa: S105 - a message
+MSG_SIGNIN_INVALID = "That username and password do not match an account. Check both and try again."
+MSG_SIGNIN_LOCKED = (
+    "This account is locked after too many failed sign-ins. Try again in {minutes} minutes, "
+    "or ask an administrator to unlock it."
+)
+MSG_CODE_NEEDED = "Enter the six-digit code from your authenticator app."
+MSG_BAD_CODE = "That code is not valid. Check the time on your phone and try again."
+MSG_SETUP_NEEDED = (
+    "This account must set up two-factor authentication first: open the sign-in page."
+)
 
 
 @transaction.atomic
@@ -149,3 +165,36 @@ def token_lookup(*, key_id: str) -> ApiToken:
     if token is None:
         raise NotFound(MSG_TOKEN_INVALID)
     return token
+
+
+def session_sign_in(*, request, username: str, password: str, code: str = "") -> User:
+    """Sign in again without leaving the page, by the sign-in page's rules: the lockout after
+    repeated failures (django-axes), the code when the account has a second factor, and
+    administrators sent to set one up where it is required."""
+    errors = {}
+    if not username.strip():
+        errors["username"] = MSG_SIGNIN_USERNAME
+    if not password:
+        errors["password"] = MSG_SIGNIN_PASSWORD
+    if errors:
+        raise ValidationFailed(errors)
+    user = authenticate(request, username=username.strip(), password=password)
+    if getattr(request, "axes_locked_out", False):
+        minutes = round(settings.AXES_COOLOFF_TIME * 60)
+        raise Forbidden(MSG_SIGNIN_LOCKED.format(minutes=minutes), code="locked")
+    if user is None:
+        raise ValidationFailed({"password": MSG_SIGNIN_INVALID})
+    devices = list(devices_for_user(user, confirmed=True))
+    device = None
+    if devices:
+        if not code.strip():
+            raise ValidationFailed({"code": MSG_CODE_NEEDED})
+        device = next((d for d in devices if d.verify_token(code.strip())), None)
+        if device is None:
+            raise ValidationFailed({"code": MSG_BAD_CODE})
+    elif settings.IRFLOW_REQUIRE_2FA_FOR_ADMINS and (user.role == Role.ADMIN or user.is_superuser):
+        raise Forbidden(MSG_SETUP_NEEDED, code="second_factor_setup")
+    login(request, user)
+    if device is not None:
+        otp_login(request, device)
+    return user

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.account, name="account"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("session/", views.session, name="session"),
     path("2fa/verify/", views.otp_verify, name="otp-verify"),
     path("2fa/setup/", views.otp_setup, name="otp-setup"),
 ]

@@ -1,4 +1,4 @@
-"""Sign-in, sign-out and two-factor set-up pages."""
+"""Sign-in, sign-out and two-factor set-up pages; the sign-in dialog's endpoint."""
 
 from __future__ import annotations
 
@@ -6,13 +6,28 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.csrf import csrf_failure as django_csrf_failure
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-MSG_BAD_CODE = "That code is not valid. Check the time on your phone and try again."
+from irflow.accounts import services
+from irflow.accounts.middleware import AUTH_CSRF, auth_answer, is_htmx
+from irflow.accounts.selectors import second_factor_satisfied
+from irflow.accounts.services import MSG_BAD_CODE
+from irflow.lib.errors import ServiceError
+
+MSG_OTHER_USER = (
+    "You are now signed in as {user}. What was typed on this page by {previous} was not sent: "
+    "open the start page to carry on."
+)
+# A lockout answers as the sign-in page's does.
+STATUS_LOCKED = 429
 
 
 class CodeForm(forms.Form):
@@ -104,3 +119,58 @@ def account(request):
             "has_2fa": user_has_device(user),
         },
     )
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A refused CSRF token: htmx requests get the `X-Irflow-Auth: csrf` marker (irflow.js
+    fetches a fresh token or asks the user to sign in again); anything else Django's page."""
+    if is_htmx(request):
+        return auth_answer(403, AUTH_CSRF)
+    return django_csrf_failure(request, reason)
+
+
+def _session_state(request: HttpRequest, **extra) -> JsonResponse:
+    user = request.user
+    signed_in = user.is_authenticated and second_factor_satisfied(user)
+    return JsonResponse(
+        {
+            "signed_in": signed_in,
+            "username": user.get_username() if signed_in else "",
+            "name": str(user) if signed_in else "",
+            "csrf_token": get_token(request),
+            **extra,
+        }
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def session(request: HttpRequest) -> HttpResponse:
+    """The sign-in dialog: GET says who is signed in, with a fresh CSRF token; POST signs in
+    again (username, password, code) and says whether it is the user the page belongs to
+    (`expected`), so that the page re-sends only that user's work."""
+    if request.method == "GET":
+        return _session_state(request)
+    try:
+        user = services.session_sign_in(
+            request=request,
+            username=request.POST.get("username", ""),
+            password=request.POST.get("password", ""),
+            code=request.POST.get("code", ""),
+        )
+    except ServiceError as exc:
+        locked = exc.code == "locked"
+        # This view answers the lockout itself, as JSON the dialog shows, not axes' page.
+        request.axes_locked_out = False  # type: ignore[attr-defined]
+        return JsonResponse(
+            {**exc.as_dict(), "csrf_token": get_token(request)},
+            status=STATUS_LOCKED if locked else exc.status_code,
+        )
+    expected = request.POST.get("expected", "")
+    if expected and expected != user.get_username():
+        return _session_state(
+            request,
+            same_user=False,
+            detail=MSG_OTHER_USER.format(user=user, previous=expected),
+        )
+    return _session_state(request, same_user=True)

@@ -87,7 +87,7 @@ def checklist_complete(
     if phase == Phase.TIME_OUT:
         team, team_error = _team(set(present))
         if team_error:
-            errors["present"] = team_error
+            errors["present"] = [team_error]
     if errors:
         raise ValidationFailed(errors)
     readiness = readiness_detail(booking_id=booking.pk)
@@ -121,21 +121,23 @@ def checklist_complete(
             raise Conflict(MSG_ALREADY_DONE.format(phase=label), code="already_completed") from exc
 
 
-def _answers(phase: str, done: set[str], not_applicable: set[str]) -> tuple[list[dict], dict]:
+def _answers(
+    phase: str, done: set[str], not_applicable: set[str]
+) -> tuple[list[dict], dict[str, list[str]]]:
     defined = checklist_items(phase)  # type: ignore[arg-type]
     known = {i.id for i in defined}
-    errors: dict[str, str] = {}
+    errors: dict[str, list[str]] = {}
     unknown = sorted((done | not_applicable) - known)
     if unknown:
-        errors["done"] = MSG_UNKNOWN_ITEMS.format(items=", ".join(unknown))
+        errors.setdefault("done", []).append(MSG_UNKNOWN_ITEMS.format(items=", ".join(unknown)))
     not_conditional = sorted(i.id for i in defined if i.id in not_applicable and not i.applies_when)
     if not_conditional:
-        errors["not_applicable"] = MSG_NOT_CONDITIONAL.format(items=", ".join(not_conditional))
+        errors["not_applicable"] = [MSG_NOT_CONDITIONAL.format(items=", ".join(not_conditional))]
     missing = [
         i.text for i in defined if i.required and i.id not in done and i.id not in not_applicable
     ]
     if missing:
-        errors["done"] = MSG_REQUIRED_ITEMS.format(items="; ".join(missing))
+        errors.setdefault("done", []).append(MSG_REQUIRED_ITEMS.format(items="; ".join(missing)))
     items = []
     for i in defined:
         answer = (

@@ -72,6 +72,7 @@ def phase(request, booking_id: int, phase: str):
             "checked": set(request.POST.getlist("done")),
             "na": set(request.POST.getlist("not_applicable")),
             "present": {int(p) for p in request.POST.getlist("present") if p.isdigit()},
+            "note": request.POST.get("note", ""),
             "can_complete": can(request.user, "checklist.complete"),
         },
         status=status,

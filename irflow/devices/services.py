@@ -29,6 +29,7 @@ MSG_REMOVED_BEFORE_PLACED = (
 MSG_REASON = "Choose why the device is no longer in place."
 MSG_ALREADY_REMOVED = "This device's removal was already recorded on {removed}."
 MSG_FUTURE = "The removal date cannot be in the future."
+MSG_REMOVED_ON = "Give the date the device came out."
 
 
 def _local_day(moment) -> date:
@@ -144,7 +145,7 @@ def device_remove(
     *,
     actor,
     device_id: int,
-    removed_on: date,
+    removed_on: date | None,
     reason: str,
     note: str = "",
     today: date | None = None,
@@ -164,12 +165,14 @@ def device_remove(
     errors: dict[str, str] = {}
     if reason not in RemovalReason.values:
         errors["reason"] = MSG_REASON
-    if removed_on < device.placed_on:
+    if removed_on is None:
+        errors["removed_on"] = MSG_REMOVED_ON
+    elif removed_on < device.placed_on:
         errors["removed_on"] = MSG_REMOVED_BEFORE_PLACED.format(
             removed=removed_on, placed=device.placed_on
         )
     elif removed_on > (today or timezone.localdate()):
         errors["removed_on"] = MSG_FUTURE
-    if errors:
+    if errors or removed_on is None:
         raise ValidationFailed(errors)
     return _close(device, actor=actor, on=removed_on, reason=reason, note=(note or "").strip())

@@ -11,7 +11,10 @@ from irflow.accounts.models import User
 from irflow.accounts.permissions import OWN, can, require
 from irflow.audit.services import access_log_record
 from irflow.followup.models import PENDING, FollowUpTask
+from irflow.lib.errors import NotFound
 from irflow.patients.selectors import patient_get
+
+MSG_TASK_NOT_FOUND = "No such follow-up task, or you may not see it."
 
 
 def _visible(actor: User) -> QuerySet[FollowUpTask]:
@@ -60,3 +63,12 @@ def followups_for_chart(*, actor: User, patient) -> list[FollowUpTask] | None:
     tasks = list(_visible(actor).filter(patient=patient).order_by("due_date", "pk"))
     tasks.sort(key=lambda t: (t.status not in PENDING, t.due_date))
     return tasks
+
+
+def followup_get(*, actor: User, task_id: int) -> FollowUpTask:
+    """One follow-up task the reader may see (the read of the patient is logged)."""
+    task = _visible(actor).filter(pk=task_id).first()
+    if task is None:
+        raise NotFound(MSG_TASK_NOT_FOUND)
+    patient_get(actor=actor, patient_id=task.patient_id, what="follow-up task")
+    return task

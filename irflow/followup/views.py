@@ -28,11 +28,7 @@ def _back(request, fallback: str) -> HttpResponse:
 def followup_due(request) -> HttpResponse:
     on = timezone.localdate()
     due = selectors.followups_due(actor=request.user, on=on)
-    may = {
-        "acknowledge": can(request.user, "followup.acknowledge"),
-        "manage": can(request.user, "followup.manage"),
-    }
-    return render(request, "followup/due.html", {"due": due, "on": on, "may": may})
+    return render(request, "followup/due.html", {"due": due, "on": on, "may": _may(request)})
 
 
 @login_required
@@ -50,10 +46,31 @@ def followup_acknowledge(request, task_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def followup_complete(request, task_id: int) -> HttpResponse:
-    with refusals_shown(request=request) as call:
-        services.followup_complete(
-            actor=request.user, task_id=task_id, outcome=request.POST.get("outcome", "")
-        )
-    if call.ok:
+    outcome = request.POST.get("outcome", "")
+    with refusals_shown() as call:
+        services.followup_complete(actor=request.user, task_id=task_id, outcome=outcome)
+    if call.error is None:
         messages.success(request, "Follow-up recorded as done.")
-    return _back(request, "followup-due")
+        return _back(request, "followup-due")
+    # The task again, its form open with what was typed and why it was refused.
+    task = selectors.followup_get(actor=request.user, task_id=task_id)
+    errors = getattr(call.error, "errors", None)
+    typed = {
+        "task_id": task.pk,
+        "outcome": outcome,
+        "errors": [m for v in errors.values() for m in v] if errors else [call.error.message],
+        "next": request.POST.get("next", ""),
+    }
+    return render(
+        request,
+        "followup/task.html",
+        {"task": task, "patient": task.patient, "may": _may(request), "typed": typed},
+        status=call.error.status_code,
+    )
+
+
+def _may(request) -> dict[str, bool]:
+    return {
+        "acknowledge": can(request.user, "followup.acknowledge"),
+        "manage": can(request.user, "followup.manage"),
+    }

@@ -84,12 +84,17 @@ def patient_create(
     scope = require(actor, "patient.create")
     issuer = issuer or settings.IRFLOW_MRN_ISSUER
     mrn = (mrn or "").strip()
+    errors: dict[str, str] = {
+        f: "Unknown field." for f in sorted(set(fields) - set(PATIENT_FIELDS))
+    }
     if not mrn:
-        raise ValidationFailed({"mrn": MSG_MRN_REQUIRED})
-    _check_birth_date(birth_date)
-    unknown = set(fields) - set(PATIENT_FIELDS)
-    if unknown:
-        raise ValidationFailed({f: "Unknown field." for f in sorted(unknown)})
+        errors["mrn"] = MSG_MRN_REQUIRED
+    elif PatientIdentifier.objects.filter(issuer=issuer, value=mrn).exists():
+        errors["mrn"] = MSG_MRN_TAKEN.format(mrn=mrn, issuer=issuer)
+    if isinstance(birth_date, date) and birth_date > timezone.localdate():
+        errors["birth_date"] = MSG_BIRTH_IN_FUTURE
+    if errors:
+        raise ValidationFailed(errors)
     patient = Patient(
         family_name=family_name.strip(),
         given_name=given_name.strip(),
@@ -98,8 +103,6 @@ def patient_create(
         created_by=actor,
         **fields,
     )
-    if PatientIdentifier.objects.filter(issuer=issuer, value=mrn).exists():
-        raise ValidationFailed({"mrn": MSG_MRN_TAKEN.format(mrn=mrn, issuer=issuer)})
     with history_actor(actor):
         _clean_and_save(patient)
         try:
@@ -254,25 +257,29 @@ def lab_result_record(
 ) -> LabResult:
     """Record one lab value in the analyte's canonical unit, refusing impossible values."""
     patient = _clinical_patient(actor, patient_id)
+    errors: dict[str, str] = {}
     if analyte not in ANALYTE_UNITS:
-        raise ValidationFailed({"analyte": f"“{analyte}” is not a lab irflow records."})
+        errors["analyte"] = f"“{analyte}” is not a lab irflow records."
     try:
         number = Decimal(str(value))
-    except (InvalidOperation, ValueError) as exc:
-        raise ValidationFailed({"value": f"“{value}” is not a number."}) from exc
-    low, high = ANALYTE_RANGES[analyte]
-    if not number.is_finite() or not (low <= number <= high):
-        raise ValidationFailed(
-            {
-                "value": MSG_LAB_RANGE.format(
-                    value=value, analyte=analyte, low=low, high=high, unit=ANALYTE_UNITS[analyte]
-                )
-            }
-        )
+    except (InvalidOperation, ValueError):
+        errors["value"] = f"“{value}” is not a number."
+    else:
+        low, high = ANALYTE_RANGES.get(analyte, (number, number))
+        if not number.is_finite() or not (low <= number <= high):
+            errors["value"] = MSG_LAB_RANGE.format(
+                value=value,
+                analyte=analyte,
+                low=low,
+                high=high,
+                unit=ANALYTE_UNITS.get(analyte, ""),
+            )
     if timezone.is_naive(collected_at):
-        raise ValidationFailed({"collected_at": "Give the collection time with its time zone."})
-    if collected_at > timezone.now() + timedelta(minutes=5):
-        raise ValidationFailed({"collected_at": MSG_COLLECTED_IN_FUTURE})
+        errors["collected_at"] = "Give the collection time with its time zone."
+    elif collected_at > timezone.now() + timedelta(minutes=5):
+        errors["collected_at"] = MSG_COLLECTED_IN_FUTURE
+    if errors:
+        raise ValidationFailed(errors)
     lab = LabResult(
         patient=patient,
         analyte=analyte,
@@ -325,10 +332,13 @@ def patient_merge(*, actor, source_id: int, target_id: int, reason: str) -> Pati
     the duplicate stays, inactive, with `merged_into` set, and the merge lists what moved.
     """
     require(actor, "patient.merge")
+    errors: dict[str, str] = {}
     if source_id == target_id:
-        raise ValidationFailed({"target_id": MSG_MERGE_SELF})
+        errors["target_id"] = MSG_MERGE_SELF
     if not reason.strip():
-        raise ValidationFailed({"reason": MSG_MERGE_REASON})
+        errors["reason"] = MSG_MERGE_REASON
+    if errors:
+        raise ValidationFailed(errors)
     # Lock both rows so that two merges of the same records cannot interleave.
     rows = {
         p.pk: p for p in Patient.objects.select_for_update().filter(pk__in=[source_id, target_id])

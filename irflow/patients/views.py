@@ -70,7 +70,12 @@ def patient_create(request):
         if outcome.ok:
             messages.success(request, f"Registered {patient}.")
             return redirect("patient-chart", patient_id=patient.pk)
-    return render(request, "patients/form.html", {"form": form, "title": "Register a patient"})
+    return render(
+        request,
+        "patients/form.html",
+        {"form": form, "title": "Register a patient"},
+        status=422 if form.errors else 200,
+    )
 
 
 @login_required
@@ -92,6 +97,7 @@ def patient_edit(request, patient_id: int):
         request,
         "patients/form.html",
         {"form": form, "title": "Edit patient details", "patient": patient},
+        status=422 if form.errors else 200,
     )
 
 
@@ -130,6 +136,7 @@ def patient_merge(request, patient_id: int):
             "patient": patient,
             "submit": "Merge",
         },
+        status=422 if form.errors else 200,
     )
 
 

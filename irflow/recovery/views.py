@@ -22,7 +22,15 @@ def _record(request, procedure_id: int, what: str = "recovery"):
 
 
 def render_recovery_page(
-    request, procedure_id: int, *, pain=None, discharge=None, saved=False, status=200
+    request,
+    procedure_id: int,
+    *,
+    pain=None,
+    discharge=None,
+    notes=None,
+    saved=False,
+    refusal=None,
+    status=200,
 ):
     """The recovery page (with a form in error, when given)."""
     record = _record(request, procedure_id)
@@ -39,7 +47,8 @@ def render_recovery_page(
         "episode": episode,
         "can_record": can(request.user, "recovery.record") and episode.discharged_at is None,
         "pain_form": pain or forms.PainForm(prefix="pain", initial={"recorded_at": now}),
-        "notes_form": forms.NotesForm(
+        "notes_form": notes
+        or forms.NotesForm(
             prefix="notes",
             initial={
                 "observations": episode.observations,
@@ -51,10 +60,12 @@ def render_recovery_page(
             prefix="discharge", initial={"disposition": "same_day", "discharged_at": now}
         ),
         "saved": saved,
+        "refusal": refusal,
         "saved_at": timezone.localtime(),
         "open_form": "pain" if pain else ("discharge" if discharge else ""),
     }
-    template = "recovery/_save_state.html" if saved else "recovery/recovery.html"
+    partial = request.htmx and request.method == "POST"
+    template = "recovery/_save_state.html" if partial else "recovery/recovery.html"
     return render(request, template, context, status=status)
 
 
@@ -81,16 +92,23 @@ def pain_add(request, procedure_id: int):
 @login_required
 @require_POST
 def notes_save(request, procedure_id: int):
+    """Autosave of the observations and instructions (htmx answers with Saved / Not saved)."""
     form = forms.NotesForm(request.POST, prefix="notes")
-    form.is_valid()
-    with refusals_shown(request=request) as outcome:
-        services.recovery_update(actor=request.user, procedure_id=procedure_id, **form.cleaned_data)
-    if not outcome.ok:
-        return redirect("recovery-page", procedure_id=procedure_id)
-    if request.htmx:
-        return render_recovery_page(request, procedure_id, saved=True)
-    messages.success(request, "Saved.")
-    return redirect("recovery-page", procedure_id=procedure_id)
+    if form.is_valid():
+        with refusals_shown(form=form) as outcome:
+            services.recovery_update(
+                actor=request.user, procedure_id=procedure_id, **form.cleaned_data
+            )
+        if outcome.ok:
+            if request.htmx:
+                return render_recovery_page(request, procedure_id, saved=True)
+            messages.success(request, "Saved.")
+            return redirect("recovery-page", procedure_id=procedure_id)
+        status = outcome.error.status_code if outcome.error else 422
+    else:
+        status = 422
+    refusal = " ".join(str(e) for errors in form.errors.values() for e in errors)
+    return render_recovery_page(request, procedure_id, notes=form, refusal=refusal, status=status)
 
 
 @login_required

@@ -104,6 +104,19 @@ def check_file(upload: UploadLike, *, field: str = "attachments") -> CheckedFile
     raise ValidationFailed({field: MSG_WRONG_TYPE.format(name=name)})
 
 
+def check_files(uploads, *, field: str = "attachments") -> tuple[list[CheckedFile], list[str]]:
+    """Check every file, not only up to the first bad one: the good files, and a message
+    for each of the others."""
+    good: list[CheckedFile] = []
+    problems: list[str] = []
+    for upload in uploads:
+        try:
+            good.append(check_file(upload, field=field))
+        except ValidationFailed as exc:
+            problems += exc.errors[field]
+    return good, problems
+
+
 def media_path(stored_name: str) -> Path:
     return Path(settings.MEDIA_ROOT) / stored_name
 

@@ -30,6 +30,7 @@ from irflow.referrals.attachments import (
     CheckedFile,
     UploadLike,
     check_file,
+    check_files,
     staged_files,
 )
 from irflow.referrals.models import (
@@ -207,7 +208,7 @@ def referral_create(
 ) -> Referral:
     """Submit a referral for a known or new patient, with its files, in one transaction."""
     require(actor, "referral.create")
-    errors: dict[str, str] = {}
+    errors: dict[str, str | list[str]] = {}
     if not (clinical_question or "").strip():
         errors["clinical_question"] = MSG_QUESTION_REQUIRED
     if urgency not in Priority.values:
@@ -218,9 +219,11 @@ def referral_create(
         errors["laterality"] = f"“{laterality}” is not a laterality."
     if patient_id is None and not new_patient:
         errors["patient"] = MSG_PATIENT_REQUIRED
+    files, file_errors = check_files(attachments)
+    if file_errors:
+        errors["attachments"] = file_errors
     if errors:
         raise ValidationFailed(errors)
-    files = [check_file(f) for f in attachments]
     profile = getattr(actor, "profile", None)
     with staged_files() as stage, transaction.atomic():
         if patient_id is not None:
@@ -265,7 +268,9 @@ def referral_add_information(
     information (the referral goes back to the triage queue)."""
     require(actor, "referral.create")
     information = (information or "").strip()
-    files = [check_file(f) for f in attachments]
+    files, file_errors = check_files(attachments)
+    if file_errors:
+        raise ValidationFailed({"attachments": file_errors})
     if not information and not files:
         raise ValidationFailed({"information": MSG_INFO_REQUIRED})
     with staged_files() as stage, transaction.atomic():

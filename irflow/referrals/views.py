@@ -20,6 +20,7 @@ from irflow.orders.services import procedure_by_code
 from irflow.patients.selectors import patient_get
 from irflow.referrals import forms, selectors, services
 from irflow.referrals.models import REFERRAL_STATES, Referral, ReferralStatus
+from irflow.referrals.stash import KeptUpload, Stash, stash_keep, stash_spend, stash_uploads
 from irflow.referrals.waiting import format_hours
 from irflow.scheduling.models import Booking
 from irflow.web.forms import add_service_error, refusals_shown
@@ -88,7 +89,15 @@ def referral_create(request):
         targets=_targets_text(),
         patient_chosen=patient is not None,
     )
-    if request.method == "POST" and form.is_valid():
+    if request.method != "POST":
+        return render(
+            request,
+            "referrals/form.html",
+            {"form": form, "patient": patient, "chosen_patient": patient, "stash": Stash()},
+        )
+    token = request.POST.get("stash_token", "")
+    kept = _kept_uploads(request, form, token)
+    if form.is_valid() and kept is not None:
         data = form.cleaned_data
         aliases = {"procedure_type": "procedure_code", "patient": "mrn"}
         with refusals_shown(form=form, aliases=aliases) as outcome:
@@ -105,20 +114,62 @@ def referral_create(request):
                 laterality=data["laterality"],
                 site=data["site"],
                 relevant_history=data["relevant_history"],
-                attachments=data["attachments"],
+                attachments=[*kept, *data["attachments"]],
             )
         if outcome.ok:
+            stash_spend(session=request.session, token=token)
             messages.success(request, "Referral sent. You will be notified of every change.")
             return redirect("referral-detail", referral_id=referral.pk)
+    stash = _keep_files(request, form, kept or [], token)
     return render(
         request,
         "referrals/form.html",
-        {"form": form, "patient": patient, "chosen_patient": patient},
-        status=422 if form.errors else 200,
+        {"form": form, "patient": patient, "chosen_patient": patient, "stash": stash},
+        status=422,
     )
 
 
-def _detail(request, referral_id: int, *, error_forms: dict | None = None):
+def _kept_uploads(request, form, token: str) -> list[KeptUpload] | None:
+    """The files kept from the previous try, less those ticked to remove; None (and the
+    reason on the form) when the token is not this session's or has expired."""
+    try:
+        return stash_uploads(
+            session=request.session,
+            user=request.user,
+            token=token,
+            remove=request.POST.getlist("stash_remove"),
+        )
+    except ValidationFailed as exc:
+        form.is_valid()  # every other message too, at once
+        add_service_error(form, exc)
+        return None
+
+
+def _keep_files(request, form, kept: list[KeptUpload], token: str) -> Stash:
+    """Keep the files that were fine for the next try, and say what was wrong with the
+    others (unless the service already did)."""
+    stash = stash_keep(
+        session=request.session,
+        user=request.user,
+        kept=kept,
+        uploads=request.FILES.getlist("attachments"),
+        replaces=token,
+    )
+    said = set(form.errors.get("attachments", []))
+    for problem in stash.problems:
+        if problem not in said:
+            form.add_error("attachments", problem)
+    return stash
+
+
+def _detail(
+    request,
+    referral_id: int,
+    *,
+    error_forms: dict | None = None,
+    stash: Stash | None = None,
+    http_status: int = 422,
+):
     referral = selectors.referral_get(actor=request.user, referral_id=referral_id)
     error_forms = error_forms or {}
     user = request.user
@@ -160,19 +211,31 @@ def _detail(request, referral_id: int, *, error_forms: dict | None = None):
         "cancel_form": error_forms.get("cancel")
         or forms.ReasonForm(prefix="cancel", label="Reason for cancelling"),
         "open_form": next(iter(error_forms), ""),
+        "stash": stash or Stash(),
     }
-    return render(request, "referrals/detail.html", context, status=422 if error_forms else 200)
+    return render(
+        request, "referrals/detail.html", context, status=http_status if error_forms else 200
+    )
 
 
-def _refused(request, referral_id: int, exc: ServiceError, form, name: str, aliases=None):
-    """Show why a service refused what `form` (`name` on the referral's page) asked. Field
-    messages go beside the form's fields, on the page again; a refusal that is not about a field
-    (e.g. the referral moved on) is said on the page."""
+def _refused(
+    request, referral_id: int, exc: ServiceError, form, name: str, aliases=None, stash=None
+):
+    """Show why a service refused what `form` (`name` on the referral's page) asked, on the
+    page again with what was typed: field messages beside the fields, a refusal that is not
+    about a field (e.g. the referral moved on) as the page's message (the form may no
+    longer be offered)."""
     if isinstance(exc, ValidationFailed):
         add_service_error(form, exc, aliases)
-        return _detail(request, referral_id, error_forms={name: form})
-    messages.error(request, exc.message)
-    return redirect("referral-detail", referral_id=referral_id)
+    else:
+        messages.error(request, exc.message)
+    return _detail(
+        request,
+        referral_id,
+        error_forms={name: form},
+        stash=stash,
+        http_status=exc.status_code,
+    )
 
 
 @login_required
@@ -233,19 +296,24 @@ def referral_triage(request, referral_id: int, outcome: str):
 @require_POST
 def referral_add_information(request, referral_id: int):
     form = forms.InformationForm(request.POST, request.FILES)
-    if form.is_valid():
+    token = request.POST.get("stash_token", "")
+    kept = _kept_uploads(request, form, token)
+    if form.is_valid() and kept is not None:
         with refusals_shown() as outcome:
             services.referral_add_information(
                 actor=request.user,
                 referral_id=referral_id,
                 information=form.cleaned_data["information"],
-                attachments=form.cleaned_data["attachments"],
+                attachments=[*kept, *form.cleaned_data["attachments"]],
             )
         if outcome.error is None:
+            stash_spend(session=request.session, token=token)
             messages.success(request, "Information added.")
             return redirect("referral-detail", referral_id=referral_id)
-        return _refused(request, referral_id, outcome.error, form, "information_added")
-    return _detail(request, referral_id, error_forms={"information_added": form})
+        stash = _keep_files(request, form, kept, token)
+        return _refused(request, referral_id, outcome.error, form, "information_added", stash=stash)
+    stash = _keep_files(request, form, kept or [], token)
+    return _detail(request, referral_id, error_forms={"information_added": form}, stash=stash)
 
 
 @login_required

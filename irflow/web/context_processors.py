@@ -1,5 +1,7 @@
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
 
+from irflow.accounts.selectors import second_factor_satisfied
 from irflow.web.navigation import navigation_for
 
 
@@ -9,4 +11,12 @@ def site(request):
         "site_name": settings.IRFLOW_SITE_NAME,
         "navigation": navigation_for(user, request.path) if user is not None else [],
         "idle_timeout_s": settings.IRFLOW_IDLE_TIMEOUT_S,
+        "session_user": SimpleLazyObject(lambda: _session_user(user)),
     }
+
+
+def _session_user(user) -> str:
+    """Who the page's work belongs to: a user signed in with the second factor given."""
+    if user is not None and user.is_authenticated and second_factor_satisfied(user):
+        return user.get_username()
+    return ""

@@ -201,3 +201,25 @@ def test_checklist_page_answers_404_for_a_missing_booking_and_403_for_a_role_tha
     assert client.get(url).status_code == 200
     assert client.post(url, done).status_code == 403
     assert not ChecklistRecord.objects.filter(booking=booking).exists()
+
+
+def test_a_refused_checklist_keeps_the_ticks_and_the_note_and_says_everything(
+    client, personas, patient
+):
+    nurse = personas["nurse"]
+    booking = nearly_ready(personas["attending"], patient)
+    lab(nurse, patient, "inr", "1.0")
+    login(client, nurse)
+    ticked = required("sign_in")[:1]
+    response = client.post(
+        reverse("checklists-phase", args=[booking.pk, "sign_in"]),
+        {"done": [*ticked, "no_such_item"], "note": "Interpreter on the phone"},
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert 'value="Interpreter on the phone"' in html
+    assert f'value="{ticked[0]}" checked' in html
+    # Both problems with the items, not only the last one found.
+    assert services.MSG_UNKNOWN_ITEMS.format(items="no_such_item") in html
+    assert "Confirm every required item" in html
+    assert not ChecklistRecord.objects.filter(booking=booking).exists()

@@ -106,3 +106,32 @@ def test_the_overdue_api_takes_the_day(client, attending, ivc_filter):
     assert client.get(f"/api/devices/overdue?on={day_90}", headers=headers).json() == []
     (line,) = client.get(f"/api/devices/overdue?on={day_91}", headers=headers).json()
     assert line["device"]["kind"] == "ivc_filter" and line["days_overdue"] == 1
+
+
+def test_a_refused_removal_keeps_what_was_typed_and_says_every_reason(client, nurse, ivc_filter):
+    login(client, nurse)
+    before = (ivc_filter.placed_on - timedelta(days=1)).isoformat()
+    response = client.post(
+        f"/devices/{ivc_filter.pk}/remove/",
+        {
+            "removed_on": before,
+            "reason": "",
+            "note": "Retrieved in Leeds",
+            "next": f"/patients/{ivc_filter.patient_id}/",
+        },
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert f'value="{before}"' in html and 'value="Retrieved in Leeds"' in html
+    assert services.MSG_REASON in html
+    assert "cannot be before the placement" in html
+    assert '<details class="add" open>' in html
+    assert 'name="next" value="/devices/"' in html  # not the removal's own address
+    # A date that is no date is said, not taken for today.
+    unreadable = client.post(
+        f"/devices/{ivc_filter.pk}/remove/", {"removed_on": "31/02", "reason": "elsewhere"}
+    )
+    assert unreadable.status_code == 422
+    assert services.MSG_REMOVED_ON in unreadable.content.decode()
+    ivc_filter.refresh_from_db()
+    assert ivc_filter.status == "in_situ"

@@ -184,8 +184,25 @@ def test_the_task_buttons_answer_404_for_a_missing_task_and_403_for_a_role_that_
     assert client.post(f"/followup/{t.pk}/complete/", {"outcome": "Well"}).status_code == 403
     t.refresh_from_db()
     assert t.status == FollowUpStatus.OPEN
-    # Other refusals are said on the next page.
+    # Other refusals are said on the task's form, drawn again.
     login(client, personas["nurse"])
-    blank = client.post(f"/followup/{t.pk}/complete/", {"outcome": " "}, follow=True)
-    assert blank.redirect_chain == [("/followup/", 302)]
+    blank = client.post(f"/followup/{t.pk}/complete/", {"outcome": " "})
+    assert blank.status_code == 422
     assert MSG_OUTCOME_REQUIRED in blank.content.decode()
+
+
+def test_a_refused_outcome_keeps_what_was_typed(client, personas, patient):
+    t = task(personas["attending"], patient)
+    login(client, personas["nurse"])
+    done = client.post(f"/followup/{t.pk}/complete/", {"outcome": "ABPI 0.9, walking well"})
+    assert done.status_code == 302
+    # Someone else closed it meanwhile: what this user typed is shown, not thrown away.
+    again = client.post(
+        f"/followup/{t.pk}/complete/",
+        {"outcome": "Seen in clinic, stable", "next": f"/patients/{patient.pk}/"},
+    )
+    assert again.status_code == 409
+    html = again.content.decode()
+    assert "Seen in clinic, stable" in html and "The outcome was not recorded." in html
+    t.refresh_from_db()
+    assert t.outcome == "ABPI 0.9, walking well"

@@ -3,8 +3,12 @@ not do what a form asks is the 403 page; other refusals stay on the form."""
 
 from __future__ import annotations
 
-import pytest
+from datetime import timedelta
 
+import pytest
+from django.utils import timezone
+
+from irflow.lib.errors import ValidationFailed
 from irflow.patients import services
 from irflow.patients.models import Patient
 from irflow.patients.selectors import MSG_QUERY_TOO_SHORT
@@ -23,7 +27,7 @@ def test_merging_into_a_record_that_does_not_exist_is_shown_on_the_form(client, 
     response = client.post(
         f"/patients/{patient.pk}/merge/", {"target_id": missing, "reason": "Duplicate"}
     )
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert f"No patient has record number {missing}." in response.content.decode()
     patient.refresh_from_db()
     assert patient.is_active
@@ -31,7 +35,7 @@ def test_merging_into_a_record_that_does_not_exist_is_shown_on_the_form(client, 
     itself = client.post(
         f"/patients/{patient.pk}/merge/", {"target_id": patient.pk, "reason": "Duplicate"}
     )
-    assert itself.status_code == 200
+    assert itself.status_code == 422
     assert services.MSG_MERGE_SELF in itself.content.decode()
 
 
@@ -108,3 +112,44 @@ def test_a_search_too_short_is_said_in_the_results(client, personas, patient):
     found = client.get("/patients/", {"q": "m"}, headers={"HX-Request": "true"})
     assert found.status_code == 200 and b"<html" not in found.content
     assert MSG_QUERY_TOO_SHORT in found.content.decode()
+
+
+def test_a_refused_registration_keeps_what_was_typed_and_says_everything(client, personas, patient):
+    login(client, personas["scheduler"])
+    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
+    response = client.post(
+        "/patients/new/",
+        {
+            "mrn": "T0000001",  # the fixture patient's
+            "family_name": "Newman",
+            "given_name": "Ola",
+            "birth_date": tomorrow,
+            "sex": "F",
+        },
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert 'value="Newman"' in html and 'value="Ola"' in html and f'value="{tomorrow}"' in html
+    assert services.MSG_MRN_TAKEN.format(mrn="T0000001", issuer="HOSP") in html
+    assert services.MSG_BIRTH_IN_FUTURE in html
+
+
+def test_services_report_every_problem_at_once(personas, patient):
+    attending = personas["attending"]
+    with pytest.raises(ValidationFailed) as lab:
+        services.lab_result_record(
+            actor=attending,
+            patient_id=patient.pk,
+            analyte="unobtainium",
+            value="lots",
+            collected_at=timezone.now() + timedelta(days=1),
+        )
+    assert set(lab.value.errors) == {"analyte", "value", "collected_at"}
+    with pytest.raises(ValidationFailed) as merge:
+        services.patient_merge(
+            actor=personas["scheduler"], source_id=patient.pk, target_id=patient.pk, reason=" "
+        )
+    assert merge.value.errors == {
+        "target_id": [services.MSG_MERGE_SELF],
+        "reason": [services.MSG_MERGE_REASON],
+    }
