@@ -176,9 +176,16 @@ def _add_forms(record: ProcedureRecord) -> dict[str, django_forms.Form]:
 
 
 def render_procedure_page(
-    request, booking_id: int, *, add_forms=None, open_form: str = "", ae_form=None, status=200
+    request,
+    booking_id: int,
+    *,
+    add_forms=None,
+    group_forms=None,
+    open_form: str = "",
+    ae_form=None,
+    status=200,
 ):
-    """The procedure page (with a form in error, when given)."""
+    """The procedure page (with a form in error, when given: it keeps what was typed)."""
     page = selectors.procedure_page(actor=request.user, booking_id=booking_id)
     record = page.record
     user = request.user
@@ -207,7 +214,8 @@ def render_procedure_page(
         context.update(
             editable=editable,
             groups=[
-                (g, forms.GROUP_FORMS[g][0], _group_form(g, record)) for g in forms.GROUP_FORMS
+                (g, forms.GROUP_FORMS[g][0], (group_forms or {}).get(g) or _group_form(g, record))
+                for g in forms.GROUP_FORMS
             ],
             add_forms={**_add_forms(record), **(add_forms or {})},
             can_report=can(user, "report.draft"),
@@ -264,10 +272,11 @@ def group_save(request, procedure_id: int, group: str) -> HttpResponse:
             )
         saved = outcome.ok
     if not request.htmx:
-        if saved:
-            messages.success(request, f"{forms.GROUP_FORMS[group][0]} saved.")
-        else:
-            messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+        if not saved:  # the page again, with what was typed and why it was not saved
+            return render_procedure_page(
+                request, record.booking_id, group_forms={group: form}, status=422
+            )
+        messages.success(request, f"{forms.GROUP_FORMS[group][0]} saved.")
         return redirect("procedure-page", booking_id=record.booking_id)
     return render(
         request,
@@ -281,6 +290,7 @@ def group_save(request, procedure_id: int, group: str) -> HttpResponse:
             "saved_at": timezone.localtime(),
             "editable": True,
         },
+        status=200 if saved else 422,
     )
 
 

@@ -74,12 +74,12 @@ def _redirect(booking_id: int):
     return redirect("readiness-booking", booking_id=booking_id)
 
 
-def _refused(request, booking_id: int, exc: ServiceError):
-    text = exc.message
+def _refused(request, booking_id: int, exc: ServiceError | str):
+    """The page again, with what was typed in the form that was refused and why beside it."""
+    text = exc if isinstance(exc, str) else exc.message
     if isinstance(exc, ValidationFailed):
         text = " ".join(m for msgs in exc.errors.values() for m in msgs)
-    messages.error(request, text)
-    return _page(request, booking_id, status=422)
+    return _page(request, booking_id, status=422, posted=request.POST, refusal=text)
 
 
 @login_required
@@ -88,8 +88,7 @@ def lab_record(request, booking_id: int):
     """Record a missing lab from the readiness page (the patients app's service)."""
     form = forms.QuickLabForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Give the value and the time the sample was taken.")
-        return _page(request, booking_id, status=422)
+        return _refused(request, booking_id, "Give the value and the time the sample was taken.")
     data = form.cleaned_data
     with refusals_shown() as outcome:
         booking = selectors.booking_get(
@@ -114,8 +113,7 @@ def lab_record(request, booking_id: int):
 def last_dose_record(request, booking_id: int):
     form = forms.LastDoseForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Give the date and time of the last dose.")
-        return _page(request, booking_id, status=422)
+        return _refused(request, booking_id, "Give the date and time of the last dose.")
     with refusals_shown() as outcome:
         services.last_dose_record(actor=request.user, booking_id=booking_id, **form.cleaned_data)
     if outcome.error:
@@ -129,8 +127,7 @@ def last_dose_record(request, booking_id: int):
 def acknowledge(request, booking_id: int):
     form = forms.AcknowledgeForm(request.POST)
     if not form.is_valid():
-        messages.error(request, services.MSG_REASON_REQUIRED)
-        return _page(request, booking_id, status=422)
+        return _refused(request, booking_id, services.MSG_REASON_REQUIRED)
     with refusals_shown() as outcome:
         services.finding_acknowledge(actor=request.user, booking_id=booking_id, **form.cleaned_data)
     if outcome.error:
@@ -144,7 +141,7 @@ def acknowledge(request, booking_id: int):
 def bleeding_risk(request, booking_id: int):
     form = forms.BleedingRiskForm(request.POST)
     if not form.is_valid():
-        return _page(request, booking_id, status=422)
+        return _refused(request, booking_id, "Choose low or high.")
     with refusals_shown() as outcome:
         booking = selectors.booking_get(
             actor=request.user, booking_id=booking_id, action="order.bleeding_risk", what="risk"
@@ -268,8 +265,19 @@ def policy(request):
         text = exc.message
         if isinstance(exc, ValidationFailed):
             text = " ".join(m for msgs in exc.errors.values() for m in msgs)
-        messages.error(request, text)
         status = 422
+        return render(
+            request,
+            "readiness/policy.html",
+            {
+                "policy": view,
+                "arrival": arrival,
+                "can_manage": can(request.user, "policy.manage"),
+                "posted": request.POST,
+                "refusal": text,
+            },
+            status=status,
+        )
     return render(
         request,
         "readiness/policy.html",

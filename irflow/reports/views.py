@@ -114,15 +114,22 @@ def report_save(request, report_id: int) -> HttpResponse:
             actor=request.user, report_id=report_id, fields=fields, sections=sections
         )
     if outcome.error is not None:
-        report.refresh_from_db()
+        _as_typed(report, fields, sections)
+        status = outcome.error.status_code
         if not request.htmx:
-            _say(request, outcome.error)
-            return redirect("report-detail", report_id=report_id)
-        return _render(request, report, errors=_errors(outcome.error), partial=True)
+            return _render(request, report, errors=_errors(outcome.error), status=status)
+        return _render(request, report, errors=_errors(outcome.error), partial=True, status=status)
     if not request.htmx:
         messages.success(request, "Saved.")
         return redirect("report-detail", report_id=report_id)
     return _render(request, report, saved=True, partial=True)
+
+
+def _as_typed(report, fields: dict, sections: dict) -> None:
+    """Show the page with what was typed (not saved), so that a refusal loses nothing."""
+    if report.status == ReportStatus.DRAFT:
+        report.fields = {**report.fields, **fields}
+        report.sections = {**report.sections, **sections}
 
 
 @login_required
@@ -141,6 +148,7 @@ def report_action(request, report_id: int, action: str):
         service(actor=request.user, report_id=report_id)
     if outcome.error is not None:
         report.refresh_from_db()
+        _as_typed(report, fields, sections)  # what was typed stays on the page
         return _render(request, report, errors=_errors(outcome.error), status=422)
     messages.success(request, done)
     return redirect("report-detail", report_id=report_id)

@@ -36,7 +36,7 @@ def test_check_in_then_autosave_shows_saved_and_refusals(client, attending, book
     url = f"/procedures/{record.pk}/save/times/"
     # The time in room puts the patient in the room: not before the sign-in (said beside it).
     refused = client.post(url, {"times-in_room_at": "09:02"}, HTTP_HX_REQUEST="true")
-    assert refused.status_code == 200 and b"Not saved" in refused.content
+    assert refused.status_code == 422 and b"Not saved" in refused.content
     assert MSG_SIGN_IN in refused.content.decode()
     acknowledged(booking)
     checklist(attending, booking, "sign_in")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -105,3 +107,25 @@ def test_preparation_answers_404_for_a_missing_booking_and_403_for_a_role_that_m
     assert client.get(url).status_code == 200
     assert client.post(url, {"consent": "signed"}).status_code == 403
     assert not Preparation.objects.filter(booking=booking, consent="signed").exists()
+
+
+def test_a_refused_quick_form_keeps_what_was_typed_beside_it(client, attending, patient):
+    """A lab value the patients app refuses, or an acknowledgement without a reason: the page
+    comes back with the typed value in its field and the reason beside it."""
+    booking = nearly_ready(attending, patient)
+    login(client, attending)
+    page = client.post(
+        reverse("readiness-lab", args=[booking.pk]),
+        {"analyte": "inr", "value": "-3", "collected_at": "2026-01-05T08:00"},
+    )
+    assert page.status_code == 422
+    html = page.content.decode()
+    assert 'value="-3"' in html and 'value="2026-01-05T08:00"' in html
+    assert 'role="alert"' in html
+    view = client.get(reverse("readiness-booking", args=[booking.pk])).content.decode()
+    key = re.search(r'name="finding_key" value="([0-9a-f]+)"', view).group(1)
+    refused = client.post(
+        reverse("readiness-acknowledge", args=[booking.pk]), {"finding_key": key, "reason": " "}
+    )
+    assert refused.status_code == 422
+    assert '<details class="add" open>' in refused.content.decode()

@@ -140,9 +140,10 @@ def test_signed_report_cannot_change_through_the_ui(client, attending, final):
     page = client.get(f"/reports/{final.pk}/").content.decode()
     assert 'name="section_impression"' not in page  # shown, not editable
     response = client.post(f"/reports/{final.pk}/save/", {"section_impression": "Changed by UI."})
-    assert response.status_code == 302
-    shown = client.get(f"/reports/{final.pk}/").content.decode()
+    assert response.status_code == 409
+    shown = response.content.decode()
     assert "A signed report is final and cannot be changed" in shown
+    assert "Changed by UI." not in shown  # the signed text is what the page shows
     assert Report.objects.get(pk=final.pk).sections["impression"] == IMPRESSION
 
 
