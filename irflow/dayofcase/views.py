@@ -93,6 +93,28 @@ def _option(page_options: list[selectors.Option], to: str) -> selectors.Option |
     return next((o for o in page_options if o.to == to), None)
 
 
+# The moves the rules guard, asked for where the page does not offer them (a typed address,
+# a stale page): the answer says why not.
+GUARDED = {"in_room": ("In room", Move.IN_ROOM), "recovery": ("Complete → recovery", Move.COMPLETE)}
+
+
+def _refused_option(page: selectors.ProcedurePage, to: str) -> selectors.Option | None:
+    if to not in GUARDED:
+        return None
+    label, move = GUARDED[to]
+    verdict = page.verdicts[move]
+    if verdict.allowed:
+        return None
+    return selectors.Option(
+        to=to,
+        label=label,
+        confirm="",
+        allowed=False,
+        reasons=verdict.messages,
+        overridable=verdict.blocking,
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def booking_move(request, booking_id: int):
@@ -102,14 +124,15 @@ def booking_move(request, booking_id: int):
     back = request.POST.get("next") or request.GET.get("next", "")
     if request.method == "GET":
         page = selectors.procedure_page(actor=request.user, booking_id=booking_id)
-        option = _option(page.options, to)
+        option = _option(page.options, to) or _refused_option(page, to)
         if option is None:
             raise Http404("This move is not offered for this patient now.")
         template = "dayofcase/_confirm.html" if request.htmx else "dayofcase/confirm.html"
         context = {"option": option, "booking": page.booking, "next": back}
+        context["can_override"] = can(request.user, "case.override")
         if not request.htmx:
             context["patient"] = page.booking.patient
-        return render(request, template, context)
+        return render(request, template, context, status=200 if option.allowed else 409)
     with refusals_shown(request=None if request.htmx else request) as outcome:
         booking = services.case_move(actor=request.user, booking_id=booking_id, to=to)
     error = outcome.error.message if outcome.error else ""

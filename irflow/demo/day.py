@@ -24,7 +24,7 @@ from irflow.clinical import checklist_items
 from irflow.dayofcase import services as day
 from irflow.demo.bookings import date_done
 from irflow.lib.errors import ServiceError
-from irflow.orders.services import order_create
+from irflow.orders.services import order_create, order_record_bleeding_risk
 from irflow.outcomes.services import adverse_event_record
 from irflow.patients.models import Medication
 from irflow.patients.services import lab_result_record
@@ -82,6 +82,11 @@ def _prepare(booking: Booking, staff: Staff, rng: random.Random, *, gap: str = "
     now = timezone.now()
     nurse, physician = staff.nurse, staff.physician
     procedure = booking.order.procedure_type
+    if procedure.bleeding_risk == "operator_decides" and not booking.order.bleeding_risk_choice:
+        # The operator's choice where the SIR consensus leaves it to them (sheath size, site).
+        order_record_bleeding_risk(
+            actor=physician, order=booking.order, category=rng.choice(["low", "high"])
+        )
     taken = _before(booking.start - timedelta(days=1), now, at_least=timedelta(hours=2))
     if gap != "labs_missing":
         labs = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -22,6 +22,8 @@ from django.utils import timezone
 from irflow.accounts.permissions import OWN, can, require
 from irflow.accounts.roles import Role
 from irflow.audit.services import access_log_record
+from irflow.checklists.models import SafetyFlag, SafetyOverride
+from irflow.checklists.selectors import safety_for_bookings
 from irflow.lib.errors import NotFound
 from irflow.reports import structure
 from irflow.reports.models import Report, ReportStatus
@@ -81,6 +83,10 @@ class ReportView:
     fields: list[FieldLine]
     sections: list[SectionLine]
     addenda: list[Any]
+    # The day's emergency overrides and the modality's flags: shown with the report, kept in
+    # the safety record (not part of the signed text).
+    overrides: list[SafetyOverride] = field(default_factory=list)
+    flags: list[SafetyFlag] = field(default_factory=list)
 
     @property
     def signed_addenda(self) -> list[Any]:
@@ -110,7 +116,16 @@ def report_view(report: Report) -> ReportView:
         for s in spec["sections"]
     ]
     addenda = list(report.addenda.select_related("author", "signed_by"))
-    return ReportView(report=report, fields=fields, sections=sections, addenda=addenda)
+    booking_id = report.record.booking_id
+    safety = safety_for_bookings(booking_ids=[booking_id])[booking_id]
+    return ReportView(
+        report=report,
+        fields=fields,
+        sections=sections,
+        addenda=addenda,
+        overrides=list(safety.overrides.values()),
+        flags=safety.flags,
+    )
 
 
 def report_for_procedure(*, actor, record) -> Report | None:

@@ -128,7 +128,9 @@ def test_a_move_is_asked_first_then_made_and_the_board_comes_back(client, nurse,
     assert guards.MSG_SIGN_IN in refused.content.decode()
     assert Booking.objects.get(pk=booking.pk).status == BookingStatus.ARRIVED
     # A move that is not offered now cannot be asked for.
-    assert client.get(url, {"status": "recovery"}).status_code == 404
+    assert client.get(url, {"status": "discharged"}).status_code == 404
+    refused = client.get(url, {"status": "in_room"})
+    assert refused.status_code == 409 and guards.MSG_SIGN_IN in refused.content.decode()
 
 
 def test_an_override_is_shown_on_the_board_and_the_procedure_page(
