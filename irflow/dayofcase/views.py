@@ -23,7 +23,7 @@ from irflow.accounts.permissions import can
 from irflow.accounts.roles import Role
 from irflow.checklists.services import safety_flag_review
 from irflow.dayofcase import selectors, services
-from irflow.dayofcase.guards import MOVE_LABELS, RULES_BY_CODE, Move
+from irflow.dayofcase.guards import BEFORE_ROOM, MOVE_LABELS, RULES_BY_CODE, Move
 from irflow.devices.models import DeviceKind
 from irflow.outcomes.forms import AdverseEventForm
 from irflow.outcomes.services import adverse_event_record
@@ -231,6 +231,7 @@ def render_procedure_page(
         "flags": page.case.safety.flags,
         "move_labels": MOVE_LABELS,
         "complete_verdict": page.verdicts[Move.COMPLETE],
+        "before_room": page.booking.status in BEFORE_ROOM,
     }
     if record is not None:
         editable = context["can_record"] and record.status == RecordStatus.OPEN
