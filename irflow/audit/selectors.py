@@ -69,6 +69,24 @@ def history_search(
             "object_id": e.object_pk,
             "object_repr": e.object_repr,
             "changes": e.changes_dict if isinstance(e.changes_dict, dict) else {},
+            "change_rows": _change_rows(e.changes_dict),
         }
         for e in qs[:limit]
     ]
+
+
+def _change_rows(changes: object) -> list[tuple[str, str, str]]:
+    """(field, before, after) of one change, in field order. A list, not the dict: a model's
+    field may be called "items" or "keys" (a checklist's items), which a template would take
+    for the dict's method."""
+    if not isinstance(changes, dict):
+        return []
+    rows = []
+    for name, values in sorted(changes.items()):
+        before, after = (
+            [*values, "", ""][:2] if isinstance(values, list | tuple) else ("", values)
+        )
+        rows.append(
+            (str(name), "" if before is None else str(before), "" if after is None else str(after))
+        )
+    return rows
