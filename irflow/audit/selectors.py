@@ -83,9 +83,7 @@ def _change_rows(changes: object) -> list[tuple[str, str, str]]:
         return []
     rows = []
     for name, values in sorted(changes.items()):
-        before, after = (
-            [*values, "", ""][:2] if isinstance(values, list | tuple) else ("", values)
-        )
+        before, after = [*values, "", ""][:2] if isinstance(values, list | tuple) else ("", values)
         rows.append(
             (str(name), "" if before is None else str(before), "" if after is None else str(after))
         )
