@@ -198,6 +198,32 @@ class ProcedurePage:
     def record(self):
         return self.case.record
 
+    @property
+    def day_options(self) -> list[Option]:
+        """The moves the procedure page's day card offers (check-in and completion have
+        their own places on the page); with the start of the procedure while it waits for
+        the time-out."""
+        found = [o for o in self.options if o.to not in ("arrived", "recovery")]
+        record = self.case.record
+        start = self.verdicts[Move.START]
+        if (
+            self.booking.status == BookingStatus.IN_ROOM
+            and record is not None
+            and record.started_at is None
+            and not start.allowed
+        ):
+            found.append(
+                Option(
+                    to="start",
+                    label="Start of the procedure",
+                    confirm="",
+                    allowed=False,
+                    reasons=start.messages,
+                    overridable=start.blocking,
+                )
+            )
+        return found
+
 
 def procedure_page(*, actor, booking_id: int) -> ProcedurePage:
     """A booking's day of procedure, read once (the read is access-logged)."""
