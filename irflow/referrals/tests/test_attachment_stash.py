@@ -13,8 +13,8 @@ from django.test import Client
 from irflow.referrals import attachments, services
 from irflow.referrals.models import Referral, ReferralStatus
 from irflow.referrals.stash import MSG_STASH_GONE, SESSION_KEY, STASH_MAX_AGE_S
-from irflow.referrals.testing import PNG_1PX
 from irflow.testing.fixtures import login
+from irflow.testing.referrals import PNG_1PX
 
 pytestmark = pytest.mark.django_db
 
