@@ -9,7 +9,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 
 from irflow.accounts.roles import Role
-from irflow.catalogue.models import Category
+from irflow.clinical.vocabulary import PROCEDURE_CATEGORIES, PROCEDURE_CATEGORY_LABELS
+from irflow.lib.choices import choices
 
 
 class User(AbstractUser):
@@ -55,7 +56,9 @@ class Privilege(models.Model):
     """The right to perform procedures of one category, granted by the department."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="privileges")
-    category = models.CharField(max_length=30, choices=Category.choices)
+    category = models.CharField(
+        max_length=30, choices=choices(PROCEDURE_CATEGORIES, PROCEDURE_CATEGORY_LABELS)
+    )
     granted_at = models.DateField()
     granted_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

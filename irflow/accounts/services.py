@@ -17,8 +17,8 @@ from django_otp import login as otp_login
 from irflow.accounts.models import ApiToken, Privilege, StaffProfile, User
 from irflow.accounts.permissions import require
 from irflow.accounts.roles import Role
-from irflow.audit.services import history_actor
 from irflow.lib.errors import Forbidden, NotFound, ValidationFailed, from_django_validation
+from irflow.lib.history import history_actor
 
 MSG_USERNAME_TAKEN = "This username is already taken."
 MSG_TOKEN_INVALID = "The API token is invalid or revoked."  # noqa: S105 - a message

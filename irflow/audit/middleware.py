@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from irflow.audit.context import origin
+from irflow.lib.origin import origin
 
 
 class RequestContextMiddleware:

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-
-from auditlog.context import set_actor
-
-from irflow.audit.context import current_origin
 from irflow.audit.models import AccessLog
+from irflow.lib.origin import current_origin
 
 
 def access_log_record(*, actor, patient, what: str) -> AccessLog:
@@ -25,13 +20,3 @@ def access_log_record(*, actor, patient, what: str) -> AccessLog:
         remote_addr=where.remote_addr,
         path=where.path,
     )
-
-
-@contextlib.contextmanager
-def history_actor(actor) -> Iterator[None]:
-    """Attribute django-auditlog history written inside the block to `actor`."""
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        yield
-        return
-    with set_actor(actor, remote_addr=current_origin().remote_addr or None):
-        yield

@@ -14,10 +14,10 @@ from django.db.models import Max
 from django.utils import timezone
 
 from irflow.accounts.permissions import require
-from irflow.audit.services import history_actor
 from irflow.board.models import BoardAttendee, BoardCase, BoardMeeting, Decision
 from irflow.catalogue.models import ProcedureType
 from irflow.lib.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from irflow.lib.history import history_actor
 from irflow.referrals.models import ReferralStatus
 from irflow.referrals.selectors import referral_get
 from irflow.referrals.services import referral_board_outcome, referral_order_create

@@ -6,14 +6,10 @@ from datetime import time
 
 from django.db import models
 
+from irflow.clinical.vocabulary import PROCEDURE_CATEGORIES, PROCEDURE_CATEGORY_LABELS
+from irflow.lib.choices import choices
 
-class Category(models.TextChoices):
-    VASCULAR = "vascular", "Vascular"
-    NON_VASCULAR = "non_vascular", "Non-vascular"
-    ONCOLOGY = "oncology", "Interventional oncology"
-    VENOUS_ACCESS = "venous_access", "Venous access"
-    SPINE_PAIN = "spine_pain", "Spine and pain"
-    NEURO = "neuro", "Neurointervention"
+CATEGORY_CHOICES = choices(PROCEDURE_CATEGORIES, PROCEDURE_CATEGORY_LABELS)
 
 
 class BleedingRisk(models.TextChoices):
@@ -39,7 +35,7 @@ def technical_success_required() -> list[str]:
 class ProcedureType(models.Model):
     code = models.CharField(max_length=20, unique=True, help_text="Local procedure code.")
     name = models.CharField(max_length=200)
-    category = models.CharField(max_length=30, choices=Category.choices)
+    category = models.CharField(max_length=30, choices=CATEGORY_CHOICES)
     modalities = models.JSONField(
         default=list, help_text="Typical guidance modalities, the first is the default."
     )

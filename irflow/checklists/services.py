@@ -12,7 +12,6 @@ from django.utils import timezone
 from irflow.accounts.models import User
 from irflow.accounts.permissions import require
 from irflow.accounts.roles import CLINICAL_STAFF, Role
-from irflow.audit.services import history_actor
 from irflow.checklists.models import (
     PHASE_ORDER,
     ChecklistRecord,
@@ -23,6 +22,7 @@ from irflow.checklists.models import (
 )
 from irflow.clinical import checklist_items
 from irflow.lib.errors import Conflict, NotFound, ValidationFailed
+from irflow.lib.history import history_actor
 from irflow.readiness.selectors import booking_get, readiness_detail
 from irflow.readiness.services import readiness_sign_in_snapshot
 

@@ -8,7 +8,7 @@ from datetime import date
 from irflow.accounts.models import User
 from irflow.accounts.roles import Role
 from irflow.accounts.services import privilege_grant, user_create
-from irflow.catalogue.models import Category
+from irflow.clinical.vocabulary import PROCEDURE_CATEGORIES
 
 DEMO_PASSWORD = "irflow-demo"  # noqa: S105 - printed by `irflow up` for the demo only
 
@@ -25,7 +25,7 @@ class DemoUser:
     trainee_level: str = ""
 
 
-ALL_CATEGORIES = tuple(Category.values)
+ALL_CATEGORIES = PROCEDURE_CATEGORIES
 
 DEMO_USERS = [
     DemoUser(

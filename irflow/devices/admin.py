@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 from irflow.devices.models import DeviceInSitu
-from irflow.reports.admin import ReadOnlyAdmin
+from irflow.web.admin import ReadOnlyAdmin
 
 
 @admin.register(DeviceInSitu)

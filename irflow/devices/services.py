@@ -9,7 +9,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from irflow.accounts.permissions import require
-from irflow.audit.services import history_actor
 from irflow.devices.models import (
     DEVICE_STATES,
     DeviceInSitu,
@@ -18,6 +17,7 @@ from irflow.devices.models import (
     RemovalReason,
 )
 from irflow.lib.errors import NotFound, ValidationFailed
+from irflow.lib.history import history_actor
 
 MSG_DEVICE_NOT_FOUND = "No such device, or you may not see it."
 MSG_KIND = "“{kind}” is not a kind of device."

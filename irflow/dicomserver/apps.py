@@ -11,11 +11,10 @@ class DicomServerConfig(AppConfig):
         from django.db.backends.signals import connection_created
 
         from irflow.dicomserver import handlers
-        from irflow.dicomserver.models import PerformedProcedureStep, RemoteAE
+        from irflow.dicomserver.models import RemoteAE
         from irflow.dicomserver.worklist.sql import register_sqlite_functions
         from irflow.web.navigation import NavItem, register
 
-        auditlog.register(PerformedProcedureStep)
         auditlog.register(RemoteAE)
         connection_created.connect(register_sqlite_functions, dispatch_uid="irflow_sqlite_fold")
         handlers.register_services()

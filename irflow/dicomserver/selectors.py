@@ -17,16 +17,17 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from irflow.accounts.permissions import require
-from irflow.audit.context import current_origin
 from irflow.audit.models import AccessLog, Channel
 from irflow.audit.services import access_log_record
 from irflow.dicom.charset import RESPONSE_CHARSETS
 from irflow.dicom.worklist import WorklistItem, WorklistQuery
-from irflow.dicomserver.models import PerformedProcedureStep, RemoteAE
+from irflow.dicomserver.models import RemoteAE
 from irflow.dicomserver.worklist.filters import ON_WORKLIST, with_mrn, worklist_filter
 from irflow.dicomserver.worklist.items import ITEM_FIELDS, patient_label, worklist_item
 from irflow.lib.errors import NotFound
+from irflow.lib.origin import current_origin
 from irflow.patients.models import Allergy, Condition, ConditionCode
+from irflow.procedures.models import PerformedProcedureStep
 from irflow.scheduling.models import Booking
 
 MSG_STEP_NOT_FOUND = "No such performed procedure step."

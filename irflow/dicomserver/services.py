@@ -21,7 +21,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from irflow.accounts.permissions import require
-from irflow.audit.services import history_actor
 from irflow.dayofcase.services import case_modality_finished, case_modality_started
 from irflow.dicom.mpps import (
     MSG_DUPLICATE_INSTANCE,
@@ -36,11 +35,13 @@ from irflow.dicom.mpps import (
     check_final_state,
     mpps_transition,
 )
-from irflow.dicomserver.models import PerformedProcedureStep, RemoteAE
+from irflow.dicomserver.models import RemoteAE
 from irflow.lib.errors import Conflict, ValidationFailed, from_django_validation
+from irflow.lib.history import history_actor
 from irflow.orders.models import ORDER_STATES, Order, OrderStatus
 from irflow.orders.services import order_set_status
 from irflow.patients.models import IdentifierKind, PatientIdentifier
+from irflow.procedures.models import PerformedProcedureStep
 from irflow.scheduling.models import Booking
 
 MSG_ALREADY_LINKED = "This step is already linked to a booking or an order."

@@ -22,11 +22,9 @@ class DoseConfig(AppConfig):
         from auditlog.registry import auditlog
 
         from irflow.dose import models as m
-        from irflow.dose import scp
         from irflow.web.navigation import NavItem, register
 
         for model in (m.ReceivedObject, m.RadiationDoseReport, m.DoseAlert):
             auditlog.register(model)
-        scp.register_storage_service()
         register(NavItem("Dose", "dose-reports", "dose.view"))
         post_migrate.connect(_requeue_unread, sender=self, dispatch_uid="dose-requeue-unread")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.tasks import task
 
-from irflow.audit.context import origin
+from irflow.lib.origin import origin
 
 
 @task()

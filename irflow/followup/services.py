@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from irflow.accounts.models import User
 from irflow.accounts.permissions import require
-from irflow.audit.services import history_actor
 from irflow.followup.models import FOLLOWUP_STATES, FollowUpKind, FollowUpStatus, FollowUpTask
 from irflow.lib.errors import NotFound, ValidationFailed
+from irflow.lib.history import history_actor
 from irflow.orders.models import Order
 from irflow.patients.models import Patient
 from irflow.patients.selectors import patient_get

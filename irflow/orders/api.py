@@ -51,10 +51,6 @@ class OrderIn(Schema):
     placer_order_number: str = Field("", max_length=40)
 
 
-class CancelIn(Schema):
-    reason: str = Field(min_length=1, max_length=300)
-
-
 @router.get("", response=list[OrderOut], openapi_extra=perm("order.view"))
 def order_list(
     request,
@@ -80,9 +76,3 @@ def order_create(request, payload: OrderIn):
 @router.get("/{order_id}", response=OrderOut, openapi_extra=perm("order.view"))
 def order_get(request, order_id: int):
     return selectors.order_get(actor=request.auth, order_id=order_id)
-
-
-@router.post("/{order_id}/cancel", response=OrderOut, openapi_extra=perm("order.cancel"))
-def order_cancel(request, order_id: int, payload: CancelIn):
-    """Cancel an order that has not started (its unstarted bookings are cancelled too)."""
-    return services.order_cancel(actor=request.auth, order_id=order_id, reason=payload.reason)

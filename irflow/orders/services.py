@@ -6,11 +6,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from irflow.accounts.permissions import require
-from irflow.audit.services import history_actor
 from irflow.catalogue.models import ProcedureType
 from irflow.lib.errors import ValidationFailed
+from irflow.lib.history import history_actor
 from irflow.orders import identifiers
-from irflow.orders.models import ORDER_STATES, Laterality, Order, OrderStatus, Priority
+from irflow.orders.models import ORDER_STATES, Laterality, Order, Priority
 from irflow.orders.signals import order_status_changed
 from irflow.patients.selectors import patient_get
 
@@ -19,7 +19,6 @@ MSG_RISK_NOT_OPERATOR = (
     "The catalogue sets this procedure's bleeding risk; there is no choice to record."
 )
 MSG_UNKNOWN_PROCEDURE = "“{code}” is not a procedure in the catalogue."
-MSG_CANCEL_REASON = "Give a reason for cancelling the order."
 
 
 def procedure_by_code(code: str, *, field: str = "procedure_code") -> ProcedureType:
@@ -84,33 +83,6 @@ def order_set_status(*, order: Order, status: str, actor=None) -> Order:
         order_status_changed.send(sender=Order, order=locked, previous=previous, actor=actor)
     order.status = status
     return locked
-
-
-@transaction.atomic
-def order_cancel(*, actor, order_id: int, reason: str) -> Order:
-    """Cancel an order that has not started; bookings that have not started go with it."""
-    require(actor, "order.cancel")
-    from irflow.orders.selectors import order_get
-    from irflow.scheduling.models import CancelReason
-    from irflow.scheduling.services import booking_cancel  # scheduling builds on orders
-
-    order = order_get(actor=actor, order_id=order_id, what="cancel order")
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed({"reason": MSG_CANCEL_REASON})
-    ORDER_STATES.check(order.status, OrderStatus.CANCELLED)
-    for booking in order.bookings.filter(active=True):
-        booking_cancel(
-            actor=actor,
-            booking=booking,
-            reason=CancelReason.NO_LONGER_INDICATED,
-            note=f"Order cancelled: {reason}",
-            release_order=False,
-        )
-    order.cancel_reason = reason[:300]
-    with history_actor(actor):
-        order.save(update_fields=["cancel_reason", "updated_at"])
-    return order_set_status(order=order, status=OrderStatus.CANCELLED, actor=actor)
 
 
 @transaction.atomic

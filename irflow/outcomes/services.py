@@ -10,9 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from irflow.accounts.permissions import require
-from irflow.audit.services import history_actor
 from irflow.clinical import grade, grade_system, rule
 from irflow.lib.errors import Conflict, NotFound, ValidationFailed
+from irflow.lib.history import history_actor
 from irflow.outcomes.models import (
     AdverseEvent,
     AeOutcome,

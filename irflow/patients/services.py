@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from irflow.accounts.permissions import OWN, require
 from irflow.accounts.roles import Role
-from irflow.audit.services import history_actor
 from irflow.lib.errors import Conflict, NotFound, ValidationFailed, from_django_validation
+from irflow.lib.history import history_actor
 from irflow.patients.models import (
     ANALYTE_RANGES,
     ANALYTE_UNITS,

@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 from irflow.procedures.models import ProcedureRecord
-from irflow.reports.admin import ReadOnlyAdmin
+from irflow.web.admin import ReadOnlyAdmin
 
 
 @admin.register(ProcedureRecord)

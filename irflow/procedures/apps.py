@@ -17,5 +17,6 @@ class ProceduresConfig(AppConfig):
             m.SedationAgent,
             m.DeviceUsed,
             m.Specimen,
+            m.PerformedProcedureStep,
         ):
             auditlog.register(model)

@@ -262,3 +262,103 @@ class Specimen(_RecordPart):
 
     def __str__(self) -> str:
         return f"{self.label} → {self.sent_to}"
+
+
+class PpsStatus(models.TextChoices):
+    IN_PROGRESS = "IN PROGRESS", "In progress"
+    COMPLETED = "COMPLETED", "Completed"
+    DISCONTINUED = "DISCONTINUED", "Discontinued"
+
+
+class PerformedProcedureStep(models.Model):
+    """What a modality reported of a procedure step over MPPS (DICOM's performed procedure
+    step): when it ran, in which room, for which booking, and how it ended."""
+
+    sop_instance_uid = models.CharField(max_length=64, unique=True)
+    status = models.CharField(max_length=12, choices=PpsStatus.choices)
+    # The scheduled step it performs; empty for an unscheduled (emergency) case until a
+    # technologist reconciles it.
+    booking = models.ForeignKey(
+        "scheduling.Booking",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="performed_steps",
+    )
+    order = models.ForeignKey(
+        "orders.Order",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="performed_steps",
+    )
+    patient = models.ForeignKey(
+        "patients.Patient",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="performed_steps",
+    )
+    # Where it happened: the booking's room, else the room of the calling modality.
+    room = models.ForeignKey(
+        "catalogue.Room",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="performed_steps",
+    )
+    calling_ae_title = models.CharField(max_length=16, blank=True)
+    station_ae_title = models.CharField(max_length=16, blank=True)
+    modality = models.CharField(max_length=16, blank=True)
+    pps_id = models.CharField(max_length=16, blank=True)
+    # The study the images and dose reports belong to (links RDSRs to the step).
+    study_instance_uid = models.CharField(max_length=64, blank=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    discontinuation_reason = models.CharField(max_length=200, blank=True)
+    # What the modality sent, for reconciliation and audit (patient ID/name, accession, …).
+    attributes = models.JSONField(default=dict, blank=True)
+    performed_series = models.JSONField(default=list, blank=True)
+    dose_sr_uids = models.JSONField(default=list, blank=True)
+    reconciled_at = models.DateTimeField(null=True, blank=True)
+    reconciled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reconciliation_note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        # The table keeps the name it was created with (in the DICOM listener's app).
+        db_table = "dicomserver_performedprocedurestep"
+        ordering = ["-created_at"]
+        indexes = [
+            # The reconciliation list: steps no booking claims yet, newest first.
+            models.Index(
+                fields=["-created_at"],
+                condition=models.Q(booking__isnull=True),
+                name="pps_unreconciled",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"MPPS {self.sop_instance_uid} {self.status}"
+
+    def get_additional_data(self) -> dict:
+        return {"patient_id": self.patient_id}
+
+    @property
+    def is_final(self) -> bool:
+        return self.status != PpsStatus.IN_PROGRESS
+
+    @property
+    def reported_patient_name(self) -> str:
+        """The patient name the modality sent, as `Family, Given`."""
+        name = str(self.attributes.get("patient_name", ""))
+        family, _, given = name.split("=")[0].partition("^")
+        given = given.replace("^", " ").strip()
+        return f"{family.upper()}, {given}" if given else family.upper()
+
+    @property
+    def image_count(self) -> int:
+        return sum(len(s.get("images", [])) for s in self.performed_series)

@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from irflow.accounts.models import User
 from irflow.accounts.permissions import require
-from irflow.audit.services import history_actor
 from irflow.lib.errors import Conflict, NotFound, ValidationFailed
+from irflow.lib.history import history_actor
 from irflow.procedures.models import (
     RECORD_STATES,
     AccessSite,

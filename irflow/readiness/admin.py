@@ -10,6 +10,7 @@ from irflow.accounts.permissions import can
 from irflow.lib.errors import ValidationFailed
 from irflow.readiness import services
 from irflow.readiness.models import Acknowledgement, PolicySettings
+from irflow.web.admin import ReadOnlyAdmin
 
 
 class PolicySettingsForm(forms.ModelForm):
@@ -55,14 +56,5 @@ class PolicySettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(Acknowledgement)
-class AcknowledgementAdmin(admin.ModelAdmin):
+class AcknowledgementAdmin(ReadOnlyAdmin):
     list_display = ["booking", "rule_id", "status", "acknowledged_by", "acknowledged_at"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -10,10 +10,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from irflow.accounts.permissions import require
-from irflow.audit.services import history_actor
 from irflow.clinical import PolicyError, SitePolicy
 from irflow.clinical.bleeding import CATEGORY
 from irflow.lib.errors import Conflict, NotFound, ValidationFailed
+from irflow.lib.history import history_actor
 from irflow.patients.models import Medication
 from irflow.readiness import engine
 from irflow.readiness.models import (

@@ -10,9 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from irflow.accounts.permissions import require
-from irflow.audit.services import history_actor
 from irflow.clinical import pain_band
 from irflow.lib.errors import Conflict, NotFound, ValidationFailed
+from irflow.lib.history import history_actor
 from irflow.procedures.selectors import procedure_get
 from irflow.recovery.instructions import default_instructions
 from irflow.recovery.models import Disposition, PainScore, RecoveryEpisode

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from irflow.audit.services import history_actor
+from irflow.lib.history import history_actor
 from irflow.orders.models import Order, OrderStatus
 from irflow.referrals.models import Referral, ReferralEvent, ReferralStatus
 from irflow.referrals.services import notify_referrer, transition

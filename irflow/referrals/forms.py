@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from irflow.catalogue.models import Category, ProcedureType
+from irflow.catalogue.models import ProcedureType
 from irflow.orders.models import Laterality, Priority
 from irflow.patients.models import Sex
 from irflow.referrals.attachments import KINDS
@@ -37,7 +37,7 @@ def procedure_choices(blank: str) -> list:
     """Catalogue entries grouped by category, as (code, name)."""
     groups: dict[str, list[tuple[str, str]]] = {}
     for p in ProcedureType.objects.filter(active=True).order_by("category", "name"):
-        groups.setdefault(Category(p.category).label, []).append((p.code, p.name))
+        groups.setdefault(p.get_category_display(), []).append((p.code, p.name))
     return [("", blank), *groups.items()]
 
 

@@ -17,11 +17,11 @@ from django.utils import timezone
 
 from irflow.accounts.permissions import OWN, require
 from irflow.accounts.roles import Role
-from irflow.audit.services import history_actor
 from irflow.catalogue.models import ProcedureType
 from irflow.lib.errors import Conflict, InvalidTransition, ValidationFailed
+from irflow.lib.history import history_actor
 from irflow.orders.models import Laterality, Order, OrderStatus, Priority
-from irflow.orders.services import order_cancel, order_create
+from irflow.orders.services import order_create
 from irflow.patients.models import CareRelation, Patient, normalise_name
 from irflow.patients.selectors import patient_get, patients_visible
 from irflow.patients.services import MSG_MRN_TAKEN, patient_create
@@ -42,6 +42,7 @@ from irflow.referrals.models import (
     ReferralEvent,
     ReferralStatus,
 )
+from irflow.scheduling.services import order_cancel
 
 MSG_QUESTION_REQUIRED = "Write the clinical question: what should IR answer or do?"
 MSG_PROCEDURE_REQUIRED = "Choose a procedure from the catalogue or describe the one you request."

@@ -4,17 +4,7 @@ model and the database refuse too, should this ever be loosened."""
 from django.contrib import admin
 
 from irflow.reports.models import Addendum, Report
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+from irflow.web.admin import ReadOnlyAdmin
 
 
 @admin.register(Report)

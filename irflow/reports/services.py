@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from irflow.accounts.permissions import require
 from irflow.accounts.roles import Role
-from irflow.audit.services import history_actor
 from irflow.lib.errors import Conflict, NotFound, ValidationFailed
+from irflow.lib.history import history_actor
 from irflow.procedures.selectors import procedure_get
 from irflow.reports import drafting, structure
 from irflow.reports.models import (

@@ -10,13 +10,15 @@ from ninja import Field, Router, Schema, Status
 
 from irflow.accounts.permissions import require
 from irflow.api import Day, LocalTime, Moment, NestedIn, perm
+from irflow.orders.api import OrderOut
 from irflow.orders.selectors import order_get
 from irflow.scheduling import selectors, services
 from irflow.scheduling.models import Booking, CancelReason, TeamRole
 
 router = Router()
-API_PREFIX = "/scheduling"
-API_TAGS = ["scheduling"]
+# Cancelling an order cancels its unstarted bookings: scheduling's work, at the order's path.
+orders = Router()
+ROUTERS = [("/scheduling", router, ["scheduling"]), ("/orders", orders, ["orders"])]
 
 
 class TeamMemberIn(NestedIn):
@@ -200,3 +202,13 @@ def room_day(request, room_code: str, day: Day | None = None):
             for s in result.slots
         ],
     }
+
+
+class OrderCancelIn(Schema):
+    reason: str = Field(min_length=1, max_length=300)
+
+
+@orders.post("/{order_id}/cancel", response=OrderOut, openapi_extra=perm("order.cancel"))
+def order_cancel(request, order_id: int, payload: OrderCancelIn):
+    """Cancel an order that has not started (its unstarted bookings are cancelled too)."""
+    return services.order_cancel(actor=request.auth, order_id=order_id, reason=payload.reason)

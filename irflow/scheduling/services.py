@@ -1,6 +1,7 @@
 """Writes of bookings: create, reschedule, cancel, and the day-of-procedure status.
 
-The order follows its bookings, here and nowhere else (`_order_follows`): booked → scheduled,
+Cancelling an order cancels its bookings that have not started. The order follows its
+bookings, here and nowhere else (`_order_follows`): booked → scheduled,
 in the room → in progress, out of the room → completed, every booking cancelled → waiting to
 be booked again. `booking_set_status` is the day-of-case layer's primitive: the rules that
 protect the patient on the way (check-in, sign-in, one patient per room, …) are checked by
@@ -20,11 +21,12 @@ from irflow.accounts.models import User
 from irflow.accounts.permissions import require
 from irflow.accounts.roles import Role
 from irflow.accounts.services import user_holds_privilege
-from irflow.audit.services import history_actor
 from irflow.catalogue.models import Room
 from irflow.lib.errors import Conflict, InvalidTransition, ValidationFailed
+from irflow.lib.history import history_actor
 from irflow.orders.identifiers import new_sps_id
-from irflow.orders.models import Order, OrderStatus, Priority
+from irflow.orders.models import ORDER_STATES, Order, OrderStatus, Priority
+from irflow.orders.selectors import order_get
 from irflow.orders.services import order_set_status
 from irflow.scheduling.models import (
     BOOKING_STATES,
@@ -50,6 +52,7 @@ MSG_DURATION = "The duration must be between 5 and 720 minutes."
 MSG_ORDER_NOT_BOOKABLE = "This order is {status} and cannot be booked."
 MSG_CANCEL_REASON = "Choose a reason for cancelling."
 MSG_ONLY_BOOKED = "Only a booking that has not started can be moved."
+MSG_ORDER_CANCEL_REASON = "Give a reason for cancelling the order."
 
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
@@ -355,6 +358,29 @@ def _order_follows(booking: Booking, actor) -> None:
     follows = ORDER_FOLLOWS.get(booking.status)
     if follows is not None and order.status in follows[0]:
         order_set_status(order=order, status=follows[1], actor=actor)
+
+
+@transaction.atomic
+def order_cancel(*, actor, order_id: int, reason: str) -> Order:
+    """Cancel an order that has not started; bookings that have not started go with it."""
+    require(actor, "order.cancel")
+    order = order_get(actor=actor, order_id=order_id, what="cancel order")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed({"reason": MSG_ORDER_CANCEL_REASON})
+    ORDER_STATES.check(order.status, OrderStatus.CANCELLED)
+    for booking in order.bookings.filter(active=True):
+        booking_cancel(
+            actor=actor,
+            booking=booking,
+            reason=CancelReason.NO_LONGER_INDICATED,
+            note=f"Order cancelled: {reason}",
+            release_order=False,
+        )
+    order.cancel_reason = reason[:300]
+    with history_actor(actor):
+        order.save(update_fields=["cancel_reason", "updated_at"])
+    return order_set_status(order=order, status=OrderStatus.CANCELLED, actor=actor)
 
 
 def booking_conflicts(*, room: Room, start: datetime, end: datetime) -> list[Booking]:

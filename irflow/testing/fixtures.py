@@ -10,7 +10,7 @@ from django.test import Client
 from irflow.accounts.models import User
 from irflow.accounts.roles import Role
 from irflow.accounts.services import api_token_create, privilege_grant, user_create
-from irflow.catalogue.models import Category
+from irflow.clinical.vocabulary import PROCEDURE_CATEGORIES
 
 PASSWORD = "correct horse battery staple"
 
@@ -42,13 +42,16 @@ def _reference_data_survives_flushes():
     (it is how content types come back); seed the reference data again on it, so that the next
     test starts from a migrated database. (Hence no test uses serialized_rollback: its restore
     would clash with the recreated content types.)"""
+    from django.apps import apps
     from django.db.models.signals import post_migrate
 
-    from irflow.lib.seeds import seed_reference_data
+    from irflow.catalogue.seed import catalogue_seed
+    from irflow.referrals.seed import urgency_targets_seed
 
     def reseed(sender, app_config, using="default", **kwargs):
         if app_config.label == "referrals":
-            seed_reference_data()
+            catalogue_seed(apps.get_model("catalogue", "ProcedureType"))
+            urgency_targets_seed(apps.get_model("referrals", "UrgencyTarget"))
 
     post_migrate.connect(reseed, dispatch_uid="irflow-test-reseed")
     yield
@@ -67,7 +70,7 @@ def make_user(username: str, role: str, **kwargs) -> User:
         **kwargs,
     )
     if role == Role.PHYSICIAN:
-        for category in Category.values:
+        for category in PROCEDURE_CATEGORIES:
             privilege_grant(actor=None, user=user, category=category, granted_at=date(2020, 1, 1))
     return user
 

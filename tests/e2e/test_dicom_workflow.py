@@ -48,7 +48,7 @@ print(json.dumps({{"sps_id": booking.sps_id, "accession": order.accession_number
 
 STATE = """
 import json
-from irflow.dicomserver.models import PerformedProcedureStep
+from irflow.procedures.models import PerformedProcedureStep
 from irflow.scheduling.models import Booking
 
 booking = Booking.objects.select_related("order").get(sps_id="{sps_id}")

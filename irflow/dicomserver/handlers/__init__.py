@@ -1,4 +1,5 @@
-"""The DICOM services of irflow's AE: Modality Worklist (C-FIND) and MPPS (N-CREATE/N-SET).
+"""The DICOM services of irflow's AE: Modality Worklist (C-FIND), MPPS (N-CREATE/N-SET) and
+the Storage of dose reports (C-STORE).
 
 Handlers are thin: decode, call the pure cores (`irflow.dicom.worklist`, `irflow.dicom.mpps`)
 and the services, and turn every refusal into the DIMSE status the standard names. No
@@ -13,13 +14,19 @@ from pynetdicom.sop_class import (  # type: ignore[attr-defined]
     ModalityWorklistInformationFind,
 )
 
+from irflow.dicomserver.handlers.find import handle_find
+from irflow.dicomserver.handlers.mpps import handle_n_create, handle_n_set
+from irflow.dicomserver.handlers.storage import (
+    SOP_CLASSES,
+    TRANSFER_SYNTAXES,
+    close_connection,
+    handle_store,
+)
 from irflow.dicomserver.registry import DicomService, register
 
 
 def register_services() -> None:
-    """Add the worklist and MPPS services to the listener's registry."""
-    from irflow.dicomserver.handlers.find import handle_find
-    from irflow.dicomserver.handlers.mpps import handle_n_create, handle_n_set
+    """Add the worklist, MPPS and dose-report storage services to the listener's registry."""
 
     register(
         DicomService(
@@ -33,5 +40,16 @@ def register_services() -> None:
             name="mpps",
             contexts=[(ModalityPerformedProcedureStep, None)],
             handlers=[(evt.EVT_N_CREATE, handle_n_create), (evt.EVT_N_SET, handle_n_set)],
+        )
+    )
+    register(
+        DicomService(
+            name="dose-storage",
+            contexts=[(uid, list(TRANSFER_SYNTAXES)) for uid in SOP_CLASSES],
+            handlers=[
+                (evt.EVT_C_STORE, handle_store),
+                (evt.EVT_RELEASED, close_connection),
+                (evt.EVT_ABORTED, close_connection),
+            ],
         )
     )

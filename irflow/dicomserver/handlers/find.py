@@ -9,7 +9,6 @@ from django.db import close_old_connections
 from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 
-from irflow.audit.context import origin
 from irflow.dicom.worklist import (
     STATUS_IDENTIFIER_DOES_NOT_MATCH_SOP_CLASS,
     STATUS_UNABLE_TO_PROCESS,
@@ -20,6 +19,7 @@ from irflow.dicom.worklist import (
 )
 from irflow.dicomserver import selectors
 from irflow.dicomserver.handlers.status import status_dataset
+from irflow.lib.origin import origin
 
 logger = logging.getLogger("irflow.dicom")
 

@@ -13,7 +13,6 @@ from django.db import close_old_connections
 from pydicom.datadict import tag_for_keyword
 from pydicom.dataset import Dataset
 
-from irflow.audit.context import origin
 from irflow.dicom.mpps import (
     STATUS_ATTRIBUTE_LIST_ERROR,
     STATUS_INVALID_ATTRIBUTE_VALUE,
@@ -27,6 +26,7 @@ from irflow.dicom.mpps import (
 )
 from irflow.dicomserver import selectors, services
 from irflow.dicomserver.handlers.status import status_dataset
+from irflow.lib.origin import origin
 
 logger = logging.getLogger("irflow.dicom")
 

@@ -20,11 +20,11 @@ from irflow.dicom.mpps import (
     MSG_NO_SUCH_INSTANCE,
 )
 from irflow.dicom.rdsr_builder import XRAY_RADIATION_DOSE_SR
-from irflow.dicomserver.models import PerformedProcedureStep
 from irflow.dicomserver.selectors import mpps_unreconciled
 from irflow.dicomserver.services import mpps_reconcile
 from irflow.dicomserver.simulator import Step, mpps_final, mpps_in_progress
 from irflow.orders.models import OrderStatus
+from irflow.procedures.models import PerformedProcedureStep
 from irflow.scheduling.models import Booking, BookingStatus
 from irflow.testing.fixtures import make_booking, make_order
 

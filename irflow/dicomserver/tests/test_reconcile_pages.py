@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from irflow.audit.models import AccessLog
 from irflow.dicom.mpps import MppsCreate, ScheduledStep
-from irflow.dicomserver.models import PerformedProcedureStep, RemoteAE
+from irflow.dicomserver.models import RemoteAE
 from irflow.dicomserver.selectors import mpps_unreconciled
 from irflow.dicomserver.services import (
     MSG_ALREADY_LINKED,
@@ -20,6 +20,7 @@ from irflow.dicomserver.services import (
 )
 from irflow.lib.errors import Conflict, Forbidden, ValidationFailed
 from irflow.orders.models import OrderStatus
+from irflow.procedures.models import PerformedProcedureStep
 from irflow.scheduling.models import BookingStatus
 from irflow.testing.fixtures import login, make_booking, make_order
 

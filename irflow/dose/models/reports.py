@@ -104,7 +104,7 @@ class RadiationDoseReport(models.Model):
         related_name="dose_reports",
     )
     performed_step = models.ForeignKey(
-        "dicomserver.PerformedProcedureStep",
+        "procedures.PerformedProcedureStep",
         null=True,
         blank=True,
         on_delete=models.PROTECT,

@@ -18,7 +18,6 @@ from django.utils import timezone
 from irflow.accounts.models import User
 from irflow.accounts.permissions import require
 from irflow.accounts.roles import Role
-from irflow.audit.services import history_actor
 from irflow.clinical import (
     cumulative_window_days,
     radiation_alerts,
@@ -31,6 +30,7 @@ from irflow.dose.policy import site_policy
 from irflow.followup.models import FollowUpKind, FollowUpTask
 from irflow.followup.services import followup_create
 from irflow.lib.errors import NotFound, ValidationFailed
+from irflow.lib.history import history_actor
 from irflow.orders.models import Order
 from irflow.patients.selectors import patient_get
 

@@ -14,13 +14,13 @@ from django.utils import timezone
 
 from irflow.accounts.models import User
 from irflow.accounts.permissions import require
-from irflow.audit.services import history_actor
-from irflow.dicomserver.models import PerformedProcedureStep
 from irflow.dose.models import LinkMethod, LinkStatus, RadiationDoseReport
 from irflow.lib.errors import Conflict, NotFound, ValidationFailed
+from irflow.lib.history import history_actor
 from irflow.orders.models import Order
 from irflow.patients.models import Patient
 from irflow.patients.selectors import patient_get
+from irflow.procedures.models import PerformedProcedureStep
 from irflow.scheduling.models import Booking
 
 MSG_NO_MATCH = (

@@ -19,7 +19,6 @@ from django.utils import timezone
 
 from irflow.accounts.models import User
 from irflow.accounts.permissions import require
-from irflow.audit.services import history_actor
 from irflow.dicom import rdsr
 from irflow.dose import storage
 from irflow.dose.models import (
@@ -33,6 +32,7 @@ from irflow.dose.services.alerts import dose_alerts_refresh
 from irflow.dose.services.linking import report_auto_link
 from irflow.dose.services.storing import report_store
 from irflow.lib.errors import NotFound, ValidationFailed
+from irflow.lib.history import history_actor
 
 logger = logging.getLogger("irflow.dose")
 

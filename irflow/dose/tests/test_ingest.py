@@ -185,7 +185,7 @@ def test_link_by_accession_when_the_study_uid_is_missing(case):
 
 
 def test_link_by_mpps_reference(case):
-    from irflow.dicomserver.models import PerformedProcedureStep
+    from irflow.procedures.models import PerformedProcedureStep
 
     step = PerformedProcedureStep.objects.create(
         sop_instance_uid="2.25.777",

@@ -7,9 +7,10 @@ import pytest
 from irflow.accounts.services import api_token_create
 from irflow.lib.errors import ValidationFailed
 from irflow.orders.models import OrderStatus
-from irflow.orders.services import MSG_UNKNOWN_PROCEDURE, order_cancel, procedure_by_code
+from irflow.orders.services import MSG_UNKNOWN_PROCEDURE, procedure_by_code
 from irflow.patients.models import CareRelation
 from irflow.scheduling.models import BookingStatus
+from irflow.scheduling.services import order_cancel
 from irflow.testing.fixtures import login, make_booking, make_order, next_weekday_at
 
 pytestmark = pytest.mark.django_db

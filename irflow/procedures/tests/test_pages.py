@@ -152,8 +152,8 @@ def test_mpps_times_and_the_dose_summary_are_shown_when_linked(
     from datetime import datetime
 
     from irflow.dicom.rdsr_builder import ProjectionRdsr, make_events
-    from irflow.dicomserver.models import PerformedProcedureStep
     from irflow.dose.tests.conftest import ingest
+    from irflow.procedures.models import PerformedProcedureStep
 
     settings.DATA_DIR = tmp_path
     day.case_check_in(actor=attending, booking_id=booking.pk)

@@ -4,7 +4,7 @@ from django.db import migrations
 
 
 def seed(apps, schema_editor):
-    from irflow.lib.seeds import urgency_targets_seed
+    from irflow.referrals.seed import urgency_targets_seed
 
     urgency_targets_seed(apps.get_model("referrals", "UrgencyTarget"))
 

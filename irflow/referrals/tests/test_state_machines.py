@@ -10,7 +10,7 @@ from irflow.catalogue.models import ProcedureType
 from irflow.lib.errors import InvalidTransition
 from irflow.lib.states import MSG_INVALID_TRANSITION
 from irflow.orders.models import ORDER_STATES, Order, OrderStatus
-from irflow.orders.services import order_cancel, order_set_status
+from irflow.orders.services import order_set_status
 from irflow.referrals import services
 from irflow.referrals.models import REFERRAL_STATES, Referral, ReferralStatus
 from irflow.scheduling.models import BOOKING_STATES, Booking, BookingStatus
@@ -19,6 +19,7 @@ from irflow.scheduling.services import (
     booking_cancel,
     booking_create,
     booking_set_status,
+    order_cancel,
 )
 from irflow.testing.fixtures import make_order, next_weekday_at
 

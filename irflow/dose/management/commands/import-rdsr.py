@@ -9,7 +9,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from irflow.audit.context import origin
+from irflow.lib.origin import origin
 
 HELP = """\
 Import X-Ray Radiation Dose SRs from files or folders (searched recursively; hidden files

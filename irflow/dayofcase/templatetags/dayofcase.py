@@ -1,4 +1,6 @@
-"""The patient chart's procedure cards: `{% include "procedures/_chart.html" %}`."""
+"""The patient chart's procedure cards, which draw on the records, their reports and their
+adverse events: `{% include "dayofcase/_chart.html" %}` (the chart is the patients app's page;
+this layer composes the record apps for it)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,9 @@ from typing import Any
 from django import template
 
 from irflow.accounts.permissions import can
+from irflow.outcomes.selectors import adverse_events_for_chart
+from irflow.procedures.selectors import procedures_for_patient
+from irflow.reports.selectors import reports_for_patient
 
 register = template.Library()
 
@@ -23,10 +28,6 @@ class ChartProcedures:
 def patient_procedures(context, patient) -> ChartProcedures | None:
     """The reader's view of a patient's procedures, reports and adverse events (None when
     they may see none of them; referrers see final reports only)."""
-    from irflow.outcomes.selectors import adverse_events_for_chart
-    from irflow.procedures.selectors import procedures_for_patient
-    from irflow.reports.selectors import reports_for_patient
-
     user = context["request"].user
     if not (can(user, "procedure.view") or can(user, "report.view")):
         return None
@@ -43,10 +44,3 @@ def patient_procedures(context, patient) -> ChartProcedures | None:
         reports=reports,
         adverse_events=adverse_events_for_chart(actor=user, patient_id=patient.pk),
     )
-
-
-@register.simple_tag(takes_context=True)
-def may(context, action: str) -> bool:
-    """Whether the reader holds `action` (buttons shown accordingly)."""
-    request = context.get("request")
-    return can(getattr(request, "user", None), action)

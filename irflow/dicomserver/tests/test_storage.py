@@ -1,4 +1,5 @@
-"""The Storage SCP in this process: dcmtk's storescu and a pynetdicom client as the modality."""
+"""The Storage SCP for dose reports in this process: dcmtk's storescu and a pynetdicom client
+as the modality."""
 
 from __future__ import annotations
 
@@ -18,18 +19,26 @@ from pynetdicom import AE
 
 from irflow.dicom.rdsr_builder import CtRdsr, ProjectionRdsr, make_ct_scans, make_events
 from irflow.dicomserver import server
-from irflow.dose import storage
-from irflow.dose.models import ReceivedObject, ReceivedStatus
-from irflow.dose.scp import (
+from irflow.dicomserver.handlers.storage import (
     ENHANCED_SR,
     STATUS_OUT_OF_RESOURCES,
     X_RAY_RADIATION_DOSE_SR,
 )
+from irflow.dose import storage
+from irflow.dose.models import ReceivedObject, ReceivedStatus
 from irflow.dose.services import received_process
 from irflow.testing.service import free_port
 from irflow.testing.tools import require_tool
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _data_dir(settings, tmp_path):
+    """Received objects are written under a throwaway DATA_DIR."""
+    settings.DATA_DIR = tmp_path / "data"
+    settings.DATA_DIR.mkdir()
+    return settings.DATA_DIR
 
 
 @pytest.fixture

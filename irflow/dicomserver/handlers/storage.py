@@ -1,4 +1,5 @@
-"""Storage SCP for dose reports: persist, record, answer — reading happens in a task.
+"""Storage SCP for dose reports: persist, record, answer — reading happens in a task (the
+dose app's `received_record`, `irflow.dose.tasks`).
 
 The C-STORE handler never decodes the dataset. It writes the bytes as received (with their
 file meta) durably, records them and queues the reading in one commit, and only then answers
@@ -23,11 +24,9 @@ from pydicom.uid import (
     JPEGLSLossless,
     RLELossless,
 )
-from pynetdicom import evt
 
-from irflow.audit.context import origin
-from irflow.dicomserver.registry import DicomService, register
 from irflow.dose import storage
+from irflow.lib.origin import origin
 
 logger = logging.getLogger("irflow.dicom")
 
@@ -107,22 +106,8 @@ def handle_store(event) -> int:
     return STATUS_SUCCESS
 
 
-def _close_connection(event) -> None:
+def close_connection(event) -> None:
     # Association threads end here; their database connection must not outlive them.
     from django.db import connection
 
     connection.close()
-
-
-def register_storage_service() -> None:
-    register(
-        DicomService(
-            name="dose-storage",
-            contexts=[(uid, list(TRANSFER_SYNTAXES)) for uid in SOP_CLASSES],
-            handlers=[
-                (evt.EVT_C_STORE, handle_store),
-                (evt.EVT_RELEASED, _close_connection),
-                (evt.EVT_ABORTED, _close_connection),
-            ],
-        )
-    )
