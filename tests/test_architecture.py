@@ -1,0 +1,183 @@
+"""The structure holds: every app sits in a layer, imports only from its layer or below, never
+in a circle, and never a private name of another app. Read from the code's own import
+statements, those inside functions included (tests, migrations and the test helpers in
+irflow/testing are left out). docs/architecture.md shows the same layers."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1] / "irflow"
+
+# Bottom to top (docs/architecture.md, "Layers").
+LAYERS: dict[str, int] = {
+    # 1. pure cores and the small shared library
+    "clinical": 1,
+    "dicom": 1,
+    "lib": 1,
+    # 2. identity, reference data, the shared web shell
+    "accounts": 2,
+    "web": 2,
+    "audit": 2,
+    "catalogue": 2,
+    "patients": 2,
+    # 3. record apps, one per part of the journey
+    "orders": 3,
+    "scheduling": 3,
+    "referrals": 3,
+    "board": 3,
+    "readiness": 3,
+    "checklists": 3,
+    "procedures": 3,
+    "followup": 3,
+    "dose": 3,
+    "recovery": 3,
+    "outcomes": 3,
+    "devices": 3,
+    "reports": 3,
+    # 4. the day of the case: composes the record apps
+    "dayofcase": 4,
+    # 5. interfaces and processes
+    "dicomserver": 5,
+    "runtime": 5,
+    "demo": 5,
+}
+PURE = {"clinical", "dicom"}
+
+
+def _apps(root: Path = ROOT) -> set[str]:
+    return {
+        p.name
+        for p in root.iterdir()
+        if p.is_dir() and (p / "__init__.py").exists() and p.name not in {"testing", "templates"}
+    }
+
+
+def _sources(root: Path = ROOT):
+    for path in root.rglob("*.py"):
+        parts = path.relative_to(root).parts
+        if len(parts) < 2 or "tests" in parts or "migrations" in parts or parts[0] == "testing":
+            continue
+        yield parts[0], path
+
+
+def _imports(path: Path):
+    """(imported module, names imported from it, line) of every import in `path`."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            yield node.module, [a.name for a in node.names], node.lineno
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name, [], node.lineno
+
+
+def _edges(root: Path = ROOT) -> dict[tuple[str, str], list[str]]:
+    apps = _apps(root)
+    edges: dict[tuple[str, str], list[str]] = {}
+    for app, path in _sources(root):
+        for module, _, line in _imports(path):
+            bits = module.split(".")
+            if bits[0] == "irflow" and len(bits) > 1 and bits[1] in apps and bits[1] != app:
+                where = f"{path.relative_to(root.parent)}:{line}"
+                edges.setdefault((app, bits[1]), []).append(where)
+    return edges
+
+
+def _cycles(edges) -> list[list[str]]:
+    graph: dict[str, set[str]] = {}
+    for a, b in edges:
+        graph.setdefault(a, set()).add(b)
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on.add(v)
+        for w in graph.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for v in list(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_every_app_has_a_layer():
+    assert _apps() == set(LAYERS), "place the new app in LAYERS (and docs/architecture.md)"
+
+
+def test_no_import_cycle_between_apps():
+    assert _cycles(_edges()) == []
+
+
+def test_no_app_imports_from_a_higher_layer():
+    upward = [
+        f"{a} (layer {LAYERS[a]}) imports {b} (layer {LAYERS[b]}): {', '.join(where)}"
+        for (a, b), where in sorted(_edges().items())
+        if LAYERS[b] > LAYERS[a]
+    ]
+    assert upward == []
+
+
+def test_nothing_below_imports_the_day_of_the_case():
+    below = [(a, where) for (a, b), where in _edges().items() if b == "dayofcase"]
+    assert all(LAYERS[a] == 5 for a, _ in below), below
+
+
+def test_the_pure_cores_import_no_django():
+    found = [
+        f"{path.relative_to(ROOT.parent)}:{line} {module}"
+        for app, path in _sources()
+        if app in PURE
+        for module, _, line in _imports(path)
+        if module.split(".")[0] in {"django", "ninja", "auditlog"}
+        or (module.startswith("irflow.") and module.split(".")[1] not in PURE | {"lib"})
+    ]
+    assert found == []
+
+
+def test_no_private_name_of_another_app_is_imported():
+    found = [
+        f"{path.relative_to(ROOT.parent)}:{line} {module}.{name}"
+        for app, path in _sources()
+        for module, names, line in _imports(path)
+        if module.startswith("irflow.") and module.split(".")[1] != app
+        for name in names
+        if name.startswith("_")
+    ]
+    assert found == []
+
+
+def test_a_lower_app_importing_the_top_layer_is_caught(tmp_path):
+    """The checks can fail: a record app importing the day of the case (inside a function,
+    to dodge a circle) is an upward edge, and with the way back it is a cycle."""
+    fake = tmp_path / "irflow"
+    for app in LAYERS:
+        (fake / app / "x").mkdir(parents=True)
+        (fake / app / "__init__.py").write_text("")
+    (fake / "scheduling" / "x" / "views.py").write_text(
+        "def f():\n    from irflow.dayofcase.services import case_move\n"
+    )
+    (fake / "dayofcase" / "x" / "services.py").write_text("import irflow.scheduling.models\n")
+    edges = _edges(fake)
+    assert ("scheduling", "dayofcase") in edges and LAYERS["dayofcase"] > LAYERS["scheduling"]
+    assert _cycles(edges) == [["dayofcase", "scheduling"]]
