@@ -8,42 +8,9 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1] / "irflow"
+from irflow.layers import LAYERS, PURE
 
-# Bottom to top (docs/architecture.md, "Layers").
-LAYERS: dict[str, int] = {
-    # 1. pure cores and the small shared library
-    "clinical": 1,
-    "dicom": 1,
-    "lib": 1,
-    # 2. identity, reference data, the shared web shell
-    "accounts": 2,
-    "web": 2,
-    "audit": 2,
-    "catalogue": 2,
-    "patients": 2,
-    # 3. record apps, one per part of the journey
-    "orders": 3,
-    "scheduling": 3,
-    "referrals": 3,
-    "board": 3,
-    "readiness": 3,
-    "checklists": 3,
-    "procedures": 3,
-    "followup": 3,
-    "dose": 3,
-    "recovery": 3,
-    "outcomes": 3,
-    "devices": 3,
-    "reports": 3,
-    # 4. the day of the case: composes the record apps
-    "dayofcase": 4,
-    # 5. interfaces and processes
-    "dicomserver": 5,
-    "runtime": 5,
-    "demo": 5,
-}
-PURE = {"clinical", "dicom"}
+ROOT = Path(__file__).resolve().parents[1] / "irflow"
 
 
 def _apps(root: Path = ROOT) -> set[str]:

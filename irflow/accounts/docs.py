@@ -1,12 +1,13 @@
-"""Render the permission matrix as a Markdown table (docs/security.md embeds it; a test checks)."""
+"""The permission matrix as a Markdown table, for docs/security.md (generated: `irflow docs`;
+a test checks)."""
 
 from __future__ import annotations
 
 from irflow.accounts.permissions import ACTION_LABELS, MATRIX, OWN
 from irflow.accounts.roles import Role
+from irflow.lib.docblocks import DOCS
 
-BEGIN = "<!-- permission-matrix:begin -->"
-END = "<!-- permission-matrix:end -->"
+DOC = DOCS / "security.md"
 
 
 def matrix_markdown() -> str:
@@ -20,26 +21,8 @@ def matrix_markdown() -> str:
             scope = MATRIX[action].get(role)
             cells.append("" if scope is None else ("own" if scope is OWN else "✓"))
         rows.append(f"| `{action}` — {ACTION_LABELS.get(action, '')} | " + " | ".join(cells) + " |")
-    return "\n".join([BEGIN, head, rule, *rows, END])
+    return "\n".join([head, rule, *rows])
 
 
-def write(doc) -> None:
-    """Replace the table between the markers in `doc` (a Path)."""
-    text = doc.read_text()
-    head, rest = text.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    doc.write_text(head + matrix_markdown() + tail)
-
-
-def main() -> None:
-    """`python -m irflow.accounts.docs` rewrites the table in docs/security.md."""
-    from pathlib import Path
-
-    import django
-
-    django.setup()
-    write(Path(__file__).resolve().parents[2] / "docs" / "security.md")
-
-
-if __name__ == "__main__":
-    main()
+def generated() -> dict[str, str]:
+    return {"permission-matrix": matrix_markdown()}

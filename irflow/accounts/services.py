@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp import devices_for_user
 from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from irflow.accounts.models import ApiToken, Privilege, StaffProfile, User
 from irflow.accounts.permissions import require
@@ -165,6 +166,38 @@ def token_lookup(*, key_id: str) -> ApiToken:
     if token is None:
         raise NotFound(MSG_TOKEN_INVALID)
     return token
+
+
+@transaction.atomic
+def second_factor_device_pending(*, actor: User) -> TOTPDevice:
+    """The authenticator the user is setting up (made on first call, unconfirmed until a
+    code from it is given)."""
+    device = TOTPDevice.objects.filter(user=actor, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=actor, name="Authenticator app", confirmed=False)
+    return device
+
+
+@transaction.atomic
+def second_factor_confirm(*, request, code: str) -> bool:
+    """Confirm the authenticator being set up with one of its codes; the session then counts
+    as verified. False when the code is wrong (nothing changes)."""
+    device = second_factor_device_pending(actor=request.user)
+    if not device.verify_token(code):
+        return False
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    otp_login(request, device)
+    return True
+
+
+def second_factor_verify(*, request, code: str) -> bool:
+    """Verify this session with a code from one of the user's confirmed authenticators."""
+    for device in TOTPDevice.objects.filter(user=request.user, confirmed=True):
+        if device.verify_token(code):
+            otp_login(request, device)
+            return True
+    return False
 
 
 def session_sign_in(*, request, username: str, password: str, code: str = "") -> User:

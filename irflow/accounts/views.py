@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+
+import segno
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -13,8 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.csrf import csrf_failure as django_csrf_failure
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
-from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp import user_has_device
 
 from irflow.accounts import services
 from irflow.accounts.middleware import AUTH_CSRF, auth_answer, is_htmx
@@ -56,15 +58,12 @@ def _safe_next(request, default: str = "home") -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def otp_verify(request):
-    devices = list(TOTPDevice.objects.filter(user=request.user, confirmed=True))
-    if not devices:
+    if not user_has_device(request.user):
         return redirect("otp-setup")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        for device in devices:
-            if device.verify_token(form.cleaned_data["code"]):
-                otp_login(request, device)
-                return redirect(_safe_next(request))
+        if services.second_factor_verify(request=request, code=form.cleaned_data["code"]):
+            return redirect(_safe_next(request))
         form.add_error("code", MSG_BAD_CODE)
     return render(request, "accounts/otp_verify.html", {"form": form})
 
@@ -73,19 +72,10 @@ def otp_verify(request):
 @require_http_methods(["GET", "POST"])
 def otp_setup(request):
     """Show a new TOTP secret (QR code and text) and confirm it with one code."""
-    import segno
-
-    device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
-    if device is None:
-        device = TOTPDevice.objects.create(
-            user=request.user, name="Authenticator app", confirmed=False
-        )
+    device = services.second_factor_device_pending(actor=request.user)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["code"]):
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
-            otp_login(request, device)
+        if services.second_factor_confirm(request=request, code=form.cleaned_data["code"]):
             messages.success(request, "Two-factor authentication is on.")
             return redirect("home")
         form.add_error("code", MSG_BAD_CODE)
@@ -97,8 +87,6 @@ def otp_setup(request):
 
 
 def _base32(key: bytes) -> str:
-    import base64
-
     text = base64.b32encode(key).decode().rstrip("=")
     return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
 
@@ -106,8 +94,6 @@ def _base32(key: bytes) -> str:
 @login_required
 def account(request):
     """The signed-in user's own page: role, credentials, privileges, two-factor status."""
-    from django_otp import user_has_device
-
     user = request.user
     profile = getattr(user, "profile", None)
     return render(

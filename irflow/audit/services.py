@@ -6,6 +6,26 @@ from irflow.audit.models import AccessLog
 from irflow.lib.origin import current_origin
 
 
+def access_log_record_machine(
+    *, calling: str, address: str, patients: dict[int, str], what: str, channel: str
+) -> None:
+    """Append one access-log row per patient a machine read (a modality's worklist query):
+    who is the calling AE title, from `address`."""
+    where = current_origin()
+    AccessLog.objects.bulk_create(
+        AccessLog(
+            username=calling[:150],
+            patient_id=patient_id,
+            patient_label=label[:200],
+            what=what[:200],
+            channel=channel,
+            remote_addr=address[:64],
+            path=where.path,
+        )
+        for patient_id, label in patients.items()
+    )
+
+
 def access_log_record(*, actor, patient, what: str) -> AccessLog:
     """Append an access-log row: `actor` read `patient` (None for a search)."""
     where = current_origin()

@@ -1,0 +1,2 @@
+"""The multidisciplinary board: meetings, the agenda (and its PDF), attendees, decisions; an IR
+treatment decision orders the procedure."""

@@ -1,0 +1,2 @@
+"""Reference data: the procedure catalogue (category, SIR bleeding risk, duration, report template,
+follow-up and completion requirements) and the rooms."""

@@ -8,15 +8,14 @@ so the statement says what the code does; a test fails when the document is out 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from pydicom.uid import UID
 from pynetdicom.presentation import DEFAULT_TRANSFER_SYNTAXES
 
 from irflow.dicom.worklist import MATCHING_KEYS, RETURN_KEYS
 from irflow.dicom.worklist.keys import TOP_KEYS, KeySpec
+from irflow.lib.docblocks import DOCS
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "dicom-conformance.md"
+DOC = DOCS / "dicom-conformance.md"
 MARKERS = {
     "sop-classes": "SOP classes",
     "matching-keys": "matching keys",
@@ -153,27 +152,3 @@ def generated() -> dict[str, str]:
         "matching-keys": matching_keys_markdown(),
         "return-keys": return_keys_markdown(),
     }
-
-
-def render(text: str) -> str:
-    """`text` with every generated block replaced by its current content."""
-    for name, block in generated().items():
-        begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
-        head, rest = text.split(begin, 1)
-        _, tail = rest.split(end, 1)
-        text = f"{head}{begin}\n{block}\n{end}{tail}"
-    return text
-
-
-def main() -> None:
-    import os
-
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "irflow.settings")
-    django.setup()
-    DOC.write_text(render(DOC.read_text()))
-
-
-if __name__ == "__main__":
-    main()

@@ -17,15 +17,14 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from irflow.accounts.permissions import require
-from irflow.audit.models import AccessLog, Channel
-from irflow.audit.services import access_log_record
+from irflow.audit.models import Channel
+from irflow.audit.services import access_log_record, access_log_record_machine
 from irflow.dicom.charset import RESPONSE_CHARSETS
 from irflow.dicom.worklist import WorklistItem, WorklistQuery
 from irflow.dicomserver.models import RemoteAE
 from irflow.dicomserver.worklist.filters import ON_WORKLIST, with_mrn, worklist_filter
 from irflow.dicomserver.worklist.items import ITEM_FIELDS, patient_label, worklist_item
 from irflow.lib.errors import NotFound
-from irflow.lib.origin import current_origin
 from irflow.patients.models import Allergy, Condition, ConditionCode
 from irflow.procedures.models import PerformedProcedureStep
 from irflow.scheduling.models import Booking
@@ -108,18 +107,12 @@ def _log_worklist_read(rows: list[dict], requestor: Requestor) -> None:
     patients = {row["patient_id"]: patient_label(row) for row in rows}
     if not patients:
         return
-    where = current_origin()
-    AccessLog.objects.bulk_create(
-        AccessLog(
-            username=requestor.ae_title[:150],
-            patient_id=patient_id,
-            patient_label=label[:200],
-            what="Modality worklist (DICOM C-FIND)",
-            channel=Channel.DICOM,
-            remote_addr=requestor.address[:64],
-            path=where.path,
-        )
-        for patient_id, label in patients.items()
+    access_log_record_machine(
+        calling=requestor.ae_title,
+        address=requestor.address,
+        patients=patients,
+        what="Modality worklist (DICOM C-FIND)",
+        channel=Channel.DICOM,
     )
 
 

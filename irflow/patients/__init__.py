@@ -1,0 +1,2 @@
+"""Patients: identifiers, demographics, allergies, medications, labs, conditions; search, the
+chart, merges."""

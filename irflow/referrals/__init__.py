@@ -1,0 +1,2 @@
+"""Referrals from other services: the form with attachments, triage against urgency targets,
+notifications to the referrer, waiting times."""
