@@ -148,3 +148,63 @@ def test_a_lower_app_importing_the_top_layer_is_caught(tmp_path):
     edges = _edges(fake)
     assert ("scheduling", "dayofcase") in edges and LAYERS["dayofcase"] > LAYERS["scheduling"]
     assert _cycles(edges) == [["dayofcase", "scheduling"]]
+
+
+# Model writes, as the ORM spells them. `.update(` counts only on a queryset (`.objects…`,
+# `.filter(…)`): a dict's update is no write.
+INSTANCE_WRITES = {"save", "delete"}
+QUERY_WRITES = {"create", "update", "delete", "bulk_create", "bulk_update"}
+QUERY_WRITES |= {"get_or_create", "update_or_create"}
+READ_ONLY_MODULES = ("views.py", "api.py", "selectors.py")
+
+
+def _writes(path: Path, root: Path = ROOT) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        receiver = ast.unparse(node.func.value)
+        name = node.func.attr
+        on_query = ".objects" in receiver or "filter(" in receiver or receiver.endswith("_set")
+        if name in INSTANCE_WRITES or (name in QUERY_WRITES and on_query):
+            found.append(f"{path.relative_to(root.parent)}:{node.lineno} {receiver}.{name}(")
+    return found
+
+
+def _read_only(path: Path) -> bool:
+    parts = path.relative_to(ROOT).parts
+    return (
+        path.name in READ_ONLY_MODULES
+        or "selectors" in parts
+        or "templatetags" in parts
+        or "handlers" in parts
+    )
+
+
+def test_views_api_handlers_and_selectors_write_nothing():
+    """Writes are services' (the access log is written through irflow.audit.services)."""
+    found = [w for _, path in _sources() if _read_only(path) for w in _writes(path)]
+    assert found == []
+
+
+def test_the_write_check_sees_a_write(tmp_path):
+    view = tmp_path / "irflow" / "views.py"
+    view.parent.mkdir()
+    body = ["def v(r):", "Thing.objects.filter(a=1).update(b=2)", "context.update(x=1)", "o.save()"]
+    view.write_text("\n    ".join(body) + "\n")
+    assert [w.split(" ", 1)[1] for w in _writes(view, tmp_path / "irflow")] == [
+        "Thing.objects.filter(a=1).update(",
+        "o.save(",
+    ]
+
+
+def test_templates_live_in_their_app():
+    """`irflow/<app>/templates/<app>/…`; irflow/templates holds the site-wide few only."""
+    misplaced = [
+        str(t.relative_to(ROOT))
+        for t in ROOT.glob("*/templates/**/*.html")
+        if t.relative_to(ROOT).parts[2] != t.relative_to(ROOT).parts[0]
+    ]
+    assert misplaced == []
+    site_wide = {t.name for t in (ROOT / "templates").rglob("*.html")}
+    assert site_wide == {"base.html", "403.html", "404.html", "500.html"}

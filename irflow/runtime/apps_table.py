@@ -15,8 +15,9 @@ CORES = ("clinical", "dicom", "lib")  # packages, not installed Django apps
 
 
 def _summary(package: str) -> str:
+    """The first paragraph of the package's docstring, on one line."""
     doc = importlib.import_module(f"irflow.{package}").__doc__ or ""
-    return " ".join(doc.strip().split())
+    return " ".join(doc.strip().split("\n\n")[0].split())
 
 
 def apps_markdown() -> str:
