@@ -6,7 +6,6 @@ from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.staticfiles import finders
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -18,6 +17,9 @@ from irflow.board import forms, selectors, services
 from irflow.orders.services import procedure_by_code
 from irflow.referrals.models import ReferralStatus
 from irflow.web.forms import refusals_shown
+from irflow.web.pdf import render_pdf
+
+AGENDA_CSS = Path(__file__).resolve().parent / "static" / "board" / "agenda.css"
 
 
 @login_required
@@ -144,14 +146,9 @@ def agenda_print(request, meeting_id: int):
 
 @login_required
 def agenda_pdf(request, meeting_id: int):
-    from weasyprint import HTML
-    from weasyprint.urls import URLFetcher
-
     context = _print_context(request, meeting_id, "agenda PDF")
-    # The PDF carries its stylesheet inline: WeasyPrint fetches nothing over the network.
-    css = Path(finders.find("board/agenda.css") or "").read_text()
-    html = render_to_string("board/agenda_print.html", {**context, "pdf_css": css}, request=request)
-    pdf = HTML(string=html, url_fetcher=URLFetcher(allowed_protocols={"data"})).write_pdf()
+    html = render_to_string("board/agenda_print.html", {**context, "pdf": True}, request=request)
+    pdf = render_pdf(html, stylesheet=AGENDA_CSS)
     response = HttpResponse(pdf, content_type="application/pdf")
     name = f"board-agenda-{context['meeting'].held_at:%Y-%m-%d}-{meeting_id}.pdf"
     response["Content-Disposition"] = f'inline; filename="{name}"'

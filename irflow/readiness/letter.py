@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from irflow.readiness.policy import policy_settings
 from irflow.readiness.selectors import BookingReadiness, booking_get, readiness_detail
+from irflow.web.pdf import render_pdf
 
 CSS = Path(__file__).resolve().parent / "static" / "readiness" / "letter.css"
 # Sedation levels after which the patient needs an adult to take them home.
@@ -148,10 +149,7 @@ def _lines(c: dict[str, Any]) -> dict[str, str]:
 
 def letter_pdf(*, actor, booking_id: int) -> bytes:
     """The patient's preparation letter as a PDF (the read is access-logged)."""
-    from weasyprint import CSS as WeasyCSS
-    from weasyprint import HTML
-
     booking_get(actor=actor, booking_id=booking_id, action="readiness.view", what="letter")
     view = readiness_detail(booking_id=booking_id)
     html = letter_html(view=view)
-    return HTML(string=html).write_pdf(stylesheets=[WeasyCSS(filename=str(CSS))])
+    return render_pdf(html, stylesheet=CSS)

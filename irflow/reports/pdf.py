@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 
 from irflow.reports.models import Report
 from irflow.reports.selectors import report_view
+from irflow.web.pdf import render_pdf
 
 CSS = Path(__file__).resolve().parent / "static" / "reports" / "report.css"
 
@@ -29,7 +30,4 @@ def report_html(report: Report) -> str:
 
 def report_pdf(report: Report) -> bytes:
     """Render a report the caller was allowed to read."""
-    from weasyprint import CSS as WeasyCSS
-    from weasyprint import HTML
-
-    return HTML(string=report_html(report)).write_pdf(stylesheets=[WeasyCSS(filename=str(CSS))])
+    return render_pdf(report_html(report), stylesheet=CSS)
