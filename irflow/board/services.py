@@ -16,6 +16,7 @@ from django.utils import timezone
 from irflow.accounts.permissions import require
 from irflow.board.models import BoardAttendee, BoardCase, BoardMeeting, Decision
 from irflow.catalogue.models import ProcedureType
+from irflow.lib.db import violates
 from irflow.lib.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from irflow.lib.history import history_actor
 from irflow.referrals.models import ReferralStatus
@@ -89,6 +90,12 @@ def board_case_add(*, actor, meeting_id: int, referral_id: int) -> BoardCase:
         with transaction.atomic(), history_actor(actor):
             return BoardCase.objects.create(meeting=meeting, referral=referral, position=position)
     except IntegrityError as exc:
+        if not violates(
+            exc,
+            constraints=("board_case_once", "board_case_one_open"),
+            unique=[("meeting_id", "referral_id"), ("referral_id",)],
+        ):
+            raise
         raise Conflict(MSG_ALREADY_ON_AGENDA, code="already_on_agenda") from exc
 
 

@@ -21,6 +21,7 @@ from irflow.checklists.models import (
     SafetyOverride,
 )
 from irflow.clinical import checklist_items
+from irflow.lib.db import violates
 from irflow.lib.errors import Conflict, NotFound, ValidationFailed
 from irflow.lib.history import history_actor
 from irflow.readiness.selectors import booking_get, readiness_detail
@@ -118,6 +119,10 @@ def checklist_complete(
                     completed_by=actor,
                 )
         except IntegrityError as exc:  # completed a moment ago by someone else
+            if not violates(
+                exc, constraints=("checklist_once_per_phase",), unique=[("booking_id", "phase")]
+            ):
+                raise
             raise Conflict(MSG_ALREADY_DONE.format(phase=label), code="already_completed") from exc
 
 
@@ -183,6 +188,10 @@ def safety_override_record(
                     overridden_by=actor,
                 )
         except IntegrityError as exc:
+            if not violates(
+                exc, constraints=("safety_override_once",), unique=[("booking_id", "rule")]
+            ):
+                raise
             raise Conflict(MSG_ALREADY_OVERRIDDEN, code="already_overridden") from exc
 
 

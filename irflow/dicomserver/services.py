@@ -36,6 +36,7 @@ from irflow.dicom.mpps import (
     mpps_transition,
 )
 from irflow.dicomserver.models import RemoteAE
+from irflow.lib.db import violates
 from irflow.lib.errors import Conflict, ValidationFailed, from_django_validation
 from irflow.lib.history import history_actor
 from irflow.orders.models import ORDER_STATES, Order, OrderStatus
@@ -211,6 +212,8 @@ def mpps_create(
         with transaction.atomic():
             step.save()
     except IntegrityError as exc:
+        if not violates(exc, unique=[("sop_instance_uid",)]):
+            raise
         raise MppsError(STATUS_DUPLICATE_SOP_INSTANCE, MSG_DUPLICATE_INSTANCE) from exc
     _follow(step)
     return step

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from irflow.followup.models import FollowUpKind, FollowUpTask
 from irflow.followup.services import followup_create
+from irflow.lib.db import violates
 
 # Tasks fall due in a window ending on the due date: a clinic visit can be booked in the
 # week before it.
@@ -66,7 +67,13 @@ def followup_rules_apply(*, record) -> list[FollowUpTask]:
                     source_rule_id=rid,
                     source_rule_version=RULE_SET_VERSION,
                 )
-        except IntegrityError:  # created a moment ago by a concurrent discharge
+        except IntegrityError as exc:  # created a moment ago by a concurrent discharge
+            if not violates(
+                exc,
+                constraints=("followup_once_per_rule_and_order",),
+                unique=[("order_id", "kind", "source_rule_id")],
+            ):
+                raise
             continue
         created.append(task)
     return created

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from irflow.accounts.permissions import OWN, require
 from irflow.accounts.roles import Role
+from irflow.lib.db import violates
 from irflow.lib.errors import Conflict, NotFound, ValidationFailed, from_django_validation
 from irflow.lib.history import history_actor
 from irflow.patients.models import (
@@ -111,6 +112,12 @@ def patient_create(
                     patient=patient, kind=IdentifierKind.MRN, issuer=issuer, value=mrn
                 )
         except IntegrityError as exc:  # a concurrent registration took the MRN
+            if not violates(
+                exc,
+                constraints=("identifier_unique_per_issuer",),
+                unique=[("issuer", "value")],
+            ):
+                raise
             raise ValidationFailed({"mrn": MSG_MRN_TAKEN.format(mrn=mrn, issuer=issuer)}) from exc
         if scope is OWN or actor.role == Role.REFERRER:
             CareRelation.objects.get_or_create(patient=patient, clinician=actor)

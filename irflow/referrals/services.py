@@ -18,6 +18,7 @@ from django.utils import timezone
 from irflow.accounts.permissions import OWN, require
 from irflow.accounts.roles import Role
 from irflow.catalogue.models import ProcedureType
+from irflow.lib.db import violates
 from irflow.lib.errors import Conflict, InvalidTransition, ValidationFailed
 from irflow.lib.history import history_actor
 from irflow.orders.models import Laterality, Order, OrderStatus, Priority
@@ -184,6 +185,10 @@ def _attach(referral: Referral, files: list[CheckedFile], stage, actor) -> list[
                     uploaded_by=actor,
                 )
         except IntegrityError as exc:
+            if not violates(
+                exc, constraints=("referral_attachment_once",), unique=[("referral_id", "sha256")]
+            ):
+                raise
             raise ValidationFailed(
                 {"attachments": MSG_DUPLICATE.format(name=checked.name)}
             ) from exc

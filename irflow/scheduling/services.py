@@ -22,6 +22,7 @@ from irflow.accounts.permissions import require
 from irflow.accounts.roles import Role
 from irflow.accounts.services import user_holds_privilege
 from irflow.catalogue.models import Room
+from irflow.lib.db import violates
 from irflow.lib.errors import Conflict, InvalidTransition, ValidationFailed
 from irflow.lib.history import history_actor
 from irflow.orders.identifiers import new_sps_id
@@ -55,6 +56,11 @@ MSG_ONLY_BOOKED = "Only a booking that has not started can be moved."
 MSG_ORDER_CANCEL_REASON = "Give a reason for cancelling the order."
 
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+# The database's refusals of an overlap (migration 0002: PostgreSQL exclusion constraints,
+# SQLite triggers raising the same names).
+OVERLAP_CONSTRAINTS = frozenset(
+    {"booking_room_overlap", "booking_operator_overlap", "booking_patient_overlap"}
+)
 
 
 def _fmt(dt: datetime) -> str:
@@ -161,8 +167,7 @@ def _save_guarded(booking: Booking, **kwargs) -> None:
         with transaction.atomic():
             booking.save(**kwargs)
     except IntegrityError as exc:
-        text = str(exc)
-        if "overlap" in text or "booking_" in text or "exclusion" in text.lower():
+        if violates(exc, constraints=OVERLAP_CONSTRAINTS):
             raise Conflict(MSG_RACE, code="slot_taken") from exc
         raise
 

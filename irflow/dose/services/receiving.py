@@ -31,6 +31,7 @@ from irflow.dose.models import (
 from irflow.dose.services.alerts import dose_alerts_refresh
 from irflow.dose.services.linking import report_auto_link
 from irflow.dose.services.storing import report_store
+from irflow.lib.db import violates
 from irflow.lib.errors import NotFound, ValidationFailed
 from irflow.lib.history import history_actor
 
@@ -233,9 +234,11 @@ def received_process(*, received_id: int) -> Outcome:
         return _finish(received.pk, ReceivedStatus.QUARANTINED, reason=reason)
     try:
         return _store(received.pk, extracted)
-    except IntegrityError:
-        # Another worker stored one of the same events at the same moment: read again, now
-        # that its events are known.
+    except IntegrityError as exc:
+        # Another worker stored the same report or one of its events at the same moment:
+        # read again, now that they are known.
+        if not violates(exc, unique=[("sop_instance_uid",), ("event_uid",)]):
+            raise
         return _store(received.pk, extracted)
 
 

@@ -15,7 +15,7 @@ def test_nothing_named_in_the_html_is_fetched(tmp_path):
     asked: list[str] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 - the standard library's name
+        def do_GET(self):
             asked.append(self.path)
             self.send_response(200)
             self.end_headers()
