@@ -208,3 +208,36 @@ def test_templates_live_in_their_app():
     assert misplaced == []
     site_wide = {t.name for t in (ROOT / "templates").rglob("*.html")}
     assert site_wide == {"base.html", "403.html", "404.html", "500.html"}
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _module_exists(name: str) -> bool:
+    base = ROOT.parent.joinpath(*name.split("."))
+    return base.with_suffix(".py").exists() or (base / "__init__.py").exists()
+
+
+def _module_edges() -> dict[str, set[str]]:
+    """Module -> the irflow modules of its own app it imports (`from a.b import c` is a.b.c
+    when c is a module, else a.b)."""
+    edges: dict[str, set[str]] = {}
+    for app, path in _sources():
+        name = _module_name(path)
+        for module, names, _ in _imports(path):
+            if not module.startswith(f"irflow.{app}"):
+                continue
+            targets = [f"{module}.{n}" for n in names if _module_exists(f"{module}.{n}")]
+            if not targets or len(targets) < len(names):
+                targets.append(module)
+            edges.setdefault(name, set()).update(t for t in targets if t != name)
+    return edges
+
+
+def test_no_import_cycle_inside_an_app():
+    edges = {(a, b) for a, targets in _module_edges().items() for b in targets}
+    assert _cycles(edges) == []

@@ -3,7 +3,13 @@
 from irflow.clinical.checklists import PHASES, ChecklistItem, checklist_items
 from irflow.clinical.contrast import ScheduledDose, premedication_schedule, suggested_regimen
 from irflow.clinical.fasting import FastingPlan, fasting_hours, fasting_plan, needs_fasting
-from irflow.clinical.findings import STATE_RANK, Evaluation, Finding, aggregate_state
+from irflow.clinical.findings import (
+    STATE_RANK,
+    Finding,
+    aggregate_state,
+    effective_state,
+    finding_key,
+)
 from irflow.clinical.inputs import (
     Allergy,
     CaseInput,
@@ -38,7 +44,7 @@ from irflow.clinical.radiation import (
     radiation_alerts,
     skin_followup_window_days,
 )
-from irflow.clinical.readiness import evaluate
+from irflow.clinical.readiness import Evaluation, evaluate
 from irflow.clinical.renal import cockcroft_gault
 from irflow.clinical.rules import (
     Rule,
@@ -86,9 +92,11 @@ __all__ = [
     "cumulative_window_days",
     "drl_for",
     "drl_groups",
+    "effective_state",
     "evaluate",
     "fasting_hours",
     "fasting_plan",
+    "finding_key",
     "grade",
     "grade_system",
     "grade_systems",

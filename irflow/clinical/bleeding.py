@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from irflow.clinical import messages as msg
+import irflow.clinical.messages as msg
 from irflow.clinical.findings import Finding, make_finding
 from irflow.clinical.formatting import fmt_quantity
 from irflow.clinical.inputs import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
-from irflow.clinical import messages as msg
+import irflow.clinical.messages as msg
 from irflow.clinical.rules import rules_where
 
 Phase = Literal["sign_in", "time_out", "sign_out"]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from irflow.clinical import messages as msg
+import irflow.clinical.messages as msg
 from irflow.clinical.findings import Finding, Status, jsonable, make_finding
 from irflow.clinical.formatting import fmt_number
 from irflow.clinical.inputs import CaseInput, ContrastRoute, PremedicationRegimen

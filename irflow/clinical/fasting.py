@@ -12,7 +12,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
-from irflow.clinical import messages as msg
+import irflow.clinical.messages as msg
 from irflow.clinical.findings import Finding, Status, jsonable, make_finding
 from irflow.clinical.formatting import fmt_number
 from irflow.clinical.inputs import INTAKE_KINDS, CaseInput, IntakeKind, Sedation

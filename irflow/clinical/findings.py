@@ -1,4 +1,5 @@
-"""Findings, the evaluation result, and how findings add up to a readiness state.
+"""Findings, and how they add up to a readiness state — with and without the acknowledgements
+of physicians.
 
 Aggregation (documented in docs/clinical-rules.md):
 - any finding `action_needed` or `missing_data`  -> `not_ready`
@@ -8,22 +9,22 @@ A case with no findings at all is `ready` only if nothing was required; the eval
 always emits at least the bleeding-risk category and consent findings, so in practice every
 evaluation has findings. `blocking` is true when the state is `not_ready` and the case is
 not emergent: an emergent case is flagged (`emergent_override`), never blocked.
+
+A physician may acknowledge (override) a finding. An acknowledged warning then counts as a
+pass; an acknowledged "action needed" or "missing data" counts as a warning — never as a pass,
+so an overridden case is at best `needs_review` (`effective_state`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import hashlib
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from irflow.clinical.rules import Confidence, rule
-
-if TYPE_CHECKING:
-    from irflow.clinical.contrast import ScheduledDose
-    from irflow.clinical.fasting import FastingPlan
-    from irflow.clinical.medications import MedicationPlanItem
 
 Status = Literal["pass", "warning", "action_needed", "missing_data"]
 State = Literal["ready", "needs_review", "not_ready"]
@@ -89,55 +90,40 @@ def make_finding(rule_id: str, status: Status, message: str, **inputs: Any) -> F
     )
 
 
-def aggregate_state(findings: tuple[Finding, ...] | list[Finding]) -> State:
+def aggregate_state(findings: Iterable[Finding]) -> State:
     """The readiness state implied by a set of findings (see the module docstring)."""
+    return _worst(STATUS_STATE[f.status] for f in findings)
+
+
+# What an acknowledged finding counts as when the findings add up to a state.
+ACKNOWLEDGED_STATUS: Mapping[Status, Status] = MappingProxyType(
+    {"pass": "pass", "warning": "pass", "action_needed": "warning", "missing_data": "warning"}
+)
+
+
+def finding_key(finding: Finding) -> str:
+    """Names one finding as it is (rule, status, message): an acknowledgement applies to this
+    exact finding, and no longer once the finding changes."""
+    text = f"{finding.rule_id}\n{finding.status}\n{finding.message}"
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def effective_state(findings: Iterable[Finding], acknowledged: Collection[str]) -> State:
+    """The state the findings add up to once the findings whose key (`finding_key`) is in
+    `acknowledged` count as acknowledged: never better than `needs_review` while any finding
+    needs action or data."""
+    return _worst(
+        STATUS_STATE[ACKNOWLEDGED_STATUS[f.status] if finding_key(f) in acknowledged else f.status]
+        for f in findings
+    )
+
+
+def _worst(states: Iterable[State]) -> State:
     worst: State = "ready"
-    for f in findings:
-        state = STATUS_STATE[f.status]
+    for state in states:
         if STATE_RANK[state] > STATE_RANK[worst]:
             worst = state
     return worst
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    """The readiness of one case at one moment, replayable from its inputs and policy."""
-
-    state: State
-    blocking: bool
-    emergent_override: bool
-    urgency: str
-    evaluated_at: datetime
-    timezone: str
-    findings: tuple[Finding, ...]
-    rule_sets: Mapping[str, str]
-    policy: Mapping[str, Any]
-    medication_plan: tuple[MedicationPlanItem, ...] = ()
-    fasting: FastingPlan | None = None
-    premedication: tuple[ScheduledDose, ...] = ()
-    notice: str | None = None
-
-    def by_rule(self, rule_id: str) -> tuple[Finding, ...]:
-        """The findings one rule produced."""
-        return tuple(f for f in self.findings if f.rule_id == rule_id)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable form for the API and for snapshots."""
-        return {
-            "state": self.state,
-            "blocking": self.blocking,
-            "emergent_override": self.emergent_override,
-            "urgency": self.urgency,
-            "evaluated_at": self.evaluated_at.isoformat(),
-            "timezone": self.timezone,
-            "findings": [f.to_dict() for f in self.findings],
-            "rule_sets": dict(self.rule_sets),
-            "policy": jsonable(self.policy),
-            "medication_plan": [item.to_dict() for item in self.medication_plan],
-            "fasting": self.fasting.to_dict() if self.fasting else None,
-            "premedication": [dose.to_dict() for dose in self.premedication],
-            "notice": self.notice,
-        }
 
 
 def jsonable(value: Any) -> JSONValue:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import Literal, get_args
 
-from irflow.clinical import messages as msg
+import irflow.clinical.messages as msg
 from irflow.clinical.timeutil import utc
 
 BleedingRisk = Literal["low", "high", "operator_decides"]

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from irflow.clinical import messages as msg
+import irflow.clinical.messages as msg
 from irflow.clinical.findings import jsonable
 from irflow.clinical.formatting import fmt_number
 from irflow.clinical.inputs import Medication, RiskChoice

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from irflow.clinical import messages as msg
+import irflow.clinical.messages as msg
 from irflow.clinical.policy import DEFAULT_POLICY, SitePolicy
 from irflow.clinical.rules import Rule, rules_where
 

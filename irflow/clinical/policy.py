@@ -15,7 +15,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from irflow.clinical import messages as msg
+import irflow.clinical.messages as msg
 from irflow.clinical.rules import UnknownRuleError, Value, ValueSpec, rule
 
 SITE_RULE_ID = "site"

@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from irflow.clinical import messages as msg
+import irflow.clinical.messages as msg
 from irflow.clinical.formatting import fmt_number
 from irflow.clinical.policy import DEFAULT_POLICY, SitePolicy
 from irflow.clinical.rules import Rule, rule, rules_where

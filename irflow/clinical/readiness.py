@@ -7,14 +7,23 @@ replay it with the same inputs and policy.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from irflow.clinical import messages as msg
+import irflow.clinical.messages as msg
 from irflow.clinical.bleeding import effective_risk, lab_findings
-from irflow.clinical.contrast import allergy_findings, kidney_findings
-from irflow.clinical.fasting import fasting_findings
-from irflow.clinical.findings import Evaluation, Finding, Status, aggregate_state, make_finding
+from irflow.clinical.contrast import ScheduledDose, allergy_findings, kidney_findings
+from irflow.clinical.fasting import FastingPlan, fasting_findings
+from irflow.clinical.findings import (
+    Finding,
+    State,
+    Status,
+    aggregate_state,
+    jsonable,
+    make_finding,
+)
 from irflow.clinical.formatting import fmt_number
 from irflow.clinical.inputs import CaseInput, InputError, Medication
 from irflow.clinical.labs import latest_valid, validity_days
@@ -23,6 +32,48 @@ from irflow.clinical.policy import DEFAULT_POLICY, SitePolicy
 from irflow.clinical.renal import cockcroft_gault
 from irflow.clinical.rules import rulesets
 from irflow.clinical.timeutil import fmt_date, fmt_datetime, local_date, utc
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The readiness of one case at one moment, replayable from its inputs and policy."""
+
+    state: State
+    blocking: bool
+    emergent_override: bool
+    urgency: str
+    evaluated_at: datetime
+    timezone: str
+    findings: tuple[Finding, ...]
+    rule_sets: Mapping[str, str]
+    policy: Mapping[str, Any]
+    medication_plan: tuple[MedicationPlanItem, ...] = ()
+    fasting: FastingPlan | None = None
+    premedication: tuple[ScheduledDose, ...] = ()
+    notice: str | None = None
+
+    def by_rule(self, rule_id: str) -> tuple[Finding, ...]:
+        """The findings one rule produced."""
+        return tuple(f for f in self.findings if f.rule_id == rule_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable form for the API and for snapshots."""
+        return {
+            "state": self.state,
+            "blocking": self.blocking,
+            "emergent_override": self.emergent_override,
+            "urgency": self.urgency,
+            "evaluated_at": self.evaluated_at.isoformat(),
+            "timezone": self.timezone,
+            "findings": [f.to_dict() for f in self.findings],
+            "rule_sets": dict(self.rule_sets),
+            "policy": jsonable(self.policy),
+            "medication_plan": [item.to_dict() for item in self.medication_plan],
+            "fasting": self.fasting.to_dict() if self.fasting else None,
+            "premedication": [dose.to_dict() for dose in self.premedication],
+            "notice": self.notice,
+        }
+
 
 MEDICATION_REVIEW = "sir-2019.medications.review"
 CONSENT = "checklists.sign-in.consent"

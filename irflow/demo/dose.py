@@ -52,7 +52,6 @@ def demo_dose_create(ctx) -> None:
             stored=storage.store_durably(rdsr.to_bytes()),
             channel=ReceivedChannel.DICOM,
             calling_ae_title=booking.room.station_ae_title,
-            enqueue=False,
         )
         received_process(received_id=received.pk)
         created += 1

@@ -12,7 +12,6 @@ stored evaluation is the sign-in snapshot, kept as it was, for good.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
@@ -25,7 +24,7 @@ from django.utils import timezone
 
 from irflow.clinical import CaseInput, Evaluation, SitePolicy, evaluate, rule
 from irflow.clinical.contrast import REGIMEN_RULES
-from irflow.clinical.findings import STATE_RANK
+from irflow.clinical.findings import STATE_RANK, effective_state, finding_key
 from irflow.clinical.timeutil import utc
 from irflow.patients.models import Allergy, Condition, LabResult, Medication
 from irflow.readiness.mapping import Facts, case_input, fingerprint, lab_window_start
@@ -36,24 +35,6 @@ from irflow.scheduling.models import Booking
 
 # The accelerated IV regimen starts "now": its times move with the clock.
 ACCELERATED_REFRESH = timedelta(minutes=10)
-# What an acknowledged finding counts as when the findings add up to a state.
-ACKNOWLEDGED_STATUS = {
-    "pass": "pass",
-    "warning": "pass",
-    "action_needed": "warning",
-    "missing_data": "warning",
-}
-STATUS_STATE = {
-    "pass": "ready",
-    "warning": "needs_review",
-    "missing_data": "not_ready",
-    "action_needed": "not_ready",
-}
-
-
-def finding_key(rule_id: str, status: str, message: str) -> str:
-    """Names one finding as it is: an acknowledgement applies to this exact finding."""
-    return hashlib.sha256(f"{rule_id}\n{status}\n{message}".encode()).hexdigest()[:32]
 
 
 def preparation_for(booking: Booking) -> Preparation:
@@ -148,21 +129,18 @@ def _add_rule(part: dict[str, Any]) -> None:
 
 
 def apply_acknowledgements(
-    data: dict[str, Any], acknowledgements: Iterable[Acknowledgement]
+    evaluation: Evaluation, acknowledgements: Iterable[Acknowledgement]
 ) -> dict[str, Any]:
-    """Mark acknowledged findings and work out the state they add up to.
-
-    An acknowledged warning counts as a pass; an acknowledged "action needed" or "missing
-    data" counts as a warning — never as a pass, so an overridden case is at best "needs
-    review". An emergent case is flagged, never blocked.
-    """
+    """The evaluation as data, each finding with its key and its acknowledgement (if any),
+    and the state the findings add up to with them (the core's `effective_state`: an
+    overridden case is at best "needs review"). An emergent case is flagged, never blocked."""
+    data = with_rules(evaluation.to_dict())
     by_key = {a.finding_key: a for a in acknowledgements}
-    worst = "ready"
-    for f in data["findings"]:
-        key = finding_key(f["rule_id"], f["status"], f["message"])
+    for finding, shown in zip(evaluation.findings, data["findings"], strict=True):
+        key = finding_key(finding)
         ack = by_key.get(key)
-        f["key"] = key
-        f["acknowledgement"] = (
+        shown["key"] = key
+        shown["acknowledgement"] = (
             {
                 "by": str(ack.acknowledged_by),
                 "at": ack.acknowledged_at.isoformat() if ack.acknowledged_at else None,
@@ -171,12 +149,10 @@ def apply_acknowledgements(
             if ack
             else None
         )
-        counted = ACKNOWLEDGED_STATUS[f["status"]] if ack else f["status"]
-        state = STATUS_STATE[counted]
-        if STATE_RANK[state] > STATE_RANK[worst]:  # type: ignore[index]
-            worst = state
-    data["effective_state"] = worst
-    data["effective_blocking"] = worst == "not_ready" and not data["emergent_override"]
+    data["effective_state"] = effective_state(evaluation.findings, by_key.keys())
+    data["effective_blocking"] = (
+        data["effective_state"] == "not_ready" and not data["emergent_override"]
+    )
     return data
 
 
@@ -290,7 +266,7 @@ def evaluate_booking(
     case = case_input(facts_for([loaded], policy)[loaded.pk])
     acks = list(loaded.readiness_acknowledgements.all())
     evaluation = evaluate(case, now=now, policy=policy)
-    data = apply_acknowledgements(with_rules(evaluation.to_dict()), acks)
+    data = apply_acknowledgements(evaluation, acks)
     return case, evaluation, data, fingerprint(case, policy, (a.finding_key for a in acks))
 
 
@@ -304,7 +280,7 @@ def _evaluated(
     now: datetime,
 ) -> Readiness:
     evaluation = evaluate(case, now=now, policy=policy)
-    data = apply_acknowledgements(with_rules(evaluation.to_dict()), acks)
+    data = apply_acknowledgements(evaluation, acks)
     return Readiness(
         booking_id=booking_id,
         state=evaluation.state,

@@ -14,6 +14,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.db import transaction
+from django.tasks import task
+
+from irflow.lib.origin import origin
+
 log = logging.getLogger(__name__)
 
 
@@ -58,12 +63,17 @@ def outbound_dispatch(event: OutboundEvent) -> list[str]:
     return called
 
 
+@task()
+def report_outbound_task(report_id: int, event: str, addendum_id: int | None = None) -> list[str]:
+    """Hand a signed report (or addendum) to the registered outbound interfaces."""
+    with origin("task"):
+        return outbound_dispatch(
+            OutboundEvent(report_id=report_id, event=event, addendum_id=addendum_id)
+        )
+
+
 def outbound_enqueue(event: OutboundEvent) -> None:
     """Queue the dispatch once the signing transaction has committed."""
-    from django.db import transaction
-
-    from irflow.reports.tasks import report_outbound_task
-
     transaction.on_commit(
         lambda: report_outbound_task.enqueue(
             report_id=event.report_id, event=event.event, addendum_id=event.addendum_id

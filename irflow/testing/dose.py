@@ -41,7 +41,7 @@ def dose_world(attending, patient) -> dict:
         ids = []
         for data in (linked.to_bytes(), unmatched.to_bytes(), b"not dicom"):
             stored = storage.store_durably(data)
-            received = received_record(stored=stored, channel="import", enqueue=False)
+            received = received_record(stored=stored, channel="import")
             ids.append(received_process(received_id=received.pk).received.pk)
     return {
         "order_id": order.pk,

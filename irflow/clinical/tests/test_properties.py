@@ -24,8 +24,10 @@ from irflow.clinical import (
     Lab,
     SitePolicy,
     aggregate_state,
+    effective_state,
     evaluate,
     fasting_plan,
+    finding_key,
     medication_plan,
     premedication_schedule,
 )
@@ -222,3 +224,25 @@ def test_premedication_and_fasting_times_are_real_hours(
     plan = fasting_plan(planned_start=contrast_at, sedation="general", policy=policy)
     assert plan is not None
     assert (contrast_at - plan.clear_fluids_until).total_seconds() == 2 * 3600
+
+
+@PROPERTY_SETTINGS
+@given(evaluation_inputs(), st.data())
+def test_an_acknowledged_finding_never_counts_as_a_pass(
+    inputs: tuple[CaseInput, SitePolicy, datetime], data
+) -> None:
+    """Physicians' acknowledgements may only bring a case to "needs review" while anything
+    needs action or data; they never make it worse; none at all changes nothing."""
+    case, policy, now = inputs
+    findings = evaluate(case, now=now, policy=policy).findings
+    keys = [finding_key(f) for f in findings]
+    chosen = data.draw(st.sets(st.sampled_from(keys)) if keys else st.just(set()))
+    plain = aggregate_state(findings)
+    assert effective_state(findings, set()) == plain
+    acknowledged = effective_state(findings, chosen)
+    assert STATE_RANK[acknowledged] <= STATE_RANK[plain]
+    if any(f.status in ("action_needed", "missing_data") for f in findings):
+        assert acknowledged != "ready"
+    everything = effective_state(findings, set(keys))
+    serious = any(f.status in ("action_needed", "missing_data") for f in findings)
+    assert everything == ("needs_review" if serious else "ready")

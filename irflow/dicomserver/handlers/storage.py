@@ -1,5 +1,5 @@
 """Storage SCP for dose reports: persist, record, answer — reading happens in a task (the
-dose app's `received_record`, `irflow.dose.tasks`).
+dose app's `received_record_queued`, `irflow.dose.tasks`).
 
 The C-STORE handler never decodes the dataset. It writes the bytes as received (with their
 file meta) durably, records them and queues the reading in one commit, and only then answers
@@ -26,6 +26,8 @@ from pydicom.uid import (
 )
 
 from irflow.dose import storage
+from irflow.dose.models import ReceivedChannel
+from irflow.dose.tasks import received_record_queued
 from irflow.lib.origin import origin
 
 logger = logging.getLogger("irflow.dicom")
@@ -76,12 +78,9 @@ def handle_store(event) -> int:
     except OSError:
         logger.exception("C-STORE %s: writing the object failed", sop_instance_uid)
         return STATUS_OUT_OF_RESOURCES
-    from irflow.dose.models import ReceivedChannel
-    from irflow.dose.services import received_record
-
     try:
         with origin("dicom", remote_addr=str(requestor.address or "")):
-            received = received_record(
+            received = received_record_queued(
                 stored=stored,
                 channel=ReceivedChannel.DICOM,
                 sop_instance_uid=sop_instance_uid,

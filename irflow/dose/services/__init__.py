@@ -6,10 +6,11 @@ from irflow.dose.services.receiving import (
     Outcome,
     rdsr_import_file,
     received_process,
+    received_queued,
     received_record,
     received_recover,
     received_reprocess,
-    received_requeue,
+    received_unread_lost,
 )
 from irflow.dose.services.storing import report_store
 
@@ -20,10 +21,11 @@ __all__ = [
     "dose_report_link",
     "rdsr_import_file",
     "received_process",
+    "received_queued",
     "received_record",
     "received_recover",
     "received_reprocess",
-    "received_requeue",
+    "received_unread_lost",
     "report_auto_link",
     "report_store",
 ]

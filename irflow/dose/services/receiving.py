@@ -85,9 +85,9 @@ def received_record(
     calling_ae_title: str = "",
     remote_address: str = "",
     source_name: str = "",
-    enqueue: bool = True,
 ) -> ReceivedObject:
-    """Record a durably stored object and, for DICOM, queue its reading in the same commit."""
+    """Record a durably stored object (the DICOM listener also queues its reading in the same
+    commit: `irflow.dose.tasks.received_record_queued`)."""
     with transaction.atomic():
         received = ReceivedObject.objects.create(
             channel=channel,
@@ -101,17 +101,12 @@ def received_record(
             size_bytes=stored.size_bytes,
             sha256=stored.sha256,
         )
-        if enqueue:
-            _enqueue(received)
     return received
 
 
-def _enqueue(received: ReceivedObject) -> None:
-    """Queue the reading of `received` (in the caller's transaction) and remember the task."""
-    from irflow.dose.tasks import received_process_task
-
-    result = received_process_task.enqueue(received.pk)
-    received.task_id = str(result.id)
+def received_queued(*, received: ReceivedObject, task_id: str) -> None:
+    """Remember the task that reads `received` (queued in the caller's transaction)."""
+    received.task_id = task_id
     received.queued_at = timezone.now()
     received.save(update_fields=["task_id", "queued_at"])
 
@@ -262,7 +257,6 @@ def rdsr_import_file(*, path: Path) -> Outcome:
         stored=stored,
         channel=ReceivedChannel.IMPORT,
         source_name=str(path),
-        enqueue=False,
     )
     return received_process(received_id=received.pk)
 
@@ -303,10 +297,10 @@ def _live_tasks(task_ids: list[str], *, started_after) -> set[str]:
     return {str(pk) for pk in live.values_list("id", flat=True)}
 
 
-def received_requeue(*, older_than: timedelta = timedelta(minutes=10)) -> int:
-    """Queue reading again for objects still unread whose task is gone, failed, or has been
-    running longer than `older_than` — e.g. a worker killed while reading. Objects whose
-    task still waits in the queue are left alone; reading is idempotent anyway."""
+def received_unread_lost(*, older_than: timedelta = timedelta(minutes=10)) -> list[ReceivedObject]:
+    """Objects still unread whose task is gone, failed, or has been running longer than
+    `older_than` — e.g. a worker killed while reading (`irflow.dose.tasks` queues them
+    again). Objects whose task still waits in the queue are left alone."""
     cutoff = timezone.now() - older_than
     rows = list(
         ReceivedObject.objects.filter(status=ReceivedStatus.RECEIVED)
@@ -314,13 +308,9 @@ def received_requeue(*, older_than: timedelta = timedelta(minutes=10)) -> int:
         .order_by("pk")[:1000]
     )
     if not rows:
-        return 0
+        return []
     live = _live_tasks([r.task_id for r in rows if r.task_id], started_after=cutoff)
-    stale = [r for r in rows if r.task_id not in live]
-    for received in stale:
-        with transaction.atomic():
-            _enqueue(received)
-    return len(stale)
+    return [r for r in rows if r.task_id not in live]
 
 
 def received_recover() -> list[Outcome]:
@@ -341,7 +331,6 @@ def received_recover() -> list[Outcome]:
             ),
             channel=ReceivedChannel.IMPORT,
             source_name=f"recovered {relative}",
-            enqueue=False,
         )
     pending = ReceivedObject.objects.filter(status=ReceivedStatus.RECEIVED).order_by("pk")
     return [received_process(received_id=pk) for pk in pending.values_list("pk", flat=True)]

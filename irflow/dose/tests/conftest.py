@@ -75,5 +75,5 @@ def ingest(data: bytes, *, channel: str = "dicom"):
     from irflow.dose import storage
     from irflow.dose.services import received_process, received_record
 
-    received = received_record(stored=storage.store_durably(data), channel=channel, enqueue=False)
+    received = received_record(stored=storage.store_durably(data), channel=channel)
     return received_process(received_id=received.pk)

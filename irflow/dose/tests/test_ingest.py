@@ -231,7 +231,7 @@ def test_a_missing_file_is_quarantined_and_can_be_read_again(db, personas):
     from irflow.dose.services import received_process, received_record
 
     lost = storage.store_durably(b"x" * 10)
-    received = received_record(stored=lost, channel="dicom", enqueue=False)
+    received = received_record(stored=lost, channel="dicom")
     storage.absolute(lost.relative_path).unlink()
     outcome = received_process(received_id=received.pk)
     assert outcome.status == "rejected" and "cannot be read" in outcome.reason
@@ -262,11 +262,9 @@ def test_unread_objects_are_queued_again_only_when_their_task_is_lost(db):
     from django_tasks_db.models import DBTaskResult
 
     from irflow.dose import storage
-    from irflow.dose.services import received_record, received_requeue
+    from irflow.dose.tasks import received_record_queued, received_requeue
 
-    received = received_record(
-        stored=storage.store_durably(b"y" * 10), channel="dicom", enqueue=True
-    )
+    received = received_record_queued(stored=storage.store_durably(b"y" * 10), channel="dicom")
     queued = DBTaskResult.objects.filter(task_path="irflow.dose.tasks.received_process_task")
     task = queued.get()
     assert task.args_kwargs == {"args": [received.pk], "kwargs": {}}

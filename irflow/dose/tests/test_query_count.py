@@ -36,7 +36,7 @@ def reports() -> dict[int, bytes]:
 
 
 def queries_to_read(data: bytes) -> int:
-    received = received_record(stored=storage.store_durably(data), channel="dicom", enqueue=False)
+    received = received_record(stored=storage.store_durably(data), channel="dicom")
     with CaptureQueriesContext(connection) as captured:
         outcome = received_process(received_id=received.pk)
     assert outcome.status == "imported"

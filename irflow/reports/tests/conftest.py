@@ -84,7 +84,7 @@ def dose_ingested(record, *, dose_rp_mgy: float = 1500.0, events: int = 4):
         mpps_uid=None,
     )
     stored = storage.store_durably(rdsr.to_bytes())
-    received = received_record(stored=stored, channel="import", enqueue=False)
+    received = received_record(stored=stored, channel="import")
     return received_process(received_id=received.pk)
 
 

@@ -14,7 +14,7 @@ from irflow.accounts.services import api_token_create
 from irflow.lib.errors import Conflict, Forbidden, ValidationFailed
 from irflow.reports import outbound, pdf, services
 from irflow.reports.models import MSG_FINAL_IMMUTABLE, Addendum, Report
-from irflow.reports.tasks import report_outbound_task
+from irflow.reports.outbound import report_outbound_task
 from irflow.testing.cases import booked, completed, past_weekday_at
 from irflow.testing.fixtures import login
 from irflow.testing.tools import require_tool
