@@ -39,6 +39,7 @@ URGENCIES: tuple[Urgency, ...] = get_args(Urgency)
 CONTRAST_ROUTES: tuple[ContrastRoute, ...] = get_args(ContrastRoute)
 CONSENT_STATES: tuple[Consent, ...] = get_args(Consent)
 PREMEDICATION_REGIMENS: tuple[PremedicationRegimen, ...] = get_args(PremedicationRegimen)
+ARTERIAL_ACCESSES: tuple[ArterialAccess, ...] = get_args(ArterialAccess)
 ANALYTE_UNITS: dict[Analyte, str] = {
     "inr": "",
     "platelets": "×10⁹/L",

@@ -20,6 +20,9 @@ from irflow.clinical.rules import UnknownRuleError, Value, ValueSpec, rule
 
 SITE_RULE_ID = "site"
 
+# Where a value comes from: the published rule set, or this site's choice.
+ValueOrigin = Literal["published", "site"]
+
 
 class PolicyError(ValueError):
     """A site override is refused; names the rule and the parameter."""
@@ -38,7 +41,7 @@ class ResolvedValue:
     param: str
     value: Value
     default: Value
-    origin: Literal["published", "site"]
+    origin: ValueOrigin
     unit: str
     published_range: tuple[float, float] | None
     verified: bool

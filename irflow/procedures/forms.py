@@ -13,12 +13,12 @@ from django import forms
 from django.utils import timezone
 
 from irflow.procedures.models import (
+    CONTRAST_ROUTE_GIVEN_CHOICES,
+    SEDATION_DEPTH_CHOICES,
     AccessSite,
     AsaClass,
-    ContrastRoute,
     Mallampati,
     Monitoring,
-    SedationDepth,
     Success,
 )
 from irflow.scheduling.models import TeamRole
@@ -69,7 +69,7 @@ class AccessForm(forms.Form):
 
 class SedationForm(forms.Form):
     sedation_depth = forms.ChoiceField(
-        label="Depth", choices=[("", "—"), *SedationDepth.choices], required=False
+        label="Depth", choices=[("", "—"), *SEDATION_DEPTH_CHOICES], required=False
     )
     asa_class = forms.ChoiceField(
         label="ASA class", choices=[("", "—"), *AsaClass.choices], required=False
@@ -96,7 +96,7 @@ class ContrastForm(forms.Form):
     )
     contrast_route = forms.ChoiceField(
         label="Route",
-        choices=[("", "—"), *ContrastRoute.choices],
+        choices=[("", "—"), *CONTRAST_ROUTE_GIVEN_CHOICES],
         required=False,
     )
 

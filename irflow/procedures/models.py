@@ -10,6 +10,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from irflow.clinical.inputs import SEDATION_LEVELS
+from irflow.clinical.vocabulary import (
+    CONTRAST_ROUTE_GIVEN_LABELS,
+    CONTRAST_ROUTES_GIVEN,
+    SEDATION_LABELS,
+)
+from irflow.lib.choices import choices
 from irflow.lib.states import StateMachine
 from irflow.scheduling.models import TeamRole
 
@@ -26,13 +33,10 @@ RECORD_STATES = StateMachine(
 )
 
 
-class SedationDepth(models.TextChoices):
-    NONE = "none", "No sedation"
-    LOCAL = "local", "Local anaesthesia only"
-    MINIMAL = "minimal", "Minimal sedation"
-    MODERATE = "moderate", "Moderate sedation"
-    DEEP = "deep", "Deep sedation"
-    GENERAL = "general", "General anaesthesia"
+# Sedation and the contrast route are the core's vocabularies (irflow.clinical); the record's
+# contrast route says only which way it went in (the plan's tells the renal exposure apart).
+SEDATION_DEPTH_CHOICES = choices(SEDATION_LEVELS, SEDATION_LABELS)
+CONTRAST_ROUTE_GIVEN_CHOICES = choices(CONTRAST_ROUTES_GIVEN, CONTRAST_ROUTE_GIVEN_LABELS)
 
 
 class AsaClass(models.TextChoices):
@@ -58,11 +62,6 @@ class Monitoring(models.TextChoices):
     CAPNOGRAPHY = "capnography", "Capnography"
     ARTERIAL_LINE = "arterial_line", "Arterial line"
     TEMPERATURE = "temperature", "Temperature"
-
-
-class ContrastRoute(models.TextChoices):
-    IV = "iv", "Intravenous"
-    INTRA_ARTERIAL = "intra_arterial", "Intra-arterial"
 
 
 class AccessSite(models.TextChoices):
@@ -112,14 +111,16 @@ class ProcedureRecord(models.Model):
     out_at = models.DateTimeField(null=True, blank=True)
     access_sites = models.JSONField(default=list, blank=True)
     access_note = models.CharField(max_length=300, blank=True)
-    sedation_depth = models.CharField(max_length=10, choices=SedationDepth.choices, blank=True)
+    sedation_depth = models.CharField(max_length=10, choices=SEDATION_DEPTH_CHOICES, blank=True)
     asa_class = models.CharField(max_length=3, choices=AsaClass.choices, blank=True)
     asa_emergency = models.BooleanField(default=False, help_text="ASA “E”: emergency case.")
     mallampati = models.CharField(max_length=3, choices=Mallampati.choices, blank=True)
     monitoring = models.JSONField(default=list, blank=True)
     contrast_agent = models.CharField(max_length=100, blank=True)
     contrast_ml = models.DecimalField(max_digits=6, decimal_places=1, null=True, blank=True)
-    contrast_route = models.CharField(max_length=15, choices=ContrastRoute.choices, blank=True)
+    contrast_route = models.CharField(
+        max_length=15, choices=CONTRAST_ROUTE_GIVEN_CHOICES, blank=True
+    )
     findings = models.TextField(blank=True)
     intra_procedure_events = models.TextField(blank=True)
     technical_success = models.CharField(max_length=10, choices=Success.choices, blank=True)

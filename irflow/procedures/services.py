@@ -18,13 +18,14 @@ from django.utils import timezone
 
 from irflow.accounts.models import User
 from irflow.accounts.permissions import require
+from irflow.clinical.inputs import SEDATION_LEVELS
+from irflow.clinical.vocabulary import CONTRAST_ROUTES_GIVEN, GIVEN_FOR_PLANNED
 from irflow.lib.errors import Conflict, NotFound, ValidationFailed
 from irflow.lib.history import history_actor
 from irflow.procedures.models import (
     RECORD_STATES,
     AccessSite,
     AsaClass,
-    ContrastRoute,
     DeviceUsed,
     Mallampati,
     Monitoring,
@@ -32,7 +33,6 @@ from irflow.procedures.models import (
     ProcedureTeamMember,
     RecordStatus,
     SedationAgent,
-    SedationDepth,
     Specimen,
     Success,
 )
@@ -86,17 +86,17 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "clinical_success_note",
     ),
 }
+# Blank is "not recorded" for each.
 CHOICES = {
-    "sedation_depth": SedationDepth.values,
-    "asa_class": AsaClass.values,
-    "mallampati": Mallampati.values,
-    "contrast_route": ContrastRoute.values,
+    "sedation_depth": ("", *SEDATION_LEVELS),
+    "asa_class": ("", *AsaClass.values),
+    "mallampati": ("", *Mallampati.values),
+    "contrast_route": ("", *CONTRAST_ROUTES_GIVEN),
     "technical_success": Success.values,
     "clinical_success": Success.values,
 }
 LISTS = {"access_sites": AccessSite.values, "monitoring": Monitoring.values}
 # Preparation's planned contrast route -> the record's route.
-PLANNED_ROUTE = {"iv": "iv", "ia_first_pass": "intra_arterial", "ia_second_pass": "intra_arterial"}
 
 
 def _num(value: Decimal) -> str:
@@ -149,18 +149,17 @@ def procedure_record_open(*, actor, booking_id: int) -> ProcedureRecord:
     procedure_type = booking.order.procedure_type
     preparation = getattr(booking, "preparation", None)
     planned_sedation = getattr(preparation, "sedation", "") or procedure_type.default_sedation
-    planned_route = PLANNED_ROUTE.get(getattr(preparation, "contrast_route", ""), "")
+    planned: Any = getattr(preparation, "contrast_route", "")
+    planned_route = GIVEN_FOR_PLANNED.get(planned) or ""
     if not planned_route and procedure_type.uses_contrast:
-        planned_route = (
-            ContrastRoute.INTRA_ARTERIAL if procedure_type.arterial_access else ContrastRoute.IV
-        )
+        planned_route = "intra_arterial" if procedure_type.arterial_access else "iv"
     record = ProcedureRecord(
         booking=booking,
         order=booking.order,
         patient_id=booking.patient_id,
         checked_in_at=timezone.now(),
         checked_in_by=actor,
-        sedation_depth=planned_sedation if planned_sedation in SedationDepth.values else "",
+        sedation_depth=planned_sedation if planned_sedation in SEDATION_LEVELS else "",
         contrast_route=planned_route,
         monitoring=[Monitoring.ECG, Monitoring.SPO2, Monitoring.NIBP]
         if planned_sedation in ("moderate", "deep", "general")

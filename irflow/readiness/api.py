@@ -5,7 +5,7 @@ services do the work."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from ninja import Field, Router, Schema, Status
 
@@ -20,6 +20,25 @@ from irflow.clinical import (
     PatientInput,
     ProcedureInput,
 )
+from irflow.clinical.findings import State
+from irflow.clinical.findings import Status as FindingStatus
+from irflow.clinical.inputs import (
+    AllergyAgent,
+    Analyte,
+    ArterialAccess,
+    BleedingRisk,
+    Consent,
+    ContrastRoute,
+    IntakeKind,
+    PremedicationRegimen,
+    RiskChoice,
+    Sedation,
+    Severity,
+    Sex,
+    Urgency,
+)
+from irflow.clinical.policy import ValueOrigin
+from irflow.clinical.rules import Confidence
 from irflow.lib.errors import ValidationFailed
 from irflow.readiness import selectors, services
 
@@ -27,8 +46,8 @@ router = Router()
 API_PREFIX = "/readiness"
 API_TAGS = ["readiness"]
 
-Status_ = Literal["pass", "warning", "action_needed", "missing_data"]
-State = Literal["ready", "needs_review", "not_ready"]
+# The core's vocabularies are the schema's (irflow.clinical: inputs, findings, rules).
+Status_ = FindingStatus
 
 
 class AcknowledgementOut(Schema):
@@ -43,7 +62,7 @@ class FindingOut(Schema):
     rule_set: str
     rule_set_version: str
     source: str
-    confidence: Literal["V", "S", "U"]
+    confidence: Confidence
     verified: bool
     site_default: bool
     status: Status_
@@ -57,7 +76,7 @@ class RuleRef(Schema):
     rule_set: str
     rule_set_version: str
     source: str
-    confidence: Literal["V", "S", "U"]
+    confidence: Confidence
     verified: bool
     site_default: bool
 
@@ -203,15 +222,15 @@ class AcknowledgementCreated(Schema):
 class ProcedureIn(NestedIn):
     code: str = Field(min_length=1, max_length=40)
     name: str = Field("", max_length=200)
-    bleeding_risk: Literal["low", "high", "operator_decides"] | None
-    operator_choice: Literal["low", "high"] | None = None
-    arterial_access: Literal["none", "femoral", "radial", "unspecified"] = "none"
+    bleeding_risk: BleedingRisk | None
+    operator_choice: RiskChoice | None = None
+    arterial_access: ArterialAccess = "none"
 
 
 class PatientFactsIn(NestedIn):
     age_years: float | None = Field(None, ge=0, le=130)
     weight_kg: float | None = Field(None, gt=0, le=500)
-    sex: Literal["female", "male"] | None = None
+    sex: Sex | None = None
     chronic_liver_disease: bool = False
     on_dialysis: bool = False
     anuric: bool | None = None
@@ -220,7 +239,7 @@ class PatientFactsIn(NestedIn):
 
 
 class LabFactIn(NestedIn):
-    analyte: Literal["inr", "platelets", "haemoglobin", "creatinine", "egfr", "fibrinogen"]
+    analyte: Analyte
     value: float = Field(ge=0)
     collected_at: Moment
 
@@ -237,16 +256,14 @@ class MedicationFactIn(NestedIn):
 
 
 class AllergyFactIn(NestedIn):
-    agent: Literal[
-        "iodinated_contrast", "gadolinium", "latex", "shellfish", "iodine", "drug", "food", "other"
-    ]
+    agent: AllergyAgent
     substance: str = ""
-    severity: Literal["mild", "moderate", "severe"] | None = None
+    severity: Severity | None = None
     reaction: str = ""
 
 
 class IntakeIn(NestedIn):
-    kind: Literal["clear", "breast_milk", "non_human_milk", "light_meal", "fatty_meal"]
+    kind: IntakeKind
     at: Moment
 
 
@@ -254,16 +271,16 @@ class CaseIn(Schema):
     procedure: ProcedureIn
     planned_start: Moment
     planned_end: Moment | None = None
-    urgency: Literal["emergent", "urgent", "routine"]
+    urgency: Urgency
     patient: PatientFactsIn | None = None
     labs: list[LabFactIn] = Field(default_factory=list, max_length=500)
     medications: list[MedicationFactIn] | None = Field(None, max_length=100)
     allergies: list[AllergyFactIn] | None = Field(None, max_length=100)
-    contrast_route: Literal["none", "iv", "ia_first_pass", "ia_second_pass"] | None = None
-    premedication: Literal["prednisone", "methylprednisolone", "accelerated_iv"] | None = None
-    sedation: Literal["none", "local", "minimal", "moderate", "deep", "general"] | None = None
+    contrast_route: ContrastRoute | None = None
+    premedication: PremedicationRegimen | None = None
+    sedation: Sedation | None = None
     last_intake: list[IntakeIn] | None = Field(None, max_length=10)
-    consent: Literal["signed", "pending", "not_required"] | None = None
+    consent: Consent | None = None
     now: Moment | None = Field(None, description="Evaluate as of this moment (default: now).")
 
 
@@ -311,7 +328,7 @@ class RuleOut(Schema):
     rule_set_version: str
     title: str
     description: str
-    confidence: Literal["V", "S", "U"]
+    confidence: Confidence
     verified: bool
     site_default: bool
     source: str
@@ -336,11 +353,11 @@ class PolicyValueOut(Schema):
     rule_set: str
     rule_set_version: str
     source: str
-    confidence: Literal["V", "S", "U"]
+    confidence: Confidence
     kind: str
     value: Any
     default: Any
-    origin: Literal["published", "site"]
+    origin: ValueOrigin
     unit: str
     range: list[float] | None
     verified: bool

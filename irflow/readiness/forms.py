@@ -4,12 +4,12 @@ from django import forms
 
 from irflow.patients.models import Analyte
 from irflow.readiness.models import (
-    AccessSite,
+    ARTERIAL_ACCESS_CHOICES,
+    CONSENT_CHOICES,
+    CONTRAST_ROUTE_CHOICES,
+    PREMEDICATION_CHOICES,
+    SEDATION_CHOICES,
     Anuric,
-    Consent,
-    ContrastRoute,
-    Premedication,
-    Sedation,
 )
 from irflow.web.forms import DateTimeInput
 
@@ -20,18 +20,18 @@ def _blank(choices, label: str = "Not recorded") -> list[tuple[str, str]]:
 
 class PreparationForm(forms.Form):
     sedation = forms.ChoiceField(
-        label="Sedation plan", choices=_blank(Sedation.choices), required=False
+        label="Sedation plan", choices=_blank(SEDATION_CHOICES), required=False
     )
     contrast_route = forms.ChoiceField(
-        label="Iodinated contrast", choices=_blank(ContrastRoute.choices), required=False
+        label="Iodinated contrast", choices=_blank(CONTRAST_ROUTE_CHOICES), required=False
     )
     premedication = forms.ChoiceField(
-        label="Contrast premedication", choices=Premedication.choices, required=False
+        label="Contrast premedication", choices=PREMEDICATION_CHOICES, required=False
     )
     access_site = forms.ChoiceField(
-        label="Arterial access", choices=_blank(AccessSite.choices), required=False
+        label="Arterial access", choices=_blank(ARTERIAL_ACCESS_CHOICES), required=False
     )
-    consent = forms.ChoiceField(label="Consent", choices=Consent.choices, required=False)
+    consent = forms.ChoiceField(label="Consent", choices=CONSENT_CHOICES, required=False)
     medications_confirmed = forms.BooleanField(
         label="Medication list checked with the patient", required=False
     )

@@ -35,20 +35,14 @@ from irflow.clinical import (
     SitePolicy,
 )
 from irflow.clinical.findings import jsonable
-from irflow.clinical.inputs import ANALYTES
+from irflow.clinical.inputs import ANALYTES, ArterialAccess, ContrastRoute
 from irflow.clinical.labs import validity_days
 from irflow.patients.models import DOSES_PER_DAY, ConditionCode
 from irflow.patients.models import Allergy as AllergyRow
 from irflow.patients.models import Condition as ConditionRow
 from irflow.patients.models import LabResult as LabRow
 from irflow.patients.models import Medication as MedicationRow
-from irflow.readiness.models import (
-    INTAKE_FIELDS,
-    AccessSite,
-    ContrastRoute,
-    LastDose,
-    Preparation,
-)
+from irflow.readiness.models import INTAKE_FIELDS, LastDose, Preparation
 
 SEX = {"F": "female", "M": "male"}
 # Labs older than the longest validity window (plus a margin for the procedure day) are
@@ -72,17 +66,18 @@ class Facts:
 def preparation_defaults(procedure_type) -> dict[str, str]:
     """A new booking's preparation, from the catalogue: sedation, contrast route, access."""
     arterial = bool(procedure_type.arterial_access)
+    route: ContrastRoute
     if not procedure_type.uses_contrast:
-        route = ContrastRoute.NONE
+        route = "none"
     elif arterial:
         # Not knowing where the catheter sits, assume the riskier first-pass exposure.
-        route = ContrastRoute.IA_FIRST_PASS
+        route = "ia_first_pass"
     else:
-        route = ContrastRoute.IV
+        route = "iv"
     return {
         "sedation": procedure_type.default_sedation or "",
         "contrast_route": route,
-        "access_site": AccessSite.UNSPECIFIED if arterial else AccessSite.NONE,
+        "access_site": _default_access(procedure_type),
     }
 
 
@@ -191,8 +186,8 @@ def case_input(facts: Facts) -> CaseInput:
     )
 
 
-def _default_access(procedure_type) -> str:
-    return AccessSite.UNSPECIFIED if procedure_type.arterial_access else AccessSite.NONE
+def _default_access(procedure_type) -> ArterialAccess:
+    return "unspecified" if procedure_type.arterial_access else "none"
 
 
 def fingerprint(case: CaseInput, policy: SitePolicy, extra: Iterable[str] = ()) -> str:

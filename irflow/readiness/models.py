@@ -10,47 +10,37 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from irflow.clinical.inputs import (
+    ARTERIAL_ACCESSES,
+    CONSENT_STATES,
+    CONTRAST_ROUTES,
+    PREMEDICATION_REGIMENS,
+    SEDATION_LEVELS,
+)
+from irflow.clinical.vocabulary import (
+    ARTERIAL_ACCESS_LABELS,
+    CONSENT_LABELS,
+    CONTRAST_ROUTE_LABELS,
+    PREMEDICATION_LABELS,
+    SEDATION_LABELS,
+)
+from irflow.lib.choices import choices
 from irflow.lib.errors import Conflict
 
 MSG_SNAPSHOT_IMMUTABLE = "The sign-in snapshot of readiness is kept as it was; it cannot change."
 MSG_ACK_IMMUTABLE = "An acknowledgement is kept as it was recorded; it cannot change."
 
 
-class Sedation(models.TextChoices):
-    NONE = "none", "No sedation"
-    LOCAL = "local", "Local anaesthesia only"
-    MINIMAL = "minimal", "Minimal sedation"
-    MODERATE = "moderate", "Moderate sedation"
-    DEEP = "deep", "Deep sedation"
-    GENERAL = "general", "General anaesthesia"
-
-
-class ContrastRoute(models.TextChoices):
-    NONE = "none", "No iodinated contrast"
-    IV = "iv", "Intravenous"
-    IA_FIRST_PASS = "ia_first_pass", "Intra-arterial, first-pass renal exposure"
-    IA_SECOND_PASS = "ia_second_pass", "Intra-arterial, second-pass renal exposure"
-
-
-class AccessSite(models.TextChoices):
-    NONE = "none", "No arterial access"
-    FEMORAL = "femoral", "Femoral artery"
-    RADIAL = "radial", "Radial artery"
-    UNSPECIFIED = "unspecified", "Arterial, site not decided"
-
-
-class Consent(models.TextChoices):
-    NOT_RECORDED = "", "Not recorded"
-    SIGNED = "signed", "Signed"
-    PENDING = "pending", "Not signed yet"
-    NOT_REQUIRED = "not_required", "Not required"
-
-
-class Premedication(models.TextChoices):
-    NONE = "", "None planned"
-    PREDNISONE = "prednisone", "Prednisone 13, 7 and 1 h before"
-    METHYLPREDNISOLONE = "methylprednisolone", "Methylprednisolone 12 and 2 h before"
-    ACCELERATED_IV = "accelerated_iv", "Accelerated IV (urgent)"
+# The preparation's vocabularies are the core's (irflow.clinical.inputs, with their words in
+# irflow.clinical.vocabulary); blank means "not recorded" (the rules never take it as a pass).
+SEDATION_CHOICES = choices(SEDATION_LEVELS, SEDATION_LABELS)
+CONTRAST_ROUTE_CHOICES = choices(CONTRAST_ROUTES, CONTRAST_ROUTE_LABELS)
+ARTERIAL_ACCESS_CHOICES = choices(ARTERIAL_ACCESSES, ARTERIAL_ACCESS_LABELS)
+CONSENT_CHOICES = [("", "Not recorded"), *choices(CONSENT_STATES, CONSENT_LABELS)]
+PREMEDICATION_CHOICES = [
+    ("", "None planned"),
+    *choices(PREMEDICATION_REGIMENS, PREMEDICATION_LABELS),
+]
 
 
 class Anuric(models.TextChoices):
@@ -103,11 +93,11 @@ class Preparation(models.Model):
     booking = models.OneToOneField(
         "scheduling.Booking", on_delete=models.PROTECT, related_name="preparation"
     )
-    sedation = models.CharField(max_length=10, choices=Sedation.choices, blank=True)
-    contrast_route = models.CharField(max_length=16, choices=ContrastRoute.choices, blank=True)
-    premedication = models.CharField(max_length=20, choices=Premedication.choices, blank=True)
-    access_site = models.CharField(max_length=12, choices=AccessSite.choices, blank=True)
-    consent = models.CharField(max_length=12, choices=Consent.choices, blank=True)
+    sedation = models.CharField(max_length=10, choices=SEDATION_CHOICES, blank=True)
+    contrast_route = models.CharField(max_length=16, choices=CONTRAST_ROUTE_CHOICES, blank=True)
+    premedication = models.CharField(max_length=20, choices=PREMEDICATION_CHOICES, blank=True)
+    access_site = models.CharField(max_length=12, choices=ARTERIAL_ACCESS_CHOICES, blank=True)
+    consent = models.CharField(max_length=12, choices=CONSENT_CHOICES, blank=True)
     medications_confirmed = models.BooleanField(
         default=False,
         help_text="The medication list was checked with the patient for this booking.",

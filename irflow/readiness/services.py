@@ -12,23 +12,25 @@ from django.utils import timezone
 from irflow.accounts.permissions import require
 from irflow.clinical import PolicyError, SitePolicy
 from irflow.clinical.bleeding import CATEGORY
+from irflow.clinical.inputs import (
+    ARTERIAL_ACCESSES,
+    CONSENT_STATES,
+    CONTRAST_ROUTES,
+    PREMEDICATION_REGIMENS,
+    SEDATION_LEVELS,
+)
 from irflow.lib.errors import Conflict, NotFound, ValidationFailed
 from irflow.lib.history import history_actor
 from irflow.patients.models import Medication
 from irflow.readiness import engine
 from irflow.readiness.models import (
     INTAKE_FIELDS,
-    AccessSite,
     Acknowledgement,
     Anuric,
-    Consent,
-    ContrastRoute,
     LastDose,
     PolicySettings,
-    Premedication,
     Preparation,
     ReadinessSnapshot,
-    Sedation,
     SnapshotKind,
 )
 from irflow.readiness.policy import policy_settings, site_policy
@@ -53,13 +55,14 @@ MSG_POLICY_VALUE = "Give a value."
 # A small allowance for clock differences between devices.
 FUTURE_GRACE = timedelta(minutes=5)
 
-CHOICES: dict[str, Any] = {
-    "sedation": Sedation,
-    "contrast_route": ContrastRoute,
-    "premedication": Premedication,
-    "access_site": AccessSite,
-    "consent": Consent,
-    "anuric": Anuric,
+# Field -> the values it takes (the core's vocabularies; blank is "not recorded").
+CHOICES: dict[str, tuple[str, ...]] = {
+    "sedation": SEDATION_LEVELS,
+    "contrast_route": CONTRAST_ROUTES,
+    "premedication": PREMEDICATION_REGIMENS,
+    "access_site": ARTERIAL_ACCESSES,
+    "consent": CONSENT_STATES,
+    "anuric": tuple(v for v in Anuric.values if v),
 }
 FLAGS = ("medications_confirmed", "allergies_confirmed", "intake_asked")
 PREPARATION_FIELDS = (*CHOICES, *FLAGS, *INTAKE_FIELDS.values())
@@ -89,8 +92,8 @@ def preparation_update(*, actor, booking_id: int, **changes: Any) -> Preparation
     for field, value in changes.items():
         if field in CHOICES:
             value = value or ""
-            if value and value not in CHOICES[field].values:
-                allowed = ", ".join(v for v in CHOICES[field].values if v)
+            if value and value not in CHOICES[field]:
+                allowed = ", ".join(CHOICES[field])
                 errors[field] = MSG_NOT_A_CHOICE.format(value=value, choices=allowed)
             changes[field] = value
         elif field in FLAGS:
