@@ -179,6 +179,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "irflow.web.context_processors.site",
+                "irflow.referrals.context_processors.notifications",
             ],
         },
     }

@@ -241,3 +241,15 @@ def _module_edges() -> dict[str, set[str]]:
 def test_no_import_cycle_inside_an_app():
     edges = {(a, b) for a, targets in _module_edges().items() for b in targets}
     assert _cycles(edges) == []
+
+
+def test_template_tags_load_nothing():
+    """Pages get what they show from their views; a template tag formats, it never reads."""
+    found = [
+        f"{path.relative_to(ROOT.parent)}:{line} {module}"
+        for _, path in _sources()
+        if "templatetags" in path.parts
+        for module, _, line in _imports(path)
+        if module.endswith((".selectors", ".services")) or ".selectors." in module
+    ]
+    assert found == []

@@ -17,11 +17,13 @@ from irflow.checklists.selectors import BookingChecklists, booking_checklists
 from irflow.dayofcase.cases import cases_for
 from irflow.dayofcase.guards import BEFORE_ROOM, Case, Move, Refusal, Verdict, verdict
 from irflow.dose.selectors import OrderDoseTotals, dose_totals_for_order
-from irflow.outcomes.selectors import adverse_events_for_procedure
+from irflow.outcomes.selectors import adverse_events_for_chart, adverse_events_for_procedure
+from irflow.patients.selectors import patient_get
+from irflow.procedures.selectors import procedures_for_patient
 from irflow.readiness.selectors import BookingReadiness, readiness_detail
 from irflow.recovery.selectors import RecoveryView, recovery_for_procedure
 from irflow.reports.models import Report
-from irflow.reports.selectors import report_for_procedure
+from irflow.reports.selectors import report_for_procedure, reports_for_patient
 from irflow.scheduling.models import Booking, BookingStatus
 from irflow.scheduling.selectors import booking_get, bookings_of_day
 
@@ -252,3 +254,33 @@ def procedure_page(*, actor, booking_id: int) -> ProcedurePage:
         page.recovery = recovery_for_procedure(actor=actor, record=record)
         page.adverse_events = adverse_events_for_procedure(actor=actor, record=record)
     return page
+
+
+@dataclass
+class ChartProcedures:
+    """The patient chart's procedure card: records with their reports, adverse events."""
+
+    records: list[dict[str, Any]]
+    reports: list[Any]
+    adverse_events: list[Any] | None
+
+
+def chart_procedures(*, actor, patient_id: int) -> ChartProcedures | None:
+    """The reader's view of a patient's procedures, reports and adverse events (None when
+    they may see none of them; referrers see final reports only). The read is logged."""
+    if not (can(actor, "procedure.view") or can(actor, "report.view")):
+        return None
+    patient_get(actor=actor, patient_id=patient_id, what="chart procedures")
+    reports = reports_for_patient(actor=actor, patient_id=patient_id)
+    records = []
+    if can(actor, "procedure.view"):
+        by_record = {r.record_id: r for r in reports}
+        records = [
+            {"record": r, "report": by_record.get(r.pk)}
+            for r in procedures_for_patient(actor=actor, patient_id=patient_id)
+        ]
+    return ChartProcedures(
+        records=records,
+        reports=reports,
+        adverse_events=adverse_events_for_chart(actor=actor, patient_id=patient_id),
+    )

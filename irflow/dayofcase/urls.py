@@ -29,6 +29,11 @@ urlpatterns = [
     ),
     path("procedures/<int:procedure_id>/", views.procedure_by_id, name="procedure-detail"),
     path(
+        "procedures/patients/<int:patient_id>/chart/",
+        views.chart_procedures,
+        name="procedure-chart",
+    ),
+    path(
         "procedures/<int:procedure_id>/save/<str:group>/", views.group_save, name="procedure-save"
     ),
     path("procedures/<int:procedure_id>/add/<str:kind>/", views.part_add, name="procedure-add"),

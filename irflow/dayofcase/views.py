@@ -25,6 +25,9 @@ from irflow.checklists.services import safety_flag_review
 from irflow.dayofcase import selectors, services
 from irflow.dayofcase.guards import BEFORE_ROOM, MOVE_LABELS, RULES_BY_CODE, Move
 from irflow.devices.models import DeviceKind
+from irflow.devices.selectors import devices_overdue
+from irflow.followup.selectors import followups_due
+from irflow.followup.views import may_do
 from irflow.outcomes.forms import AdverseEventForm
 from irflow.outcomes.services import adverse_event_record
 from irflow.procedures import forms
@@ -71,8 +74,15 @@ def home(request):
 def _board(request, *, greeting: bool = False, error: str = "", status: int = 200):
     background = bool(request.META.get(BACKGROUND_HEADER))
     rooms = selectors.department_board(actor=request.user, log=not background)
+    user = request.user
+    today = timezone.localdate()
     context = {
         "rooms": rooms,
+        "due": followups_due(actor=user, on=today) if can(user, "followup.view") else None,
+        "may": may_do(user),
+        "overdue": devices_overdue(actor=user, on=today, log=not background)
+        if can(user, "device.view")
+        else None,
         "today": timezone.localdate(),
         "now": timezone.localtime(),
         "greeting": greeting,
@@ -144,6 +154,13 @@ def booking_move(request, booking_id: int):
         name = f"{booking.patient.family_name.upper()}, {booking.patient.given_name}"
         messages.success(request, MSG_MOVED.format(patient=name, status=STATUS_WORDS[to]))
     return redirect("procedure-page", booking_id=booking_id)
+
+
+@login_required
+def chart_procedures(request, patient_id: int):
+    """The patient chart's procedure cards (the chart loads them in place)."""
+    procs = selectors.chart_procedures(actor=request.user, patient_id=patient_id)
+    return render(request, "dayofcase/_chart.html", {"procs": procs})
 
 
 # ------------------------------------------------------------------ the procedure page

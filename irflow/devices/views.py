@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from irflow.accounts.permissions import can
 from irflow.devices import selectors, services
 from irflow.devices.models import RemovalReason
+from irflow.patients.selectors import patient_get
 from irflow.web.forms import refusals_shown
 
 
@@ -70,3 +71,17 @@ def device_remove(request, device_id: int):
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return redirect(target)
     return redirect("devices-in-situ")
+
+
+@login_required
+def chart_devices(request, patient_id: int):
+    """The patient chart's devices card (the chart loads it in place)."""
+    patient = patient_get(actor=request.user, patient_id=patient_id, what="chart devices")
+    lines = selectors.devices_for_chart(
+        actor=request.user, patient_id=patient.pk, on=timezone.localdate()
+    )
+    return render(
+        request,
+        "devices/_chart.html",
+        {"patient": patient, "lines": lines, "may_manage": can(request.user, "device.manage")},
+    )

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from irflow.accounts.permissions import can
 from irflow.followup import selectors, services
+from irflow.patients.selectors import patient_get
 from irflow.web.forms import refusals_shown
 
 
@@ -28,7 +29,7 @@ def _back(request, fallback: str) -> HttpResponse:
 def followup_due(request) -> HttpResponse:
     on = timezone.localdate()
     due = selectors.followups_due(actor=request.user, on=on)
-    return render(request, "followup/due.html", {"due": due, "on": on, "may": _may(request)})
+    return render(request, "followup/due.html", {"due": due, "on": on, "may": may_do(request.user)})
 
 
 @login_required
@@ -64,13 +65,29 @@ def followup_complete(request, task_id: int) -> HttpResponse:
     return render(
         request,
         "followup/task.html",
-        {"task": task, "patient": task.patient, "may": _may(request), "typed": typed},
+        {"task": task, "patient": task.patient, "may": may_do(request.user), "typed": typed},
         status=call.error.status_code,
     )
 
 
-def _may(request) -> dict[str, bool]:
+def may_do(user) -> dict[str, bool]:
+    """What the reader may do with tasks (buttons shown accordingly)."""
     return {
-        "acknowledge": can(request.user, "followup.acknowledge"),
-        "manage": can(request.user, "followup.manage"),
+        "acknowledge": can(user, "followup.acknowledge"),
+        "manage": can(user, "followup.manage"),
     }
+
+
+@login_required
+def chart_tasks(request, patient_id: int):
+    """The patient chart's follow-up card (the chart loads it in place)."""
+    patient = patient_get(actor=request.user, patient_id=patient_id, what="chart follow-up")
+    return render(
+        request,
+        "followup/_chart_tasks.html",
+        {
+            "patient": patient,
+            "followups": selectors.followups_for_chart(actor=request.user, patient=patient),
+            "may": may_do(request.user),
+        },
+    )

@@ -188,3 +188,13 @@ def make_booking(actor, order, room, start, **kwargs):
     from irflow.scheduling.services import booking_create
 
     return booking_create(actor=actor, order=order, room=room, start=start, **kwargs)
+
+
+def page_with_parts(client: Client, url: str) -> str:
+    """A page as a browser shows it: its HTML, with the parts it loads in place on load
+    (`hx-get … hx-trigger="load"`) fetched as the browser would and appended."""
+    import re
+
+    html = client.get(url).content.decode()
+    parts = re.findall(r'hx-get="([^"]+)" hx-trigger="load"', html)
+    return html + "".join(client.get(part).content.decode() for part in parts)

@@ -5,6 +5,7 @@ in a constant number of queries whatever the number of bookings or entries."""
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import timedelta
 
 import pytest
@@ -169,9 +170,12 @@ def test_flags_from_the_modality_are_shown_and_reviewed(client, nurse, booking):
 
 
 def _queries(client, url: str) -> int:
+    """Queries to draw the page, with the parts it loads in place (as a browser would)."""
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
-    assert response.status_code == 200, url
+        assert response.status_code == 200, url
+        for part in re.findall(r'hx-get="([^"]+)" hx-trigger="load"', response.content.decode()):
+            assert client.get(part).status_code == 200, part
     return len(ctx.captured_queries)
 
 

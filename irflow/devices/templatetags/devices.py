@@ -7,38 +7,10 @@
 from __future__ import annotations
 
 from django import template
-from django.utils import timezone
 
-from irflow.accounts.permissions import can
-from irflow.devices import selectors
 from irflow.devices.models import RemovalReason
 
 register = template.Library()
-
-
-@register.simple_tag(takes_context=True)
-def devices_overdue_today(context):
-    """Overdue devices for the reader, or None when they may not see devices. The board's
-    background refreshes are not access-logged again (the page load was)."""
-    request = context["request"]
-    if not can(request.user, "device.view"):
-        return None
-    background = bool(request.headers.get("X-Irflow-Background"))
-    return selectors.devices_overdue(
-        actor=request.user, on=timezone.localdate(), log=not background
-    )
-
-
-@register.simple_tag(takes_context=True)
-def patient_devices(context, patient):
-    return selectors.devices_for_chart(
-        actor=context["request"].user, patient_id=patient.pk, on=timezone.localdate()
-    )
-
-
-@register.simple_tag(takes_context=True)
-def device_permissions(context) -> dict:
-    return {"manage": can(context["request"].user, "device.manage")}
 
 
 @register.simple_tag

@@ -12,7 +12,7 @@ from irflow.devices import selectors, services
 from irflow.devices.models import DeviceInSitu
 from irflow.lib.errors import Forbidden, ValidationFailed
 from irflow.testing.cases import booked, completed, past_weekday_at
-from irflow.testing.fixtures import login
+from irflow.testing.fixtures import login, page_with_parts
 
 pytestmark = pytest.mark.django_db
 
@@ -84,7 +84,7 @@ def test_overdue_filter_shows_on_board_and_chart_until_removed(client, attending
     login(client, attending)
     board = client.get("/scheduling/today/").content.decode()
     assert "Device overdue for removal or exchange" in board and "IVC filter" in board
-    chart = client.get(f"/patients/{ivc_filter.patient_id}/").content.decode()
+    chart = page_with_parts(client, f"/patients/{ivc_filter.patient_id}/")
     assert "Overdue by" in chart
     client.post(
         f"/devices/{ivc_filter.pk}/remove/",
@@ -92,7 +92,7 @@ def test_overdue_filter_shows_on_board_and_chart_until_removed(client, attending
     )
     board = client.get("/scheduling/today/").content.decode()
     assert "overdue for removal" not in board
-    chart = client.get(f"/patients/{ivc_filter.patient_id}/").content.decode()
+    chart = page_with_parts(client, f"/patients/{ivc_filter.patient_id}/")
     assert "Overdue by" not in chart and "Removed" in chart
 
 

@@ -5,36 +5,7 @@ from __future__ import annotations
 from django import template
 from django.utils import timezone
 
-from irflow.accounts.permissions import can
-from irflow.followup import selectors
-
 register = template.Library()
-
-
-@register.simple_tag(takes_context=True)
-def patient_followups(context, patient):
-    """The patient's tasks for the reader, or None when the reader may not see them."""
-    user = context["request"].user
-    return selectors.followups_for_chart(actor=user, patient=patient)
-
-
-@register.simple_tag(takes_context=True)
-def followups_due_today(context):
-    """Tasks due or overdue today for the reader, or None when they may not see them."""
-    user = context["request"].user
-    if not can(user, "followup.view"):
-        return None
-    return selectors.followups_due(actor=user, on=timezone.localdate())
-
-
-@register.simple_tag(takes_context=True)
-def followup_permissions(context) -> dict[str, bool]:
-    """What the reader may do with tasks (buttons shown accordingly)."""
-    user = context["request"].user
-    return {
-        "acknowledge": can(user, "followup.acknowledge"),
-        "manage": can(user, "followup.manage"),
-    }
 
 
 @register.simple_tag

@@ -11,7 +11,7 @@ from irflow.followup.models import FollowUpTask
 from irflow.lib.errors import Forbidden, ValidationFailed
 from irflow.outcomes import selectors, services
 from irflow.testing.cases import booked, completed, past_weekday_at
-from irflow.testing.fixtures import login
+from irflow.testing.fixtures import login, page_with_parts
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,7 @@ def test_an_adverse_event_is_graded_and_listed_on_procedure_and_chart(
     (line,) = selectors.adverse_events_for_procedure(actor=attending, record=record)
     assert (line.sir_label, line.legacy_class, line.cirse_label) == ("Moderate", "major", "Grade 2")
     login(client, attending)
-    chart = client.get(f"/patients/{record.patient_id}/").content.decode()
+    chart = page_with_parts(client, f"/patients/{record.patient_id}/")
     assert "Groin haematoma, 4 cm" in chart and "SIR Moderate" in chart
     page = client.get(f"/procedures/bookings/{record.booking_id}/").content.decode()
     assert f'id="ae-{ae.pk}"' in page and "Legacy SIR C (major)" in page

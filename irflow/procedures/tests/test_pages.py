@@ -12,7 +12,7 @@ from irflow.dayofcase import services as day
 from irflow.dayofcase.guards import MSG_SIGN_IN
 from irflow.procedures.models import ProcedureRecord
 from irflow.testing.cases import acknowledged, booked, checklist, completed, past_weekday_at
-from irflow.testing.fixtures import login
+from irflow.testing.fixtures import login, page_with_parts
 
 pytestmark = pytest.mark.django_db
 
@@ -106,7 +106,7 @@ def test_recovery_refuses_pain_scores_outside_the_scale(client, attending, booki
 def test_the_chart_and_the_board_show_what_the_procedure_left(client, attending, booking, patient):
     record = completed(attending, booking)
     login(client, attending)
-    chart = client.get(f"/patients/{patient.pk}/").content.decode()
+    chart = page_with_parts(client, f"/patients/{patient.pk}/")
     assert "Devices in situ" in chart and "IVC filter" in chart
     assert "Procedures" in chart and record.order.procedure_type.name in chart
     devices = client.get("/devices/").content.decode()
