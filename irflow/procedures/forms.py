@@ -1,7 +1,6 @@
 """Forms of the procedure page: one per autosaved group, plus the quick-add forms.
 
-Numbers go to the services as typed, so that their refusals (a negative volume) are the
-messages people see.
+The groups are declared once, in `groups.py`; the service validates with the same forms.
 """
 
 from __future__ import annotations
@@ -12,15 +11,7 @@ from typing import Any, cast
 from django import forms
 from django.utils import timezone
 
-from irflow.procedures.models import (
-    CONTRAST_ROUTE_GIVEN_CHOICES,
-    SEDATION_DEPTH_CHOICES,
-    AccessSite,
-    AsaClass,
-    Mallampati,
-    Monitoring,
-    Success,
-)
+from irflow.procedures import groups
 from irflow.scheduling.models import TeamRole
 
 
@@ -45,7 +36,7 @@ class TimesForm(forms.Form):
     def initial_for(record) -> dict[str, Any]:
         return {
             f: timezone.localtime(getattr(record, f)).time()
-            for f in ("in_room_at", "started_at", "ended_at", "out_at")
+            for f in groups.fields_of("times")
             if getattr(record, f) is not None
         }
 
@@ -57,71 +48,8 @@ class TimesForm(forms.Form):
         }
 
 
-class AccessForm(forms.Form):
-    access_sites = forms.MultipleChoiceField(
-        label="Access sites",
-        choices=AccessSite.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple(attrs={"class": "choice"}),
-    )
-    access_note = forms.CharField(label="Access note", required=False, max_length=300)
-
-
-class SedationForm(forms.Form):
-    sedation_depth = forms.ChoiceField(
-        label="Depth", choices=[("", "—"), *SEDATION_DEPTH_CHOICES], required=False
-    )
-    asa_class = forms.ChoiceField(
-        label="ASA class", choices=[("", "—"), *AsaClass.choices], required=False
-    )
-    asa_emergency = forms.BooleanField(label="Emergency (E)", required=False)
-    mallampati = forms.ChoiceField(
-        label="Mallampati", choices=[("", "—"), *Mallampati.choices], required=False
-    )
-    monitoring = forms.MultipleChoiceField(
-        label="Monitoring",
-        choices=Monitoring.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple(attrs={"class": "choice"}),
-    )
-
-
-class ContrastForm(forms.Form):
-    contrast_agent = forms.CharField(label="Agent", required=False, max_length=100)
-    contrast_ml = forms.CharField(
-        label="Volume (ml)",
-        required=False,
-        max_length=10,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "class": "short"}),
-    )
-    contrast_route = forms.ChoiceField(
-        label="Route",
-        choices=[("", "—"), *CONTRAST_ROUTE_GIVEN_CHOICES],
-        required=False,
-    )
-
-
-class FindingsForm(forms.Form):
-    findings = forms.CharField(
-        label="Findings", required=False, widget=forms.Textarea(attrs={"rows": 4})
-    )
-    intra_procedure_events = forms.CharField(
-        label="Intra-procedure events",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Anything unexpected; record adverse events below as well.",
-    )
-
-
-class OutcomeForm(forms.Form):
-    technical_success = forms.ChoiceField(
-        label="Technical success", choices=Success.choices, required=False
-    )
-    technical_success_note = forms.CharField(label="Note", required=False, max_length=500)
-    clinical_success = forms.ChoiceField(
-        label="Clinical success", choices=Success.choices, required=False
-    )
-    clinical_success_note = forms.CharField(label="Clinical note", required=False, max_length=500)
+class OutcomeForm(groups.OutcomeGroup):
+    """The outcome group, with the procedure type's definitions of success beside it."""
 
     def __init__(self, *args, procedure_type=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -134,13 +62,11 @@ class OutcomeForm(forms.Form):
             ].help_text = f"Definition: {procedure_type.clinical_success_definition}"
 
 
+# The page's form for each group: the group's own declaration (groups.py), times asked as
+# times of day and outcome with its definitions.
+PAGE_FORMS: dict[str, type[forms.Form]] = {"times": TimesForm, "outcome": OutcomeForm}
 GROUP_FORMS: dict[str, tuple[str, type[forms.Form]]] = {
-    "times": ("Times", TimesForm),
-    "access": ("Access", AccessForm),
-    "sedation": ("Sedation and monitoring", SedationForm),
-    "contrast": ("Contrast", ContrastForm),
-    "findings": ("Findings", FindingsForm),
-    "outcome": ("Outcome", OutcomeForm),
+    name: (title, PAGE_FORMS.get(name, form)) for name, (title, form) in groups.GROUPS.items()
 }
 
 
