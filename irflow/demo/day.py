@@ -85,7 +85,7 @@ def _prepare(booking: Booking, staff: Staff, rng: random.Random, *, gap: str = "
     if procedure.bleeding_risk == "operator_decides" and not booking.order.bleeding_risk_choice:
         # The operator's choice where the SIR consensus leaves it to them (sheath size, site).
         order_record_bleeding_risk(
-            actor=physician, order=booking.order, category=rng.choice(["low", "high"])
+            actor=physician, order_id=booking.order_id, category=rng.choice(["low", "high"])
         )
     taken = _before(booking.start - timedelta(days=1), now, at_least=timedelta(hours=2))
     if gap != "labs_missing":
@@ -331,7 +331,7 @@ def _overdue_filter(ctx, staff: Staff, rng: random.Random) -> None:
     )
     booking = booking_create(
         actor=ctx.users["scheduler"],
-        order=order,
+        order_id=order.pk,
         room=room,
         start=start,
         primary_operator=staff.physician,

@@ -39,4 +39,4 @@ class RemoteAEAdmin(admin.ModelAdmin):
         services.remote_ae_save(actor=request.user, remote=obj)
 
     def delete_model(self, request, obj) -> None:
-        services.remote_ae_delete(actor=request.user, remote=obj)
+        services.remote_ae_delete(actor=request.user, remote_id=obj.pk)

@@ -202,7 +202,9 @@ def test_unscheduled_step_waits_for_reconciliation(associate, booking, personas,
     booking.refresh_from_db()
     assert booking.status == BookingStatus.BOOKED
 
-    mpps_reconcile(actor=personas["technologist"], step=step, booking=booking, note="emergency")
+    mpps_reconcile(
+        actor=personas["technologist"], step_id=step.pk, booking_id=booking.pk, note="emergency"
+    )
     booking.refresh_from_db()
     assert booking.status == BookingStatus.IN_ROOM and room_busy(booking)
     assert step not in mpps_unreconciled(actor=personas["technologist"])

@@ -86,11 +86,14 @@ def _new_by_uid(items: Sequence, known: set[str]) -> list:
     return new
 
 
-def _known_uids(model, items: Sequence) -> set[str]:
+def _known_uids(
+    model: type[IrradiationEventXrayData] | type[CtAcquisition], items: Sequence
+) -> set[str]:
     uids = [i.event_uid for i in items if i.event_uid]
     if not uids:
         return set()
-    return set(model.objects.filter(event_uid__in=uids).values_list("event_uid", flat=True))
+    stored = model.objects.filter(event_uid__in=uids).values_list("event_uid", flat=True)
+    return {uid for uid in stored if uid}
 
 
 def _counted(report: rdsr.DoseReport, new_events: list, new_ct: list) -> dict[str, float | None]:

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from irflow.accounts.actors import SYSTEM
 from irflow.followup.models import FollowUpTask
 from irflow.followup.rules import followup_rules_apply
 from irflow.followup.selectors import followups_due
@@ -33,7 +34,9 @@ def test_each_rule_of_the_catalogue_entry_becomes_one_task(attending, ablation):
     assert imaging.due_date == day + timedelta(days=30)
     assert imaging.window_start == day + timedelta(days=23)
     assert imaging.owner == attending
-    assert followup_rules_apply(record=ablation) == []  # applied again: nothing new
+    assert (
+        followup_rules_apply(actor=SYSTEM, procedure_id=ablation.pk) == []
+    )  # applied again: nothing new
     assert FollowUpTask.objects.filter(order=ablation.order).count() == 2
 
 
