@@ -185,7 +185,9 @@ def _store(received_id: int, extracted: rdsr.DoseReport, actor: Actor) -> Outcom
             return Outcome(received, existing)
         if not extracted.sop_instance_uid:
             received.sop_instance_uid = sop
-        report = report_store(extracted=extracted, received=received)
+        report = report_store(
+            extracted=extracted, sop_instance_uid=sop, received_at=received.received_at
+        )
         report = report_auto_link(actor=actor, report_id=report.pk)
         if report.order_id is not None:
             dose_alerts_refresh(actor=actor, order_id=report.order_id, report_id=report.pk)
