@@ -1,8 +1,8 @@
 """The structure holds: every app sits in a layer, imports only from its layer or below, never
-in a circle, and never a private name of another app; services and selectors are fully
-annotated and take an actor that is never None. Read from the code's own import
-statements, those inside functions included (tests, migrations and the test helpers in
-irflow/testing are left out). docs/architecture.md shows the same layers."""
+in a circle, and never a private name of another app (read from the code's own import
+statements, those inside functions included); services and selectors are fully annotated and
+take an actor that is never None. Tests, migrations and the test helpers in irflow/testing are
+left out. docs/architecture.md shows the same layers."""
 
 from __future__ import annotations
 
