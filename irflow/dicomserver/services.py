@@ -23,7 +23,9 @@ from django.utils import timezone
 
 from irflow.accounts.actors import Actor, person
 from irflow.accounts.permissions import require
+from irflow.catalogue.models import Room
 from irflow.dayofcase.services import case_modality_finished, case_modality_started
+from irflow.dicom.charset import LATIN1
 from irflow.dicom.mpps import (
     MSG_DUPLICATE_INSTANCE,
     STATUS_DUPLICATE_SOP_INSTANCE,
@@ -353,10 +355,25 @@ def mpps_reconcile(
 
 
 @transaction.atomic
-def remote_ae_save(*, actor: Actor, remote: RemoteAE) -> RemoteAE:
-    """Create or change a remote AE's configuration (validated, kept in the history): the
-    configuration as the admin's form filled it in, unsaved."""
+def remote_ae_save(
+    *,
+    actor: Actor,
+    remote_id: int | None,
+    ae_title: str,
+    host: str = "",
+    room: Room | None = None,
+    charset: str = LATIN1,
+    active: bool = True,
+    description: str = "",
+) -> RemoteAE:
+    """Create (`remote_id` None) or change a remote AE's configuration (validated, kept in the
+    history)."""
     require(actor, "dicom.configure")
+    remote = (
+        RemoteAE() if remote_id is None else RemoteAE.objects.select_for_update().get(pk=remote_id)
+    )
+    remote.ae_title, remote.host, remote.room = ae_title, host, room
+    remote.charset, remote.active, remote.description = charset, active, description
     try:
         remote.full_clean()
     except DjangoValidationError as exc:

@@ -13,7 +13,7 @@ from irflow.accounts.actors import Actor, person
 from irflow.lib.history import history_actor
 from irflow.orders.models import Order, OrderStatus
 from irflow.referrals.models import Referral, ReferralEvent, ReferralStatus
-from irflow.referrals.services import notify_referrer, transition
+from irflow.referrals.transitions import notify_referrer, transition
 from irflow.scheduling.models import Booking
 
 

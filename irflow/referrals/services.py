@@ -1,7 +1,7 @@
 """Writes of referrals: submit, add information, triage, order, cancel; notifications.
 
-Every status change goes through `transition`: it checks the declared state machine,
-records an event in the referral's timeline and notifies the referrer.
+Every status change goes through `irflow.referrals.transitions.transition`: it checks the
+declared state machine, records an event in the referral's timeline and notifies the referrer.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from irflow.accounts.actors import Actor, person, person_only
@@ -38,13 +37,13 @@ from irflow.referrals.attachments import (
 )
 from irflow.referrals.models import (
     REFERRAL_STATES,
-    TRIAGE_OUTCOMES,
     Notification,
     Referral,
     ReferralAttachment,
     ReferralEvent,
     ReferralStatus,
 )
+from irflow.referrals.transitions import transition
 from irflow.scheduling.services import order_cancel
 
 MSG_QUESTION_REQUIRED = "Write the clinical question: what should IR answer or do?"
@@ -63,68 +62,6 @@ MSG_CANCEL_ASK_IR = "The procedure is already ordered: ask the IR department to 
 MSG_CHOOSE_PROCEDURE = "Choose the procedure from the catalogue before it can be ordered."
 
 NEW_PATIENT_FIELDS = ("mrn", "family_name", "given_name", "birth_date", "sex")
-
-# What the referrer is told about each change (the patient's name is put in front).
-NOTICES = {
-    ReferralStatus.RECEIVED: "information received, waiting for triage",
-    ReferralStatus.ACCEPTED: "referral accepted",
-    ReferralStatus.DECLINED: "referral declined",
-    ReferralStatus.MORE_INFO: "IR asks for more information",
-    ReferralStatus.BOARD: "referral sent to the multidisciplinary board",
-    ReferralStatus.CLINIC: "IR will see the patient in clinic first",
-    ReferralStatus.ORDERED: "procedure ordered",
-    ReferralStatus.SCHEDULED: "procedure booked",
-    ReferralStatus.DONE: "procedure done",
-    ReferralStatus.CANCELLED: "referral cancelled",
-}
-
-
-def _patient_label(patient: Patient) -> str:
-    return f"{patient.family_name.upper()}, {patient.given_name}"
-
-
-def notify_referrer(*, referral: Referral, text: str, actor: Actor) -> Notification | None:
-    """Tell the referrer about a change they did not make themselves (the referral is the
-    caller's, locked in its transaction)."""
-    if actor.pk == referral.referrer_id:
-        return None
-    message = f"{_patient_label(referral.patient)}: {text}"
-    if len(message) > 300:
-        message = message[:299] + "…"
-    return Notification.objects.create(
-        recipient_id=referral.referrer_id,
-        referral=referral,
-        message=message,
-        url=reverse("referral-detail", args=[referral.pk]),
-    )
-
-
-def transition(referral: Referral, target: str, *, actor: Actor, note: str = "") -> None:
-    """Move a (locked) referral along the state machine: event, history, notification.
-
-    Not a service: the caller has checked the actor's permission.
-    """
-    REFERRAL_STATES.check(referral.status, target)
-    previous = referral.status
-    now = timezone.now()
-    referral.status = target
-    referral.status_note = note
-    referral.status_changed_at = now
-    if target in TRIAGE_OUTCOMES and referral.triaged_at is None:
-        referral.triaged_at = now
-        referral.triaged_by = person(actor)
-    with history_actor(actor):
-        referral.save()
-        ReferralEvent.objects.create(
-            referral=referral,
-            at=now,
-            actor=person(actor),
-            from_status=previous,
-            to_status=target,
-            note=note,
-        )
-        text = NOTICES[ReferralStatus(target)] + (f" — {note}" if note else "")
-        notify_referrer(referral=referral, text=text, actor=actor)
 
 
 def _locked(*, actor: Actor, referral_id: int, action: str) -> Referral:
