@@ -202,7 +202,8 @@ def _role(actor: Actor | AnonymousUser) -> Role | None:
     system's: no person acts as the system)."""
     if isinstance(actor, SystemActor):
         return Role.SYSTEM
-    code = getattr(actor, "role", "") if actor.is_authenticated and actor.is_active else ""
+    signed_in = getattr(actor, "is_authenticated", False) and actor.is_active  # None: nobody
+    code = getattr(actor, "role", "") if signed_in else ""
     role = Role(code) if code else None
     return None if role is Role.SYSTEM else role
 

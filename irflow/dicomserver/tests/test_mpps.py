@@ -124,6 +124,8 @@ def test_in_progress_then_completed(associate, booking, room_busy):
     assert booking.status == BookingStatus.RECOVERY and not room_busy(booking)
     assert booking.order.status == OrderStatus.COMPLETED
     assert LogEntry.objects.get_for_object(step).count() >= 2  # created, then completed
+    moved = LogEntry.objects.get_for_object(booking).latest("timestamp", "pk")
+    assert moved.actor is None and moved.actor_email == "system"  # the listener's move
 
 
 def test_discontinued_with_reason(associate, booking, room_busy):
