@@ -146,7 +146,7 @@ def _prepare(booking: Booking, staff: Staff, rng: random.Random, *, gap: str = "
                 continue  # e.g. the bleeding-risk category: the operator chooses it instead
 
 
-def _checklist(actor, booking: Booking, phase: str, present: list) -> None:
+def _checklist(actor: User, booking: Booking, phase: str, present: list) -> None:
     items = checklist_items(phase)  # type: ignore[arg-type]
     checklist_complete(
         actor=actor,
@@ -297,7 +297,9 @@ def _report(record: ProcedureRecord, author, signer, *, addendum: bool = False) 
         )
 
 
-def _adverse_event(record: ProcedureRecord, actor, grade: str, legacy: str, text: str) -> None:
+def _adverse_event(
+    record: ProcedureRecord, actor: User, grade: str, legacy: str, text: str
+) -> None:
     assert record.out_at is not None
     adverse_event_record(
         actor=actor,
