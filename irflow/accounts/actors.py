@@ -6,7 +6,7 @@ their follow-up, the catalogue's follow-up rules) and the set-up commands. Servi
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final
 
 from irflow.accounts.roles import Role
 from irflow.lib.errors import Forbidden
@@ -29,9 +29,6 @@ class SystemActor:
 
     def __repr__(self) -> str:
         return "SYSTEM"
-
-    def __reduce__(self) -> Literal["SYSTEM"]:
-        return "SYSTEM"  # pickled and copied as the one instance
 
 
 SYSTEM: Final = SystemActor()
