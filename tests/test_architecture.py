@@ -1,7 +1,8 @@
 """The structure holds: every app sits in a layer, imports only from its layer or below, never
-in a circle, and never a private name of another app. Read from the code's own import
-statements, those inside functions included (tests, migrations and the test helpers in
-irflow/testing are left out). docs/architecture.md shows the same layers."""
+in a circle, and never a private name of another app (read from the code's own import
+statements, those inside functions included); services and selectors are fully annotated and
+take an actor that is never None. Tests, migrations and the test helpers in irflow/testing are
+left out. docs/architecture.md shows the same layers."""
 
 from __future__ import annotations
 
@@ -253,3 +254,94 @@ def test_template_tags_load_nothing():
         if module.endswith((".selectors", ".services")) or ".selectors." in module
     ]
     assert found == []
+
+
+def _boundary_modules(root: Path = ROOT):
+    """The services and selectors: `services.py`, `selectors.py` and the modules of the
+    `services/` and `selectors/` packages."""
+    for _, path in _sources(root):
+        folders = set(path.relative_to(root).parts[:-1])
+        if path.name in ("services.py", "selectors.py") or folders & {"services", "selectors"}:
+            yield path
+
+
+def _functions(path: Path):
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            args = node.args
+            params = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+            params += [a for a in (args.vararg, args.kwarg) if a is not None]
+            defaults = dict(zip([a.arg for a in args.kwonlyargs], args.kw_defaults, strict=True))
+            # Positional defaults belong to the last positional parameters.
+            positional = [*args.posonlyargs, *args.args][::-1]
+            defaults |= dict(zip([a.arg for a in positional], args.defaults[::-1], strict=False))
+            yield node, params, defaults
+
+
+def _untyped(path: Path, root: Path = ROOT) -> list[str]:
+    """Functions missing an annotation, with what they miss."""
+    found = []
+    for node, params, _ in _functions(path):
+        missing = [p.arg for p in params if p.annotation is None and p.arg not in ("self", "cls")]
+        missing += ["return"] if node.returns is None else []
+        if missing:
+            where = f"{path.relative_to(root.parent)}:{node.lineno}"
+            found.append(f"{where} {node.name}: {', '.join(missing)}")
+    return found
+
+
+def _mentions_none(annotation: ast.expr | None) -> bool:
+    return annotation is not None and any(
+        (isinstance(n, ast.Constant) and n.value is None)
+        or (isinstance(n, ast.Name | ast.Attribute) and ast.unparse(n).endswith("Optional"))
+        or (isinstance(n, ast.Constant) and isinstance(n.value, str) and "None" in n.value)
+        for n in ast.walk(annotation)
+    )
+
+
+def _actor_may_be_none(path: Path, root: Path = ROOT) -> list[str]:
+    """Functions whose `actor` defaults to None or is annotated as possibly None."""
+    found = []
+    for node, params, defaults in _functions(path):
+        for p in params:
+            default = defaults.get(p.arg)
+            if p.arg == "actor" and (
+                _mentions_none(p.annotation)
+                or (isinstance(default, ast.Constant) and default.value is None)
+            ):
+                found.append(f"{path.relative_to(root.parent)}:{node.lineno} {node.name}")
+    return found
+
+
+def test_services_and_selectors_are_fully_annotated():
+    """The typed boundary every entry point calls (mypy's disallow_untyped_defs holds it too)."""
+    assert [f for path in _boundary_modules() for f in _untyped(path)] == []
+
+
+def test_no_service_or_selector_accepts_a_missing_actor():
+    """An actor is a person or the system actor (`irflow.accounts.actors`), never None: no
+    check is skipped for want of one."""
+    assert [f for path in _boundary_modules() for f in _actor_may_be_none(path)] == []
+
+
+def test_the_boundary_checks_see_what_they_refuse(tmp_path):
+    root = tmp_path / "irflow"
+    services = root / "app" / "services" / "things.py"
+    services.parent.mkdir(parents=True)
+    (root / "app" / "__init__.py").write_text("")
+    services.write_text(
+        "def thing_make(*, actor=None, thing_id: int) -> None: ...\n"
+        "def thing_move(*, actor: 'Actor | None', thing_id: int) -> None: ...\n"
+        "def thing_keep(*, actor: Actor, thing_id: int) -> None: ...\n"
+        "def thing_get(thing_id: int, *rest: int, **more): ...\n"
+    )
+    (root / "app" / "views.py").write_text("def view(request): ...\n")
+    assert list(_boundary_modules(root)) == [services]
+    assert [f.split(" ", 1)[1] for f in _untyped(services, root)] == [
+        "thing_make: actor",
+        "thing_get: more, return",
+    ]
+    assert [f.split(" ", 1)[1] for f in _actor_may_be_none(services, root)] == [
+        "thing_make",
+        "thing_move",
+    ]

@@ -8,13 +8,13 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
-from irflow.accounts.roles import Role
+from irflow.accounts.roles import PERSON_ROLES, Role
 from irflow.clinical.vocabulary import PROCEDURE_CATEGORIES, PROCEDURE_CATEGORY_LABELS
 from irflow.lib.choices import choices
 
 
 class User(AbstractUser):
-    role = models.CharField(max_length=20, choices=Role.choices, blank=True)
+    role = models.CharField(max_length=20, choices=PERSON_ROLES, blank=True)
     display_name = models.CharField(
         max_length=150, blank=True, help_text="As shown on reports, e.g. 'Dr A. Khan'."
     )

@@ -1,10 +1,11 @@
 """The permission matrix: the one place that says which role may do what.
 
 Services and selectors call `require(actor, action)` before they read or write, so every entry
-point (web, API, DICOM, HL7, CLI) obeys the same rules. A role may hold an action for
-everything (`ALL`) or only for the patients in its care (`OWN`: a referring clinician sees the
-patients they referred, nobody else's). Tests walk every API route for every role against
-this table.
+point (web, API, DICOM, HL7, CLI) obeys the same rules, and so does the work irflow does itself
+(the system actor, `irflow.accounts.actors.SYSTEM`: the column "System"). A role may hold an
+action for everything (`ALL`) or only for the patients in its care (`OWN`: a referring
+clinician sees the patients they referred, nobody else's). Tests walk every API route for
+every role against this table.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ from __future__ import annotations
 import enum
 from typing import TYPE_CHECKING
 
+from irflow.accounts.actors import Actor, SystemActor
 from irflow.accounts.roles import Role
 from irflow.lib.errors import Forbidden
 
 if TYPE_CHECKING:
-    from irflow.accounts.models import User
+    from django.contrib.auth.models import AnonymousUser
 
 
 class Scope(enum.Enum):
@@ -25,7 +27,7 @@ class Scope(enum.Enum):
 
 
 ALL, OWN = Scope.ALL, Scope.OWN
-PHY, TRN, NUR, TEC, SCH, REF, QIL, ADM, AUD, INT = (
+PHY, TRN, NUR, TEC, SCH, REF, QIL, ADM, AUD, INT, SYS = (
     Role.PHYSICIAN,
     Role.TRAINEE,
     Role.NURSE,
@@ -36,6 +38,7 @@ PHY, TRN, NUR, TEC, SCH, REF, QIL, ADM, AUD, INT = (
     Role.ADMIN,
     Role.AUDITOR,
     Role.INTEGRATION,
+    Role.SYSTEM,
 )
 
 
@@ -43,7 +46,10 @@ def _all(*roles: Role) -> dict[Role, Scope]:
     return dict.fromkeys(roles, ALL)
 
 
-# action -> {role: scope}. Keep actions named `<thing>.<verb>`.
+# action -> {role: scope}. Keep actions named `<thing>.<verb>`. The system (SYS) holds only what
+# it does: moving bookings along the day from the modality's reports (MPPS), creating follow-up
+# tasks (dose alerts, the catalogue's rules), re-reading quarantined dose reports
+# (`irflow import-rdsr`), creating users, privileges and API tokens (set-up commands, the demo).
 MATRIX: dict[str, dict[Role, Scope]] = {
     # Patients
     "patient.view": {**_all(PHY, TRN, NUR, TEC, SCH, ADM, INT), REF: OWN},
@@ -57,7 +63,7 @@ MATRIX: dict[str, dict[Role, Scope]] = {
     "order.bleeding_risk": _all(PHY),
     "booking.view": {**_all(PHY, TRN, NUR, TEC, SCH, INT), REF: OWN},
     "booking.manage": _all(PHY, SCH, INT),
-    "booking.progress": _all(PHY, TRN, NUR, TEC, SCH, INT),
+    "booking.progress": _all(PHY, TRN, NUR, TEC, SCH, INT, SYS),
     "order.cancel": _all(PHY, SCH, INT),
     "schedule.view": _all(PHY, TRN, NUR, TEC, SCH, INT),
     # Referrals, triage, waiting times and the multidisciplinary board
@@ -76,17 +82,17 @@ MATRIX: dict[str, dict[Role, Scope]] = {
     "room.view": _all(PHY, TRN, NUR, TEC, SCH, QIL, ADM, INT),
     # People
     "staff.view": _all(PHY, TRN, NUR, TEC, SCH, QIL, ADM),
-    "user.manage": _all(ADM),
-    "apitoken.manage": _all(ADM),
+    "user.manage": _all(ADM, SYS),
+    "apitoken.manage": _all(ADM, SYS),
     # Audit
     "audit.view": _all(AUD),
     # Radiation dose (RDSR) and follow-up tasks
     "dose.view": _all(PHY, TRN, NUR, TEC, QIL),
-    "dose.reconcile": _all(PHY, TEC),
+    "dose.reconcile": _all(PHY, TEC, SYS),
     "dose.acknowledge": _all(PHY),
     "dose.export": _all(PHY, QIL),
     "followup.view": {**_all(PHY, TRN, NUR, TEC, SCH, INT), REF: OWN},
-    "followup.manage": _all(PHY, TRN, NUR, INT),
+    "followup.manage": _all(PHY, TRN, NUR, INT, SYS),
     "followup.acknowledge": _all(PHY, TRN, NUR),
     # Readiness, site policy and checklists
     "readiness.view": {**_all(PHY, TRN, NUR, TEC, SCH, INT), REF: OWN},
@@ -191,27 +197,39 @@ def register(action: str, roles: dict[Role, Scope], label: str) -> None:
     ACTION_LABELS[action] = label
 
 
-def scope(actor: User | None, action: str) -> Scope | None:
+def _role(actor: Actor | AnonymousUser) -> Role | None:
+    """The role `actor` acts in: the system's, or an active signed-in person's (never the
+    system's: no person acts as the system)."""
+    if isinstance(actor, SystemActor):
+        return Role.SYSTEM
+    signed_in = getattr(actor, "is_authenticated", False) and actor.is_active  # None: nobody
+    code = getattr(actor, "role", "") if signed_in else ""
+    role = Role(code) if code else None
+    return None if role is Role.SYSTEM else role
+
+
+def scope(actor: Actor | AnonymousUser, action: str) -> Scope | None:
     """The scope `actor` holds for `action`, or None."""
     if action not in MATRIX:
         raise KeyError(f"unknown permission {action!r}")
-    if actor is None or not actor.is_authenticated or not actor.is_active:
-        return None
-    return MATRIX[action].get(Role(actor.role)) if actor.role else None
+    role = _role(actor)
+    return MATRIX[action].get(role) if role is not None else None
 
 
-def can(actor: User | None, action: str) -> bool:
+def can(actor: Actor | AnonymousUser, action: str) -> bool:
     return scope(actor, action) is not None
 
 
-def require(actor: User | None, action: str) -> Scope:
+def require(actor: Actor | AnonymousUser, action: str) -> Scope:
     """Return the actor's scope for `action` or raise Forbidden with a readable message."""
     held = scope(actor, action)
     if held is None:
-        role_code = actor.role if actor is not None and actor.is_authenticated else ""
-        role = Role(role_code).label if role_code else "none"
+        role = _role(actor)
         raise Forbidden(
-            MSG_FORBIDDEN.format(role=role, action=ACTION_LABELS.get(action, action)),
+            MSG_FORBIDDEN.format(
+                role=role.label if role is not None else "none",
+                action=ACTION_LABELS.get(action, action),
+            ),
             code="forbidden",
         )
     return held

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import secrets
 from datetime import date
+from typing import cast
 
 from django.conf import settings
 from django.contrib.auth import authenticate, login
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django_otp import devices_for_user
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from irflow.accounts.actors import Actor, person, person_only
 from irflow.accounts.models import ApiToken, Privilege, StaffProfile, User
 from irflow.accounts.permissions import require
-from irflow.accounts.roles import Role
+from irflow.accounts.roles import PERSON_ROLES, Role
 from irflow.lib.errors import Forbidden, NotFound, ValidationFailed, from_django_validation
 from irflow.lib.history import history_actor
 
@@ -40,7 +43,7 @@ MSG_SETUP_NEEDED = (
 @transaction.atomic
 def user_create(
     *,
-    actor: User | None,
+    actor: Actor,
     username: str,
     role: str,
     password: str | None = None,
@@ -51,10 +54,9 @@ def user_create(
     check_password: bool = True,
     **profile: str,
 ) -> User:
-    """Create a user with a role and a staff profile. `actor=None` only for set-up commands."""
-    if actor is not None:
-        require(actor, "user.manage")
-    if role not in Role.values:
+    """Create a user with a role and a staff profile (set-up commands: the system actor)."""
+    require(actor, "user.manage")
+    if role not in dict(PERSON_ROLES):
         raise ValidationFailed({"role": f"“{role}” is not a role."})
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationFailed({"username": MSG_USERNAME_TAKEN})
@@ -87,17 +89,15 @@ def user_create(
 
 
 @transaction.atomic
-def privilege_grant(
-    *, actor: User | None, user: User, category: str, granted_at: date
-) -> Privilege:
-    """Grant `user` the privilege to perform procedures of `category`."""
-    if actor is not None:
-        require(actor, "user.manage")
+def privilege_grant(*, actor: Actor, user_id: int, category: str, granted_at: date) -> Privilege:
+    """Grant user `user_id` the privilege to perform procedures of `category`."""
+    require(actor, "user.manage")
+    user = User.objects.select_for_update().get(pk=user_id)
     with history_actor(actor):
         privilege, _ = Privilege.objects.update_or_create(
             user=user,
             category=category,
-            defaults={"granted_at": granted_at, "granted_by": actor, "expires_at": None},
+            defaults={"granted_at": granted_at, "granted_by": person(actor), "expires_at": None},
         )
     return privilege
 
@@ -112,10 +112,10 @@ def user_holds_privilege(*, user: User, category: str, on: date) -> bool:
 
 
 @transaction.atomic
-def api_token_create(*, actor: User | None, user: User, name: str) -> tuple[ApiToken, str]:
-    """Create a token for `user`; the plain token is returned once and never stored."""
-    if actor is not None:
-        require(actor, "apitoken.manage")
+def api_token_create(*, actor: Actor, user_id: int, name: str) -> tuple[ApiToken, str]:
+    """Create a token for user `user_id`; the plain token is returned once and never stored."""
+    require(actor, "apitoken.manage")
+    user = User.objects.get(pk=user_id)
     key_id = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
@@ -123,14 +123,16 @@ def api_token_create(*, actor: User | None, user: User, name: str) -> tuple[ApiT
         name=name,
         key_id=key_id,
         secret_sha256=ApiToken.hash_secret(secret),
-        created_by=actor,
+        created_by=person(actor),
     )
     return token, f"{ApiToken.PREFIX}_{key_id}_{secret}"
 
 
 @transaction.atomic
-def api_token_revoke(*, actor: User, token: ApiToken) -> None:
+def api_token_revoke(*, actor: Actor, token_id: int) -> None:
+    """Revoke a token: it authenticates no more."""
     require(actor, "apitoken.manage")
+    token = ApiToken.objects.select_for_update().get(pk=token_id)
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
 
@@ -162,6 +164,7 @@ def api_token_authenticate(raw: str) -> User | None:
 
 
 def token_lookup(*, key_id: str) -> ApiToken:
+    """The token with this key id (revoked or not), or NotFound."""
     token = ApiToken.objects.filter(key_id=key_id).first()
     if token is None:
         raise NotFound(MSG_TOKEN_INVALID)
@@ -169,20 +172,21 @@ def token_lookup(*, key_id: str) -> ApiToken:
 
 
 @transaction.atomic
-def second_factor_device_pending(*, actor: User) -> TOTPDevice:
+def second_factor_device_pending(*, actor: Actor) -> TOTPDevice:
     """The authenticator the user is setting up (made on first call, unconfirmed until a
     code from it is given)."""
-    device = TOTPDevice.objects.filter(user=actor, confirmed=False).first()
+    user = person_only(actor)
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
     if device is None:
-        device = TOTPDevice.objects.create(user=actor, name="Authenticator app", confirmed=False)
+        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
     return device
 
 
 @transaction.atomic
-def second_factor_confirm(*, request, code: str) -> bool:
+def second_factor_confirm(*, request: HttpRequest, code: str) -> bool:
     """Confirm the authenticator being set up with one of its codes; the session then counts
     as verified. False when the code is wrong (nothing changes)."""
-    device = second_factor_device_pending(actor=request.user)
+    device = second_factor_device_pending(actor=cast(User, request.user))  # signed in
     if not device.verify_token(code):
         return False
     device.confirmed = True
@@ -191,7 +195,7 @@ def second_factor_confirm(*, request, code: str) -> bool:
     return True
 
 
-def second_factor_verify(*, request, code: str) -> bool:
+def second_factor_verify(*, request: HttpRequest, code: str) -> bool:
     """Verify this session with a code from one of the user's confirmed authenticators."""
     for device in TOTPDevice.objects.filter(user=request.user, confirmed=True):
         if device.verify_token(code):
@@ -200,7 +204,7 @@ def second_factor_verify(*, request, code: str) -> bool:
     return False
 
 
-def session_sign_in(*, request, username: str, password: str, code: str = "") -> User:
+def session_sign_in(*, request: HttpRequest, username: str, password: str, code: str = "") -> User:
     """Sign in again without leaving the page, by the sign-in page's rules: the lockout after
     repeated failures (django-axes), the code when the account has a second factor, and
     administrators sent to set one up where it is required."""

@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from auditlog.models import LogEntry
 from django.utils import timezone
 
+from irflow.accounts.actors import Actor
 from irflow.accounts.permissions import require
 from irflow.audit.models import AccessLog
 
@@ -19,7 +20,7 @@ def _day_start(day: date) -> datetime:
 
 def access_log_search(
     *,
-    actor,
+    actor: Actor,
     username: str = "",
     patient_id: int | None = None,
     since: date | None = None,
@@ -42,7 +43,7 @@ def access_log_search(
 
 def history_search(
     *,
-    actor,
+    actor: Actor,
     username: str = "",
     patient_id: int | None = None,
     since: date | None = None,

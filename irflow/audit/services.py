@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from django.db.models import Model
+
+from irflow.accounts.actors import Actor, person
 from irflow.audit.models import AccessLog
 from irflow.lib.origin import current_origin
 
@@ -26,13 +29,14 @@ def access_log_record_machine(
     )
 
 
-def access_log_record(*, actor, patient, what: str) -> AccessLog:
+def access_log_record(*, actor: Actor, patient: Model | None, what: str) -> AccessLog:
     """Append an access-log row: `actor` read `patient` (None for a search)."""
     where = current_origin()
+    user = person(actor)
     return AccessLog.objects.create(
-        user=actor if actor is not None and actor.is_authenticated else None,
-        username=getattr(actor, "username", "") or "",
-        role=getattr(actor, "role", "") or "",
+        user=user,
+        username=user.username if user is not None else "",
+        role=actor.role or "",
         patient_id=patient.pk if patient is not None else None,
         patient_label=str(patient)[:200] if patient is not None else "",
         what=what[:200],

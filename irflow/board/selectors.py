@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from irflow.accounts.actors import Actor
 from irflow.accounts.permissions import require
 from irflow.audit.services import access_log_record
 from irflow.board.models import BoardCase, BoardMeeting
@@ -18,7 +19,7 @@ from irflow.referrals.selectors import referrals_visible
 MSG_MEETING_NOT_FOUND = "No such board meeting."
 
 
-def board_meetings(*, actor, upcoming: bool | None = None) -> QuerySet[BoardMeeting]:
+def board_meetings(*, actor: Actor, upcoming: bool | None = None) -> QuerySet[BoardMeeting]:
     """Meetings with their number of cases and of decided cases (newest first)."""
     require(actor, "board.view")
     qs = BoardMeeting.objects.annotate(
@@ -42,7 +43,7 @@ class Agenda:
         return sum(1 for c in self.cases if not c.decision)
 
 
-def board_meeting_get(*, actor, meeting_id: int, what: str = "board agenda") -> Agenda:
+def board_meeting_get(*, actor: Actor, meeting_id: int, what: str = "board agenda") -> Agenda:
     """One meeting with its attendees and agenda; each patient on it is access-logged."""
     require(actor, "board.view")
     meeting = BoardMeeting.objects.prefetch_related("attendees").filter(pk=meeting_id).first()
@@ -61,7 +62,7 @@ def board_meeting_get(*, actor, meeting_id: int, what: str = "board agenda") -> 
     return Agenda(meeting=meeting, cases=cases)
 
 
-def referrals_awaiting_board(*, actor) -> list[Referral]:
+def referrals_awaiting_board(*, actor: Actor) -> list[Referral]:
     """Referrals sent to the board that are not on an agenda waiting for a decision."""
     require(actor, "board.view")
     open_cases = BoardCase.objects.filter(decision="").values("referral_id")

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from irflow.accounts.actors import Actor, person
 from irflow.accounts.permissions import require
 from irflow.board.models import BoardAttendee, BoardCase, BoardMeeting, Decision
 from irflow.catalogue.models import ProcedureType
@@ -39,7 +40,7 @@ MSG_PROCEDURE = "Choose the IR procedure from the catalogue to order it."
 @transaction.atomic
 def board_meeting_create(
     *,
-    actor,
+    actor: Actor,
     title: str,
     held_at: datetime,
     location: str = "",
@@ -61,7 +62,7 @@ def board_meeting_create(
             held_at=held_at,
             location=(location or "").strip()[:200],
             specialties=[s.strip()[:100] for s in specialties if s and s.strip()],
-            created_by=actor,
+            created_by=person(actor),
         )
         BoardAttendee.objects.bulk_create(
             BoardAttendee(meeting=meeting, name=name.strip()[:150], specialty=spec.strip()[:100])
@@ -72,7 +73,7 @@ def board_meeting_create(
 
 
 @transaction.atomic
-def board_case_add(*, actor, meeting_id: int, referral_id: int) -> BoardCase:
+def board_case_add(*, actor: Actor, meeting_id: int, referral_id: int) -> BoardCase:
     """Put a referral that was sent to the board on a meeting's agenda."""
     require(actor, "board.manage")
     meeting = BoardMeeting.objects.select_for_update().filter(pk=meeting_id).first()
@@ -102,7 +103,7 @@ def board_case_add(*, actor, meeting_id: int, referral_id: int) -> BoardCase:
 @transaction.atomic
 def board_decision_record(
     *,
-    actor,
+    actor: Actor,
     case_id: int,
     decision: str,
     recommended_treatment: str = "",
@@ -160,22 +161,22 @@ def board_decision_record(
             action="board.decide",
         )
     elif decision == Decision.OTHER_TREATMENT:
-        referral_board_outcome(
+        case.referral = referral_board_outcome(
             actor=actor,
-            referral=referral,
+            referral_id=referral.pk,
             target=ReferralStatus.DECLINED,
             note=f"The board recommends {treatment}. {why}",
         )
     elif decision == Decision.MORE_INFORMATION:
-        referral_board_outcome(
-            actor=actor, referral=referral, target=ReferralStatus.MORE_INFO, note=why
+        case.referral = referral_board_outcome(
+            actor=actor, referral_id=referral.pk, target=ReferralStatus.MORE_INFO, note=why
         )
     case.decision = decision
     case.recommended_treatment = treatment[:300]
     case.rationale = why
     case.agreed_by = (agreed_by or "").strip()[:300]
     case.decided_at = timezone.now()
-    case.decided_by = actor
+    case.decided_by = person(actor)
     with history_actor(actor):
         case.save()
     return case

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from irflow.accounts.actors import Actor
 from irflow.accounts.permissions import require
 from irflow.catalogue.models import ProcedureType, Room
 
 
 def procedure_types(
-    *, actor, category: str = "", active_only: bool = True
+    *, actor: Actor, category: str = "", active_only: bool = True
 ) -> QuerySet[ProcedureType]:
     """The procedure catalogue, optionally one category."""
     require(actor, "catalogue.view")
@@ -21,7 +22,7 @@ def procedure_types(
     return qs
 
 
-def rooms(*, actor, active_only: bool = True) -> QuerySet[Room]:
+def rooms(*, actor: Actor, active_only: bool = True) -> QuerySet[Room]:
     """Rooms of the department."""
     require(actor, "room.view")
     qs = Room.objects.all()

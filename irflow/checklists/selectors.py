@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from irflow.accounts.actors import Actor
 from irflow.accounts.models import User
 from irflow.accounts.roles import Role
 from irflow.checklists.models import (
@@ -43,7 +44,7 @@ class BookingChecklists:
         return next(p for p in self.phases if p.phase == name)
 
 
-def booking_checklists(*, actor, booking_id: int) -> BookingChecklists:
+def booking_checklists(*, actor: Actor, booking_id: int) -> BookingChecklists:
     """Every phase of one booking: items with their sources, the completed records, and
     what stops the time-out (open readiness findings)."""
     booking = booking_get(

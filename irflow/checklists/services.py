@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from irflow.accounts.actors import Actor, person, person_only
 from irflow.accounts.models import User
 from irflow.accounts.permissions import require
 from irflow.accounts.roles import CLINICAL_STAFF, Role
@@ -57,7 +58,7 @@ def open_findings(findings: Iterable[dict]) -> list[dict]:
 @transaction.atomic
 def checklist_complete(
     *,
-    actor,
+    actor: Actor,
     booking_id: int,
     phase: str,
     done: Iterable[str],
@@ -116,7 +117,7 @@ def checklist_complete(
                     if emergent
                     else [],
                     note=(note or "").strip()[:500],
-                    completed_by=actor,
+                    completed_by=person_only(actor),
                 )
         except IntegrityError as exc:  # completed a moment ago by someone else
             if not violates(
@@ -165,7 +166,7 @@ def _team(ids: set[int]) -> tuple[list[dict], str]:
 
 @transaction.atomic
 def safety_override_record(
-    *, actor, booking_id: int, rule: str, rule_text: str, refusal: str, reason: str
+    *, actor: Actor, booking_id: int, rule: str, rule_text: str, refusal: str, reason: str
 ) -> SafetyOverride:
     """Record a physician's emergency override of one rule (the day-of-case layer checks that
     the rule exists and refuses now); kept for good."""
@@ -185,7 +186,7 @@ def safety_override_record(
                     rule_text=rule_text[:200],
                     refusal=refusal[:500],
                     reason=reason[:500],
-                    overridden_by=actor,
+                    overridden_by=person_only(actor),
                 )
         except IntegrityError as exc:
             if not violates(
@@ -195,7 +196,9 @@ def safety_override_record(
             raise Conflict(MSG_ALREADY_OVERRIDDEN, code="already_overridden") from exc
 
 
-def safety_flag_raise(*, booking_id: int, kind: str, detail: str = "", source: str = "mpps"):
+def safety_flag_raise(
+    *, booking_id: int, kind: str, detail: str = "", source: str = "mpps"
+) -> SafetyFlag:
     """Record what a machine did out of order (once per booking and kind); never refuses."""
     flag, _ = SafetyFlag.objects.get_or_create(
         booking_id=booking_id,
@@ -206,7 +209,9 @@ def safety_flag_raise(*, booking_id: int, kind: str, detail: str = "", source: s
 
 
 @transaction.atomic
-def safety_flag_review(*, actor, booking_id: int, flag_id: int, note: str = "") -> SafetyFlag:
+def safety_flag_review(
+    *, actor: Actor, booking_id: int, flag_id: int, note: str = ""
+) -> SafetyFlag:
     """A physician or nurse has looked at a flag (what happened, what was done)."""
     require(actor, "safety_flag.review")
     booking_get(actor=actor, booking_id=booking_id, action="safety_flag.review", what="safety flag")
@@ -216,7 +221,7 @@ def safety_flag_review(*, actor, booking_id: int, flag_id: int, note: str = "") 
     if flag.reviewed_at is not None:
         raise Conflict(MSG_FLAG_REVIEWED, code="already_reviewed")
     flag.reviewed_at = timezone.now()
-    flag.reviewed_by = actor
+    flag.reviewed_by = person(actor)
     flag.review_note = (note or "").strip()[:500]
     with history_actor(actor):
         flag.save()

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from irflow.accounts.actors import Actor
 from irflow.accounts.permissions import can, require
 from irflow.audit.services import access_log_record
 from irflow.catalogue.models import Room
@@ -19,6 +20,7 @@ from irflow.dayofcase.guards import BEFORE_ROOM, Case, Move, Refusal, Verdict, v
 from irflow.dose.selectors import OrderDoseTotals, dose_totals_for_order
 from irflow.outcomes.selectors import adverse_events_for_chart, adverse_events_for_procedure
 from irflow.patients.selectors import patient_get
+from irflow.procedures.models import ProcedureRecord
 from irflow.procedures.selectors import procedures_for_patient
 from irflow.readiness.selectors import BookingReadiness, readiness_detail
 from irflow.recovery.selectors import RecoveryView, recovery_for_procedure
@@ -150,7 +152,7 @@ class BoardRoom:
         return bool(self.current)
 
 
-def department_board(*, actor, day: date | None = None, log: bool = True) -> list[BoardRoom]:
+def department_board(*, actor: Actor, day: date | None = None, log: bool = True) -> list[BoardRoom]:
     """Every room's patients of the day, each with the truth for its stage (readiness before
     the room, the checklists in it and after) and the moves the rules allow now.
 
@@ -197,7 +199,7 @@ class ProcedurePage:
         return self.case.booking
 
     @property
-    def record(self):
+    def record(self) -> ProcedureRecord | None:
         return self.case.record
 
     @property
@@ -227,7 +229,7 @@ class ProcedurePage:
         return found
 
 
-def procedure_page(*, actor, booking_id: int) -> ProcedurePage:
+def procedure_page(*, actor: Actor, booking_id: int) -> ProcedurePage:
     """A booking's day of procedure, read once (the read is access-logged)."""
     require(actor, "procedure.view")
     booking = booking_get(actor=actor, booking_id=booking_id, what="procedure page")
@@ -265,7 +267,7 @@ class ChartProcedures:
     adverse_events: list[Any] | None
 
 
-def chart_procedures(*, actor, patient_id: int) -> ChartProcedures | None:
+def chart_procedures(*, actor: Actor, patient_id: int) -> ChartProcedures | None:
     """The reader's view of a patient's procedures, reports and adverse events (None when
     they may see none of them; referrers see final reports only). The read is logged."""
     if not (can(actor, "procedure.view") or can(actor, "report.view")):

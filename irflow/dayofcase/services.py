@@ -12,6 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from irflow.accounts.actors import SYSTEM, Actor
 from irflow.accounts.permissions import require
 from irflow.checklists.models import SafetyOverride
 from irflow.checklists.services import safety_flag_raise, safety_override_record
@@ -53,7 +54,7 @@ def refuse(verdict: Verdict) -> None:
     raise ValidationFailed(verdict.invalid)
 
 
-def _move(actor, booking: Booking, *targets: str) -> Booking:
+def _move(actor: Actor, booking: Booking, *targets: str) -> Booking:
     """Walk the booking along its state machine to the last of `targets` (skipping those it
     has passed), without rules: the caller checked them."""
     for target in targets:
@@ -61,12 +62,12 @@ def _move(actor, booking: Booking, *targets: str) -> Booking:
         if booking.status == target:
             continue
         if BOOKING_STATES.can(booking.status, target):
-            booking = booking_set_status(actor=actor, booking=booking, status=target)
+            booking = booking_set_status(actor=actor, booking_id=booking.pk, status=target)
     return booking
 
 
 @transaction.atomic
-def case_check_in(*, actor, booking_id: int) -> ProcedureRecord:
+def case_check_in(*, actor: Actor, booking_id: int) -> ProcedureRecord:
     """Check the patient in: the procedure record opens and the booking is “arrived”.
     Checking in twice is harmless."""
     require(actor, "booking.progress")
@@ -80,7 +81,7 @@ def case_check_in(*, actor, booking_id: int) -> ProcedureRecord:
 
 
 @transaction.atomic
-def case_prepare(*, actor, booking_id: int) -> Booking:
+def case_prepare(*, actor: Actor, booking_id: int) -> Booking:
     """The patient is being prepared (after check-in, before the room)."""
     require(actor, "booking.progress")
     booking = booking_get(actor=actor, booking_id=booking_id, what="status")
@@ -91,7 +92,7 @@ def case_prepare(*, actor, booking_id: int) -> Booking:
 
 
 @transaction.atomic
-def case_to_room(*, actor, booking_id: int, at: datetime | None = None) -> Booking:
+def case_to_room(*, actor: Actor, booking_id: int, at: datetime | None = None) -> Booking:
     """The patient goes into the room: checked in, sign-in done, the room free, readiness
     findings that need action acknowledged (or overridden). The time in room is recorded."""
     require(actor, "booking.progress")
@@ -124,7 +125,7 @@ def _field_refusal(verdict: Verdict, field: str) -> None:
 
 @transaction.atomic
 def case_record_update(
-    *, actor, procedure_id: int, group: str, values: dict[str, Any]
+    *, actor: Actor, procedure_id: int, group: str, values: dict[str, Any]
 ) -> ProcedureRecord:
     """Save one group of the record. Recording the time in room puts the patient in the
     room (its rules apply); recording the start needs the time-out."""
@@ -154,7 +155,7 @@ def case_record_update(
 
 
 @transaction.atomic
-def case_complete(*, actor, procedure_id: int) -> ProcedureRecord:
+def case_complete(*, actor: Actor, procedure_id: int) -> ProcedureRecord:
     """Complete the procedure: sign-out done, access site and what the catalogue requires
     recorded, the times in order. The patient goes to recovery, the devices left in are
     registered (and those taken out closed), the follow-up tasks are created."""
@@ -165,16 +166,16 @@ def case_complete(*, actor, procedure_id: int) -> ProcedureRecord:
     refuse(guards.verdict(case, Move.COMPLETE))
     record = procedures.procedure_record_complete(actor=actor, procedure_id=procedure_id)
     _move(actor, case.booking, BookingStatus.IN_ROOM, BookingStatus.RECOVERY)
-    devices_from_procedure(actor=actor, record=record)
-    followup_rules_apply(record=record)
-    recovery.recovery_open(actor=actor, record=record)
+    devices_from_procedure(actor=actor, procedure_id=record.pk)
+    followup_rules_apply(actor=SYSTEM, procedure_id=record.pk)
+    recovery.recovery_open(actor=actor, procedure_id=record.pk)
     return record
 
 
 @transaction.atomic
 def case_discharge(
     *,
-    actor,
+    actor: Actor,
     procedure_id: int,
     disposition: str,
     discharged_at: datetime | None = None,
@@ -199,7 +200,7 @@ def case_discharge(
         BookingStatus.RECOVERY,
         BookingStatus.DISCHARGED,
     )
-    followup_rules_apply(record=record)
+    followup_rules_apply(actor=SYSTEM, procedure_id=record.pk)
     return episode
 
 
@@ -211,7 +212,7 @@ MOVES = {
 }
 
 
-def case_move(*, actor, booking_id: int, to: str) -> Booking:
+def case_move(*, actor: Actor, booking_id: int, to: str) -> Booking:
     """Move the patient to the day's next status (the board's buttons, the REST API): each
     through the move that checks its rules."""
     require(actor, "booking.progress")
@@ -235,7 +236,7 @@ def case_move(*, actor, booking_id: int, to: str) -> Booking:
 
 
 @transaction.atomic
-def case_override(*, actor, booking_id: int, rule: str, reason: str) -> SafetyOverride:
+def case_override(*, actor: Actor, booking_id: int, rule: str, reason: str) -> SafetyOverride:
     """A physician overrides one rule that refuses now, in an emergency, saying why; the
     override is kept and shown on the record, the board and the report."""
     require(actor, "case.override")
@@ -267,21 +268,24 @@ def _raise_flags(booking_id: int, flags: dict[str, str]) -> None:
 
 
 @transaction.atomic
-def case_modality_started(*, booking_id: int) -> Booking:
-    """The modality reports the procedure in progress (MPPS): the patient is in the room.
-    Never refused — a machine cannot be told no — but what the rules would have refused is
-    flagged for review (no sign-in, no time-out, another patient in the room)."""
+def case_modality_started(*, actor: Actor, booking_id: int) -> Booking:
+    """The modality reports the procedure in progress (MPPS: the system acts, or whoever
+    reconciled the step): the patient is in the room. Never refused by the day's rules — a
+    machine cannot be told no — but what they would have refused is flagged for review (no
+    sign-in, no time-out, another patient in the room)."""
+    require(actor, "booking.progress")
     case = case_locked(booking_id)
     if case.booking.status not in BEFORE_ROOM and case.booking.status != BookingStatus.IN_ROOM:
         return case.booking
     _raise_flags(case.booking.pk, guards.flags_for_modality_start(case))
-    return _move(None, case.booking, BookingStatus.IN_ROOM)
+    return _move(actor, case.booking, BookingStatus.IN_ROOM)
 
 
 @transaction.atomic
-def case_modality_finished(*, booking_id: int) -> Booking:
+def case_modality_finished(*, actor: Actor, booking_id: int) -> Booking:
     """The modality reports the procedure finished (MPPS completed or discontinued): the
     patient leaves the room. Flagged if the sign-out was not done."""
+    require(actor, "booking.progress")
     case = case_locked(booking_id)
     if case.booking.status in (BookingStatus.RECOVERY, BookingStatus.DISCHARGED):
         return case.booking
@@ -290,7 +294,7 @@ def case_modality_finished(*, booking_id: int) -> Booking:
     if case.booking.status in BEFORE_ROOM:
         _raise_flags(case.booking.pk, guards.flags_for_modality_start(case))
     _raise_flags(case.booking.pk, guards.flags_for_modality_end(case))
-    return _move(None, case.booking, BookingStatus.IN_ROOM, BookingStatus.RECOVERY)
+    return _move(actor, case.booking, BookingStatus.IN_ROOM, BookingStatus.RECOVERY)
 
 
 def rule_or_404(code: str) -> guards.Rule:

@@ -85,7 +85,7 @@ class _Planner:
         try:
             booking = booking_create(
                 actor=self.users["scheduler"],
-                order=order,
+                order_id=order.pk,
                 room=room,
                 start=start,
                 primary_operator=operator,

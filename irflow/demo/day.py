@@ -85,7 +85,7 @@ def _prepare(booking: Booking, staff: Staff, rng: random.Random, *, gap: str = "
     if procedure.bleeding_risk == "operator_decides" and not booking.order.bleeding_risk_choice:
         # The operator's choice where the SIR consensus leaves it to them (sheath size, site).
         order_record_bleeding_risk(
-            actor=physician, order=booking.order, category=rng.choice(["low", "high"])
+            actor=physician, order_id=booking.order_id, category=rng.choice(["low", "high"])
         )
     taken = _before(booking.start - timedelta(days=1), now, at_least=timedelta(hours=2))
     if gap != "labs_missing":
@@ -146,7 +146,7 @@ def _prepare(booking: Booking, staff: Staff, rng: random.Random, *, gap: str = "
                 continue  # e.g. the bleeding-risk category: the operator chooses it instead
 
 
-def _checklist(actor, booking: Booking, phase: str, present: list) -> None:
+def _checklist(actor: User, booking: Booking, phase: str, present: list) -> None:
     items = checklist_items(phase)  # type: ignore[arg-type]
     checklist_complete(
         actor=actor,
@@ -297,7 +297,9 @@ def _report(record: ProcedureRecord, author, signer, *, addendum: bool = False) 
         )
 
 
-def _adverse_event(record: ProcedureRecord, actor, grade: str, legacy: str, text: str) -> None:
+def _adverse_event(
+    record: ProcedureRecord, actor: User, grade: str, legacy: str, text: str
+) -> None:
     assert record.out_at is not None
     adverse_event_record(
         actor=actor,
@@ -331,7 +333,7 @@ def _overdue_filter(ctx, staff: Staff, rng: random.Random) -> None:
     )
     booking = booking_create(
         actor=ctx.users["scheduler"],
-        order=order,
+        order_id=order.pk,
         room=room,
         start=start,
         primary_operator=staff.physician,

@@ -8,6 +8,7 @@ import random
 
 from django.utils import timezone
 
+from irflow.accounts.actors import SYSTEM
 from irflow.dicom.rdsr_builder import ProjectionRdsr, make_events
 from irflow.dose import storage
 from irflow.dose.models import ReceivedChannel
@@ -53,6 +54,6 @@ def demo_dose_create(ctx) -> None:
             channel=ReceivedChannel.DICOM,
             calling_ae_title=booking.room.station_ae_title,
         )
-        received_process(received_id=received.pk)
+        received_process(actor=SYSTEM, received_id=received.pk)
         created += 1
     ctx.counts["dose reports"] = created

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from irflow.accounts.actors import SYSTEM
 from irflow.accounts.models import User
 from irflow.accounts.roles import Role
 from irflow.accounts.services import privilege_grant, user_create
@@ -85,7 +86,7 @@ def demo_staff_create(*, today: date) -> dict[str, User]:
         user = User.objects.filter(username=spec.username).first()
         if user is None:
             user = user_create(
-                actor=None,
+                actor=SYSTEM,
                 username=spec.username,
                 role=spec.role,
                 password=DEMO_PASSWORD,
@@ -103,8 +104,8 @@ def demo_staff_create(*, today: date) -> dict[str, User]:
             )
             for category in spec.privileges:
                 privilege_grant(
-                    actor=None,
-                    user=user,
+                    actor=SYSTEM,
+                    user_id=user.pk,
                     category=category,
                     granted_at=today.replace(year=today.year - 3),
                 )

@@ -11,6 +11,7 @@ from datetime import date
 
 from django.db.models import QuerySet
 
+from irflow.accounts.actors import Actor, person
 from irflow.accounts.permissions import OWN, can, require
 from irflow.audit.services import access_log_record
 from irflow.devices.models import DeviceInSitu, DeviceStatus
@@ -24,11 +25,11 @@ class DeviceLine:
     days_left: int
 
 
-def _visible(actor) -> QuerySet[DeviceInSitu]:
+def _visible(actor: Actor) -> QuerySet[DeviceInSitu]:
     scope = require(actor, "device.view")
     qs = DeviceInSitu.objects.filter(patient__is_active=True)
     if scope is OWN:
-        qs = qs.filter(patient__care_relations__clinician=actor)
+        qs = qs.filter(patient__care_relations__clinician=person(actor))
     return qs.select_related(
         "patient", "placed_by_procedure__order__procedure_type", "removed_by", "device_used"
     )
@@ -43,7 +44,7 @@ def _line(device: DeviceInSitu, on: date) -> DeviceLine:
     )
 
 
-def devices_overdue(*, actor, on: date, log: bool = True) -> list[DeviceLine]:
+def devices_overdue(*, actor: Actor, on: date, log: bool = True) -> list[DeviceLine]:
     """Devices still in a patient past their removal or exchange date on `on`, most overdue
     first."""
     qs = _visible(actor).filter(status=DeviceStatus.IN_SITU, due_on__lt=on)
@@ -53,7 +54,7 @@ def devices_overdue(*, actor, on: date, log: bool = True) -> list[DeviceLine]:
     return [_line(d, on) for d in devices]
 
 
-def devices_in_situ(*, actor, on: date) -> list[DeviceLine]:
+def devices_in_situ(*, actor: Actor, on: date) -> list[DeviceLine]:
     """Every device still in place, by due date (the devices worklist)."""
     qs = _visible(actor).filter(status=DeviceStatus.IN_SITU)
     devices = list(qs.prefetch_related("patient__identifiers").order_by("due_on", "pk")[:500])
@@ -61,7 +62,9 @@ def devices_in_situ(*, actor, on: date) -> list[DeviceLine]:
     return [_line(d, on) for d in devices]
 
 
-def devices_for_patient(*, actor, patient_id: int, on: date, log: bool = True) -> list[DeviceLine]:
+def devices_for_patient(
+    *, actor: Actor, patient_id: int, on: date, log: bool = True
+) -> list[DeviceLine]:
     """A patient's devices: those still in first (overdue first), then removed ones.
 
     `log=False` for the chart's card: opening the chart was logged already."""
@@ -74,7 +77,7 @@ def devices_for_patient(*, actor, patient_id: int, on: date, log: bool = True) -
     return [_line(d, on) for d in devices]
 
 
-def devices_for_chart(*, actor, patient_id: int, on: date) -> list[DeviceLine] | None:
+def devices_for_chart(*, actor: Actor, patient_id: int, on: date) -> list[DeviceLine] | None:
     """The chart's card: None when the reader may not see devices."""
     if not can(actor, "device.view"):
         return None

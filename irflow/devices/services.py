@@ -3,11 +3,12 @@ procedure takes it out (or by hand), so that no device is forgotten."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
+from irflow.accounts.actors import Actor, person
 from irflow.accounts.permissions import require
 from irflow.devices.models import (
     DEVICE_STATES,
@@ -18,6 +19,7 @@ from irflow.devices.models import (
 )
 from irflow.lib.errors import NotFound, ValidationFailed
 from irflow.lib.history import history_actor
+from irflow.procedures.models import ProcedureRecord
 
 MSG_DEVICE_NOT_FOUND = "No such device, or you may not see it."
 MSG_KIND = "“{kind}” is not a kind of device."
@@ -32,14 +34,15 @@ MSG_FUTURE = "The removal date cannot be in the future."
 MSG_REMOVED_ON = "Give the date the device came out."
 
 
-def _local_day(moment) -> date:
+def _local_day(moment: datetime | None) -> date:
     return timezone.localtime(moment).date() if moment is not None else timezone.localdate()
 
 
-def devices_from_procedure(*, actor, record) -> list[DeviceInSitu]:
+def devices_from_procedure(*, actor: Actor, procedure_id: int) -> list[DeviceInSitu]:
     """Register what the procedure left in (catalogue `places`, and implanted devices with a
     kind) and close what it took out (catalogue `removes`); idempotent. Called in the
     completing transaction, which checked the permission."""
+    record = ProcedureRecord.objects.select_related("order__procedure_type").get(pk=procedure_id)
     defaults = record.order.procedure_type.device_defaults or {}
     day = _local_day(record.ended_at or record.completed_at)
     # Removal first: an exchange removes the old catheter and places the new one.
@@ -80,7 +83,7 @@ def devices_from_procedure(*, actor, record) -> list[DeviceInSitu]:
             due_on=day + timedelta(days=after_days),
             placed_by_procedure=record,
             device_used=used,
-            created_by=actor,
+            created_by=person(actor),
         )
         with history_actor(actor):
             device.save()
@@ -91,7 +94,7 @@ def devices_from_procedure(*, actor, record) -> list[DeviceInSitu]:
 @transaction.atomic
 def device_register(
     *,
-    actor,
+    actor: Actor,
     patient_id: int,
     kind: str,
     name: str,
@@ -121,12 +124,18 @@ def device_register(
             action=(action or "").strip()[:60],
             placed_on=placed_on,
             due_on=due_on,
-            created_by=actor,
+            created_by=person(actor),
         )
 
 
 def _close(
-    device: DeviceInSitu, *, actor, on: date, reason: str, note: str = "", procedure=None
+    device: DeviceInSitu,
+    *,
+    actor: Actor,
+    on: date,
+    reason: str,
+    note: str = "",
+    procedure: ProcedureRecord | None = None,
 ) -> DeviceInSitu:
     DEVICE_STATES.check(device.status, DeviceStatus.REMOVED)
     device.status = DeviceStatus.REMOVED
@@ -134,7 +143,7 @@ def _close(
     device.removal_reason = reason
     device.removal_note = note[:300]
     device.removed_by_procedure = procedure
-    device.removed_by = actor
+    device.removed_by = person(actor)
     with history_actor(actor):
         device.save()
     return device
@@ -143,7 +152,7 @@ def _close(
 @transaction.atomic
 def device_remove(
     *,
-    actor,
+    actor: Actor,
     device_id: int,
     removed_on: date | None,
     reason: str,

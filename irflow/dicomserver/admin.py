@@ -36,7 +36,18 @@ class RemoteAEAdmin(admin.ModelAdmin):
         return self._allowed(request)
 
     def save_model(self, request, obj, form, change) -> None:
-        services.remote_ae_save(actor=request.user, remote=obj)
+        data = form.cleaned_data
+        saved = services.remote_ae_save(
+            actor=request.user,
+            remote_id=obj.pk,
+            ae_title=data["ae_title"],
+            host=data["host"],
+            room=data["room"],
+            charset=data["charset"],
+            active=data["active"],
+            description=data["description"],
+        )
+        obj.pk = saved.pk  # the admin's message and log name the object its form built
 
     def delete_model(self, request, obj) -> None:
-        services.remote_ae_delete(actor=request.user, remote=obj)
+        services.remote_ae_delete(actor=request.user, remote_id=obj.pk)

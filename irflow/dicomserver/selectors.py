@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import socket
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -16,6 +17,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from irflow.accounts.actors import Actor
 from irflow.accounts.permissions import require
 from irflow.audit.models import Channel
 from irflow.audit.services import access_log_record, access_log_record_machine
@@ -54,7 +56,7 @@ def _requests(query: WorklistQuery, keyword: str) -> bool:
     return any(key.keyword == keyword for key in query.return_keys)
 
 
-def _by_patient(rows) -> dict[int, tuple[str, ...]]:
+def _by_patient(rows: Iterable[tuple[int, str]]) -> dict[int, tuple[str, ...]]:
     grouped: dict[int, list[str]] = defaultdict(list)
     for patient_id, text in rows:
         grouped[patient_id].append(text)
@@ -162,7 +164,7 @@ def mpps_get(*, sop_instance_uid: str) -> PerformedProcedureStep | None:
     return PerformedProcedureStep.objects.filter(sop_instance_uid=sop_instance_uid).first()
 
 
-def mpps_unreconciled(*, actor) -> list[PerformedProcedureStep]:
+def mpps_unreconciled(*, actor: Actor) -> list[PerformedProcedureStep]:
     """Steps no booking claims (emergencies, unknown steps), newest first."""
     require(actor, "mpps.view")
     steps = list(
@@ -174,7 +176,7 @@ def mpps_unreconciled(*, actor) -> list[PerformedProcedureStep]:
     return steps
 
 
-def mpps_recently_reconciled(*, actor, days: int = 2) -> list[PerformedProcedureStep]:
+def mpps_recently_reconciled(*, actor: Actor, days: int = 2) -> list[PerformedProcedureStep]:
     """Steps linked by hand in the last `days` days, newest first."""
     require(actor, "mpps.view")
     since = timezone.now() - timedelta(days=days)
@@ -185,7 +187,7 @@ def mpps_recently_reconciled(*, actor, days: int = 2) -> list[PerformedProcedure
     )
 
 
-def mpps_detail(*, actor, step_id: int) -> PerformedProcedureStep:
+def mpps_detail(*, actor: Actor, step_id: int) -> PerformedProcedureStep:
     """One step for the reconciliation page (access-logged when it names a patient)."""
     require(actor, "mpps.view")
     step = (
@@ -201,7 +203,7 @@ def mpps_detail(*, actor, step_id: int) -> PerformedProcedureStep:
     return step
 
 
-def mpps_candidate_bookings(*, actor, step: PerformedProcedureStep) -> list[Booking]:
+def mpps_candidate_bookings(*, actor: Actor, step: PerformedProcedureStep) -> list[Booking]:
     """Bookings the step may belong to: active, around its start, its room's first."""
     require(actor, "booking.view")
     moment = step.started_at or step.created_at

@@ -15,13 +15,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from irflow.accounts.actors import Actor, person
 from irflow.accounts.permissions import require
+from irflow.catalogue.models import Room
 from irflow.dayofcase.services import case_modality_finished, case_modality_started
+from irflow.dicom.charset import LATIN1
 from irflow.dicom.mpps import (
     MSG_DUPLICATE_INSTANCE,
     STATUS_DUPLICATE_SOP_INSTANCE,
@@ -41,7 +45,7 @@ from irflow.lib.errors import Conflict, ValidationFailed, from_django_validation
 from irflow.lib.history import history_actor
 from irflow.orders.models import ORDER_STATES, Order, OrderStatus
 from irflow.orders.services import order_set_status
-from irflow.patients.models import IdentifierKind, PatientIdentifier
+from irflow.patients.models import IdentifierKind, Patient, PatientIdentifier
 from irflow.procedures.models import PerformedProcedureStep
 from irflow.scheduling.models import Booking
 
@@ -63,11 +67,11 @@ def _aware(moment: datetime | None) -> datetime | None:
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 
-def _codes(codes: Iterable[Code] | None) -> list[dict]:
+def _codes(codes: Iterable[Code] | None) -> list[dict[str, Any]]:
     return [asdict(code) for code in codes or ()]
 
 
-def _series(series: Iterable[PerformedSeries]) -> list[dict]:
+def _series(series: Iterable[PerformedSeries]) -> list[dict[str, Any]]:
     return [
         {
             "series_instance_uid": s.series_instance_uid,
@@ -118,7 +122,7 @@ def _scheduled_booking(create: MppsCreate) -> tuple[Booking | None, Order | None
     return None, None
 
 
-def _patient_for(create: MppsCreate):
+def _patient_for(create: MppsCreate) -> Patient | None:
     if not create.patient_id:
         return None
     identifier = (
@@ -130,39 +134,43 @@ def _patient_for(create: MppsCreate):
     return identifier.patient if identifier is not None else None
 
 
-def _order_to(order: Order, status: str, actor=None) -> None:
-    order.refresh_from_db(fields=["status"])
+def _order_to(order_id: int, status: str, actor: Actor) -> None:
+    order = Order.objects.get(pk=order_id)
     if order.status == OrderStatus.ORDERED or order.status == OrderStatus.SCHEDULED:
-        order_set_status(order=order, status=OrderStatus.IN_PROGRESS, actor=actor)
+        order = order_set_status(actor=actor, order_id=order_id, status=OrderStatus.IN_PROGRESS)
     if order.status != status and ORDER_STATES.can(order.status, status):
-        order_set_status(order=order, status=status, actor=actor)
+        order_set_status(actor=actor, order_id=order_id, status=status)
 
 
-def _follow(step: PerformedProcedureStep, actor=None) -> None:
+def _follow(step: PerformedProcedureStep, actor: Actor) -> None:
     """Move the step's booking (and with it its order) to where the step says the procedure
     is; an order the step names without a booking follows the step itself."""
     if step.booking is not None:
-        if step.status == MppsStatus.DISCONTINUED and step.order is not None:
-            _order_to(step.order, OrderStatus.DISCONTINUED, actor=actor)
+        if step.status == MppsStatus.DISCONTINUED and step.order_id is not None:
+            _order_to(step.order_id, OrderStatus.DISCONTINUED, actor=actor)
         step.booking = (
-            case_modality_finished(booking_id=step.booking.pk)
+            case_modality_finished(actor=actor, booking_id=step.booking.pk)
             if step.is_final
-            else case_modality_started(booking_id=step.booking.pk)
+            else case_modality_started(actor=actor, booking_id=step.booking.pk)
         )
         return
-    if step.order is not None:
+    if step.order_id is not None:
         final = _ORDER_AFTER.get(MppsStatus(step.status))
-        _order_to(step.order, final or OrderStatus.IN_PROGRESS, actor=actor)
+        _order_to(step.order_id, final or OrderStatus.IN_PROGRESS, actor=actor)
 
 
 @transaction.atomic
 def mpps_create(
-    *, create: MppsCreate, calling_ae_title: str, remote: RemoteAE | None = None
+    *,
+    actor: Actor,
+    create: MppsCreate,
+    calling_ae_title: str,
+    remote: RemoteAE | None = None,
 ) -> PerformedProcedureStep:
     """Record an N-CREATE (IN PROGRESS): the procedure started; its room is busy now.
 
-    Called by the DICOM listener, a trusted component (no user). Raises `MppsError` with
-    0x0111 when the SOP instance exists already.
+    Called by the DICOM listener, as the system actor. Raises `MppsError` with 0x0111 when the
+    SOP instance exists already.
     """
     booking, order = _scheduled_booking(create)
     patient = booking.patient if booking is not None else None
@@ -215,12 +223,12 @@ def mpps_create(
         if not violates(exc, unique=[("sop_instance_uid",)]):
             raise
         raise MppsError(STATUS_DUPLICATE_SOP_INSTANCE, MSG_DUPLICATE_INSTANCE) from exc
-    _follow(step)
+    _follow(step, actor)
     return step
 
 
 @transaction.atomic
-def mpps_set(*, update: MppsUpdate) -> PerformedProcedureStep:
+def mpps_set(*, actor: Actor, update: MppsUpdate) -> PerformedProcedureStep:
     """Record an N-SET: details of the step and, with COMPLETED or DISCONTINUED, its end.
 
     Raises `MppsError` with the status PS3.4 F.7.2.2 names (0x0112 unknown instance, 0x0110
@@ -278,7 +286,7 @@ def mpps_set(*, update: MppsUpdate) -> PerformedProcedureStep:
     step.status = new_status
     step.save()
     if new_status is not MppsStatus.IN_PROGRESS:
-        _follow(step)
+        _follow(step, actor)
     return step
 
 
@@ -301,9 +309,9 @@ def _stored_series(rows: list[dict]) -> tuple[PerformedSeries, ...]:
 @transaction.atomic
 def mpps_reconcile(
     *,
-    actor,
-    step: PerformedProcedureStep,
-    booking: Booking | None = None,
+    actor: Actor,
+    step_id: int,
+    booking_id: int | None = None,
     accession_number: str = "",
     note: str = "",
 ) -> PerformedProcedureStep:
@@ -312,15 +320,16 @@ def mpps_reconcile(
     The booking and order then follow the step's status, as if it had been scheduled.
     """
     require(actor, "mpps.reconcile")
-    step = PerformedProcedureStep.objects.select_for_update().get(pk=step.pk)
+    step = PerformedProcedureStep.objects.select_for_update().get(pk=step_id)
     if step.booking_id is not None or step.reconciled_at is not None:
         raise Conflict(MSG_ALREADY_LINKED, code="already_linked")
     accession_number = accession_number.strip()
-    if booking is None and not accession_number:
+    if booking_id is None and not accession_number:
         raise ValidationFailed({"booking": MSG_CHOOSE_ONE})
     order: Order | None
-    if booking is not None:
-        booking = Booking.objects.select_related("order", "room").get(pk=booking.pk)
+    booking: Booking | None
+    if booking_id is not None:
+        booking = Booking.objects.select_related("order", "room").get(pk=booking_id)
         if not booking.active:
             raise ValidationFailed({"booking": MSG_BOOKING_INACTIVE})
         order = booking.order
@@ -337,7 +346,7 @@ def mpps_reconcile(
     if not step.study_instance_uid:
         step.study_instance_uid = order.study_instance_uid
     step.reconciled_at = timezone.now()
-    step.reconciled_by = actor
+    step.reconciled_by = person(actor)
     step.reconciliation_note = note.strip()[:300]
     with history_actor(actor):
         step.save()
@@ -346,9 +355,25 @@ def mpps_reconcile(
 
 
 @transaction.atomic
-def remote_ae_save(*, actor, remote: RemoteAE) -> RemoteAE:
-    """Create or change a remote AE's configuration (validated, kept in the history)."""
+def remote_ae_save(
+    *,
+    actor: Actor,
+    remote_id: int | None,
+    ae_title: str,
+    host: str = "",
+    room: Room | None = None,
+    charset: str = LATIN1,
+    active: bool = True,
+    description: str = "",
+) -> RemoteAE:
+    """Create (`remote_id` None) or change a remote AE's configuration (validated, kept in the
+    history)."""
     require(actor, "dicom.configure")
+    remote = (
+        RemoteAE() if remote_id is None else RemoteAE.objects.select_for_update().get(pk=remote_id)
+    )
+    remote.ae_title, remote.host, remote.room = ae_title, host, room
+    remote.charset, remote.active, remote.description = charset, active, description
     try:
         remote.full_clean()
     except DjangoValidationError as exc:
@@ -359,8 +384,9 @@ def remote_ae_save(*, actor, remote: RemoteAE) -> RemoteAE:
 
 
 @transaction.atomic
-def remote_ae_delete(*, actor, remote: RemoteAE) -> None:
+def remote_ae_delete(*, actor: Actor, remote_id: int) -> None:
     """Forget a remote AE (the history keeps what it was); it is unknown from now on."""
     require(actor, "dicom.configure")
+    remote = RemoteAE.objects.select_for_update().get(pk=remote_id)
     with history_actor(actor):
         remote.delete()

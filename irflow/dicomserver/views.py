@@ -45,10 +45,11 @@ def step_reconcile(request, step_id: int):
         require(request.user, "mpps.reconcile")  # a refusal answers 403, not a form error
         if form.is_valid():
             with refusals_shown(form=form) as outcome:
+                booking = form.cleaned_data["booking"]
                 step = services.mpps_reconcile(
                     actor=request.user,
-                    step=step,
-                    booking=form.cleaned_data["booking"],
+                    step_id=step.pk,
+                    booking_id=booking.pk if booking is not None else None,
                     accession_number=form.cleaned_data["accession_number"],
                     note=form.cleaned_data["note"],
                 )

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from irflow.accounts.models import User
+from irflow.accounts.actors import Actor
 from irflow.accounts.permissions import can, require
 from irflow.audit.services import access_log_record
-from irflow.clinical import cumulative_window_days, notification_levels
+from irflow.clinical import SitePolicy, cumulative_window_days, notification_levels
 from irflow.clinical.radiation import SRDL_RULES, threshold
 from irflow.dose.models import (
     PLANE_LABELS,
@@ -46,7 +47,7 @@ def _reports() -> QuerySet[RadiationDoseReport]:
 
 
 def dose_reports_list(
-    *, actor: User, link_status: str | None = None, limit: int = LIST_LIMIT
+    *, actor: Actor, link_status: str | None = None, limit: int = LIST_LIMIT
 ) -> list[RadiationDoseReport]:
     """The latest dose reports (summary columns only), optionally by link status."""
     require(actor, "dose.view")
@@ -72,7 +73,7 @@ class ReportDetail:
     repeated_events: int
 
 
-def dose_report_get(*, actor: User, report_id: int) -> ReportDetail:
+def dose_report_get(*, actor: Actor, report_id: int) -> ReportDetail:
     """One report with its planes and the events first stored from it."""
     require(actor, "dose.view")
     report = _reports().filter(pk=report_id).first()
@@ -130,7 +131,7 @@ def _plane_totals(reports: list[RadiationDoseReport]) -> list[dict]:
     return [{"label": PLANE_LABELS.get(k, k), **v} for k, v in sorted(planes.items())]
 
 
-def _chart(events: list[IrradiationEventXrayData], policy) -> dict:
+def _chart(events: list[IrradiationEventXrayData], policy: SitePolicy) -> dict[str, Any]:
     """Cumulative Ka,r against time, overall and per plane, with the rule thresholds."""
     timed = [e for e in events if e.datetime_started is not None and e.dose_rp_mgy is not None]
     timed.sort(key=lambda e: e.datetime_started)  # type: ignore[arg-type,return-value]
@@ -156,7 +157,7 @@ def _chart(events: list[IrradiationEventXrayData], policy) -> dict:
     }
 
 
-def dose_for_order(*, actor: User, order_id: int) -> OrderDose:
+def dose_for_order(*, actor: Actor, order_id: int) -> OrderDose:
     """A procedure's dose review: totals per plane, every event, alerts, the cumulative curve
     and the patient's cumulative dose over the site's window."""
     require(actor, "dose.view")
@@ -177,7 +178,7 @@ def dose_for_order(*, actor: User, order_id: int) -> OrderDose:
             "datetime_started", "pk"
         )
     )
-    totals = order_dose_totals(order)
+    totals = order_dose_totals(order_id=order.pk)
     policy = site_policy()
     window = cumulative_window_days(policy)
     cumulative = (
@@ -217,7 +218,7 @@ class OrderDoseTotals:
     alerts: list[DoseAlert]
 
 
-def dose_totals_for_order(*, actor: User, order: Order) -> OrderDoseTotals | None:
+def dose_totals_for_order(*, actor: Actor, order: Order) -> OrderDoseTotals | None:
     """The totals and alerts of a procedure the caller has already read (and logged), or
     None when no dose report is linked to its order."""
     require(actor, "dose.view")
@@ -227,7 +228,7 @@ def dose_totals_for_order(*, actor: User, order: Order) -> OrderDoseTotals | Non
     )
     if not alerts and not RadiationDoseReport.objects.filter(order=order).exists():
         return None
-    totals = order_dose_totals(order)
+    totals = order_dose_totals(order_id=order.pk)
     return OrderDoseTotals(
         ka_r_mgy=totals["ka_r_mgy"],
         dap_gy_cm2=totals["dap_gy_cm2"],
@@ -243,7 +244,7 @@ class Unmatched:
     suggestions: list[Order]
 
 
-def reconciliation_list(*, actor: User) -> list[Unmatched]:
+def reconciliation_list(*, actor: Actor) -> list[Unmatched]:
     """Reports not linked to a procedure, with orders of the same Patient ID as suggestions."""
     require(actor, "dose.reconcile")
     reports = list(
@@ -275,7 +276,7 @@ def reconciliation_list(*, actor: User) -> list[Unmatched]:
     return result
 
 
-def quarantine_list(*, actor: User) -> list[ReceivedObject]:
+def quarantine_list(*, actor: Actor) -> list[ReceivedObject]:
     """Objects that could not be read (with the reason), and objects still waiting."""
     require(actor, "dose.reconcile")
     stale = timezone.now() - timedelta(minutes=2)
@@ -289,7 +290,7 @@ def quarantine_list(*, actor: User) -> list[ReceivedObject]:
     return items
 
 
-def reconcile_counts(*, actor: User) -> dict[str, int]:
+def reconcile_counts(*, actor: Actor) -> dict[str, int]:
     """Counts for the dose pages' tabs (no patient data: no access-log entry)."""
     if not can(actor, "dose.reconcile"):
         return {}

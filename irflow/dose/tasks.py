@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.tasks import task
 
+from irflow.accounts.actors import SYSTEM
 from irflow.dose import storage
 from irflow.dose.models import ReceivedObject
 from irflow.dose.services import (
@@ -23,7 +24,7 @@ from irflow.lib.origin import origin
 def received_process_task(received_id: int) -> str:
     """Read a received dose object into its report (or quarantine it); returns the status."""
     with origin("task"):
-        outcome = received_process(received_id=received_id)
+        outcome = received_process(actor=SYSTEM, received_id=received_id)
         # Objects whose reading was lost (a worker killed mid-task) are picked up here too.
         received_requeue()
     return outcome.status
@@ -35,18 +36,17 @@ def received_requeue_task() -> int:
     return received_requeue(older_than=timedelta(0))
 
 
-def received_queue(received: ReceivedObject) -> None:
+def received_queue(received: ReceivedObject) -> ReceivedObject:
     """Queue the reading of `received`, in the caller's transaction, and remember the task."""
     result = received_process_task.enqueue(received.pk)
-    received_queued(received=received, task_id=str(result.id))
+    return received_queued(received_id=received.pk, task_id=str(result.id))
 
 
-def received_record_queued(*, stored: storage.StoredFile, **details) -> ReceivedObject:
+def received_record_queued(*, stored: storage.StoredFile, **details: str) -> ReceivedObject:
     """Record a durably stored object and queue its reading, in one commit (the listener
     answers success only after this)."""
     with transaction.atomic():
-        received = received_record(stored=stored, **details)
-        received_queue(received)
+        received = received_queue(received_record(stored=stored, **details))
     return received
 
 

@@ -13,9 +13,12 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from irflow.accounts.actors import Actor
+from irflow.accounts.models import User
 from irflow.followup.models import FollowUpKind, FollowUpTask
 from irflow.followup.services import followup_create
 from irflow.lib.db import violates
+from irflow.procedures.models import ProcedureRecord
 
 # Tasks fall due in a window ending on the due date: a clinic visit can be booked in the
 # week before it.
@@ -27,19 +30,23 @@ def rule_id(code: str, index: int) -> str:
     return f"catalogue:{code}:{index}"
 
 
-def _owner(record):
+def _owner(record: ProcedureRecord) -> User | None:
     """The procedure's primary operator (physician), else whoever completed the record."""
-    booking = record.booking
-    if booking.primary_operator_id and booking.primary_operator.is_active:
-        return booking.primary_operator
+    operator = record.booking.primary_operator
+    if operator is not None and operator.is_active:
+        return operator
     member = record.team.filter(role="primary_operator", entered_in_error=False).first()
     if member is not None:
         return member.user
     return record.completed_by
 
 
-def followup_rules_apply(*, record) -> list[FollowUpTask]:
-    """Create the catalogue's follow-up tasks for a completed procedure (once each)."""
+def followup_rules_apply(*, actor: Actor, procedure_id: int) -> list[FollowUpTask]:
+    """Create the catalogue's follow-up tasks for a completed procedure (once each). The rules
+    create them, not whoever completed the procedure: callers act as the system."""
+    record = ProcedureRecord.objects.select_related(
+        "order__procedure_type", "booking__primary_operator", "completed_by"
+    ).get(pk=procedure_id)
     procedure_type = record.order.procedure_type
     base = timezone.localtime(record.ended_at or record.completed_at or timezone.now()).date()
     owner = _owner(record)
@@ -55,7 +62,7 @@ def followup_rules_apply(*, record) -> list[FollowUpTask]:
         try:
             with transaction.atomic():
                 task = followup_create(
-                    actor=None,
+                    actor=actor,
                     patient_id=record.patient_id,
                     kind=kind,
                     description=str(rule.get("description") or FollowUpKind(kind).label),

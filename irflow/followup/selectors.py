@@ -7,21 +7,22 @@ from datetime import date
 
 from django.db.models import Q, QuerySet
 
-from irflow.accounts.models import User
+from irflow.accounts.actors import Actor, person
 from irflow.accounts.permissions import OWN, can, require
 from irflow.audit.services import access_log_record
 from irflow.followup.models import PENDING, FollowUpTask
 from irflow.lib.errors import NotFound
+from irflow.patients.models import Patient
 from irflow.patients.selectors import patient_get
 
 MSG_TASK_NOT_FOUND = "No such follow-up task, or you may not see it."
 
 
-def _visible(actor: User) -> QuerySet[FollowUpTask]:
+def _visible(actor: Actor) -> QuerySet[FollowUpTask]:
     scope = require(actor, "followup.view")
     qs = FollowUpTask.objects.filter(patient__is_active=True)
     if scope is OWN:
-        qs = qs.filter(patient__care_relations__clinician=actor)
+        qs = qs.filter(patient__care_relations__clinician=person(actor))
     return qs.select_related("patient", "order__procedure_type", "owner", "acknowledged_by")
 
 
@@ -32,7 +33,7 @@ class DueTask:
     days_overdue: int
 
 
-def followups_due(*, actor: User, on: date) -> list[DueTask]:
+def followups_due(*, actor: Actor, on: date) -> list[DueTask]:
     """Pending tasks that have fallen due by `on` (window started) — overdue ones first."""
     qs = (
         _visible(actor)
@@ -47,7 +48,7 @@ def followups_due(*, actor: User, on: date) -> list[DueTask]:
     ]
 
 
-def followups_for_patient(*, actor: User, patient_id: int) -> list[FollowUpTask]:
+def followups_for_patient(*, actor: Actor, patient_id: int) -> list[FollowUpTask]:
     """Every follow-up task of one patient, pending first, then by due date."""
     patient = patient_get(actor=actor, patient_id=patient_id, what="follow-up tasks")
     tasks = list(_visible(actor).filter(patient=patient).order_by("due_date", "pk"))
@@ -55,7 +56,7 @@ def followups_for_patient(*, actor: User, patient_id: int) -> list[FollowUpTask]
     return tasks
 
 
-def followups_for_chart(*, actor: User, patient) -> list[FollowUpTask] | None:
+def followups_for_chart(*, actor: Actor, patient: Patient) -> list[FollowUpTask] | None:
     """The chart's follow-up card for a patient the chart has already read (and logged):
     None when the reader may not see follow-up tasks."""
     if not can(actor, "followup.view"):
@@ -65,7 +66,7 @@ def followups_for_chart(*, actor: User, patient) -> list[FollowUpTask] | None:
     return tasks
 
 
-def followup_get(*, actor: User, task_id: int) -> FollowUpTask:
+def followup_get(*, actor: Actor, task_id: int) -> FollowUpTask:
     """One follow-up task the reader may see (the read of the patient is logged)."""
     task = _visible(actor).filter(pk=task_id).first()
     if task is None:

@@ -7,6 +7,7 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
+from irflow.accounts.actors import Actor, SystemActor, person
 from irflow.accounts.models import User
 from irflow.accounts.permissions import require
 from irflow.followup.models import FOLLOWUP_STATES, FollowUpKind, FollowUpStatus, FollowUpTask
@@ -29,7 +30,7 @@ MSG_ALREADY_ACKNOWLEDGED = "This task has already been acknowledged."
 @transaction.atomic
 def followup_create(
     *,
-    actor: User | None,
+    actor: Actor,
     patient_id: int,
     kind: str,
     description: str,
@@ -41,12 +42,13 @@ def followup_create(
     source_rule_id: str = "",
     source_rule_version: str = "",
 ) -> FollowUpTask:
-    """Create a follow-up task. `actor=None` is the system (a rule fired during processing)."""
-    if actor is not None:
-        require(actor, "followup.manage")
-        patient = patient_get(actor=actor, patient_id=patient_id, what="follow-up task")
-    else:
+    """Create a follow-up task, by a person or by the system (a dose alert, a catalogue rule)."""
+    require(actor, "followup.manage")
+    if isinstance(actor, SystemActor):
+        # Nobody read the patient's record: nothing for the access log.
         patient = Patient.objects.get(pk=patient_id)
+    else:
+        patient = patient_get(actor=actor, patient_id=patient_id, what="follow-up task")
     errors: dict[str, str] = {}
     if kind not in FollowUpKind.values:
         errors["kind"] = MSG_KIND.format(kind=kind)
@@ -78,7 +80,7 @@ def followup_create(
             source=source,
             source_rule_id=source_rule_id,
             source_rule_version=source_rule_version,
-            created_by=actor,
+            created_by=person(actor),
         )
 
 
@@ -90,7 +92,7 @@ def _locked_task(task_id: int) -> FollowUpTask:
 
 
 @transaction.atomic
-def followup_acknowledge(*, actor: User, task_id: int, note: str = "") -> FollowUpTask:
+def followup_acknowledge(*, actor: Actor, task_id: int, note: str = "") -> FollowUpTask:
     """Record that `actor` has seen the task and takes it on (who and when are audited)."""
     require(actor, "followup.acknowledge")
     task = _locked_task(task_id)
@@ -100,7 +102,7 @@ def followup_acknowledge(*, actor: User, task_id: int, note: str = "") -> Follow
     FOLLOWUP_STATES.check(task.status, FollowUpStatus.ACKNOWLEDGED)
     task.status = FollowUpStatus.ACKNOWLEDGED
     task.acknowledged_at = timezone.now()
-    task.acknowledged_by = actor
+    task.acknowledged_by = person(actor)
     task.acknowledgement_note = note.strip()[:300]
     with history_actor(actor):
         task.save(
@@ -116,7 +118,7 @@ def followup_acknowledge(*, actor: User, task_id: int, note: str = "") -> Follow
 
 
 @transaction.atomic
-def followup_complete(*, actor: User, task_id: int, outcome: str) -> FollowUpTask:
+def followup_complete(*, actor: Actor, task_id: int, outcome: str) -> FollowUpTask:
     """Close the task with its outcome (e.g. “skin intact, no erythema”)."""
     require(actor, "followup.manage")
     task = _locked_task(task_id)
@@ -127,7 +129,7 @@ def followup_complete(*, actor: User, task_id: int, outcome: str) -> FollowUpTas
     task.status = FollowUpStatus.DONE
     task.outcome = outcome.strip()
     task.completed_at = timezone.now()
-    task.completed_by = actor
+    task.completed_by = person(actor)
     with history_actor(actor):
         task.save(update_fields=["status", "outcome", "completed_at", "completed_by", "updated_at"])
     return task

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 
+from irflow.accounts.actors import Actor, person
 from irflow.accounts.permissions import OWN, require
 from irflow.audit.services import access_log_record
 from irflow.lib.errors import NotFound
@@ -20,16 +21,16 @@ PRIORITY_RANK = Case(
 BOOKABLE = (OrderStatus.ORDERED, OrderStatus.DISCONTINUED)
 
 
-def orders_visible(*, actor, action: str = "order.view") -> QuerySet[Order]:
+def orders_visible(*, actor: Actor, action: str = "order.view") -> QuerySet[Order]:
     """Orders `actor` may see: all, or those of patients in their care (referrers)."""
     scope = require(actor, action)
     qs = Order.objects.select_related("patient", "procedure_type").filter(patient__is_active=True)
     if scope is OWN:
-        qs = qs.filter(patient__care_relations__clinician=actor)
+        qs = qs.filter(patient__care_relations__clinician=person(actor))
     return qs
 
 
-def order_get(*, actor, order_id: int, what: str = "order") -> Order:
+def order_get(*, actor: Actor, order_id: int, what: str = "order") -> Order:
     """One order, if `actor` may see it; the read is written to the access log."""
     order = orders_visible(actor=actor).filter(pk=order_id).first()
     if order is None:
@@ -38,7 +39,9 @@ def order_get(*, actor, order_id: int, what: str = "order") -> Order:
     return order
 
 
-def order_list(*, actor, status: str = "", to_book: bool = False, limit: int = 200) -> list[Order]:
+def order_list(
+    *, actor: Actor, status: str = "", to_book: bool = False, limit: int = 200
+) -> list[Order]:
     """Orders, most urgent first; `to_book` keeps those waiting for a booking."""
     qs = orders_visible(actor=actor).prefetch_related("patient__identifiers")
     if to_book:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from irflow.accounts.actors import Actor, person
 from irflow.accounts.permissions import require
 from irflow.catalogue.models import ProcedureType
 from irflow.lib.errors import ValidationFailed
@@ -32,7 +33,7 @@ def procedure_by_code(code: str, *, field: str = "procedure_code") -> ProcedureT
 @transaction.atomic
 def order_create(
     *,
-    actor,
+    actor: Actor,
     patient_id: int,
     procedure_type: ProcedureType,
     priority: str = Priority.ROUTINE,
@@ -66,35 +67,35 @@ def order_create(
             accession_number=identifiers.new_accession_number(),
             requested_procedure_id=identifiers.new_requested_procedure_id(),
             study_instance_uid=identifiers.new_study_uid(),
-            created_by=actor,
+            created_by=person(actor),
         )
 
 
 @transaction.atomic
-def order_set_status(*, order: Order, status: str, actor=None) -> Order:
+def order_set_status(*, actor: Actor, order_id: int, status: str) -> Order:
     """Move an order along its state machine (checked); used by booking and MPPS services."""
-    locked = Order.objects.select_for_update().get(pk=order.pk)
-    if locked.status == status:
-        return locked
-    ORDER_STATES.check(locked.status, status)
-    previous, locked.status = locked.status, status
+    order = Order.objects.select_for_update().get(pk=order_id)
+    if order.status == status:
+        return order
+    ORDER_STATES.check(order.status, status)
+    previous, order.status = order.status, status
     with history_actor(actor):
-        locked.save(update_fields=["status", "updated_at"])
-        order_status_changed.send(sender=Order, order=locked, previous=previous, actor=actor)
-    order.status = status
-    return locked
+        order.save(update_fields=["status", "updated_at"])
+        order_status_changed.send(sender=Order, order=order, previous=previous, actor=actor)
+    return order
 
 
 @transaction.atomic
-def order_record_bleeding_risk(*, actor, order: Order, category: str) -> Order:
+def order_record_bleeding_risk(*, actor: Actor, order_id: int, category: str) -> Order:
     """Record the operator's bleeding-risk choice where the catalogue leaves it to them."""
     require(actor, "order.bleeding_risk")
+    order = Order.objects.select_for_update().select_related("procedure_type").get(pk=order_id)
     if order.procedure_type.bleeding_risk != "operator_decides":
         raise ValidationFailed({"category": MSG_RISK_NOT_OPERATOR})
     if category not in ("low", "high"):
         raise ValidationFailed({"category": "Choose low or high."})
     order.bleeding_risk_choice = category
-    order.bleeding_risk_chosen_by = actor
+    order.bleeding_risk_chosen_by = person(actor)
     order.bleeding_risk_chosen_at = timezone.now()
     with history_actor(actor):
         order.save(

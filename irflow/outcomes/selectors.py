@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from irflow.accounts.actors import Actor
 from irflow.accounts.permissions import can, require
 from irflow.audit.services import access_log_record
 from irflow.clinical import grade
 from irflow.outcomes.models import AdverseEvent
+from irflow.procedures.models import ProcedureRecord
 
 SIR_TAGS = {
     "mild": "tag-info",
@@ -40,7 +42,9 @@ def _line(event: AdverseEvent) -> EventLine:
     )
 
 
-def adverse_events_for_procedure(*, actor, record) -> list[EventLine] | None:
+def adverse_events_for_procedure(
+    *, actor: Actor, record: ProcedureRecord
+) -> list[EventLine] | None:
     """A procedure's adverse events (the caller read the procedure); None if not allowed."""
     if not can(actor, "adverse_event.view"):
         return None
@@ -48,7 +52,9 @@ def adverse_events_for_procedure(*, actor, record) -> list[EventLine] | None:
     return [_line(e) for e in qs.select_related("recorded_by")]
 
 
-def adverse_events_for_patient(*, actor, patient_id: int, log: bool = True) -> list[EventLine]:
+def adverse_events_for_patient(
+    *, actor: Actor, patient_id: int, log: bool = True
+) -> list[EventLine]:
     """Every adverse event of one patient, newest first (QI leads read these without the
     rest of the chart)."""
     from irflow.lib.errors import NotFound
@@ -64,7 +70,7 @@ def adverse_events_for_patient(*, actor, patient_id: int, log: bool = True) -> l
     return [_line(e) for e in qs.select_related("recorded_by", "record__order__procedure_type")]
 
 
-def adverse_events_for_chart(*, actor, patient_id: int) -> list[EventLine] | None:
+def adverse_events_for_chart(*, actor: Actor, patient_id: int) -> list[EventLine] | None:
     if not can(actor, "adverse_event.view"):
         return None
     return adverse_events_for_patient(actor=actor, patient_id=patient_id, log=False)

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from irflow.accounts.actors import Actor, person_only
 from irflow.accounts.permissions import require
 from irflow.clinical import grade, grade_system, rule
 from irflow.lib.errors import Conflict, NotFound, ValidationFailed
@@ -47,7 +48,7 @@ def _grade(system: str, code: str, field: str, errors: dict[str, str]) -> None:
 @transaction.atomic
 def adverse_event_record(
     *,
-    actor,
+    actor: Actor,
     onset_at: datetime,
     detection: str,
     description: str,
@@ -122,14 +123,14 @@ def adverse_event_record(
             management=(management or "").strip(),
             outcome=outcome,
             grading_rule_version=rule(grade_system(SIR_2017).rule_id).rule_set_version,
-            recorded_by=actor,
+            recorded_by=person_only(actor),
         )
 
 
 @transaction.atomic
 def followup_outcome_record(
     *,
-    actor,
+    actor: Actor,
     task_id: int,
     contact: str,
     pain_score: Any = None,
@@ -179,7 +180,7 @@ def followup_outcome_record(
             imaging_response=imaging_response or "",
             normal_activity=normal_activity or "",
             note=(note or "").strip(),
-            recorded_by=actor,
+            recorded_by=person_only(actor),
         )
     followup_complete(actor=actor, task_id=task.pk, outcome=outcome.summary())
     return outcome

@@ -9,6 +9,7 @@ from datetime import date
 from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 
+from irflow.accounts.actors import Actor, person
 from irflow.accounts.permissions import OWN, require
 from irflow.audit.services import access_log_record
 from irflow.lib.errors import NotFound, ValidationFailed
@@ -27,12 +28,12 @@ MSG_QUERY_TOO_SHORT = "Type at least 2 characters of a name, or an MRN or date o
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$|^\d{2}/\d{2}/\d{4}$")
 
 
-def patients_visible(*, actor, action: str = "patient.view") -> QuerySet[Patient]:
+def patients_visible(*, actor: Actor, action: str = "patient.view") -> QuerySet[Patient]:
     """Active patients `actor` may see: all of them, or only those in their care (referrers)."""
     scope = require(actor, action)
     qs = Patient.objects.filter(is_active=True)
     if scope is OWN:
-        qs = qs.filter(care_relations__clinician=actor)
+        qs = qs.filter(care_relations__clinician=person(actor))
     return qs
 
 
@@ -83,7 +84,9 @@ def parse_search(q: str, birth_date: date | None = None) -> SearchTerms:
     return SearchTerms(names=names, birth_date=found_date, identifier=ident)
 
 
-def patient_search(*, actor, q: str = "", birth_date: date | None = None, limit: int = 50):
+def patient_search(
+    *, actor: Actor, q: str = "", birth_date: date | None = None, limit: int = 50
+) -> list[Patient]:
     """Find patients by name ('smith jo', 'smith, john'), MRN, and/or date of birth."""
     terms = parse_search(q, birth_date)
     if not terms.names and terms.identifier is None and terms.birth_date is None:
@@ -119,7 +122,7 @@ def patient_search(*, actor, q: str = "", birth_date: date | None = None, limit:
 
 
 def patient_get(
-    *, actor, patient_id: int, what: str = "patient record", action: str = "patient.view"
+    *, actor: Actor, patient_id: int, what: str = "patient record", action: str = "patient.view"
 ) -> Patient:
     """One patient, if `actor` may see them; the read is written to the access log."""
     patient = (
@@ -149,7 +152,7 @@ class Chart:
     conditions: list[Condition]
 
 
-def patient_chart(*, actor, patient_id: int) -> Chart:
+def patient_chart(*, actor: Actor, patient_id: int) -> Chart:
     """Everything the chart page shows about one patient (one access-log entry)."""
     patient = patient_get(actor=actor, patient_id=patient_id, what="chart")
     labs = list(LabResult.objects.filter(patient=patient).order_by("-collected_at")[:100])

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+from irflow.accounts.actors import Actor, person, person_only
 from irflow.accounts.permissions import OWN, require
 from irflow.accounts.roles import Role
 from irflow.lib.db import violates
@@ -72,7 +73,7 @@ def _check_birth_date(birth_date: Any) -> None:
 @transaction.atomic
 def patient_create(
     *,
-    actor,
+    actor: Actor,
     mrn: str,
     family_name: str,
     given_name: str,
@@ -101,7 +102,7 @@ def patient_create(
         given_name=given_name.strip(),
         birth_date=birth_date,
         sex=sex,
-        created_by=actor,
+        created_by=person(actor),
         **fields,
     )
     with history_actor(actor):
@@ -120,12 +121,12 @@ def patient_create(
                 raise
             raise ValidationFailed({"mrn": MSG_MRN_TAKEN.format(mrn=mrn, issuer=issuer)}) from exc
         if scope is OWN or actor.role == Role.REFERRER:
-            CareRelation.objects.get_or_create(patient=patient, clinician=actor)
+            CareRelation.objects.get_or_create(patient=patient, clinician=person_only(actor))
     return patient
 
 
 @transaction.atomic
-def patient_update(*, actor, patient_id: int, **changes: Any) -> Patient:
+def patient_update(*, actor: Actor, patient_id: int, **changes: Any) -> Patient:
     """Change demographics; unknown fields are refused, not ignored."""
     patient = patient_get(actor=actor, patient_id=patient_id, what="edit", action="patient.edit")
     unknown = set(changes) - set(PATIENT_FIELDS)
@@ -146,7 +147,7 @@ def patient_update(*, actor, patient_id: int, **changes: Any) -> Patient:
 
 @transaction.atomic
 def identifier_add(
-    *, actor, patient_id: int, issuer: str, value: str, kind: str
+    *, actor: Actor, patient_id: int, issuer: str, value: str, kind: str
 ) -> PatientIdentifier:
     patient = patient_get(actor=actor, patient_id=patient_id, what="edit", action="patient.edit")
     if PatientIdentifier.objects.filter(issuer=issuer, value=value).exists():
@@ -157,7 +158,7 @@ def identifier_add(
     return ident
 
 
-def _clinical_patient(actor, patient_id: int) -> Patient:
+def _clinical_patient(actor: Actor, patient_id: int) -> Patient:
     require(actor, "patient.clinical_edit")
     return patient_get(
         actor=actor, patient_id=patient_id, what="clinical edit", action="patient.clinical_edit"
@@ -166,7 +167,7 @@ def _clinical_patient(actor, patient_id: int) -> Patient:
 
 @transaction.atomic
 def allergy_add(
-    *, actor, patient_id: int, agent: str, category: str, severity: str, reaction: str = ""
+    *, actor: Actor, patient_id: int, agent: str, category: str, severity: str, reaction: str = ""
 ) -> Allergy:
     """Record an allergy or prior reaction (contrast reactions drive premedication)."""
     patient = _clinical_patient(actor, patient_id)
@@ -183,7 +184,7 @@ def allergy_add(
 
 
 @transaction.atomic
-def allergy_deactivate(*, actor, allergy_id: int) -> Allergy:
+def allergy_deactivate(*, actor: Actor, allergy_id: int) -> Allergy:
     allergy = Allergy.objects.select_related("patient").get(pk=allergy_id)
     _clinical_patient(actor, allergy.patient_id)
     allergy.is_active = False
@@ -205,7 +206,7 @@ def _parse_dose_times(values: list[str]) -> list[str]:
 @transaction.atomic
 def medication_add(
     *,
-    actor,
+    actor: Actor,
     patient_id: int,
     name: str,
     drug: str = "",
@@ -242,7 +243,9 @@ def medication_add(
 
 
 @transaction.atomic
-def medication_stop(*, actor, medication_id: int, stopped_on: date | None = None) -> Medication:
+def medication_stop(
+    *, actor: Actor, medication_id: int, stopped_on: date | None = None
+) -> Medication:
     med = Medication.objects.get(pk=medication_id)
     _clinical_patient(actor, med.patient_id)
     med.active = False
@@ -255,7 +258,7 @@ def medication_stop(*, actor, medication_id: int, stopped_on: date | None = None
 @transaction.atomic
 def lab_result_record(
     *,
-    actor,
+    actor: Actor,
     patient_id: int,
     analyte: str,
     value: Decimal | float | str,
@@ -293,7 +296,7 @@ def lab_result_record(
         value=number,
         unit=ANALYTE_UNITS[analyte],
         collected_at=collected_at,
-        recorded_by=actor,
+        recorded_by=person(actor),
         source=source,
     )
     with history_actor(actor):
@@ -303,7 +306,7 @@ def lab_result_record(
 
 @transaction.atomic
 def condition_add(
-    *, actor, patient_id: int, code: str, note: str = "", onset: date | None = None
+    *, actor: Actor, patient_id: int, code: str, note: str = "", onset: date | None = None
 ) -> Condition:
     patient = _clinical_patient(actor, patient_id)
     condition = Condition(patient=patient, code=code, note=note, onset=onset)
@@ -313,7 +316,7 @@ def condition_add(
 
 
 @transaction.atomic
-def condition_resolve(*, actor, condition_id: int) -> Condition:
+def condition_resolve(*, actor: Actor, condition_id: int) -> Condition:
     condition = Condition.objects.get(pk=condition_id)
     _clinical_patient(actor, condition.patient_id)
     condition.active = False
@@ -323,16 +326,18 @@ def condition_resolve(*, actor, condition_id: int) -> Condition:
 
 
 @transaction.atomic
-def care_relation_add(*, patient: Patient, clinician, reason: str = "referral") -> CareRelation:
+def care_relation_add(
+    *, patient_id: int, clinician_id: int, reason: str = "referral"
+) -> CareRelation:
     """Let a clinician outside IR see a patient (called when they refer them)."""
     relation, _ = CareRelation.objects.get_or_create(
-        patient=patient, clinician=clinician, defaults={"reason": reason}
+        patient_id=patient_id, clinician_id=clinician_id, defaults={"reason": reason}
     )
     return relation
 
 
 @transaction.atomic
-def patient_merge(*, actor, source_id: int, target_id: int, reason: str) -> PatientMerge:
+def patient_merge(*, actor: Actor, source_id: int, target_id: int, reason: str) -> PatientMerge:
     """Merge a duplicate record into the surviving one.
 
     Every row that points at the duplicate — in any app, present or future — is re-pointed;
@@ -385,6 +390,10 @@ def patient_merge(*, actor, source_id: int, target_id: int, reason: str) -> Pati
         source.merged_into = target
         source.save(update_fields=["is_active", "merged_into", "updated_at"])
         merge = PatientMerge.objects.create(
-            source=source, target=target, moved=moved, reason=reason.strip(), merged_by=actor
+            source=source,
+            target=target,
+            moved=moved,
+            reason=reason.strip(),
+            merged_by=person(actor),
         )
     return merge

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 
+from irflow.accounts.actors import Actor
 from irflow.accounts.permissions import require
 from irflow.audit.services import access_log_record
 from irflow.lib.errors import NotFound
@@ -43,7 +44,11 @@ def _records() -> QuerySet[ProcedureRecord]:
 
 
 def procedure_get(
-    *, actor, procedure_id: int, what: str = "procedure record", action: str = "procedure.view"
+    *,
+    actor: Actor,
+    procedure_id: int,
+    what: str = "procedure record",
+    action: str = "procedure.view",
 ) -> ProcedureRecord:
     """One procedure record, if `actor` may see it; the read is access-logged."""
     require(actor, action)
@@ -65,7 +70,7 @@ def records_for_bookings(*, booking_ids: list[int]) -> dict[int, ProcedureRecord
     return {r.booking_id: r for r in _records().filter(booking_id__in=booking_ids)}
 
 
-def procedures_for_patient(*, actor, patient_id: int) -> list[ProcedureRecord]:
+def procedures_for_patient(*, actor: Actor, patient_id: int) -> list[ProcedureRecord]:
     """A patient's procedure records, newest first (the chart's list; caller logged the read)."""
     require(actor, "procedure.view")
     return list(

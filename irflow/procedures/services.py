@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
+from irflow.accounts.actors import Actor, person
 from irflow.accounts.models import User
 from irflow.accounts.permissions import require
 from irflow.clinical.inputs import SEDATION_LEVELS
@@ -107,7 +108,7 @@ def _fmt(moment: datetime) -> str:
     return timezone.localtime(moment).strftime("%H:%M")
 
 
-def _record_for_update(actor, procedure_id: int) -> ProcedureRecord:
+def _record_for_update(actor: Actor, procedure_id: int) -> ProcedureRecord:
     require(actor, "procedure.record")
     procedure_get(
         actor=actor,
@@ -123,7 +124,7 @@ def _record_for_update(actor, procedure_id: int) -> ProcedureRecord:
     return record
 
 
-def _open_record(actor, procedure_id: int) -> ProcedureRecord:
+def _open_record(actor: Actor, procedure_id: int) -> ProcedureRecord:
     record = _record_for_update(actor, procedure_id)
     if record.status == RecordStatus.COMPLETED:
         raise Conflict(MSG_RECORD_COMPLETED, code="record_completed")
@@ -131,7 +132,7 @@ def _open_record(actor, procedure_id: int) -> ProcedureRecord:
 
 
 @transaction.atomic
-def procedure_record_open(*, actor, booking_id: int) -> ProcedureRecord:
+def procedure_record_open(*, actor: Actor, booking_id: int) -> ProcedureRecord:
     """Open the booking's procedure record with the catalogue's and the preparation's defaults
     (at check-in: whoever checks patients in opens it). Opening it twice is harmless."""
     require(actor, "booking.progress")
@@ -158,20 +159,22 @@ def procedure_record_open(*, actor, booking_id: int) -> ProcedureRecord:
         order=booking.order,
         patient_id=booking.patient_id,
         checked_in_at=timezone.now(),
-        checked_in_by=actor,
+        checked_in_by=person(actor),
         sedation_depth=planned_sedation if planned_sedation in SEDATION_LEVELS else "",
         contrast_route=planned_route,
         monitoring=[Monitoring.ECG, Monitoring.SPO2, Monitoring.NIBP]
         if planned_sedation in ("moderate", "deep", "general")
         else [],
         access_sites=[AccessSite.RIGHT_CFA] if procedure_type.arterial_access else [],
-        updated_by=actor,
+        updated_by=person(actor),
     )
     with history_actor(actor):
         record.save()
         ProcedureTeamMember.objects.bulk_create(
             [
-                ProcedureTeamMember(record=record, user=m.user, role=m.role, created_by=actor)
+                ProcedureTeamMember(
+                    record=record, user=m.user, role=m.role, created_by=person(actor)
+                )
                 for m in booking.team.select_related("user")
             ]
         )
@@ -297,7 +300,7 @@ def _clean_group(group: str, values: dict[str, Any]) -> dict[str, Any]:
 
 @transaction.atomic
 def procedure_record_update(
-    *, actor, procedure_id: int, group: str, values: dict[str, Any]
+    *, actor: Actor, procedure_id: int, group: str, values: dict[str, Any]
 ) -> ProcedureRecord:
     """Save one group of the record (times, access, sedation, contrast, findings, outcome).
 
@@ -315,7 +318,7 @@ def procedure_record_update(
             raise ValidationFailed(errors)
     for name, value in clean.items():
         setattr(record, name, value)
-    record.updated_by = actor
+    record.updated_by = person(actor)
     with history_actor(actor):
         record.save()
     return record
@@ -329,7 +332,9 @@ def _staff(user_id: int, field: str = "user_id") -> User:
 
 
 @transaction.atomic
-def team_member_add(*, actor, procedure_id: int, user_id: int, role: str) -> ProcedureTeamMember:
+def team_member_add(
+    *, actor: Actor, procedure_id: int, user_id: int, role: str
+) -> ProcedureTeamMember:
     """Add a member of the team in a role (primary operator, assistant, trainee, …)."""
     record = _open_record(actor, procedure_id)
     if role not in TeamRole.values:
@@ -341,13 +346,13 @@ def team_member_add(*, actor, procedure_id: int, user_id: int, role: str) -> Pro
         )
     with history_actor(actor):
         return ProcedureTeamMember.objects.create(
-            record=record, user=user, role=role, created_by=actor
+            record=record, user=user, role=role, created_by=person(actor)
         )
 
 
 @transaction.atomic
 def sedation_agent_add(
-    *, actor, procedure_id: int, agent: str, dose: Any, unit: str
+    *, actor: Actor, procedure_id: int, agent: str, dose: Any, unit: str
 ) -> SedationAgent:
     """Record a sedative or analgesic given (agent, dose, unit)."""
     record = _open_record(actor, procedure_id)
@@ -367,14 +372,18 @@ def sedation_agent_add(
         raise ValidationFailed(errors)
     with history_actor(actor):
         return SedationAgent.objects.create(
-            record=record, agent=agent.strip(), dose=amount, unit=unit.strip(), created_by=actor
+            record=record,
+            agent=agent.strip(),
+            dose=amount,
+            unit=unit.strip(),
+            created_by=person(actor),
         )
 
 
 @transaction.atomic
 def device_add(
     *,
-    actor,
+    actor: Actor,
     procedure_id: int,
     device_type: str = "",
     udi: str = "",
@@ -412,7 +421,7 @@ def device_add(
         udi=parsed.human_readable if parsed else "",
         implanted=bool(implanted),
         in_situ_kind=(in_situ_kind or "").strip()[:30] if implanted else "",
-        created_by=actor,
+        created_by=person(actor),
     )
     with history_actor(actor):
         device.save()
@@ -428,7 +437,7 @@ def _catalogue_device_name(record: ProcedureRecord, kind: str) -> str:
 
 @transaction.atomic
 def specimen_add(
-    *, actor, procedure_id: int, label: str, sent_to: str, specimen_type: str = ""
+    *, actor: Actor, procedure_id: int, label: str, sent_to: str, specimen_type: str = ""
 ) -> Specimen:
     """Record a specimen: its label and where it was sent."""
     record = _open_record(actor, procedure_id)
@@ -445,7 +454,7 @@ def specimen_add(
             label=label.strip()[:100],
             sent_to=sent_to.strip()[:100],
             specimen_type=(specimen_type or "").strip()[:100],
-            created_by=actor,
+            created_by=person(actor),
         )
 
 
@@ -458,7 +467,7 @@ PARTS: dict[str, type[ProcedureTeamMember | SedationAgent | DeviceUsed | Specime
 
 
 @transaction.atomic
-def record_part_strike(*, actor, procedure_id: int, kind: str, part_id: int) -> None:
+def record_part_strike(*, actor: Actor, procedure_id: int, kind: str, part_id: int) -> None:
     """Strike out an entry made in error (it stays in the history, marked, never deleted)."""
     record = _open_record(actor, procedure_id)
     model = PARTS.get(kind)
@@ -479,7 +488,7 @@ def completion_problems(record: ProcedureRecord) -> dict[str, str]:
 
 
 @transaction.atomic
-def procedure_record_complete(*, actor, procedure_id: int) -> ProcedureRecord:
+def procedure_record_complete(*, actor: Actor, procedure_id: int) -> ProcedureRecord:
     """Mark the record completed (its times recorded and in order); no later change but the
     clinical success. The day-of-case layer checks its rules first."""
     record = _open_record(actor, procedure_id)
@@ -489,7 +498,7 @@ def procedure_record_complete(*, actor, procedure_id: int) -> ProcedureRecord:
     RECORD_STATES.check(record.status, RecordStatus.COMPLETED)
     record.status = RecordStatus.COMPLETED
     record.completed_at = timezone.now()
-    record.completed_by = actor
+    record.completed_by = person(actor)
     with history_actor(actor):
         record.save()
     return record

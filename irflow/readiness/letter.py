@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from irflow.accounts.actors import Actor
 from irflow.readiness.policy import policy_settings
 from irflow.readiness.selectors import BookingReadiness, booking_get, readiness_detail
 from irflow.web.pdf import render_pdf
@@ -147,7 +148,7 @@ def _lines(c: dict[str, Any]) -> dict[str, str]:
     return lines
 
 
-def letter_pdf(*, actor, booking_id: int) -> bytes:
+def letter_pdf(*, actor: Actor, booking_id: int) -> bytes:
     """The patient's preparation letter as a PDF (the read is access-logged)."""
     booking_get(actor=actor, booking_id=booking_id, action="readiness.view", what="letter")
     view = readiness_detail(booking_id=booking_id)

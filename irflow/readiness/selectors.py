@@ -9,6 +9,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from irflow.accounts.actors import Actor, person
 from irflow.accounts.permissions import OWN, require
 from irflow.audit.services import access_log_record
 from irflow.clinical import (
@@ -33,7 +34,7 @@ MSG_BOOKING_NOT_FOUND = "No such booking, or you may not see this patient's book
 MSG_RULESET_NOT_FOUND = "No rule set {ruleset_id!r}."
 
 
-def booking_get(*, actor, booking_id: int, action: str, what: str) -> Booking:
+def booking_get(*, actor: Actor, booking_id: int, action: str, what: str) -> Booking:
     """One booking `actor` may act on (`action`), its read written to the access log."""
     scope = require(actor, action)
     booking = (
@@ -45,7 +46,9 @@ def booking_get(*, actor, booking_id: int, action: str, what: str) -> Booking:
         raise NotFound(MSG_BOOKING_NOT_FOUND)
     if (
         scope is OWN
-        and not CareRelation.objects.filter(patient_id=booking.patient_id, clinician=actor).exists()
+        and not CareRelation.objects.filter(
+            patient_id=booking.patient_id, clinician=person(actor)
+        ).exists()
     ):
         raise NotFound(MSG_BOOKING_NOT_FOUND)
     access_log_record(actor=actor, patient=booking.patient, what=f"{what} (booking {booking.pk})")
@@ -88,7 +91,7 @@ class BookingReadiness:
 
 
 def booking_readiness(
-    *, actor, booking_id: int, now: datetime | None = None, what: str = "readiness"
+    *, actor: Actor, booking_id: int, now: datetime | None = None, what: str = "readiness"
 ) -> BookingReadiness:
     """One booking's readiness now."""
     booking_get(actor=actor, booking_id=booking_id, action="readiness.view", what=what)
@@ -130,7 +133,7 @@ def readiness_for_bookings(
     return engine.readiness_current(engine.bookings_with_facts([b.pk for b in bookings]), now=now)
 
 
-def case_evaluate(*, actor, case: CaseInput, now: datetime | None = None) -> dict[str, Any]:
+def case_evaluate(*, actor: Actor, case: CaseInput, now: datetime | None = None) -> dict[str, Any]:
     """Evaluate a case sent by another system (no patient record is read or written)."""
     require(actor, "readiness.evaluate")
     try:
@@ -140,14 +143,14 @@ def case_evaluate(*, actor, case: CaseInput, now: datetime | None = None) -> dic
     return engine.with_rules(evaluation.to_dict())
 
 
-def rulesets_list(*, actor) -> list[dict[str, Any]]:
+def rulesets_list(*, actor: Actor) -> list[dict[str, Any]]:
     """Every rule set, each rule with its source, confidence and site values."""
     require(actor, "ruleset.view")
     policy = site_policy()
     return [_ruleset_data(rs.id, policy) for rs in rulesets()]
 
 
-def ruleset_get(*, actor, ruleset_id: str) -> dict[str, Any]:
+def ruleset_get(*, actor: Actor, ruleset_id: str) -> dict[str, Any]:
     """One rule set with its rules, sources, confidence and site values."""
     require(actor, "ruleset.view")
     try:
@@ -169,7 +172,7 @@ def _ruleset_data(ruleset_id: str, policy: SitePolicy) -> dict[str, Any]:
     return data
 
 
-def policy_view(*, actor) -> dict[str, Any]:
+def policy_view(*, actor: Actor) -> dict[str, Any]:
     """The site policy: overrides, time zone, and every configurable value with its origin."""
     require(actor, "ruleset.view")
     row = policy_settings()

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from irflow.accounts.actors import Actor, person, person_only
 from irflow.accounts.permissions import require
 from irflow.clinical import PolicyError, SitePolicy
 from irflow.clinical.bleeding import CATEGORY
@@ -78,7 +79,7 @@ def _check_past(field: str, value: datetime | None, now: datetime) -> None:
 
 
 @transaction.atomic
-def preparation_update(*, actor, booking_id: int, **changes: Any) -> Preparation:
+def preparation_update(*, actor: Actor, booking_id: int, **changes: Any) -> Preparation:
     """Record the booking's preparation (sedation, contrast, consent, intake, …); blank
     values mean "not recorded"."""
     booking = booking_get(
@@ -112,14 +113,16 @@ def preparation_update(*, actor, booking_id: int, **changes: Any) -> Preparation
         setattr(prep, field, value)
     if any(changes.get(f) for f in INTAKE_FIELDS.values()):
         prep.intake_asked = True
-    prep.updated_by = actor
+    prep.updated_by = person(actor)
     with history_actor(actor):
         prep.save()
     return prep
 
 
 @transaction.atomic
-def last_dose_record(*, actor, booking_id: int, medication_id: int, taken_at: datetime) -> LastDose:
+def last_dose_record(
+    *, actor: Actor, booking_id: int, medication_id: int, taken_at: datetime
+) -> LastDose:
     """Record when the patient last took one of their antithrombotics."""
     booking = booking_get(
         actor=actor, booking_id=booking_id, action="preparation.edit", what="last dose"
@@ -134,13 +137,13 @@ def last_dose_record(*, actor, booking_id: int, medication_id: int, taken_at: da
     with history_actor(actor):
         if prep is None:
             prep = engine.preparation_for(booking)
-            prep.updated_by = actor
+            prep.updated_by = person(actor)
             prep.save()
         dose = LastDose.objects.filter(preparation=prep, medication=medication).first()
         if dose is None:
             dose = LastDose(preparation=prep, medication=medication)
         dose.taken_at = taken_at
-        dose.recorded_by = actor
+        dose.recorded_by = person(actor)
         dose.save()
     return dose
 
@@ -148,7 +151,7 @@ def last_dose_record(*, actor, booking_id: int, medication_id: int, taken_at: da
 @transaction.atomic
 def finding_acknowledge(
     *,
-    actor,
+    actor: Actor,
     booking_id: int,
     reason: str,
     finding_key: str = "",
@@ -190,12 +193,12 @@ def finding_acknowledge(
             status=finding["status"],
             message=finding["message"],
             reason=reason[:500],
-            acknowledged_by=actor,
+            acknowledged_by=person_only(actor),
         )
 
 
 @transaction.atomic
-def readiness_sign_in_snapshot(*, actor, booking_id: int) -> ReadinessSnapshot:
+def readiness_sign_in_snapshot(*, actor: Actor, booking_id: int) -> ReadinessSnapshot:
     """Keep the readiness at sign-in, as it was, for good (once per booking)."""
     existing = ReadinessSnapshot.objects.filter(
         booking_id=booking_id, kind=SnapshotKind.SIGN_IN
@@ -216,7 +219,7 @@ def readiness_sign_in_snapshot(*, actor, booking_id: int) -> ReadinessSnapshot:
         fingerprint=current.fingerprint,
         evaluated_at=current.evaluated_at,
         valid_until=None,
-        created_by=actor,
+        created_by=person(actor),
     )
 
 
@@ -235,8 +238,8 @@ def _validated(overrides: dict[str, Any]) -> SitePolicy:
 
 @transaction.atomic
 def policy_update(
-    *, actor, overrides: dict[str, Any] | None = None, arrival_lead_min: int | None = None
-):
+    *, actor: Actor, overrides: dict[str, Any] | None = None, arrival_lead_min: int | None = None
+) -> PolicySettings:
     """Replace the site's overrides (validated by the core: out-of-range values are refused)."""
     require(actor, "policy.manage")
     PolicySettings.objects.get_or_create(pk=policy_settings().pk)
@@ -248,13 +251,13 @@ def policy_update(
             raise ValidationFailed({"arrival_lead_min": MSG_ARRIVAL})
         row.arrival_lead_min = arrival_lead_min
     row.version += 1
-    row.updated_by = actor
+    row.updated_by = person(actor)
     with history_actor(actor):
         row.save()
     return row
 
 
-def policy_value_set(*, actor, rule_id: str, param: str, value: Any):
+def policy_value_set(*, actor: Actor, rule_id: str, param: str, value: Any) -> PolicySettings:
     """Set one value of the site policy (None: back to the published value)."""
     row = policy_settings()
     overrides = copy.deepcopy(row.overrides or {})

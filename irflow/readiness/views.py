@@ -147,7 +147,7 @@ def bleeding_risk(request, booking_id: int):
             actor=request.user, booking_id=booking_id, action="order.bleeding_risk", what="risk"
         )
         order_record_bleeding_risk(
-            actor=request.user, order=booking.order, category=form.cleaned_data["category"]
+            actor=request.user, order_id=booking.order_id, category=form.cleaned_data["category"]
         )
     if outcome.error:
         return _refused(request, booking_id, outcome.error)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from irflow.accounts.actors import Actor
 from irflow.accounts.permissions import require
 from irflow.clinical import pain_band, pain_change_meaningful
+from irflow.procedures.models import ProcedureRecord
 from irflow.recovery.models import PainScore, RecoveryEpisode
 
 BAND_LABELS = {None: "No pain", "mild": "Mild", "moderate": "Moderate", "severe": "Severe"}
@@ -54,7 +56,7 @@ def banded(scores: list[PainScore]) -> list[BandedScore]:
     return result
 
 
-def recovery_for_procedure(*, actor, record) -> RecoveryView | None:
+def recovery_for_procedure(*, actor: Actor, record: ProcedureRecord) -> RecoveryView | None:
     """The recovery of a procedure the caller was allowed to read (None before completion)."""
     require(actor, "procedure.view")
     episode = RecoveryEpisode.objects.select_related("discharged_by").filter(record=record).first()

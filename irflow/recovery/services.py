@@ -9,10 +9,12 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from irflow.accounts.actors import Actor, person, person_only
 from irflow.accounts.permissions import require
 from irflow.clinical import pain_band
 from irflow.lib.errors import Conflict, NotFound, ValidationFailed
 from irflow.lib.history import history_actor
+from irflow.procedures.models import ProcedureRecord
 from irflow.procedures.selectors import procedure_get
 from irflow.recovery.instructions import default_instructions
 from irflow.recovery.models import Disposition, PainScore, RecoveryEpisode
@@ -36,11 +38,12 @@ def _fmt(moment: datetime) -> str:
     return timezone.localtime(moment).strftime("%d %b %H:%M")
 
 
-def recovery_open(*, actor, record) -> RecoveryEpisode:
+def recovery_open(*, actor: Actor, procedure_id: int) -> RecoveryEpisode:
     """Start recovery when the procedure is completed (inside its transaction); idempotent."""
-    episode = RecoveryEpisode.objects.filter(record=record).first()
+    episode = RecoveryEpisode.objects.filter(record_id=procedure_id).first()
     if episode is not None:
         return episode
+    record = ProcedureRecord.objects.select_related("order__procedure_type").get(pk=procedure_id)
     with history_actor(actor):
         return RecoveryEpisode.objects.create(
             record=record,
@@ -50,7 +53,7 @@ def recovery_open(*, actor, record) -> RecoveryEpisode:
         )
 
 
-def _episode(actor, procedure_id: int) -> RecoveryEpisode:
+def _episode(actor: Actor, procedure_id: int) -> RecoveryEpisode:
     require(actor, "recovery.record")
     procedure_get(actor=actor, procedure_id=procedure_id, what="recovery", action="recovery.record")
     episode = (
@@ -98,7 +101,7 @@ def parse_pain_score(value: Any) -> int:
 @transaction.atomic
 def pain_score_record(
     *,
-    actor,
+    actor: Actor,
     procedure_id: int,
     score: Any,
     recorded_at: datetime | None = None,
@@ -120,14 +123,14 @@ def pain_score_record(
             score=value,
             recorded_at=at,
             note=(note or "").strip()[:200],
-            recorded_by=actor,
+            recorded_by=person_only(actor),
         )
 
 
 @transaction.atomic
 def recovery_update(
     *,
-    actor,
+    actor: Actor,
     procedure_id: int,
     observations: str | None = None,
     discharge_instructions: str | None = None,
@@ -147,7 +150,7 @@ def recovery_update(
 @transaction.atomic
 def recovery_discharge(
     *,
-    actor,
+    actor: Actor,
     procedure_id: int,
     disposition: str,
     discharged_at: datetime | None = None,
@@ -173,7 +176,7 @@ def recovery_discharge(
     episode.disposition = disposition
     episode.admitted_to = (admitted_to or "").strip()[:100]
     episode.discharged_at = at
-    episode.discharged_by = actor
+    episode.discharged_by = person(actor)
     with history_actor(actor):
         episode.save()
     return episode

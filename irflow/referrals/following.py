@@ -5,15 +5,19 @@ ReferralsConfig.ready (receivers.py)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.utils import timezone
 
+from irflow.accounts.actors import Actor, person
 from irflow.lib.history import history_actor
 from irflow.orders.models import Order, OrderStatus
 from irflow.referrals.models import Referral, ReferralEvent, ReferralStatus
-from irflow.referrals.services import notify_referrer, transition
+from irflow.referrals.transitions import notify_referrer, transition
+from irflow.scheduling.models import Booking
 
 
-def referral_follow_order(*, order: Order, previous: str, actor) -> None:
+def referral_follow_order(*, order: Order, previous: str, actor: Actor) -> None:
     """Keep a referral in step with its order (connected to order_status_changed).
 
     Raises InvalidTransition when the referral cannot follow — e.g. booking an order whose
@@ -41,7 +45,7 @@ def referral_follow_order(*, order: Order, previous: str, actor) -> None:
     transition(found, target, actor=actor, note=_order_note(order, target))
 
 
-def _when(booking) -> str:
+def _when(booking: Booking) -> str:
     local = timezone.localtime(booking.start)
     return f"{local:%a %d %b %Y %H:%M}, {booking.room}"
 
@@ -57,7 +61,7 @@ def _order_note(order: Order, target: str) -> str:
     return ""
 
 
-def referral_follow_reschedule(*, booking, previous_start, actor) -> None:
+def referral_follow_reschedule(*, booking: Booking, previous_start: datetime, actor: Actor) -> None:
     """Tell the referrer their patient's procedure moved (connected to booking_rescheduled)."""
     referral = Referral.objects.select_related("patient").filter(order_id=booking.order_id).first()
     if referral is None or previous_start == booking.start:
@@ -65,7 +69,7 @@ def referral_follow_reschedule(*, booking, previous_start, actor) -> None:
     with history_actor(actor):
         ReferralEvent.objects.create(
             referral=referral,
-            actor=actor if actor is not None and actor.is_authenticated else None,
+            actor=person(actor),
             from_status=referral.status,
             to_status=referral.status,
             note=f"Moved to {_when(booking)}",

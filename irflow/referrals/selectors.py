@@ -6,9 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
+from irflow.accounts.actors import Actor, person
+from irflow.accounts.models import User
 from irflow.accounts.permissions import OWN, require
 from irflow.audit.services import access_log_record
 from irflow.lib.errors import NotFound
@@ -30,19 +33,19 @@ MSG_ATTACHMENT_NOT_FOUND = "No such attachment, or you may not see it."
 URGENCY_RANK: dict[str, int] = {Priority.EMERGENT: 0, Priority.URGENT: 1, Priority.ROUTINE: 2}
 
 
-def referrals_visible(*, actor, action: str = "referral.view") -> QuerySet[Referral]:
+def referrals_visible(*, actor: Actor, action: str = "referral.view") -> QuerySet[Referral]:
     """Referrals `actor` may see: all of them, or (referrers) only those they sent."""
     scope = require(actor, action)
     qs = Referral.objects.select_related("patient", "procedure_type", "referrer", "order").filter(
         patient__is_active=True
     )
     if scope is OWN:
-        qs = qs.filter(referrer=actor)
+        qs = qs.filter(referrer=person(actor))
     return qs
 
 
 def referral_get(
-    *, actor, referral_id: int, what: str = "referral", action: str = "referral.view"
+    *, actor: Actor, referral_id: int, what: str = "referral", action: str = "referral.view"
 ) -> Referral:
     """One referral with its timeline and files; the read is written to the access log."""
     referral = (
@@ -62,7 +65,7 @@ def referral_get(
     return referral
 
 
-def referral_list(*, actor, status: str = "", limit: int = 200) -> list[Referral]:
+def referral_list(*, actor: Actor, status: str = "", limit: int = 200) -> list[Referral]:
     """Referrals, newest first (a referrer's own; everyone's for IR staff)."""
     qs = referrals_visible(actor=actor).prefetch_related("patient__identifiers")
     if status:
@@ -114,7 +117,7 @@ class TriageQueue:
         return sum(1 for item in self.to_triage if item.overdue)
 
 
-def triage_queue(*, actor, now: datetime | None = None) -> TriageQueue:
+def triage_queue(*, actor: Actor, now: datetime | None = None) -> TriageQueue:
     """Referrals waiting for IR, most urgent and most overdue first, against their target."""
     require(actor, "referral.triage")
     now = now or timezone.now()
@@ -158,7 +161,11 @@ class WaitingTimes:
 
 
 def waiting_times(
-    *, actor, since: datetime | None = None, until: datetime | None = None, now=None
+    *,
+    actor: Actor,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    now: datetime | None = None,
 ) -> WaitingTimes:
     """Referral → triage and referral → procedure, per urgency, for referrals received in
     [since, until) (default: the last 365 days), against the site's targets."""
@@ -198,7 +205,7 @@ def waiting_times(
     return WaitingTimes(since=since, until=until, figures=figures)
 
 
-def attachment_get(*, actor, attachment_id: int) -> tuple[ReferralAttachment, Path]:
+def attachment_get(*, actor: Actor, attachment_id: int) -> tuple[ReferralAttachment, Path]:
     """An attachment of a referral `actor` may see, and its file; the read is access-logged."""
     attachment = (
         ReferralAttachment.objects.select_related("referral__patient")
@@ -216,12 +223,13 @@ def attachment_get(*, actor, attachment_id: int) -> tuple[ReferralAttachment, Pa
     return attachment, path
 
 
-def notifications_for(*, actor, limit: int = 50) -> list[Notification]:
+def notifications_for(*, actor: Actor, limit: int = 50) -> list[Notification]:
     """The user's own notifications, newest first."""
-    return list(Notification.objects.filter(recipient=actor)[:limit])
+    return list(Notification.objects.filter(recipient=person(actor))[:limit])
 
 
-def unread_count(user) -> int:
-    if not getattr(user, "is_authenticated", False):
+def unread_count(user: User | AnonymousUser) -> int:
+    """How many notifications `user` has not read (none for a visitor)."""
+    if isinstance(user, AnonymousUser):
         return 0
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()

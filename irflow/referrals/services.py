@@ -1,7 +1,7 @@
 """Writes of referrals: submit, add information, triage, order, cancel; notifications.
 
-Every status change goes through `transition`: it checks the declared state machine,
-records an event in the referral's timeline and notifies the referrer.
+Every status change goes through `irflow.referrals.transitions.transition`: it checks the
+declared state machine, records an event in the referral's timeline and notifies the referrer.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 
+from irflow.accounts.actors import Actor, person, person_only
 from irflow.accounts.permissions import OWN, require
 from irflow.accounts.roles import Role
 from irflow.catalogue.models import ProcedureType
@@ -29,6 +29,7 @@ from irflow.patients.services import MSG_MRN_TAKEN, patient_create
 from irflow.referrals.attachments import (
     MSG_DUPLICATE,
     CheckedFile,
+    StagedFiles,
     UploadLike,
     check_file,
     check_files,
@@ -36,13 +37,13 @@ from irflow.referrals.attachments import (
 )
 from irflow.referrals.models import (
     REFERRAL_STATES,
-    TRIAGE_OUTCOMES,
     Notification,
     Referral,
     ReferralAttachment,
     ReferralEvent,
     ReferralStatus,
 )
+from irflow.referrals.transitions import transition
 from irflow.scheduling.services import order_cancel
 
 MSG_QUESTION_REQUIRED = "Write the clinical question: what should IR answer or do?"
@@ -62,69 +63,8 @@ MSG_CHOOSE_PROCEDURE = "Choose the procedure from the catalogue before it can be
 
 NEW_PATIENT_FIELDS = ("mrn", "family_name", "given_name", "birth_date", "sex")
 
-# What the referrer is told about each change (the patient's name is put in front).
-NOTICES = {
-    ReferralStatus.RECEIVED: "information received, waiting for triage",
-    ReferralStatus.ACCEPTED: "referral accepted",
-    ReferralStatus.DECLINED: "referral declined",
-    ReferralStatus.MORE_INFO: "IR asks for more information",
-    ReferralStatus.BOARD: "referral sent to the multidisciplinary board",
-    ReferralStatus.CLINIC: "IR will see the patient in clinic first",
-    ReferralStatus.ORDERED: "procedure ordered",
-    ReferralStatus.SCHEDULED: "procedure booked",
-    ReferralStatus.DONE: "procedure done",
-    ReferralStatus.CANCELLED: "referral cancelled",
-}
 
-
-def _patient_label(patient: Patient) -> str:
-    return f"{patient.family_name.upper()}, {patient.given_name}"
-
-
-def notify_referrer(*, referral: Referral, text: str, actor=None) -> Notification | None:
-    """Tell the referrer about a change they did not make themselves."""
-    if actor is not None and actor.pk == referral.referrer_id:
-        return None
-    message = f"{_patient_label(referral.patient)}: {text}"
-    if len(message) > 300:
-        message = message[:299] + "…"
-    return Notification.objects.create(
-        recipient_id=referral.referrer_id,
-        referral=referral,
-        message=message,
-        url=reverse("referral-detail", args=[referral.pk]),
-    )
-
-
-def transition(referral: Referral, target: str, *, actor, note: str = "") -> None:
-    """Move a (locked) referral along the state machine: event, history, notification.
-
-    Not a service: the caller has checked the actor's permission.
-    """
-    REFERRAL_STATES.check(referral.status, target)
-    previous = referral.status
-    now = timezone.now()
-    referral.status = target
-    referral.status_note = note
-    referral.status_changed_at = now
-    if target in TRIAGE_OUTCOMES and referral.triaged_at is None:
-        referral.triaged_at = now
-        referral.triaged_by = actor if actor is not None and actor.is_authenticated else None
-    with history_actor(actor):
-        referral.save()
-        ReferralEvent.objects.create(
-            referral=referral,
-            at=now,
-            actor=actor if actor is not None and actor.is_authenticated else None,
-            from_status=previous,
-            to_status=target,
-            note=note,
-        )
-        text = NOTICES[ReferralStatus(target)] + (f" — {note}" if note else "")
-        notify_referrer(referral=referral, text=text, actor=actor)
-
-
-def _locked(*, actor, referral_id: int, action: str) -> Referral:
+def _locked(*, actor: Actor, referral_id: int, action: str) -> Referral:
     """The referral, if `actor` may see it under `action`, locked for this transaction."""
     from irflow.referrals.selectors import referral_get
 
@@ -132,7 +72,7 @@ def _locked(*, actor, referral_id: int, action: str) -> Referral:
     return Referral.objects.select_for_update().select_related("patient").get(pk=referral.pk)
 
 
-def _patient_for_referral(actor, new_patient: dict[str, Any]) -> Patient:
+def _patient_for_referral(actor: Actor, new_patient: dict[str, Any]) -> Patient:
     """Find the patient by MRN among those `actor` may see, or register them.
 
     A referrer who sends a patient IR already knows (same MRN, family name and date of
@@ -164,11 +104,13 @@ def _patient_for_referral(actor, new_patient: dict[str, Any]) -> Patient:
     if not same_person or actor.role != Role.REFERRER:
         raise ValidationFailed({"mrn": MSG_MRN_TAKEN.format(mrn=mrn, issuer=issuer)})
     with history_actor(actor):
-        CareRelation.objects.get_or_create(patient=existing, clinician=actor)
+        CareRelation.objects.get_or_create(patient=existing, clinician=person_only(actor))
     return existing
 
 
-def _attach(referral: Referral, files: list[CheckedFile], stage, actor) -> list[ReferralAttachment]:
+def _attach(
+    referral: Referral, files: list[CheckedFile], stage: StagedFiles, actor: Actor
+) -> list[ReferralAttachment]:
     """Write each file, then its row; a refused row leaves the files to the stage's cleanup."""
     created = []
     for checked in files:
@@ -182,7 +124,7 @@ def _attach(referral: Referral, files: list[CheckedFile], stage, actor) -> list[
                     content_type=checked.content_type,
                     size_bytes=len(checked.content),
                     sha256=checked.sha256,
-                    uploaded_by=actor,
+                    uploaded_by=person(actor),
                 )
         except IntegrityError as exc:
             if not violates(
@@ -198,7 +140,7 @@ def _attach(referral: Referral, files: list[CheckedFile], stage, actor) -> list[
 
 def referral_create(
     *,
-    actor,
+    actor: Actor,
     clinical_question: str,
     urgency: str,
     patient_id: int | None = None,
@@ -241,7 +183,7 @@ def referral_create(
         now = timezone.now()
         referral = Referral(
             patient=patient,
-            referrer=actor,
+            referrer=person_only(actor),
             referring_clinician=(referring_clinician or str(actor)).strip()[:150],
             referrer_specialty=(
                 referrer_specialty or (profile.specialty if profile is not None else "")
@@ -256,19 +198,19 @@ def referral_create(
             status=ReferralStatus.RECEIVED,
             received_at=now,
             status_changed_at=now,
-            created_by=actor,
+            created_by=person(actor),
         )
         with history_actor(actor):
             referral.save()
             ReferralEvent.objects.create(
-                referral=referral, at=now, actor=actor, to_status=ReferralStatus.RECEIVED
+                referral=referral, at=now, actor=person(actor), to_status=ReferralStatus.RECEIVED
             )
             _attach(referral, files, stage, actor)
     return referral
 
 
 def referral_add_information(
-    *, actor, referral_id: int, information: str = "", attachments: Iterable[UploadLike] = ()
+    *, actor: Actor, referral_id: int, information: str = "", attachments: Iterable[UploadLike] = ()
 ) -> Referral:
     """Add information or files to a referral waiting for triage; answers a request for more
     information (the referral goes back to the triage queue)."""
@@ -290,7 +232,7 @@ def referral_add_information(
             with history_actor(actor):
                 ReferralEvent.objects.create(
                     referral=referral,
-                    actor=actor,
+                    actor=person(actor),
                     from_status=referral.status,
                     to_status=referral.status,
                     note=note,
@@ -301,7 +243,7 @@ def referral_add_information(
     return referral
 
 
-def attachment_add(*, actor, referral_id: int, upload: UploadLike) -> ReferralAttachment:
+def attachment_add(*, actor: Actor, referral_id: int, upload: UploadLike) -> ReferralAttachment:
     """Attach one file to a referral (API)."""
     require(actor, "referral.create")
     checked = check_file(upload, field="file")
@@ -314,7 +256,7 @@ def attachment_add(*, actor, referral_id: int, upload: UploadLike) -> ReferralAt
                 raise ValidationFailed({"file": exc.errors["attachments"]}) from exc
             ReferralEvent.objects.create(
                 referral=referral,
-                actor=actor,
+                actor=person(actor),
                 from_status=referral.status,
                 to_status=referral.status,
                 note=f"File added: {checked.name}",
@@ -325,7 +267,7 @@ def attachment_add(*, actor, referral_id: int, upload: UploadLike) -> ReferralAt
 @transaction.atomic
 def referral_accept(
     *,
-    actor,
+    actor: Actor,
     referral_id: int,
     procedure_type: ProcedureType | None = None,
     priority: str | None = None,
@@ -355,7 +297,7 @@ def referral_accept(
 @transaction.atomic
 def referral_order_create(
     *,
-    actor,
+    actor: Actor,
     referral_id: int,
     procedure_type: ProcedureType | None,
     priority: str | None = None,
@@ -382,7 +324,7 @@ def referral_order_create(
 def _order(
     referral: Referral,
     *,
-    actor,
+    actor: Actor,
     procedure_type: ProcedureType | None,
     priority: str | None,
     laterality: str | None,
@@ -407,7 +349,7 @@ def _order(
     return order
 
 
-def _triage(actor, referral_id: int, target: str, note: str) -> Referral:
+def _triage(actor: Actor, referral_id: int, target: str, note: str) -> Referral:
     require(actor, "referral.triage")
     referral = _locked(actor=actor, referral_id=referral_id, action="referral.triage")
     transition(referral, target, actor=actor, note=note.strip())
@@ -415,7 +357,7 @@ def _triage(actor, referral_id: int, target: str, note: str) -> Referral:
 
 
 @transaction.atomic
-def referral_decline(*, actor, referral_id: int, reason: str) -> Referral:
+def referral_decline(*, actor: Actor, referral_id: int, reason: str) -> Referral:
     """Decline, with the reason the referrer will read."""
     require(actor, "referral.triage")
     if not (reason or "").strip():
@@ -424,7 +366,7 @@ def referral_decline(*, actor, referral_id: int, reason: str) -> Referral:
 
 
 @transaction.atomic
-def referral_request_information(*, actor, referral_id: int, question: str) -> Referral:
+def referral_request_information(*, actor: Actor, referral_id: int, question: str) -> Referral:
     """Ask the referrer for more information; their answer puts it back in the queue."""
     require(actor, "referral.triage")
     if not (question or "").strip():
@@ -433,28 +375,28 @@ def referral_request_information(*, actor, referral_id: int, question: str) -> R
 
 
 @transaction.atomic
-def referral_send_to_board(*, actor, referral_id: int, note: str = "") -> Referral:
+def referral_send_to_board(*, actor: Actor, referral_id: int, note: str = "") -> Referral:
     """Send to the multidisciplinary board; it joins the agenda of a meeting there."""
     return _triage(actor, referral_id, ReferralStatus.BOARD, note)
 
 
 @transaction.atomic
-def referral_clinic_first(*, actor, referral_id: int, note: str = "") -> Referral:
+def referral_clinic_first(*, actor: Actor, referral_id: int, note: str = "") -> Referral:
     """See the patient in the IR clinic before deciding."""
     return _triage(actor, referral_id, ReferralStatus.CLINIC, note)
 
 
 @transaction.atomic
-def referral_board_outcome(*, actor, referral: Referral, target: str, note: str) -> None:
+def referral_board_outcome(*, actor: Actor, referral_id: int, target: str, note: str) -> Referral:
     """The board's decision moves the referral (declined, more information)."""
     require(actor, "board.decide")
-    locked = Referral.objects.select_for_update().select_related("patient").get(pk=referral.pk)
-    transition(locked, target, actor=actor, note=note)
-    referral.status = locked.status
+    referral = Referral.objects.select_for_update().select_related("patient").get(pk=referral_id)
+    transition(referral, target, actor=actor, note=note)
+    return referral
 
 
 @transaction.atomic
-def referral_cancel(*, actor, referral_id: int, reason: str) -> Referral:
+def referral_cancel(*, actor: Actor, referral_id: int, reason: str) -> Referral:
     """Withdraw (referrer, before ordering) or cancel (IR) a referral, with its order."""
     scope = require(actor, "referral.cancel")
     if not (reason or "").strip():
@@ -471,9 +413,9 @@ def referral_cancel(*, actor, referral_id: int, reason: str) -> Referral:
 
 
 @transaction.atomic
-def notifications_mark_read(*, actor, ids: Iterable[int] | None = None) -> int:
+def notifications_mark_read(*, actor: Actor, ids: Iterable[int] | None = None) -> int:
     """Mark the actor's own notifications (all, or `ids`) as read; returns how many."""
-    qs = Notification.objects.filter(recipient=actor, read_at__isnull=True)
+    qs = Notification.objects.filter(recipient=person(actor), read_at__isnull=True)
     if ids is not None:
         qs = qs.filter(pk__in=list(ids))
     return qs.update(read_at=timezone.now())

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from irflow.accounts.actors import Actor
 from irflow.accounts.permissions import can
 from irflow.clinical.formatting import fmt_number
 from irflow.clinical.radiation import QUANTITY_LABELS
@@ -18,6 +19,7 @@ from irflow.dose.models import DoseAlert
 from irflow.dose.selectors import OrderDoseTotals, dose_totals_for_order
 from irflow.outcomes.models import AdverseEvent
 from irflow.outcomes.selectors import EventLine, adverse_events_for_procedure
+from irflow.procedures.models import ProcedureRecord
 
 COMPLICATIONS = "complications"
 NONE_RECORDED = "None recorded."
@@ -170,7 +172,7 @@ def _event(line: EventLine) -> str:
     return text
 
 
-def _complications(*, actor, record) -> str:
+def _complications(*, actor: Actor, record: ProcedureRecord) -> str:
     events = adverse_events_for_procedure(actor=actor, record=record)
     lines = [_event(line) for line in reversed(events or [])]
     if record.intra_procedure_events:
@@ -182,7 +184,7 @@ def _complications(*, actor, record) -> str:
     return NONE_RECORDED if events is not None else ""
 
 
-def draft_sections(*, actor, record) -> dict[str, str]:
+def draft_sections(*, actor: Actor, record: ProcedureRecord) -> dict[str, str]:
     """Section texts drafted from the procedure record (the author edits them)."""
     dose = (
         dose_totals_for_order(actor=actor, order=record.order) if can(actor, "dose.view") else None

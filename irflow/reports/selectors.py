@@ -19,12 +19,15 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from irflow.accounts.actors import Actor, person
+from irflow.accounts.models import User
 from irflow.accounts.permissions import OWN, can, require
 from irflow.accounts.roles import Role
 from irflow.audit.services import access_log_record
 from irflow.checklists.models import SafetyFlag, SafetyOverride
 from irflow.checklists.selectors import safety_for_bookings
 from irflow.lib.errors import NotFound
+from irflow.procedures.models import ProcedureRecord
 from irflow.reports import structure
 from irflow.reports.models import Report, ReportStatus
 from irflow.scheduling.models import Booking, BookingTeamMember, TeamRole
@@ -33,12 +36,14 @@ from irflow.scheduling.selectors import bookings_visible
 MSG_REPORT_NOT_FOUND = "No such report, or you may not see it."
 
 
-def reports_visible(*, actor, action: str = "report.view") -> QuerySet[Report]:
+def reports_visible(*, actor: Actor, action: str = "report.view") -> QuerySet[Report]:
     """Reports `actor` may read: all, or the final reports of their own patients (referrers)."""
     scope = require(actor, action)
     qs = Report.objects.filter(record__patient__is_active=True)
     if scope is OWN:
-        qs = qs.filter(status=ReportStatus.FINAL, record__patient__care_relations__clinician=actor)
+        qs = qs.filter(
+            status=ReportStatus.FINAL, record__patient__care_relations__clinician=person(actor)
+        )
     return qs.select_related(
         "record__order__procedure_type",
         "record__patient",
@@ -50,7 +55,7 @@ def reports_visible(*, actor, action: str = "report.view") -> QuerySet[Report]:
 
 
 def report_get(
-    *, actor, report_id: int, action: str = "report.view", what: str = "report"
+    *, actor: Actor, report_id: int, action: str = "report.view", what: str = "report"
 ) -> Report:
     """One report, if `actor` may read (or act on) it; the read is access-logged."""
     report = reports_visible(actor=actor, action=action).filter(pk=report_id).first()
@@ -128,14 +133,14 @@ def report_view(report: Report) -> ReportView:
     )
 
 
-def report_for_procedure(*, actor, record) -> Report | None:
+def report_for_procedure(*, actor: Actor, record: ProcedureRecord) -> Report | None:
     """The report of a procedure the caller may see, or None (none yet, or not readable)."""
     if not can(actor, "report.view"):
         return None
     return reports_visible(actor=actor).filter(record=record).first()
 
 
-def reports_for_patient(*, actor, patient_id: int) -> list[Report]:
+def reports_for_patient(*, actor: Actor, patient_id: int) -> list[Report]:
     """The chart's list of a patient's reports (the chart logged the read)."""
     if not can(actor, "report.view"):
         return []
@@ -153,30 +158,30 @@ def reports_for_patient(*, actor, patient_id: int) -> list[Report]:
 RESPONSIBLE = (TeamRole.PRIMARY_OPERATOR, TeamRole.SUPERVISING_PHYSICIAN)
 
 
-def _responsible(actor) -> Q:
+def _responsible(actor: Actor) -> Q:
     """The case was booked with `actor` as primary operator or supervising physician."""
     team = BookingTeamMember.objects.filter(
-        booking=OuterRef("record__booking"), user=actor, role__in=RESPONSIBLE
+        booking=OuterRef("record__booking"), user=person(actor), role__in=RESPONSIBLE
     )
     return Q(record__booking__primary_operator=actor) | Q(Exists(team))
 
 
-def _to_sign(actor) -> Q:
+def _to_sign(actor: Actor) -> Q:
     mine = Q(author=actor)
     if can(actor, "report.sign"):
         mine |= _responsible(actor) & ~Q(author__role=Role.PHYSICIAN)
     return Q(status=ReportStatus.DRAFT, returned_at__isnull=True) & mine
 
 
-def _to_cosign(actor) -> Q:
+def _to_cosign(actor: Actor) -> Q:
     return Q(status=ReportStatus.AWAITING_COSIGN) & ~Q(author=actor)
 
 
-def _returned(actor) -> Q:
+def _returned(actor: Actor) -> Q:
     return Q(status=ReportStatus.DRAFT, author=actor, returned_at__isnull=False)
 
 
-def _worklist(actor, action: str, condition: Q) -> QuerySet[Report]:
+def _worklist(actor: Actor, action: str, condition: Q) -> QuerySet[Report]:
     return (
         reports_visible(actor=actor, action=action)
         .filter(condition)
@@ -185,13 +190,13 @@ def _worklist(actor, action: str, condition: Q) -> QuerySet[Report]:
     )
 
 
-def _logged(actor, what: str, items: list, log: bool) -> list:
+def _logged(actor: Actor, what: str, items: list, log: bool) -> list:
     if log:
         access_log_record(actor=actor, patient=None, what=f"{what} ({len(items)})")
     return items
 
 
-def reports_to_sign(*, actor, log: bool = True) -> list[Report]:
+def reports_to_sign(*, actor: Actor, log: bool = True) -> list[Report]:
     """Drafts waiting for `actor`: their own (not returned), and for a physician the drafts
     of cases booked with them as primary operator or supervising physician that no other
     physician wrote (a trainee's, waiting to be submitted)."""
@@ -200,7 +205,7 @@ def reports_to_sign(*, actor, log: bool = True) -> list[Report]:
     return _logged(actor, "reports to sign", items, log)
 
 
-def reports_to_cosign(*, actor, log: bool = True) -> list[Report]:
+def reports_to_cosign(*, actor: Actor, log: bool = True) -> list[Report]:
     """Reports submitted for co-signature that `actor` may co-sign (not their own), the cases
     booked with them as primary operator or supervising physician first."""
     require(actor, "report.cosign")
@@ -217,7 +222,7 @@ def reports_to_cosign(*, actor, log: bool = True) -> list[Report]:
     return _logged(actor, "reports to co-sign", items, log)
 
 
-def reports_returned(*, actor, log: bool = True) -> list[Report]:
+def reports_returned(*, actor: Actor, log: bool = True) -> list[Report]:
     """`actor`'s drafts returned by the co-signer, with the reason, oldest return first."""
     require(actor, "report.draft")
     items = list(_worklist(actor, "report.draft", _returned(actor)).order_by("returned_at", "pk"))
@@ -231,12 +236,12 @@ def _day_bounds(day: date) -> tuple[datetime, datetime]:
     )
 
 
-def cases_of_day(*, actor, day: date | None = None, log: bool = True) -> list[Booking]:
+def cases_of_day(*, actor: Actor, day: date | None = None, log: bool = True) -> list[Booking]:
     """The day's active bookings with `actor` in the booking team (or primary operator), with
     their procedure record and report, in time order."""
     require(actor, "report.draft")
     start, end = _day_bounds(day or timezone.localdate())
-    in_team = BookingTeamMember.objects.filter(booking=OuterRef("pk"), user=actor)
+    in_team = BookingTeamMember.objects.filter(booking=OuterRef("pk"), user=person(actor))
     items = list(
         bookings_visible(actor=actor)
         .filter(active=True, start__gte=start, start__lt=end)
@@ -262,7 +267,7 @@ class Worklists:
         return sum(len(items or []) for items in (self.to_sign, self.to_cosign, self.returned))
 
 
-def report_worklists(*, actor) -> Worklists:
+def report_worklists(*, actor: Actor) -> Worklists:
     """Every report worklist `actor`'s role holds (the page at /reports/); one access-log
     entry for the lot."""
     require(actor, "report.draft")
@@ -279,7 +284,7 @@ def report_worklists(*, actor) -> Worklists:
     return lists
 
 
-def report_worklist_count(user) -> int:
+def report_worklist_count(user: User) -> int:
     """How many reports wait for `user` (to sign, to co-sign, returned): one aggregate query,
     none for a role without the lists. Counts only: nothing is access-logged."""
     if not can(user, "report.draft"):

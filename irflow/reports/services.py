@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from irflow.accounts.actors import Actor, person, person_only
 from irflow.accounts.permissions import require
 from irflow.accounts.roles import Role
 from irflow.lib.errors import Conflict, NotFound, ValidationFailed
@@ -35,7 +36,7 @@ MSG_ADDENDUM_NOT_FOUND = "No such addendum, or you may not see it."
 MSG_RETURN_REASON = "Say what needs changing."
 
 
-def _report_for_update(actor, report_id: int, action: str) -> Report:
+def _report_for_update(actor: Actor, report_id: int, action: str) -> Report:
     report_get(actor=actor, report_id=report_id, action=action, what=f"report {action}")
     return (
         Report.objects.select_for_update()
@@ -55,7 +56,7 @@ def _editable(report: Report) -> None:
 
 
 @transaction.atomic
-def report_start(*, actor, procedure_id: int) -> Report:
+def report_start(*, actor: Actor, procedure_id: int) -> Report:
     """Start the report of a procedure from its catalogue template (or return the one there),
     its sections drafted from the record."""
     require(actor, "report.draft")
@@ -77,14 +78,14 @@ def report_start(*, actor, procedure_id: int) -> Report:
                 for k, v in drafting.draft_sections(actor=actor, record=record).items()
                 if k in keys
             },
-            author=actor,
+            author=person_only(actor),
         )
 
 
 @transaction.atomic
 def report_update(
     *,
-    actor,
+    actor: Actor,
     report_id: int,
     fields: dict[str, Any] | None = None,
     sections: dict[str, Any] | None = None,
@@ -130,7 +131,7 @@ def _clear_return(report: Report) -> None:
 
 
 @transaction.atomic
-def report_submit(*, actor, report_id: int) -> Report:
+def report_submit(*, actor: Actor, report_id: int) -> Report:
     """A draft goes to a physician for co-signature (trainees' drafts always do)."""
     report = _report_for_update(actor, report_id, "report.draft")
     _editable(report)
@@ -145,7 +146,7 @@ def report_submit(*, actor, report_id: int) -> Report:
 
 
 @transaction.atomic
-def report_return(*, actor, report_id: int, reason: str) -> Report:
+def report_return(*, actor: Actor, report_id: int, reason: str) -> Report:
     """The co-signing physician sends a submitted draft back to its author for changes; the
     reason stays on the report until the author submits it again."""
     report = _report_for_update(actor, report_id, "report.cosign")
@@ -157,18 +158,18 @@ def report_return(*, actor, report_id: int, reason: str) -> Report:
     report.status = ReportStatus.DRAFT
     report.submitted_at = None
     report.return_reason = reason.strip()
-    report.returned_by = actor
+    report.returned_by = person(actor)
     report.returned_at = timezone.now()
     with history_actor(actor):
         report.save()
     return report
 
 
-def _finalise(actor, report: Report, *, cosigned: bool) -> Report:
+def _finalise(actor: Actor, report: Report, *, cosigned: bool) -> Report:
     _check_complete(report)
     REPORT_STATES.check(report.status, ReportStatus.FINAL)
     report.status = ReportStatus.FINAL
-    report.signed_by = actor
+    report.signed_by = person(actor)
     report.signed_at = timezone.now()
     report.cosigned = cosigned
     report.content_sha256 = report.content_digest()
@@ -180,7 +181,7 @@ def _finalise(actor, report: Report, *, cosigned: bool) -> Report:
 
 
 @transaction.atomic
-def report_sign(*, actor, report_id: int) -> Report:
+def report_sign(*, actor: Actor, report_id: int) -> Report:
     """A physician signs a draft: the report is final and immutable from here on."""
     report = _report_for_update(actor, report_id, "report.sign")
     _editable(report)
@@ -190,7 +191,7 @@ def report_sign(*, actor, report_id: int) -> Report:
 
 
 @transaction.atomic
-def report_cosign(*, actor, report_id: int) -> Report:
+def report_cosign(*, actor: Actor, report_id: int) -> Report:
     """A physician co-signs a draft submitted for co-signature: it becomes final."""
     report = _report_for_update(actor, report_id, "report.cosign")
     if report.status == ReportStatus.FINAL:
@@ -203,7 +204,7 @@ def report_cosign(*, actor, report_id: int) -> Report:
 
 
 @transaction.atomic
-def addendum_create(*, actor, report_id: int, text: str, sign: bool = False) -> Addendum:
+def addendum_create(*, actor: Actor, report_id: int, text: str, sign: bool = False) -> Addendum:
     """Add a correction or later information to a final report; a physician may sign it at
     once (`sign=True`), otherwise it waits for a physician's signature."""
     report = _report_for_update(actor, report_id, "report.draft")
@@ -212,14 +213,16 @@ def addendum_create(*, actor, report_id: int, text: str, sign: bool = False) -> 
     if not (text or "").strip():
         raise ValidationFailed({"text": MSG_ADDENDUM_TEXT})
     with history_actor(actor):
-        addendum = Addendum.objects.create(report=report, text=text.strip(), author=actor)
+        addendum = Addendum.objects.create(
+            report=report, text=text.strip(), author=person_only(actor)
+        )
     if sign:
         return addendum_sign(actor=actor, addendum_id=addendum.pk)
     return addendum
 
 
 @transaction.atomic
-def addendum_sign(*, actor, addendum_id: int) -> Addendum:
+def addendum_sign(*, actor: Actor, addendum_id: int) -> Addendum:
     """Sign an addendum: it is part of the final report from now on, and is sent on."""
     require(actor, "report.sign")
     addendum = Addendum.objects.select_for_update().filter(pk=addendum_id).first()
@@ -228,7 +231,7 @@ def addendum_sign(*, actor, addendum_id: int) -> Addendum:
     report_get(actor=actor, report_id=addendum.report_id, action="report.sign", what="addendum")
     if addendum.is_signed:
         raise Conflict(MSG_ADDENDUM_IMMUTABLE, code="addendum_signed")
-    addendum.signed_by = actor
+    addendum.signed_by = person(actor)
     addendum.signed_at = timezone.now()
     with history_actor(actor):
         addendum.save()

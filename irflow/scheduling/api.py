@@ -131,7 +131,7 @@ def booking_create(request, payload: BookingIn):
     ]
     booking = services.booking_create(
         actor=request.auth,
-        order=order,
+        order_id=order.pk,
         room=selectors.room_by_code(payload.room_code),
         start=payload.start,
         duration_min=payload.duration_min,
@@ -157,7 +157,7 @@ def booking_reschedule(request, booking_id: int, payload: RescheduleIn):
     booking = selectors.booking_get(actor=request.auth, booking_id=booking_id, what="reschedule")
     services.booking_reschedule(
         actor=request.auth,
-        booking=booking,
+        booking_id=booking.pk,
         start=payload.start,
         duration_min=payload.duration_min,
         room=selectors.room_by_code(payload.room_code) if payload.room_code else None,
@@ -179,7 +179,7 @@ def booking_cancel(request, booking_id: int, payload: BookingCancelIn):
     require(request.auth, "booking.manage")
     booking = selectors.booking_get(actor=request.auth, booking_id=booking_id, what="cancel")
     services.booking_cancel(
-        actor=request.auth, booking=booking, reason=payload.reason.value, note=payload.note
+        actor=request.auth, booking_id=booking.pk, reason=payload.reason.value, note=payload.note
     )
     return selectors.booking_get(actor=request.auth, booking_id=booking_id)
 

@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
+from irflow.accounts.actors import Actor, person
 from irflow.accounts.models import User
 from irflow.accounts.permissions import OWN, require
 from irflow.audit.services import access_log_record
@@ -35,16 +36,16 @@ def _with_details(qs: QuerySet[Booking]) -> QuerySet[Booking]:
     )
 
 
-def bookings_visible(*, actor, action: str = "booking.view") -> QuerySet[Booking]:
+def bookings_visible(*, actor: Actor, action: str = "booking.view") -> QuerySet[Booking]:
     """Bookings `actor` may see: all, or those of patients in their care (referrers)."""
     scope = require(actor, action)
     qs = Booking.objects.filter(patient__is_active=True)
     if scope is OWN:
-        qs = qs.filter(patient__care_relations__clinician=actor)
+        qs = qs.filter(patient__care_relations__clinician=person(actor))
     return qs
 
 
-def booking_get(*, actor, booking_id: int, what: str = "booking") -> Booking:
+def booking_get(*, actor: Actor, booking_id: int, what: str = "booking") -> Booking:
     """One booking with its team, if `actor` may see it; the read is access-logged."""
     booking = _with_details(bookings_visible(actor=actor)).filter(pk=booking_id).first()
     if booking is None:
@@ -53,7 +54,7 @@ def booking_get(*, actor, booking_id: int, what: str = "booking") -> Booking:
     return booking
 
 
-def booking_list(*, actor, day: date, room: Room | None = None) -> list[Booking]:
+def booking_list(*, actor: Actor, day: date, room: Room | None = None) -> list[Booking]:
     """Active bookings starting on `day` (local time), optionally in one room."""
     start, end = _day_bounds(day)
     qs = bookings_visible(actor=actor).filter(active=True, start__gte=start, start__lt=end)
@@ -146,7 +147,7 @@ def _active_between(room: Room, start: datetime, end: datetime) -> list[Booking]
     return list(_with_details(qs).order_by("start"))
 
 
-def room_day(*, actor, room: Room, day: date) -> RoomDay:
+def room_day(*, actor: Actor, room: Room, day: date) -> RoomDay:
     """One room's day: bookings in time order with the free gaps between opening hours."""
     require(actor, "schedule.view")
     start, end = _day_bounds(day)
@@ -157,7 +158,7 @@ def room_day(*, actor, room: Room, day: date) -> RoomDay:
     return result
 
 
-def room_week(*, actor, room: Room, day: date) -> list[RoomDay]:
+def room_week(*, actor: Actor, room: Room, day: date) -> list[RoomDay]:
     """The seven days (Monday to Sunday) of the week containing `day`, for one room."""
     require(actor, "schedule.view")
     monday = day - timedelta(days=day.weekday())
@@ -185,7 +186,7 @@ def in_room_by_room(*, room_ids: set[int]) -> dict[int, list[Booking]]:
     return found
 
 
-def bookings_of_day(*, actor, day: date) -> list[Booking]:
+def bookings_of_day(*, actor: Actor, day: date) -> list[Booking]:
     """Every booking of the day but the cancelled, in time order, with their details (the
     department board; the caller logs the read)."""
     require(actor, "schedule.view")

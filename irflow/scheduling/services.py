@@ -11,12 +11,14 @@ protect the patient on the way (check-in, sign-in, one patient per room, …) ar
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from irflow.accounts.actors import Actor, person
 from irflow.accounts.models import User
 from irflow.accounts.permissions import require
 from irflow.accounts.roles import Role
@@ -67,7 +69,7 @@ def _fmt(dt: datetime) -> str:
     return timezone.localtime(dt).strftime("%a %d %b %H:%M")
 
 
-def _overlapping(start: datetime, end: datetime, exclude_id: int | None):
+def _overlapping(start: datetime, end: datetime, exclude_id: int | None) -> QuerySet[Booking]:
     qs = Booking.objects.filter(active=True, start__lt=end, end__gt=start).select_related("room")
     return qs.exclude(pk=exclude_id) if exclude_id else qs
 
@@ -131,7 +133,9 @@ def _check_room_open(room: Room, start: datetime, end: datetime, priority: str) 
         )
 
 
-def _check_team(order: Order, operator: User | None, team: list[tuple[User, str]], day) -> None:
+def _check_team(
+    order: Order, operator: User | None, team: list[tuple[User, str]], day: date
+) -> None:
     errors: dict[str, str] = {}
     roles = {role for _, role in team}
     if operator is not None:
@@ -161,7 +165,7 @@ def _check_team(order: Order, operator: User | None, team: list[tuple[User, str]
         raise ValidationFailed(errors)
 
 
-def _save_guarded(booking: Booking, **kwargs) -> None:
+def _save_guarded(booking: Booking, **kwargs: Any) -> None:
     """Save, turning the database's overlap refusal (a concurrent booking won) into Conflict."""
     try:
         with transaction.atomic():
@@ -175,17 +179,18 @@ def _save_guarded(booking: Booking, **kwargs) -> None:
 @transaction.atomic
 def booking_create(
     *,
-    actor,
-    order: Order,
+    actor: Actor,
+    order_id: int,
     room: Room,
     start: datetime,
     duration_min: int | None = None,
     primary_operator: User | None = None,
     team: Iterable[tuple[User, str]] = (),
 ) -> Booking:
-    """Book `order` in `room` at `start`; refuses closed rooms, missing privileges, overlaps."""
+    """Book order `order_id` in `room` at `start`; refuses closed rooms, missing privileges,
+    overlaps."""
     require(actor, "booking.manage")
-    order = Order.objects.select_for_update().select_related("procedure_type").get(pk=order.pk)
+    order = Order.objects.select_for_update().select_related("procedure_type").get(pk=order_id)
     if order.status not in (OrderStatus.ORDERED, OrderStatus.DISCONTINUED):
         raise InvalidTransition(
             MSG_ORDER_NOT_BOOKABLE.format(status=order.get_status_display().lower()),
@@ -213,7 +218,7 @@ def booking_create(
         sps_id=new_sps_id(),
         modality=room.modality,
         station_ae_title=room.station_ae_title,
-        created_by=actor,
+        created_by=person(actor),
         status_changed_at=timezone.now(),
     )
     with history_actor(actor):
@@ -231,8 +236,8 @@ def booking_create(
 @transaction.atomic
 def booking_reschedule(
     *,
-    actor,
-    booking: Booking,
+    actor: Actor,
+    booking_id: int,
     start: datetime,
     duration_min: int | None = None,
     room: Room | None = None,
@@ -244,7 +249,7 @@ def booking_reschedule(
     booking = (
         Booking.objects.select_for_update()
         .select_related("order__procedure_type")
-        .get(pk=booking.pk)
+        .get(pk=booking_id)
     )
     if booking.status != BookingStatus.BOOKED:
         raise Conflict(MSG_ONLY_BOOKED, code="not_movable")
@@ -294,14 +299,14 @@ def booking_reschedule(
 
 @transaction.atomic
 def booking_cancel(
-    *, actor, booking: Booking, reason: str, note: str = "", release_order: bool = True
+    *, actor: Actor, booking_id: int, reason: str, note: str = "", release_order: bool = True
 ) -> Booking:
     """Cancel with a structured reason; the slot is freed and the order can be booked again.
 
     `release_order=False` when the order itself is being cancelled.
     """
     require(actor, "booking.manage")
-    booking = Booking.objects.select_for_update().get(pk=booking.pk)
+    booking = Booking.objects.select_for_update().get(pk=booking_id)
     if reason not in CancelReason.values:
         raise ValidationFailed({"reason": MSG_CANCEL_REASON})
     BOOKING_STATES.check(booking.status, BookingStatus.CANCELLED)
@@ -318,15 +323,12 @@ def booking_cancel(
 
 
 @transaction.atomic
-def booking_set_status(*, actor, booking: Booking, status: str) -> Booking:
+def booking_set_status(*, actor: Actor, booking_id: int, status: str) -> Booking:
     """Move a booking one step along the day (arrived → … → discharged), along its state
-    machine. Only the day-of-case layer calls this (it checks the rules first).
-
-    `actor=None` is a trusted system component (the MPPS listener): it needs no permission.
-    """
-    if actor is not None:
-        require(actor, "booking.progress")
-    booking = Booking.objects.select_for_update().select_related("order").get(pk=booking.pk)
+    machine. Only the day-of-case layer calls this (it checks the rules first); the modality's
+    reports (MPPS) move it as the system actor."""
+    require(actor, "booking.progress")
+    booking = Booking.objects.select_for_update().select_related("order").get(pk=booking_id)
     if booking.status == status:
         return booking
     if status == BookingStatus.CANCELLED:
@@ -350,7 +352,7 @@ ORDER_FOLLOWS: dict[str, tuple[frozenset[str], str]] = {
 }
 
 
-def _order_follows(booking: Booking, actor) -> None:
+def _order_follows(booking: Booking, actor: Actor) -> None:
     """The one place an order's status follows its booking's."""
     order = Order.objects.select_for_update().get(pk=booking.order_id)
     if booking.status == BookingStatus.CANCELLED:
@@ -358,15 +360,15 @@ def _order_follows(booking: Booking, actor) -> None:
             order.status == OrderStatus.SCHEDULED
             and not order.bookings.filter(active=True).exists()
         ):
-            order_set_status(order=order, status=OrderStatus.ORDERED, actor=actor)
+            order_set_status(actor=actor, order_id=order.pk, status=OrderStatus.ORDERED)
         return
     follows = ORDER_FOLLOWS.get(booking.status)
     if follows is not None and order.status in follows[0]:
-        order_set_status(order=order, status=follows[1], actor=actor)
+        order_set_status(actor=actor, order_id=order.pk, status=follows[1])
 
 
 @transaction.atomic
-def order_cancel(*, actor, order_id: int, reason: str) -> Order:
+def order_cancel(*, actor: Actor, order_id: int, reason: str) -> Order:
     """Cancel an order that has not started; bookings that have not started go with it."""
     require(actor, "order.cancel")
     order = order_get(actor=actor, order_id=order_id, what="cancel order")
@@ -377,7 +379,7 @@ def order_cancel(*, actor, order_id: int, reason: str) -> Order:
     for booking in order.bookings.filter(active=True):
         booking_cancel(
             actor=actor,
-            booking=booking,
+            booking_id=booking.pk,
             reason=CancelReason.NO_LONGER_INDICATED,
             note=f"Order cancelled: {reason}",
             release_order=False,
@@ -385,7 +387,7 @@ def order_cancel(*, actor, order_id: int, reason: str) -> Order:
     order.cancel_reason = reason[:300]
     with history_actor(actor):
         order.save(update_fields=["cancel_reason", "updated_at"])
-    return order_set_status(order=order, status=OrderStatus.CANCELLED, actor=actor)
+    return order_set_status(actor=actor, order_id=order.pk, status=OrderStatus.CANCELLED)
 
 
 def booking_conflicts(*, room: Room, start: datetime, end: datetime) -> list[Booking]:

@@ -108,7 +108,7 @@ def booking_create(request, order_id: int):
         with refusals_shown(form=form) as outcome:
             booking = services.booking_create(
                 actor=request.user,
-                order=order,
+                order_id=order.pk,
                 room=data["room"],
                 start=data["start"],
                 duration_min=data["duration_min"],
@@ -167,7 +167,7 @@ def booking_reschedule(request, booking_id: int):
         with refusals_shown(form=form) as outcome:
             services.booking_reschedule(
                 actor=request.user,
-                booking=booking,
+                booking_id=booking.pk,
                 start=form.cleaned_data["start"],
                 duration_min=form.cleaned_data["duration_min"],
                 room=form.cleaned_data["room"],
@@ -188,7 +188,7 @@ def booking_cancel(request, booking_id: int):
         with refusals_shown(form=form) as outcome:
             services.booking_cancel(
                 actor=request.user,
-                booking=booking,
+                booking_id=booking.pk,
                 reason=form.cleaned_data["reason"],
                 note=form.cleaned_data["note"],
             )

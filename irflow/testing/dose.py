@@ -12,6 +12,7 @@ from django.test import override_settings
 def dose_world(attending, patient) -> dict:
     """A TACE of `patient` over the SRDL (alert and skin follow-up), an unmatched report of
     the same patient, and a quarantined object whose file is gone."""
+    from irflow.accounts.actors import SYSTEM
     from irflow.dicom.rdsr_builder import ProjectionRdsr, make_events
     from irflow.dose import storage
     from irflow.dose.models import DoseAlert, RadiationDoseReport
@@ -42,7 +43,7 @@ def dose_world(attending, patient) -> dict:
         for data in (linked.to_bytes(), unmatched.to_bytes(), b"not dicom"):
             stored = storage.store_durably(data)
             received = received_record(stored=stored, channel="import")
-            ids.append(received_process(received_id=received.pk).received.pk)
+            ids.append(received_process(actor=SYSTEM, received_id=received.pk).received.pk)
     return {
         "order_id": order.pk,
         "dose_order_id": order.pk,

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from django.test import Client
 
+from irflow.accounts.actors import SYSTEM
 from irflow.accounts.models import User
 from irflow.accounts.roles import Role
 from irflow.accounts.services import api_token_create, privilege_grant, user_create
@@ -60,7 +61,7 @@ def _reference_data_survives_flushes():
 
 def make_user(username: str, role: str, **kwargs) -> User:
     user = user_create(
-        actor=None,
+        actor=SYSTEM,
         username=username,
         role=role,
         password=PASSWORD,
@@ -71,7 +72,9 @@ def make_user(username: str, role: str, **kwargs) -> User:
     )
     if role == Role.PHYSICIAN:
         for category in PROCEDURE_CATEGORIES:
-            privilege_grant(actor=None, user=user, category=category, granted_at=date(2020, 1, 1))
+            privilege_grant(
+                actor=SYSTEM, user_id=user.pk, category=category, granted_at=date(2020, 1, 1)
+            )
     return user
 
 
@@ -89,7 +92,7 @@ def attending(personas) -> User:
 @pytest.fixture
 def api_client(client, attending) -> Client:
     """The test client as an integration calling the API with the attending's API token."""
-    token = api_token_create(actor=None, user=attending, name="tests")[1]
+    token = api_token_create(actor=SYSTEM, user_id=attending.pk, name="tests")[1]
     client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {token}"
     return client
 
@@ -187,7 +190,7 @@ def make_order(actor, patient, code: str = "PICC", **kwargs):
 def make_booking(actor, order, room, start, **kwargs):
     from irflow.scheduling.services import booking_create
 
-    return booking_create(actor=actor, order=order, room=room, start=start, **kwargs)
+    return booking_create(actor=actor, order_id=order.pk, room=room, start=start, **kwargs)
 
 
 def page_with_parts(client: Client, url: str) -> str:

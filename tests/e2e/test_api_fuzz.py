@@ -50,6 +50,7 @@ DIGITS = r"^[+-]?[0-9]+(\.[0-9]+)?$"
 SETUP = """
 import json
 from django.apps import apps
+from irflow.accounts.actors import SYSTEM
 from irflow.accounts.models import User
 from irflow.accounts.services import api_token_create
 
@@ -72,7 +73,7 @@ ids = {
 }
 ids["room_code"] = list(apps.get_model("catalogue.Room").objects.values_list("code", flat=True))
 users = User.objects.filter(username__in=["physician", "referrer"])
-tokens = {u.username: api_token_create(actor=None, user=u, name="fuzz")[1] for u in users}
+tokens = {u.username: api_token_create(actor=SYSTEM, user_id=u.pk, name="fuzz")[1] for u in users}
 print(json.dumps({"tokens": tokens, "ids": {k: v for k, v in ids.items() if v}}))
 """
 # Body fields that name records, by the parameter whose ids they take.

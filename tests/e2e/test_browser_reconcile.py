@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from irflow.accounts.actors import SYSTEM
 from irflow.catalogue.models import ProcedureType
 from irflow.catalogue.seed import catalogue_seed
 from irflow.dicom.mpps import MppsCreate, ScheduledStep
@@ -35,6 +36,7 @@ def emergency(personas, patient, angio_room):
     booking = make_booking(personas["attending"], order, angio_room, start)
     remote = RemoteAE.objects.create(ae_title="ANGIO1", room=angio_room)
     step = mpps_create(
+        actor=SYSTEM,
         create=MppsCreate(
             sop_instance_uid="1.2.826.0.1.3680043.10.1293.7.2",
             pps_id="PPS8",

@@ -22,6 +22,7 @@ BOOK_TODAY = """
 import json
 from datetime import datetime, time
 from django.utils import timezone
+from irflow.accounts.actors import SYSTEM
 from irflow.accounts.models import User
 from irflow.catalogue.models import ProcedureType, Room
 from irflow.orders.services import order_create
@@ -31,7 +32,7 @@ from irflow.scheduling.services import booking_create
 from irflow.accounts.services import user_create
 
 doctor = User.objects.filter(username="e2e-physician").first() or user_create(
-    actor=None, username="e2e-physician", role="physician", password=None, first_name="Ada",
+    actor=SYSTEM, username="e2e-physician", role="physician", password=None, first_name="Ada",
     last_name="Lovelace")
 room, _ = Room.objects.get_or_create(
     code="ANGIO1",
@@ -42,7 +43,7 @@ patient = patient_create(actor=doctor, mrn="{mrn}", family_name="Müller", given
 order = order_create(actor=doctor, patient_id=patient.pk, priority="emergent",
                      procedure_type=ProcedureType.objects.get(code="PICC"))
 start = timezone.make_aware(datetime.combine(timezone.localdate(), time({hour}, 0)))
-booking = booking_create(actor=doctor, order=order, room=room, start=start)
+booking = booking_create(actor=doctor, order_id=order.pk, room=room, start=start)
 print(json.dumps({{"sps_id": booking.sps_id, "accession": order.accession_number}}))
 """
 

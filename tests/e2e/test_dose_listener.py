@@ -26,13 +26,14 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 PASSWORD = "dose-e2e-password-1"
 SETUP = """
 import json
+from irflow.accounts.actors import SYSTEM
 from irflow.accounts.models import User
 from irflow.accounts.services import user_create
 from irflow.catalogue.models import ProcedureType
 from irflow.orders.services import order_create
 from irflow.patients.services import patient_create
 user = User.objects.filter(username="doc").first() or user_create(
-    actor=None, username="doc", role="physician", password=%(password)r, check_password=False)
+    actor=SYSTEM, username="doc", role="physician", password=%(password)r, check_password=False)
 patient = patient_create(actor=user, mrn="E2EDOSE1", family_name="Dose", given_name="Denise",
                          birth_date="1961-02-03", sex="F")
 order = order_create(actor=user, patient_id=patient.pk,

@@ -11,6 +11,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from irflow.accounts.actors import SYSTEM
 from irflow.catalogue.models import ProcedureType, Room
 from irflow.catalogue.seed import catalogue_seed
 from irflow.dayofcase.services import case_modality_finished, case_modality_started
@@ -207,12 +208,12 @@ def test_referral_to_booking(browser, site, personas, suite, other_referrers_pat
     expect(suite_column).to_contain_text("Free")
     # The modality reports the procedure in progress (MPPS): never refused, but the missing
     # sign-in and time-out are flagged on the board for review.
-    case_modality_started(booking_id=booking.pk)
+    case_modality_started(actor=SYSTEM, booking_id=booking.pk)
     expect(suite_column).to_contain_text("In use", timeout=25_000)
     expect(suite_column).to_contain_text("In room")
     expect(suite_column).to_contain_text("Modality started without a sign-in")
     screenshot(nurse, "department-board")
-    case_modality_finished(booking_id=booking.pk)
+    case_modality_finished(actor=SYSTEM, booking_id=booking.pk)
     expect(suite_column.locator(".status.st-recovery")).to_have_text("Recovery", timeout=25_000)
     expect(suite_column).to_contain_text("Free")
     booking.refresh_from_db()

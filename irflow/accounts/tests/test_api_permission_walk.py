@@ -11,6 +11,7 @@ import re
 import pytest
 from django.db import transaction
 
+from irflow.accounts.actors import SYSTEM
 from irflow.accounts.permissions import MATRIX
 from irflow.accounts.roles import Role
 from irflow.accounts.services import api_token_create
@@ -160,7 +161,7 @@ def world(personas, settings, tmp_path):
     CareRelation.objects.create(patient=mine, clinician=personas["referrer"])
     CareRelation.objects.create(patient=other, clinician=personas["referrer"])
     tokens = {
-        name: api_token_create(actor=None, user=user, name=f"walk {name}")[1]
+        name: api_token_create(actor=SYSTEM, user_id=user.pk, name=f"walk {name}")[1]
         for name, user in personas.items()
     }
     ids = {"patient_id": mine.pk, "other_patient": other.pk}
@@ -222,7 +223,7 @@ def test_referrer_cannot_open_another_referrers_patient(client, personas):
         birth_date="1960-01-01",
         sex="M",
     )
-    token = api_token_create(actor=None, user=personas["referrer"], name="t")[1]
+    token = api_token_create(actor=SYSTEM, user_id=personas["referrer"].pk, name="t")[1]
     response = client.get(f"/api/patients/{other.pk}", headers={"authorization": f"Bearer {token}"})
     assert response.status_code == 404
     search = client.get("/api/patients?q=other", headers={"authorization": f"Bearer {token}"})

@@ -8,6 +8,7 @@ import json
 import pytest
 from ninja.openapi.schema import OpenAPISchema
 
+from irflow.accounts.actors import SYSTEM
 from irflow.accounts.services import api_token_create
 from irflow.api import api, error_statuses
 
@@ -51,7 +52,7 @@ def test_times_of_day_are_not_published_as_rfc3339_times():
 
 @pytest.mark.django_db
 def test_ninjas_own_errors_have_the_irflow_shape(client, attending):
-    token = api_token_create(actor=None, user=attending, name="t")[1]
+    token = api_token_create(actor=SYSTEM, user_id=attending.pk, name="t")[1]
     response = client.post(
         "/api/patients",
         data="{not json",

@@ -130,7 +130,9 @@ def test_background_refresh_does_not_keep_a_session_alive(client, settings, atte
 
 
 def test_api_tokens_are_stored_hashed_and_can_be_revoked(attending, personas):
-    token, plain = api_token_create(actor=personas["admin"], user=attending, name="PACS bridge")
+    token, plain = api_token_create(
+        actor=personas["admin"], user_id=attending.pk, name="PACS bridge"
+    )
     stored = ApiToken.objects.get(pk=token.pk)
     assert plain.split("_", 2)[2] not in json.dumps(list(ApiToken.objects.values()), default=str)
     assert stored.secret_sha256 == ApiToken.hash_secret(plain.split("_", 2)[2])
@@ -139,7 +141,7 @@ def test_api_tokens_are_stored_hashed_and_can_be_revoked(attending, personas):
     assert api_token_authenticate("garbage") is None
     from irflow.accounts.services import api_token_revoke
 
-    api_token_revoke(actor=personas["admin"], token=stored)
+    api_token_revoke(actor=personas["admin"], token_id=stored.pk)
     assert api_token_authenticate(plain) is None
 
 

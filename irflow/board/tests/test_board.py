@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from irflow.accounts.actors import SYSTEM
 from irflow.accounts.services import api_token_create
 from irflow.audit.models import AccessLog
 from irflow.board import services
@@ -214,7 +215,7 @@ def test_decisions_through_the_web_and_the_api(client, personas, to_board, meeti
     first.refresh_from_db()
     assert first.order.procedure_type.code == "ABL-LIV" and first.order.priority == "urgent"
 
-    token = api_token_create(actor=None, user=personas["attending"], name="t")[1]
+    token = api_token_create(actor=SYSTEM, user_id=personas["attending"].pk, name="t")[1]
     headers = {"authorization": f"Bearer {token}"}
     response = client.post(
         f"/api/board/meetings/{meeting.pk}/cases",

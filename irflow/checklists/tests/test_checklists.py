@@ -9,6 +9,7 @@ from django.contrib.admin.sites import site as admin_site
 from django.test import RequestFactory
 from django.urls import reverse
 
+from irflow.accounts.actors import SYSTEM
 from irflow.accounts.services import api_token_create
 from irflow.checklists import services
 from irflow.checklists.models import MSG_IMMUTABLE, ChecklistRecord
@@ -144,7 +145,7 @@ def test_a_completed_checklist_cannot_change_by_any_entry_point(client, personas
     assert not model_admin.has_delete_permission(request, record)
     assert not model_admin.has_add_permission(request)
     # API: no route edits a record; posting the phase again is a conflict.
-    token = api_token_create(actor=None, user=attending, name="t")[1]
+    token = api_token_create(actor=SYSTEM, user_id=attending.pk, name="t")[1]
     url = f"/api/checklists/bookings/{booking.pk}"
     headers = {"authorization": f"Bearer {token}"}
     for method in ("PUT", "PATCH", "DELETE"):

@@ -12,6 +12,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from irflow.accounts.actors import SYSTEM
 from irflow.catalogue.models import Room
 from irflow.dayofcase import guards, services
 from irflow.patients.services import patient_create
@@ -156,7 +157,7 @@ def test_an_override_is_shown_on_the_board_and_the_procedure_page(
 
 
 def test_flags_from_the_modality_are_shown_and_reviewed(client, nurse, booking):
-    services.case_modality_started(booking_id=booking.pk)
+    services.case_modality_started(actor=SYSTEM, booking_id=booking.pk)
     login(client, nurse)
     assert "Modality started without a sign-in" in board_html(client)
     flag = booking.safety_flags.get(kind="no_sign_in")
@@ -218,7 +219,7 @@ def _mixed(actor, nurse, copies: int, start_index: int) -> None:
         )
         completed(actor, done)
         ready_to_complete(actor, theatre)
-        services.case_modality_started(booking_id=flagged.pk)
+        services.case_modality_started(actor=SYSTEM, booking_id=flagged.pk)
 
 
 def test_a_mixed_board_costs_the_same_queries_for_2_or_6_rooms(client, attending, nurse):

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from auditlog.models import LogEntry
 
+from irflow.accounts.actors import SYSTEM
 from irflow.checklists.models import SafetyOverride
 from irflow.dayofcase import guards, services
 from irflow.dayofcase.guards import Move
@@ -254,11 +255,11 @@ def test_discharge_is_not_a_board_move(nurse, booking):
 def test_the_modality_is_never_refused_but_flagged(nurse, attending, booking):
     from irflow.checklists.models import FlagKind
 
-    moved = services.case_modality_started(booking_id=booking.pk)
+    moved = services.case_modality_started(actor=SYSTEM, booking_id=booking.pk)
     assert moved.status == BookingStatus.IN_ROOM
     kinds = set(booking.safety_flags.values_list("kind", flat=True))
     assert kinds == {FlagKind.STARTED_WITHOUT_SIGN_IN, FlagKind.STARTED_WITHOUT_TIME_OUT}
-    services.case_modality_finished(booking_id=booking.pk)
+    services.case_modality_finished(actor=SYSTEM, booking_id=booking.pk)
     booking.refresh_from_db()
     assert booking.status == BookingStatus.RECOVERY
     assert booking.safety_flags.filter(kind=FlagKind.ENDED_WITHOUT_SIGN_OUT).exists()
@@ -271,6 +272,6 @@ def test_the_order_follows_its_booking(attending, nurse, patient, room):
     order = booking.order
     order.refresh_from_db()
     assert order.status == OrderStatus.SCHEDULED
-    booking_cancel(actor=attending, booking=booking, reason="patient_unwell")
+    booking_cancel(actor=attending, booking_id=booking.pk, reason="patient_unwell")
     order.refresh_from_db()
     assert order.status == OrderStatus.ORDERED

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from irflow.accounts.actors import SYSTEM
 from irflow.devices import selectors, services
 from irflow.devices.models import DeviceInSitu
 from irflow.lib.errors import Forbidden, ValidationFailed
@@ -99,7 +100,7 @@ def test_overdue_filter_shows_on_board_and_chart_until_removed(client, attending
 def test_the_overdue_api_takes_the_day(client, attending, ivc_filter):
     from irflow.accounts.services import api_token_create
 
-    token = api_token_create(actor=None, user=attending, name="t")[1]
+    token = api_token_create(actor=SYSTEM, user_id=attending.pk, name="t")[1]
     headers = {"authorization": f"Bearer {token}"}
     day_90 = (ivc_filter.placed_on + timedelta(days=90)).isoformat()
     day_91 = (ivc_filter.placed_on + timedelta(days=91)).isoformat()

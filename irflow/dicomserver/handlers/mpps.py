@@ -13,6 +13,7 @@ from django.db import close_old_connections
 from pydicom.datadict import tag_for_keyword
 from pydicom.dataset import Dataset
 
+from irflow.accounts.actors import SYSTEM
 from irflow.dicom.mpps import (
     STATUS_ATTRIBUTE_LIST_ERROR,
     STATUS_INVALID_ATTRIBUTE_VALUE,
@@ -72,6 +73,7 @@ def handle_n_create(event) -> Result:
                 mpps_transition(stored.status, None, operation=Operation.N_CREATE).raise_if_denied()
             create = parse_mpps_create(uid, _dataset(event, "attribute_list"))
             step = services.mpps_create(
+                actor=SYSTEM,
                 create=create,
                 calling_ae_title=requestor.ae_title,
                 remote=selectors.remote_ae_get(ae_title=requestor.ae_title),
@@ -107,7 +109,7 @@ def handle_n_set(event) -> Result:
                 _dataset(event, "modification_list"),
                 create_charset=tuple(stored.attributes.get("charset") or ()),
             )
-            step = services.mpps_set(update=update)
+            step = services.mpps_set(actor=SYSTEM, update=update)
     except MppsError as exc:
         logger.info("MPPS N-SET from %s refused: %s", requestor.ae_title, exc)
         return _refusal(exc, operation=Operation.N_SET), None

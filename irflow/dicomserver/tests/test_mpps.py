@@ -124,6 +124,8 @@ def test_in_progress_then_completed(associate, booking, room_busy):
     assert booking.status == BookingStatus.RECOVERY and not room_busy(booking)
     assert booking.order.status == OrderStatus.COMPLETED
     assert LogEntry.objects.get_for_object(step).count() >= 2  # created, then completed
+    moved = LogEntry.objects.get_for_object(booking).latest("timestamp", "pk")
+    assert moved.actor is None and moved.actor_email == "system"  # the listener's move
 
 
 def test_discontinued_with_reason(associate, booking, room_busy):
@@ -202,7 +204,9 @@ def test_unscheduled_step_waits_for_reconciliation(associate, booking, personas,
     booking.refresh_from_db()
     assert booking.status == BookingStatus.BOOKED
 
-    mpps_reconcile(actor=personas["technologist"], step=step, booking=booking, note="emergency")
+    mpps_reconcile(
+        actor=personas["technologist"], step_id=step.pk, booking_id=booking.pk, note="emergency"
+    )
     booking.refresh_from_db()
     assert booking.status == BookingStatus.IN_ROOM and room_busy(booking)
     assert step not in mpps_unreconciled(actor=personas["technologist"])

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from irflow.accounts.actors import SYSTEM
 from irflow.audit.models import AccessLog
 from irflow.dicom.mpps import MppsCreate, ScheduledStep
 from irflow.dicomserver.models import RemoteAE
@@ -39,6 +40,7 @@ def emergency(booking, angio_room):
     """A step the modality started for a patient it could not find on the worklist."""
     remote = RemoteAE.objects.create(ae_title="ANGIO1", room=angio_room)
     return mpps_create(
+        actor=SYSTEM,
         create=MppsCreate(
             sop_instance_uid="1.2.826.0.1.3680043.10.1293.7.1",
             pps_id="PPS7",
@@ -113,24 +115,26 @@ def test_form_errors_are_shown(client, personas, emergency):
 
 def test_reconcile_by_accession_and_only_once(personas, emergency, booking):
     with pytest.raises(Forbidden):
-        mpps_reconcile(actor=personas["scheduler"], step=emergency, booking=booking)
+        mpps_reconcile(actor=personas["scheduler"], step_id=emergency.pk, booking_id=booking.pk)
     with pytest.raises(ValidationFailed):
-        mpps_reconcile(actor=personas["technologist"], step=emergency)
+        mpps_reconcile(actor=personas["technologist"], step_id=emergency.pk)
     step = mpps_reconcile(
         actor=personas["technologist"],
-        step=emergency,
+        step_id=emergency.pk,
         accession_number=booking.order.accession_number,
     )
     assert step.booking == booking and step.order == booking.order
     with pytest.raises(Conflict, match=MSG_ALREADY_LINKED):
-        mpps_reconcile(actor=personas["technologist"], step=step, booking=booking)
+        mpps_reconcile(actor=personas["technologist"], step_id=step.pk, booking_id=booking.pk)
     assert PerformedProcedureStep.objects.filter(booking__isnull=True).count() == 0
 
 
 def test_reconcile_to_an_order_that_was_never_booked(personas, patient, emergency):
     order = make_order(personas["attending"], patient, priority="emergent")
     step = mpps_reconcile(
-        actor=personas["technologist"], step=emergency, accession_number=order.accession_number
+        actor=personas["technologist"],
+        step_id=emergency.pk,
+        accession_number=order.accession_number,
     )
     order.refresh_from_db()
     assert step.booking is None and step.order == order and step.patient == patient
@@ -138,5 +142,5 @@ def test_reconcile_to_an_order_that_was_never_booked(personas, patient, emergenc
     assert step not in mpps_unreconciled(actor=personas["technologist"])
     with pytest.raises(Conflict):
         mpps_reconcile(
-            actor=personas["technologist"], step=step, booking=None, accession_number="X"
+            actor=personas["technologist"], step_id=step.pk, booking_id=None, accession_number="X"
         )

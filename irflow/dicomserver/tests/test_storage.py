@@ -17,6 +17,7 @@ from pydicom.uid import (
 )
 from pynetdicom import AE
 
+from irflow.accounts.actors import SYSTEM
 from irflow.dicom.rdsr_builder import CtRdsr, ProjectionRdsr, make_ct_scans, make_events
 from irflow.dicomserver import server
 from irflow.dicomserver.handlers.storage import (
@@ -97,7 +98,7 @@ def test_storescu_object_is_durable_recorded_and_queued(listener, tmp_path, stor
     assert dcmread(stored).SOPInstanceUID == received.sop_instance_uid
     task = DBTaskResult.objects.get(task_path="irflow.dose.tasks.received_process_task")
     assert task.args_kwargs["args"] == [received.pk]
-    outcome = received_process(received_id=received.pk)
+    outcome = received_process(actor=SYSTEM, received_id=received.pk)
     assert outcome.status == "imported"
     assert outcome.report.ka_r_total_mgy == pytest.approx(sum(e.dose_rp_mgy for e in rdsr.events))
     if options == ("-xi",):

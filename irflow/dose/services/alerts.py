@@ -9,16 +9,19 @@ errs on the side of looking.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
 
+from irflow.accounts.actors import Actor, person
 from irflow.accounts.models import User
 from irflow.accounts.permissions import require
 from irflow.accounts.roles import Role
 from irflow.clinical import (
+    SitePolicy,
     cumulative_window_days,
     radiation_alerts,
     rule,
@@ -43,9 +46,9 @@ MSG_SKIN_CHECK = (
 )
 
 
-def order_dose_totals(order: Order) -> dict:
+def order_dose_totals(*, order_id: int) -> dict[str, Any]:
     """The procedure's de-duplicated totals (sum of its reports' counted values)."""
-    return RadiationDoseReport.objects.filter(order=order).aggregate(
+    return RadiationDoseReport.objects.filter(order_id=order_id).aggregate(
         ka_r_mgy=Sum("ka_r_counted_mgy"),
         dap_gy_cm2=Sum("dap_counted_gy_cm2"),
         fluoro_time_s=Sum("fluoro_time_counted_s"),
@@ -54,7 +57,7 @@ def order_dose_totals(order: Order) -> dict:
     )
 
 
-def patient_cumulative_ka_r(*, patient_id: int, end, window_days: int) -> float | None:
+def patient_cumulative_ka_r(*, patient_id: int, end: datetime, window_days: int) -> float | None:
     """The patient's summed counted Ka,r (mGy) over the `window_days` days up to `end`."""
     total = RadiationDoseReport.objects.filter(
         patient_id=patient_id,
@@ -107,7 +110,11 @@ def _upsert(order: Order, report: RadiationDoseReport | None, alert: Alert) -> D
 
 
 def _skin_check(
-    order: Order, report: RadiationDoseReport | None, srdl: list[DoseAlert], policy
+    actor: Actor,
+    order: Order,
+    report: RadiationDoseReport | None,
+    srdl: list[DoseAlert],
+    policy: SitePolicy,
 ) -> FollowUpTask:
     task = FollowUpTask.objects.filter(
         order=order, kind=FollowUpKind.SKIN_CHECK, source_rule_id=SKIN_FOLLOWUP
@@ -118,7 +125,7 @@ def _skin_check(
     performed = timezone.localtime(report.performed_at if report else timezone.now()).date()
     owner = _operator(order, report)
     return followup_create(
-        actor=None,
+        actor=actor,
         patient_id=order.patient_id,
         order_id=order.pk,
         kind=FollowUpKind.SKIN_CHECK,
@@ -138,12 +145,19 @@ def _skin_check(
 
 
 def dose_alerts_refresh(
-    *, order: Order, report: RadiationDoseReport | None = None
+    *, actor: Actor, order_id: int, report_id: int | None = None
 ) -> list[DoseAlert]:
     """Re-evaluate an order's alerts after a report was linked; create the skin follow-up
-    when a substantial radiation dose level is reached (once per order)."""
+    when a substantial radiation dose level is reached (once per order). The rules' work:
+    callers act as the system."""
+    order = Order.objects.select_related("created_by").get(pk=order_id)
+    report = (
+        RadiationDoseReport.objects.select_related("booking__primary_operator").get(pk=report_id)
+        if report_id is not None
+        else None
+    )
     policy = site_policy()
-    totals = order_dose_totals(order)
+    totals = order_dose_totals(order_id=order.pk)
     reached = radiation_alerts(
         ka_r_mgy=totals["ka_r_mgy"],
         kap_gy_cm2=totals["dap_gy_cm2"],
@@ -163,7 +177,7 @@ def dose_alerts_refresh(
     stored = [_upsert(order, report, alert) for alert in reached]
     srdl = [a for a in stored if a.level == AlertLevel.SRDL]
     if srdl:
-        task = _skin_check(order, report, srdl, policy)
+        task = _skin_check(actor, order, report, srdl, policy)
         for alert in srdl:
             if alert.followup_task_id != task.pk:
                 alert.followup_task = task
@@ -172,7 +186,7 @@ def dose_alerts_refresh(
 
 
 @transaction.atomic
-def dose_alert_acknowledge(*, actor: User, alert_id: int, note: str = "") -> DoseAlert:
+def dose_alert_acknowledge(*, actor: Actor, alert_id: int, note: str = "") -> DoseAlert:
     """A physician acknowledges a dose alert (who, when and the note are audited)."""
     require(actor, "dose.acknowledge")
     alert = DoseAlert.objects.select_for_update().filter(pk=alert_id).first()
@@ -182,7 +196,7 @@ def dose_alert_acknowledge(*, actor: User, alert_id: int, note: str = "") -> Dos
     if alert.acknowledged_at is not None:
         raise ValidationFailed({"alert": MSG_ALREADY_ACKNOWLEDGED})
     alert.acknowledged_at = timezone.now()
-    alert.acknowledged_by = actor
+    alert.acknowledged_by = person(actor)
     alert.acknowledgement_note = note.strip()[:300]
     with history_actor(actor):
         alert.save(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from irflow.accounts.models import User
+from irflow.accounts.actors import SYSTEM, Actor, person
 from irflow.accounts.permissions import require
 from irflow.dose.models import LinkMethod, LinkStatus, RadiationDoseReport
 from irflow.lib.errors import Conflict, NotFound, ValidationFailed
@@ -58,12 +58,12 @@ def _patient_ids(patient: Patient) -> set[str]:
     return {i.value.strip().upper() for i in patient.identifiers.all()}
 
 
-def patient_matches(report: RadiationDoseReport, patient: Patient) -> bool:
+def _patient_matches(report: RadiationDoseReport, patient: Patient) -> bool:
     """The report's Patient ID is one of the patient's identifiers (any issuer)."""
     return report.dicom_patient_id.strip().upper() in _patient_ids(patient)
 
 
-def booking_for(order: Order) -> Booking | None:
+def _booking_for(order: Order) -> Booking | None:
     """The order's booking to attribute the dose to: an active one, the latest start first."""
     return order.bookings.select_related("primary_operator").order_by("-active", "-start").first()
 
@@ -113,17 +113,17 @@ def _attach(
     step: PerformedProcedureStep | None,
     method: str,
     problem: str,
-    actor: User | None,
+    actor: Actor,
 ) -> None:
     report.order = order
     report.patient = order.patient
-    report.booking = booking or booking_for(order)
+    report.booking = booking or _booking_for(order)
     report.performed_step = step
     report.link_status = LinkStatus.LINKED
     report.link_method = method
     report.link_problem = problem
     report.linked_at = timezone.now()
-    report.linked_by = actor
+    report.linked_by = person(actor)
     with history_actor(actor):
         report.save(
             update_fields=[
@@ -140,8 +140,10 @@ def _attach(
         )
 
 
-def report_auto_link(*, report: RadiationDoseReport) -> RadiationDoseReport:
-    """Link a newly stored report by MPPS reference, Study Instance UID or accession number."""
+def report_auto_link(*, actor: Actor, report_id: int) -> RadiationDoseReport:
+    """Link a newly stored report by MPPS reference, Study Instance UID or accession number
+    (in the storing transaction; the system acts)."""
+    report = RadiationDoseReport.objects.select_for_update().get(pk=report_id)
     match = _find(report)
     if match.order is None:
         report.link_status = LinkStatus.UNMATCHED
@@ -152,7 +154,7 @@ def report_auto_link(*, report: RadiationDoseReport) -> RadiationDoseReport:
     label = LinkMethod(match.method).label
     if not report.dicom_patient_id.strip():
         problem = MSG_NO_PATIENT_ID.format(method=label)
-    elif not patient_matches(report, order.patient):
+    elif not _patient_matches(report, order.patient):
         report.link_status = LinkStatus.MISMATCH
         report.link_problem = MSG_PATIENT_MISMATCH.format(
             dicom_id=report.dicom_patient_id, patient=order.patient, mrn=order.patient.mrn or "—"
@@ -168,14 +170,14 @@ def report_auto_link(*, report: RadiationDoseReport) -> RadiationDoseReport:
         step=match.step,
         method=match.method,
         problem=problem,
-        actor=None,
+        actor=actor,
     )
     return report
 
 
 @transaction.atomic
 def dose_report_link(
-    *, actor: User, report_id: int, order_id: int, mismatch_reason: str = ""
+    *, actor: Actor, report_id: int, order_id: int, mismatch_reason: str = ""
 ) -> RadiationDoseReport:
     """Link an unmatched report to an order by hand (audited); refuses a patient mismatch
     unless the technologist gives the reason (e.g. an emergency registered under a temporary
@@ -192,7 +194,7 @@ def dose_report_link(
         raise ValidationFailed({"order_id": MSG_ORDER_NOT_FOUND})
     patient = patient_get(actor=actor, patient_id=order.patient_id, what="dose report link")
     problem = ""
-    if not patient_matches(report, patient):
+    if not _patient_matches(report, patient):
         reason = mismatch_reason.strip()
         if not reason:
             raise ValidationFailed(
@@ -218,5 +220,6 @@ def dose_report_link(
     )
     from irflow.dose.services.alerts import dose_alerts_refresh
 
-    dose_alerts_refresh(order=order, report=report)
+    # The alerts and their follow-up are the rules' work, not the linker's.
+    dose_alerts_refresh(actor=SYSTEM, order_id=order.pk, report_id=report.pk)
     return report

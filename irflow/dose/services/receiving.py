@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from irflow.accounts.models import User
+from irflow.accounts.actors import SYSTEM, Actor, person
 from irflow.accounts.permissions import require
 from irflow.dicom import rdsr
 from irflow.dose import storage
@@ -104,11 +104,13 @@ def received_record(
     return received
 
 
-def received_queued(*, received: ReceivedObject, task_id: str) -> None:
-    """Remember the task that reads `received` (queued in the caller's transaction)."""
+def received_queued(*, received_id: int, task_id: str) -> ReceivedObject:
+    """Remember the task that reads object `received_id` (queued in the caller's transaction)."""
+    received = ReceivedObject.objects.select_for_update().get(pk=received_id)
     received.task_id = task_id
     received.queued_at = timezone.now()
     received.save(update_fields=["task_id", "queued_at"])
+    return received
 
 
 def _derived_uid(sha256: str) -> str:
@@ -162,7 +164,7 @@ def _mark(
     )
 
 
-def _store(received_id: int, extracted: rdsr.DoseReport) -> Outcome:
+def _store(received_id: int, extracted: rdsr.DoseReport, actor: Actor) -> Outcome:
     with transaction.atomic():
         received = ReceivedObject.objects.select_for_update().get(pk=received_id)
         if received.status != ReceivedStatus.RECEIVED:
@@ -183,18 +185,21 @@ def _store(received_id: int, extracted: rdsr.DoseReport) -> Outcome:
             return Outcome(received, existing)
         if not extracted.sop_instance_uid:
             received.sop_instance_uid = sop
-        report = report_store(extracted=extracted, received=received)
-        report_auto_link(report=report)
-        if report.order is not None:
-            dose_alerts_refresh(order=report.order, report=report)
+        report = report_store(
+            extracted=extracted, sop_instance_uid=sop, received_at=received.received_at
+        )
+        report = report_auto_link(actor=actor, report_id=report.pk)
+        if report.order_id is not None:
+            dose_alerts_refresh(actor=actor, order_id=report.order_id, report_id=report.pk)
         _mark(received, ReceivedStatus.PROCESSED, reason="", report=report, extracted=extracted)
         return Outcome(received, report)
 
 
-def received_process(*, received_id: int) -> Outcome:
+def received_process(*, actor: Actor, received_id: int) -> Outcome:
     """Read one received object: store its dose report, link it, raise alerts — or
     quarantine it with the reason. Extraction runs outside the transaction (it is pure);
-    everything the object changes in the database is written in one transaction."""
+    everything the object changes in the database is written in one transaction. The
+    system's work (the worker, imports, re-reading), whoever asked for it."""
     received = ReceivedObject.objects.filter(pk=received_id).first()
     if received is None:
         raise NotFound(MSG_RECEIVED_NOT_FOUND)
@@ -228,16 +233,16 @@ def received_process(*, received_id: int) -> Outcome:
         reason = MSG_UNEXPECTED.format(error=f"{type(exc).__name__}: {exc}"[:300])
         return _finish(received.pk, ReceivedStatus.QUARANTINED, reason=reason)
     try:
-        return _store(received.pk, extracted)
+        return _store(received.pk, extracted, actor)
     except IntegrityError as exc:
         # Another worker stored the same report or one of its events at the same moment:
         # read again, now that they are known.
         if not violates(exc, unique=[("sop_instance_uid",), ("event_uid",)]):
             raise
-        return _store(received.pk, extracted)
+        return _store(received.pk, extracted, actor)
 
 
-def rdsr_import_file(*, path: Path) -> Outcome:
+def rdsr_import_file(*, actor: Actor, path: Path) -> Outcome:
     """Import one file (`irflow import-rdsr`): store it, record it and read it now.
 
     The same bytes imported again are not recorded twice: an earlier result is returned
@@ -251,28 +256,27 @@ def rdsr_import_file(*, path: Path) -> Outcome:
     previous = earlier.first()
     if previous is not None:
         if previous.status == ReceivedStatus.QUARANTINED:
-            _requeue(previous, actor=None)
-        return received_process(received_id=previous.pk)
+            _requeue(previous, actor=actor)
+        return received_process(actor=actor, received_id=previous.pk)
     received = received_record(
         stored=stored,
         channel=ReceivedChannel.IMPORT,
         source_name=str(path),
     )
-    return received_process(received_id=received.pk)
+    return received_process(actor=actor, received_id=received.pk)
 
 
-def _requeue(received: ReceivedObject, *, actor: User | None) -> None:
+def _requeue(received: ReceivedObject, *, actor: Actor) -> None:
     RECEIVED_STATES.check(received.status, ReceivedStatus.RECEIVED)
     received.status = ReceivedStatus.RECEIVED
-    received.reprocessed_by = actor
+    received.reprocessed_by = person(actor)
     with history_actor(actor):
         received.save(update_fields=["status", "reprocessed_by"])
 
 
-def received_reprocess(*, actor: User | None, received_id: int) -> Outcome:
+def received_reprocess(*, actor: Actor, received_id: int) -> Outcome:
     """Read a quarantined object again (after a fix, or a reader update); audited."""
-    if actor is not None:
-        require(actor, "dose.reconcile")
+    require(actor, "dose.reconcile")
     with transaction.atomic():
         received = ReceivedObject.objects.select_for_update().filter(pk=received_id).first()
         if received is None:
@@ -282,10 +286,11 @@ def received_reprocess(*, actor: User | None, received_id: int) -> Outcome:
                 {"status": MSG_NOT_QUARANTINED.format(status=received.get_status_display())}
             )
         _requeue(received, actor=actor)
-    return received_process(received_id=received_id)
+    # Reading (linking, alerts and their follow-up) is the system's work, as on arrival.
+    return received_process(actor=SYSTEM, received_id=received_id)
 
 
-def _live_tasks(task_ids: list[str], *, started_after) -> set[str]:
+def _live_tasks(task_ids: list[str], *, started_after: datetime) -> set[str]:
     """Tasks still waiting, or running since `started_after` (a worker on it right now)."""
     if not task_ids:
         return set()
@@ -313,7 +318,7 @@ def received_unread_lost(*, older_than: timedelta = timedelta(minutes=10)) -> li
     return [r for r in rows if r.task_id not in live]
 
 
-def received_recover() -> list[Outcome]:
+def received_recover(*, actor: Actor) -> list[Outcome]:
     """Read everything stored but not read: unread objects, and files on disk whose record
     was never committed (the listener died between writing and recording, so the sender
     got no success and will also resend). Used by `irflow import-rdsr --recover`."""
@@ -333,4 +338,6 @@ def received_recover() -> list[Outcome]:
             source_name=f"recovered {relative}",
         )
     pending = ReceivedObject.objects.filter(status=ReceivedStatus.RECEIVED).order_by("pk")
-    return [received_process(received_id=pk) for pk in pending.values_list("pk", flat=True)]
+    return [
+        received_process(actor=actor, received_id=pk) for pk in pending.values_list("pk", flat=True)
+    ]

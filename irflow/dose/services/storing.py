@@ -31,7 +31,6 @@ from irflow.dose.models import (
     CtAcquisition,
     IrradiationEventXrayData,
     RadiationDoseReport,
-    ReceivedObject,
 )
 
 
@@ -86,11 +85,14 @@ def _new_by_uid(items: Sequence, known: set[str]) -> list:
     return new
 
 
-def _known_uids(model, items: Sequence) -> set[str]:
+def _known_uids(
+    model: type[IrradiationEventXrayData] | type[CtAcquisition], items: Sequence
+) -> set[str]:
     uids = [i.event_uid for i in items if i.event_uid]
     if not uids:
         return set()
-    return set(model.objects.filter(event_uid__in=uids).values_list("event_uid", flat=True))
+    stored = model.objects.filter(event_uid__in=uids).values_list("event_uid", flat=True)
+    return {uid for uid in stored if uid}
 
 
 def _counted(report: rdsr.DoseReport, new_events: list, new_ct: list) -> dict[str, float | None]:
@@ -120,8 +122,11 @@ def _counted(report: rdsr.DoseReport, new_events: list, new_ct: list) -> dict[st
     }
 
 
-def report_store(*, extracted: rdsr.DoseReport, received: ReceivedObject) -> RadiationDoseReport:
-    """Insert the report, its planes and its new events/acquisitions (caller's transaction)."""
+def report_store(
+    *, extracted: rdsr.DoseReport, sop_instance_uid: str, received_at: datetime | None
+) -> RadiationDoseReport:
+    """Insert the report, its planes and its new events/acquisitions (caller's transaction),
+    under `sop_instance_uid`; dated `received_at` when the file names no time."""
     known_events = _known_uids(IrradiationEventXrayData, extracted.events)
     new_events = _new_by_uid(extracted.events, known_events)
     known_ct = _known_uids(CtAcquisition, extracted.ct_acquisitions)
@@ -130,7 +135,7 @@ def report_store(*, extracted: rdsr.DoseReport, received: ReceivedObject) -> Rad
     study_at = _aware(extracted.study_datetime)
     content_at = _aware(extracted.content_datetime)
     report = RadiationDoseReport.objects.create(
-        sop_instance_uid=extracted.sop_instance_uid or received.sop_instance_uid,
+        sop_instance_uid=sop_instance_uid,
         sop_class_uid=extracted.sop_class_uid,
         template=str(extracted.template),
         scope=str(extracted.scope or ""),
@@ -147,7 +152,7 @@ def report_store(*, extracted: rdsr.DoseReport, received: ReceivedObject) -> Rad
         serial_number=(device.serial_number or "")[:64],
         station_name=(device.station_name or "")[:64],
         device_observer_uid=(device.observer_uid or "")[:64],
-        performed_at=study_at or content_at or received.received_at or timezone.now(),
+        performed_at=study_at or content_at or received_at or timezone.now(),
         study_datetime=study_at,
         content_datetime=content_at,
         dap_total_gy_cm2=extracted.dap_total_gy_cm2,

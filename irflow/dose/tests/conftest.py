@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from irflow.accounts.actors import SYSTEM
 from irflow.dicom.rdsr_builder import ProjectionRdsr, XrayEvent, make_events
 from irflow.testing.fixtures import make_booking, make_order, next_weekday_at
 
@@ -76,4 +77,4 @@ def ingest(data: bytes, *, channel: str = "dicom"):
     from irflow.dose.services import received_process, received_record
 
     received = received_record(stored=storage.store_durably(data), channel=channel)
-    return received_process(received_id=received.pk)
+    return received_process(actor=SYSTEM, received_id=received.pk)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from pydicom.uid import DeflatedExplicitVRLittleEndian, ImplicitVRLittleEndian
 
+from irflow.accounts.actors import SYSTEM
 from irflow.dicom.rdsr_builder import (
     CtRdsr,
     NonDoseSr,
@@ -49,7 +50,7 @@ def test_projection_report_is_stored_linked_and_counted(case):
     assert report.event_count == report.new_event_count == 6
     stored = IrradiationEventXrayData.objects.filter(report=report)
     assert {e.event_uid for e in stored} == {e.uid for e in events}
-    assert order_dose_totals(case.order)["ka_r_mgy"] == pytest.approx(total_ka_r)
+    assert order_dose_totals(order_id=case.order.pk)["ka_r_mgy"] == pytest.approx(total_ka_r)
 
 
 def test_the_same_file_twice_is_a_duplicate_and_counts_once(case):
@@ -85,7 +86,7 @@ def test_cumulative_resend_adds_only_the_new_events(case):
     assert cumulative.event_count == 8 and cumulative.new_event_count == 3
     assert cumulative.ka_r_counted_mgy == pytest.approx(sum(e.dose_rp_mgy for e in events[5:]))
     assert IrradiationEventXrayData.objects.count() == 8
-    totals = order_dose_totals(case.order)
+    totals = order_dose_totals(order_id=case.order.pk)
     assert totals["ka_r_mgy"] == pytest.approx(sum(e.dose_rp_mgy for e in events))
     assert totals["dap_gy_cm2"] == pytest.approx(sum(e.dap_gy_cm2 for e in events))
     fluoro = [e for e in events if e.is_fluoro]
@@ -100,7 +101,7 @@ def test_a_resent_report_with_no_new_event_adds_nothing(case):
 
     assert resent.new_event_count == 0
     assert resent.ka_r_counted_mgy == 0
-    assert order_dose_totals(case.order)["ka_r_mgy"] == pytest.approx(
+    assert order_dose_totals(order_id=case.order.pk)["ka_r_mgy"] == pytest.approx(
         sum(e.dose_rp_mgy for e in events)
     )
 
@@ -111,7 +112,7 @@ def test_continuation_report_adds_its_events(case):
     ingest(case.rdsr(events[3:], sop_instance_uid="2.25.302").to_bytes())
 
     assert IrradiationEventXrayData.objects.filter(report__order=case.order).count() == 6
-    assert order_dose_totals(case.order)["ka_r_mgy"] == pytest.approx(
+    assert order_dose_totals(order_id=case.order.pk)["ka_r_mgy"] == pytest.approx(
         sum(e.dose_rp_mgy for e in events)
     )
 
@@ -136,7 +137,7 @@ def test_empty_values_stay_empty_not_zero(case):
 
     assert report.ka_r_total_mgy is None and report.ka_r_counted_mgy is None
     assert IrradiationEventXrayData.objects.filter(dose_rp_mgy__isnull=True).count() == 2
-    assert order_dose_totals(case.order)["ka_r_mgy"] is None
+    assert order_dose_totals(order_id=case.order.pk)["ka_r_mgy"] is None
 
 
 def test_ct_report_is_stored_with_its_acquisitions(case):
@@ -155,7 +156,9 @@ def test_ct_report_is_stored_with_its_acquisitions(case):
     assert report.template == "ct"
     assert report.dlp_total_mgy_cm == pytest.approx(rdsr.dlp_total_mgy_cm)
     assert report.ct_acquisitions.count() == 3
-    assert order_dose_totals(case.order)["dlp_mgy_cm"] == pytest.approx(rdsr.dlp_total_mgy_cm)
+    assert order_dose_totals(order_id=case.order.pk)["dlp_mgy_cm"] == pytest.approx(
+        rdsr.dlp_total_mgy_cm
+    )
 
 
 def test_unknown_identifiers_go_to_reconciliation(case):
@@ -175,7 +178,7 @@ def test_patient_mismatch_is_never_attached(case):
     assert report.link_status == LinkStatus.MISMATCH
     assert report.order is None and report.patient is None
     assert "SOMEONE-ELSE" in report.link_problem
-    assert order_dose_totals(case.order)["ka_r_mgy"] is None
+    assert order_dose_totals(order_id=case.order.pk)["ka_r_mgy"] is None
 
 
 def test_link_by_accession_when_the_study_uid_is_missing(case):
@@ -233,7 +236,7 @@ def test_a_missing_file_is_quarantined_and_can_be_read_again(db, personas):
     lost = storage.store_durably(b"x" * 10)
     received = received_record(stored=lost, channel="dicom")
     storage.absolute(lost.relative_path).unlink()
-    outcome = received_process(received_id=received.pk)
+    outcome = received_process(actor=SYSTEM, received_id=received.pk)
     assert outcome.status == "rejected" and "cannot be read" in outcome.reason
 
     # The technologist puts the file back (e.g. from the modality) and reads it again.
@@ -249,7 +252,7 @@ def test_reading_is_idempotent(case):
     outcome = ingest(case.rdsr(make_events(2, seed=16)).to_bytes())
     from irflow.dose.services import received_process
 
-    again = received_process(received_id=outcome.received.pk)
+    again = received_process(actor=SYSTEM, received_id=outcome.received.pk)
 
     assert again.status == "imported" and again.report == outcome.report
     assert RadiationDoseReport.objects.count() == 1

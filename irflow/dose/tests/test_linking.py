@@ -40,7 +40,9 @@ def test_technologist_links_it_and_the_link_is_audited(case, personas):
 
     assert linked.link_status == LinkStatus.LINKED and linked.link_method == LinkMethod.MANUAL
     assert linked.order == case.order and linked.linked_by == tech
-    assert order_dose_totals(case.order)["ka_r_mgy"] == pytest.approx(report.ka_r_total_mgy)
+    assert order_dose_totals(order_id=case.order.pk)["ka_r_mgy"] == pytest.approx(
+        report.ka_r_total_mgy
+    )
     entry = LogEntry.objects.get_for_object(linked).filter(actor=tech).get()
     assert "order" in entry.changes_dict
     with pytest.raises(Conflict) as exc:

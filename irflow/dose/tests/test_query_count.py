@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from irflow.accounts.actors import SYSTEM
 from irflow.dicom.rdsr_builder import ProjectionRdsr, make_events
 from irflow.dose import storage
 from irflow.dose.models import IrradiationEventXrayData
@@ -38,7 +39,7 @@ def reports() -> dict[int, bytes]:
 def queries_to_read(data: bytes) -> int:
     received = received_record(stored=storage.store_durably(data), channel="dicom")
     with CaptureQueriesContext(connection) as captured:
-        outcome = received_process(received_id=received.pk)
+        outcome = received_process(actor=SYSTEM, received_id=received.pk)
     assert outcome.status == "imported"
     assert outcome.report.link_status == "linked"
     return len(captured.captured_queries)

@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from auditlog.models import LogEntry
 
+from irflow.accounts.actors import SYSTEM
 from irflow.followup.models import FollowUpTask
 from irflow.followup.rules import followup_rules_apply
 from irflow.followup.selectors import followups_due
@@ -33,8 +35,17 @@ def test_each_rule_of_the_catalogue_entry_becomes_one_task(attending, ablation):
     assert imaging.due_date == day + timedelta(days=30)
     assert imaging.window_start == day + timedelta(days=23)
     assert imaging.owner == attending
-    assert followup_rules_apply(record=ablation) == []  # applied again: nothing new
+    assert (
+        followup_rules_apply(actor=SYSTEM, procedure_id=ablation.pk) == []
+    )  # applied again: nothing new
     assert FollowUpTask.objects.filter(order=ablation.order).count() == 2
+
+
+def test_the_rules_tasks_are_the_systems_not_the_operators(ablation):
+    for task in FollowUpTask.objects.filter(order=ablation.order):
+        assert task.created_by is None
+        entry = LogEntry.objects.get_for_object(task).get()
+        assert entry.actor is None and entry.actor_email == "system"
 
 
 def test_the_worklist_shows_tasks_when_due_and_overdue(client, attending, ablation):

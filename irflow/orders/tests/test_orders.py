@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from irflow.accounts.actors import SYSTEM
 from irflow.accounts.services import api_token_create
 from irflow.lib.errors import ValidationFailed
 from irflow.orders.models import OrderStatus
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 def headers(user) -> dict:
-    token = api_token_create(actor=None, user=user, name="t")[1]
+    token = api_token_create(actor=SYSTEM, user_id=user.pk, name="t")[1]
     return {"headers": {"authorization": f"Bearer {token}"}, "content_type": "application/json"}
 
 

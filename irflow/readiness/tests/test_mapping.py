@@ -174,7 +174,7 @@ def test_operator_choice_from_the_order(attending, patient):
     booking = booking_for(attending, patient, "PTA-FP")
     assert case_of(booking).procedure.bleeding_risk == "operator_decides"
     assert case_of(booking).procedure.operator_choice is None
-    order_record_bleeding_risk(actor=attending, order=booking.order, category="low")
+    order_record_bleeding_risk(actor=attending, order_id=booking.order_id, category="low")
     assert case_of(booking).procedure.operator_choice == "low"
 
 

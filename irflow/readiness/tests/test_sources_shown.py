@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 import pytest
 from django.urls import reverse
 
+from irflow.accounts.actors import SYSTEM
 from irflow.accounts.services import api_token_create
 from irflow.clinical import rule
 from irflow.patients.services import allergy_add, medication_add
@@ -67,7 +68,7 @@ def rich_booking(attending, patient):
 
 
 def api(client, user):
-    token = api_token_create(actor=None, user=user, name="t")[1]
+    token = api_token_create(actor=SYSTEM, user_id=user.pk, name="t")[1]
     return lambda method, url, **kw: client.generic(
         method, url, headers={"authorization": f"Bearer {token}"}, **kw
     )

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from irflow.accounts.actors import SYSTEM
 from irflow.accounts.services import api_token_create
 from irflow.dayofcase import services as day
 from irflow.followup.models import FollowUpTask
@@ -34,7 +35,7 @@ def test_pain_scores_outside_0_to_10_are_refused(nurse, record):
 
 
 def test_pain_scores_through_the_api_are_checked_too(client, nurse, record):
-    token = api_token_create(actor=None, user=nurse, name="t")[1]
+    token = api_token_create(actor=SYSTEM, user_id=nurse.pk, name="t")[1]
     headers = {"authorization": f"Bearer {token}"}
     url = f"/api/recovery/{record.pk}/pain-scores"
     bad = client.post(url, {"score": 11}, content_type="application/json", headers=headers)

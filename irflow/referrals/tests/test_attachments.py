@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from irflow.accounts.actors import SYSTEM
 from irflow.accounts.services import api_token_create
 from irflow.audit.models import AccessLog
 from irflow.lib.errors import ValidationFailed
@@ -139,7 +140,7 @@ def test_files_are_served_only_to_those_who_may_see_the_referral(client, persona
     assert client.get(url).status_code == 404
     login(client, personas["technologist"])
     assert client.get(url).status_code == 403
-    token = api_token_create(actor=None, user=personas["nurse"], name="t")[1]
+    token = api_token_create(actor=SYSTEM, user_id=personas["nurse"].pk, name="t")[1]
     api = client.get(
         f"/api/referrals/{referral.pk}/attachments/{attachment.pk}",
         headers={"authorization": f"Bearer {token}"},
@@ -149,7 +150,7 @@ def test_files_are_served_only_to_those_who_may_see_the_referral(client, persona
 
 def test_the_api_takes_a_multipart_upload_and_refuses_bad_content(client, personas, make_referral):
     referral = make_referral()
-    token = api_token_create(actor=None, user=personas["referrer"], name="t")[1]
+    token = api_token_create(actor=SYSTEM, user_id=personas["referrer"].pk, name="t")[1]
     headers = {"authorization": f"Bearer {token}"}
     good = client.post(
         f"/api/referrals/{referral.pk}/attachments",

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from django.conf import settings
 
+from irflow.accounts.actors import SYSTEM
 from irflow.accounts.services import api_token_create
 from irflow.audit.models import AccessLog
 from irflow.catalogue.models import ProcedureType
@@ -30,7 +31,7 @@ NEW_PATIENT = {
 
 
 def api(client, user):
-    token = api_token_create(actor=None, user=user, name="t")[1]
+    token = api_token_create(actor=SYSTEM, user_id=user.pk, name="t")[1]
     return {"headers": {"authorization": f"Bearer {token}"}, "content_type": "application/json"}
 
 

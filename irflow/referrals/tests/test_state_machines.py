@@ -75,15 +75,17 @@ def test_every_forbidden_referral_edge_is_refused(personas, make_referral, angio
             services.referral_order_create(actor=attending, referral_id=pk, procedure_type=picc)
         elif target == ReferralStatus.SCHEDULED:
             # Booking the order of a referral that cannot be scheduled (e.g. declined).
-            booking_create(actor=attending, order=order, room=angio_room, start=start)
+            booking_create(actor=attending, order_id=order.pk, room=angio_room, start=start)
         elif target == ReferralStatus.DONE:
             # The procedure ends (discharged) for a referral that cannot be done.
             current = Referral.objects.get(pk=pk).status
             force(ReferralStatus.ORDERED)
-            booking = booking_create(actor=attending, order=order, room=angio_room, start=start)
-            booking_set_status(actor=attending, booking=booking, status="in_room")
+            booking = booking_create(
+                actor=attending, order_id=order.pk, room=angio_room, start=start
+            )
+            booking_set_status(actor=attending, booking_id=booking.pk, status="in_room")
             force(current)
-            booking_set_status(actor=attending, booking=booking, status="discharged")
+            booking_set_status(actor=attending, booking_id=booking.pk, status="discharged")
         elif target == ReferralStatus.CANCELLED:
             services.referral_cancel(actor=attending, referral_id=pk, reason="Stop")
 
@@ -124,7 +126,9 @@ def test_booking_a_declined_referral_is_refused_with_a_clear_message(
     order = make_order(attending, referral.patient)
     Referral.objects.filter(pk=referral.pk).update(order=order)
     with pytest.raises(InvalidTransition) as exc:
-        booking_create(actor=attending, order=order, room=angio_room, start=next_weekday_at(9))
+        booking_create(
+            actor=attending, order_id=order.pk, room=angio_room, start=next_weekday_at(9)
+        )
     assert exc.value.message == "A referral cannot go from “Declined” to “Scheduled”."
     assert not Booking.objects.exists()
     assert Order.objects.get(pk=order.pk).status == OrderStatus.ORDERED
@@ -141,12 +145,15 @@ def test_every_forbidden_order_edge_is_refused(personas, patient, angio_room):
             with pytest.raises(InvalidTransition) as exc:
                 if target == OrderStatus.SCHEDULED:
                     booking_create(
-                        actor=attending, order=order, room=angio_room, start=next_weekday_at(9)
+                        actor=attending,
+                        order_id=order.pk,
+                        room=angio_room,
+                        start=next_weekday_at(9),
                     )
                 elif target == OrderStatus.CANCELLED:
                     order_cancel(actor=attending, order_id=order.pk, reason="Stop")
                 else:
-                    order_set_status(order=order, status=target, actor=attending)
+                    order_set_status(order_id=order.pk, status=target, actor=attending)
             transaction.set_rollback(True)
         if target == OrderStatus.SCHEDULED:
             label = ORDER_STATES.label(current).lower()
@@ -161,7 +168,7 @@ def test_every_forbidden_booking_edge_is_refused(personas, patient, angio_room):
     attending = personas["attending"]
     booking = booking_create(
         actor=attending,
-        order=make_order(attending, patient),
+        order_id=make_order(attending, patient).pk,
         room=angio_room,
         start=next_weekday_at(9),
     )
@@ -173,9 +180,9 @@ def test_every_forbidden_booking_edge_is_refused(personas, patient, angio_room):
             )
             with pytest.raises(InvalidTransition) as exc:
                 if target == BookingStatus.CANCELLED:
-                    booking_cancel(actor=attending, booking=booking, reason="equipment")
+                    booking_cancel(actor=attending, booking_id=booking.pk, reason="equipment")
                 else:
-                    booking_set_status(actor=attending, booking=booking, status=target)
+                    booking_set_status(actor=attending, booking_id=booking.pk, status=target)
             transaction.set_rollback(True)
         assert exc.value.message == refused(BOOKING_STATES, current, target)
         checked += 1

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from irflow.accounts.actors import SYSTEM
 from irflow.accounts.services import api_token_create
 from irflow.referrals import selectors
 from irflow.referrals.models import Referral, UrgencyTarget
@@ -86,7 +87,7 @@ def test_waiting_times_per_urgency_against_the_site_targets(client, make_referra
     assert again.figures["triage"]["routine"].within_target_pct == 100.0
     assert again.figures["triage"]["routine"].waiting_over_target == 0
 
-    token = api_token_create(actor=None, user=personas["qi_lead"], name="t")[1]
+    token = api_token_create(actor=SYSTEM, user_id=personas["qi_lead"].pk, name="t")[1]
     response = client.get(
         "/api/referrals/waiting-times",
         {"since": SINCE.isoformat(), "until": NOW.isoformat()},
@@ -148,7 +149,7 @@ def test_waiting_times_refuse_moments_out_of_range_naming_the_field(
     client, personas, params, field
 ):
     # Found by the API fuzz test: these answered 500.
-    token = api_token_create(actor=None, user=personas["qi_lead"], name="t")[1]
+    token = api_token_create(actor=SYSTEM, user_id=personas["qi_lead"].pk, name="t")[1]
     response = client.get(
         "/api/referrals/waiting-times", params, headers={"authorization": f"Bearer {token}"}
     )

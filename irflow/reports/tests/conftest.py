@@ -9,6 +9,7 @@ from datetime import datetime, time, timedelta
 import pytest
 from django.utils import timezone
 
+from irflow.accounts.actors import SYSTEM
 from irflow.catalogue.models import Room
 from irflow.dayofcase import services as day
 from irflow.dicom.rdsr_builder import ProjectionRdsr, make_events
@@ -85,7 +86,7 @@ def dose_ingested(record, *, dose_rp_mgy: float = 1500.0, events: int = 4):
     )
     stored = storage.store_durably(rdsr.to_bytes())
     received = received_record(stored=stored, channel="import")
-    return received_process(received_id=received.pk)
+    return received_process(actor=SYSTEM, received_id=received.pk)
 
 
 def fully_recorded(actor, patient, room):

@@ -9,6 +9,7 @@ import subprocess
 import pytest
 from django.db import DatabaseError, connection, transaction
 
+from irflow.accounts.actors import SYSTEM
 from irflow.accounts.models import User
 from irflow.accounts.services import api_token_create
 from irflow.lib.errors import Conflict, Forbidden, ValidationFailed
@@ -120,7 +121,7 @@ def test_signed_report_cannot_change_through_the_model_queryset_or_sql(final):
 
 
 def test_signed_report_cannot_change_through_the_api(client, attending, final):
-    token = api_token_create(actor=None, user=attending, name="t")[1]
+    token = api_token_create(actor=SYSTEM, user_id=attending.pk, name="t")[1]
     headers = {"authorization": f"Bearer {token}"}
     response = client.patch(
         f"/api/reports/{final.pk}/content",

@@ -107,11 +107,11 @@ def test_service_names_each_conflict(room, personas):
     o1, o2, o3 = make_orders(attending, 3)
     start = next_weekday(9)
     services.booking_create(
-        actor=scheduler, order=o1, room=room, start=start, primary_operator=attending
+        actor=scheduler, order_id=o1.pk, room=room, start=start, primary_operator=attending
     )
     with pytest.raises(Conflict, match="Angio 1 is already booked") as exc:
         services.booking_create(
-            actor=scheduler, order=o2, room=room, start=start + timedelta(minutes=10)
+            actor=scheduler, order_id=o2.pk, room=room, start=start + timedelta(minutes=10)
         )
     assert exc.value.code == "room_taken"
     other = Room.objects.create(
@@ -119,12 +119,12 @@ def test_service_names_each_conflict(room, personas):
     )
     with pytest.raises(Conflict) as exc:
         services.booking_create(
-            actor=scheduler, order=o2, room=other, start=start, primary_operator=attending
+            actor=scheduler, order_id=o2.pk, room=other, start=start, primary_operator=attending
         )
     assert exc.value.code == "operator_taken"
     # Back to back is fine: [09:00, 09:30) then [09:30, …).
     services.booking_create(
-        actor=scheduler, order=o3, room=room, start=start + timedelta(minutes=30)
+        actor=scheduler, order_id=o3.pk, room=room, start=start + timedelta(minutes=30)
     )
 
 
@@ -133,7 +133,9 @@ def test_database_refuses_overlap_even_without_the_service(room, personas):
     attending = personas["attending"]
     o1, o2 = make_orders(attending, 2)
     start = next_weekday(10)
-    booking = services.booking_create(actor=personas["scheduler"], order=o1, room=room, start=start)
+    booking = services.booking_create(
+        actor=personas["scheduler"], order_id=o1.pk, room=room, start=start
+    )
     with pytest.raises(IntegrityError), transaction.atomic():
         Booking.objects.create(
             order=o2,
@@ -145,7 +147,7 @@ def test_database_refuses_overlap_even_without_the_service(room, personas):
             modality="XA",
         )
     # A cancelled booking frees the slot.
-    services.booking_cancel(actor=personas["scheduler"], booking=booking, reason="equipment")
+    services.booking_cancel(actor=personas["scheduler"], booking_id=booking.pk, reason="equipment")
     Booking.objects.create(
         order=o2,
         patient_id=o2.patient_id,
@@ -185,7 +187,7 @@ def test_twenty_threads_never_double_book(room):
                 try:
                     services.booking_create(
                         actor=scheduler,
-                        order=order,
+                        order_id=order.pk,
                         room=target,
                         start=start,
                         primary_operator=operator,

@@ -7,6 +7,7 @@ from datetime import datetime, time, timedelta
 import pytest
 from django.utils import timezone
 
+from irflow.accounts.actors import SYSTEM
 from irflow.accounts.services import api_token_create
 from irflow.patients.models import CareRelation
 from irflow.scheduling import selectors
@@ -137,7 +138,7 @@ def test_booking_through_the_form(client, personas, patient, angio_room):
 
 def test_the_scheduling_api(client, personas, patient, angio_room):
     attending = personas["attending"]
-    token = api_token_create(actor=None, user=personas["scheduler"], name="t")[1]
+    token = api_token_create(actor=SYSTEM, user_id=personas["scheduler"].pk, name="t")[1]
     kwargs = {"content_type": "application/json", "headers": {"authorization": f"Bearer {token}"}}
     first, second = make_order(attending, patient), make_order(attending, patient, "PORT")
     start = next_weekday_at(9)

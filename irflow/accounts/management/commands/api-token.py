@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from irflow.accounts.actors import SYSTEM
 from irflow.accounts.models import ApiToken, User
 from irflow.accounts.services import api_token_create
 
@@ -26,7 +27,7 @@ class Command(BaseCommand):
             user = User.objects.filter(username=options["user"]).first()
             if user is None:
                 raise CommandError(f"No user named {options['user']!r}.")
-            _, plain = api_token_create(actor=None, user=user, name=options["name"])
+            _, plain = api_token_create(actor=SYSTEM, user_id=user.pk, name=options["name"])
             self.stdout.write(
                 f"Token for {user.username} ({user.role_label}), shown once:\n{plain}"
             )

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from irflow.accounts.actors import SYSTEM
 from irflow.lib.origin import origin
 
 HELP = """\
@@ -150,7 +151,7 @@ class Command(BaseCommand):
             task = progress.add_task("Importing", total=len(files), current="")
             for path in files:
                 progress.update(task, current=path.name)
-                outcome = rdsr_import_file(path=path)
+                outcome = rdsr_import_file(actor=SYSTEM, path=path)
                 results.append(outcome_json(str(path), outcome))
                 progress.advance(task)
         return results
@@ -167,7 +168,7 @@ class Command(BaseCommand):
         with self._progress(quiet) as progress:
             task = progress.add_task("Re-reading", total=len(pks), current="")
             for pk in pks:
-                outcome = received_reprocess(actor=None, received_id=pk)
+                outcome = received_reprocess(actor=SYSTEM, received_id=pk)
                 name = outcome.received.source_name or outcome.received.file_path
                 results.append(outcome_json(name, outcome))
                 progress.advance(task)
@@ -178,7 +179,7 @@ class Command(BaseCommand):
 
         return [
             outcome_json(o.received.source_name or o.received.file_path, o)
-            for o in received_recover()
+            for o in received_recover(actor=SYSTEM)
         ]
 
     def _report(self, results: list[dict], *, as_json: bool) -> None:
