@@ -30,7 +30,7 @@ from irflow.followup.selectors import followups_due
 from irflow.followup.views import may_do
 from irflow.outcomes.forms import AdverseEventForm
 from irflow.outcomes.services import adverse_event_record
-from irflow.procedures import forms
+from irflow.procedures import forms, groups
 from irflow.procedures import services as procedures
 from irflow.procedures.models import ProcedureRecord, RecordStatus
 from irflow.procedures.selectors import MSG_PROCEDURE_NOT_FOUND, procedure_get
@@ -179,7 +179,7 @@ def _group_form(group: str, record: ProcedureRecord, data=None) -> django_forms.
         kwargs["day"] = timezone.localtime(record.booking.start).date()
         initial = forms.TimesForm.initial_for(record)
     else:
-        initial = {name: getattr(record, name) for name in procedures.GROUPS[group]}
+        initial = {name: getattr(record, name) for name in groups.fields_of(group)}
         if group == "contrast" and record.contrast_ml is not None:
             initial["contrast_ml"] = format(record.contrast_ml.normalize(), "f")
     if group == "outcome":

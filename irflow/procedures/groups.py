@@ -245,17 +245,20 @@ def fields_of(group: str) -> tuple[str, ...]:
 
 
 def clean_group(
-    group: str, values: Mapping[str, Any], current: Mapping[str, Any]
+    group: str, values: Mapping[str, Any], record: ProcedureRecord | None = None
 ) -> dict[str, Any]:
     """The typed values of `values` (some fields of one group), checked with the group as it
-    will be (`current` overlaid with `values`); raises ValidationFailed naming the fields."""
+    will be (the record's values overlaid with `values`); raises ValidationFailed naming the
+    fields."""
     if group not in GROUPS:
         raise ValidationFailed({"group": MSG_UNKNOWN_GROUP.format(group=group)})
-    unknown = sorted(set(values) - set(fields_of(group)))
+    fields = fields_of(group)
+    unknown = sorted(set(values) - set(fields))
     if unknown:
         raise ValidationFailed(
             {"group": MSG_UNKNOWN_FIELDS.format(group=group, fields=", ".join(unknown))}
         )
+    current = {name: getattr(record, name) for name in fields} if record is not None else {}
     form = GROUPS[group][1](data={**current, **values})
     if not form.is_valid():
         raise ValidationFailed(

@@ -8,7 +8,7 @@ the room, the procedure's start and completion, with their safety rules — is
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -20,22 +20,20 @@ from irflow.accounts.actors import Actor, person
 from irflow.accounts.models import User
 from irflow.accounts.permissions import require
 from irflow.clinical.inputs import SEDATION_LEVELS
-from irflow.clinical.vocabulary import CONTRAST_ROUTES_GIVEN, GIVEN_FOR_PLANNED
+from irflow.clinical.vocabulary import GIVEN_FOR_PLANNED
 from irflow.lib.errors import Conflict, NotFound, ValidationFailed
 from irflow.lib.history import history_actor
+from irflow.procedures import groups
 from irflow.procedures.models import (
     RECORD_STATES,
     AccessSite,
-    AsaClass,
     DeviceUsed,
-    Mallampati,
     Monitoring,
     ProcedureRecord,
     ProcedureTeamMember,
     RecordStatus,
     SedationAgent,
     Specimen,
-    Success,
 )
 from irflow.procedures.selectors import procedure_get
 from irflow.procedures.udi import UdiError, parse_udi
@@ -44,18 +42,7 @@ from irflow.scheduling.selectors import booking_get
 
 MSG_BOOKING_CANCELLED = "This booking was cancelled; there is no procedure to document."
 MSG_RECORD_COMPLETED = "This procedure record is completed; it can no longer be changed here."
-MSG_UNKNOWN_GROUP = "“{group}” is not a part of the procedure record."
-MSG_UNKNOWN_FIELDS = "Not a field of {group}: {fields}."
-MSG_NAIVE_TIME = "Give the time with its time zone."
-MSG_TIME_ORDER = "The {later} ({later_at}) cannot be before the {earlier} ({earlier_at})."
-MSG_END_BEFORE_START = "The end time ({end}) is before the start time ({start})."
-MSG_CONTRAST_NEGATIVE = "The contrast volume cannot be negative ({value} ml)."
-MSG_CONTRAST_TOO_MUCH = "{value} ml of contrast is more than the {limit} ml this field accepts."
 MSG_NUMBER = "“{value}” is not a number."
-MSG_CHOICE = "“{value}” is not one of the choices."
-MSG_LIST = "Give a list of choices."
-MSG_TEXT = "Give text."
-MSG_TOO_LONG = "At most {limit} characters ({length} given)."
 MSG_DOSE_NEGATIVE = "A dose cannot be negative ({value} {unit})."
 MSG_REQUIRED = "This field is required."
 MSG_ROLE = "“{role}” is not a team role."
@@ -64,48 +51,10 @@ MSG_ALREADY_IN_TEAM = "{user} is already in the team as {role}."
 MSG_COMPLETE_TIMES = "Record the {missing} before completing the procedure."
 MSG_PART_UNKNOWN = "No such entry on this record."
 MSG_DEVICE_TYPE = "Say what the device is (or scan its UDI and choose the type)."
-MSG_ACCESS_NONE_ALONE = "“None” cannot be recorded together with an access site."
-
-CONTRAST_LIMIT_ML = Decimal("2000")
-TIME_FIELDS = [
-    ("in_room_at", "time in room"),
-    ("started_at", "start time"),
-    ("ended_at", "end time"),
-    ("out_at", "time out of room"),
-]
-# The record in field groups: the page autosaves one group at a time.
-GROUPS: dict[str, tuple[str, ...]] = {
-    "times": ("in_room_at", "started_at", "ended_at", "out_at"),
-    "access": ("access_sites", "access_note"),
-    "sedation": ("sedation_depth", "asa_class", "asa_emergency", "mallampati", "monitoring"),
-    "contrast": ("contrast_agent", "contrast_ml", "contrast_route"),
-    "findings": ("findings", "intra_procedure_events"),
-    "outcome": (
-        "technical_success",
-        "technical_success_note",
-        "clinical_success",
-        "clinical_success_note",
-    ),
-}
-# Blank is "not recorded" for each.
-CHOICES = {
-    "sedation_depth": ("", *SEDATION_LEVELS),
-    "asa_class": ("", *AsaClass.values),
-    "mallampati": ("", *Mallampati.values),
-    "contrast_route": ("", *CONTRAST_ROUTES_GIVEN),
-    "technical_success": Success.values,
-    "clinical_success": Success.values,
-}
-LISTS = {"access_sites": AccessSite.values, "monitoring": Monitoring.values}
-# Preparation's planned contrast route -> the record's route.
 
 
 def _num(value: Decimal) -> str:
     return format(value.normalize(), "f")
-
-
-def _fmt(moment: datetime) -> str:
-    return timezone.localtime(moment).strftime("%H:%M")
 
 
 def _record_for_update(actor: Actor, procedure_id: int) -> ProcedureRecord:
@@ -181,41 +130,6 @@ def procedure_record_open(*, actor: Actor, booking_id: int) -> ProcedureRecord:
     return record
 
 
-def _aware(value: Any, field: str) -> datetime | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError as exc:
-            raise ValidationFailed({field: f"“{value}” is not a time."}) from exc
-    if not isinstance(value, datetime) or timezone.is_naive(value):
-        raise ValidationFailed({field: MSG_NAIVE_TIME})
-    return value
-
-
-def check_times(values: dict[str, datetime | None]) -> dict[str, str]:
-    """Field messages for times out of order (in room ≤ start ≤ end ≤ out)."""
-    errors: dict[str, str] = {}
-    start, end = values.get("started_at"), values.get("ended_at")
-    if start is not None and end is not None and end < start:
-        errors["ended_at"] = MSG_END_BEFORE_START.format(end=_fmt(end), start=_fmt(start))
-    known = [(f, label, values.get(f)) for f, label in TIME_FIELDS]
-    for index, (later, later_label, later_at) in enumerate(known):
-        if later_at is None or later in errors:
-            continue
-        for _earlier, earlier_label, earlier_at in known[:index]:
-            if earlier_at is not None and later_at < earlier_at:
-                errors[later] = MSG_TIME_ORDER.format(
-                    later=later_label,
-                    later_at=_fmt(later_at),
-                    earlier=earlier_label,
-                    earlier_at=_fmt(earlier_at),
-                )
-                break
-    return errors
-
-
 def _decimal(value: Any, field: str) -> Decimal | None:
     if value in (None, ""):
         return None
@@ -244,78 +158,19 @@ def _fits_column(model: type[models.Model], name: str, value: Decimal) -> str | 
     return None
 
 
-def _clean_group(group: str, values: dict[str, Any]) -> dict[str, Any]:
-    """Typed, validated values of one group; raises ValidationFailed with field messages."""
-    if group not in GROUPS:
-        raise ValidationFailed({"group": MSG_UNKNOWN_GROUP.format(group=group)})
-    unknown = sorted(set(values) - set(GROUPS[group]))
-    if unknown:
-        raise ValidationFailed(
-            {"group": MSG_UNKNOWN_FIELDS.format(group=group, fields=", ".join(unknown))}
-        )
-    clean: dict[str, Any] = {}
-    errors: dict[str, str] = {}
-    for name, value in values.items():
-        if name in GROUPS["times"]:
-            clean[name] = _aware(value, name)
-        elif name == "contrast_ml":
-            volume = _decimal(value, name)
-            if volume is not None and volume < 0:
-                errors[name] = MSG_CONTRAST_NEGATIVE.format(value=_num(volume))
-            elif volume is not None and volume > CONTRAST_LIMIT_ML:
-                errors[name] = MSG_CONTRAST_TOO_MUCH.format(
-                    value=_num(volume), limit=CONTRAST_LIMIT_ML
-                )
-            clean[name] = volume
-        elif name in CHOICES:
-            value = value or ""
-            if value not in CHOICES[name]:
-                errors[name] = MSG_CHOICE.format(value=value)
-            clean[name] = value
-        elif name in LISTS:
-            if not isinstance(value or [], list):
-                errors[name] = MSG_LIST
-                continue
-            items = list(dict.fromkeys(v for v in value or [] if isinstance(v, str)))
-            wrong = [v for v in value or [] if not isinstance(v, str) or v not in LISTS[name]]
-            if wrong:
-                errors[name] = MSG_CHOICE.format(value=", ".join(map(str, wrong)))
-            elif name == "access_sites" and AccessSite.NONE in items and len(items) > 1:
-                errors[name] = MSG_ACCESS_NONE_ALONE
-            clean[name] = items
-        elif name == "asa_emergency":
-            clean[name] = bool(value)
-        elif value is not None and not isinstance(value, str):
-            errors[name] = MSG_TEXT
-        else:
-            text = (value or "").strip()
-            limit = getattr(ProcedureRecord._meta.get_field(name), "max_length", None)
-            if limit is not None and len(text) > limit:
-                errors[name] = MSG_TOO_LONG.format(limit=limit, length=len(text))
-            clean[name] = text
-    if errors:
-        raise ValidationFailed(errors)
-    return clean
-
-
 @transaction.atomic
 def procedure_record_update(
     *, actor: Actor, procedure_id: int, group: str, values: dict[str, Any]
 ) -> ProcedureRecord:
-    """Save one group of the record (times, access, sedation, contrast, findings, outcome).
-
-    Times are checked together (end before start is refused).
+    """Save some fields of one group of the record (times, access, sedation, contrast,
+    findings, outcome), checked with the group's declaration (`groups.py`) as the group will
+    be: a start time after the recorded end is refused.
     """
     record = _record_for_update(actor, procedure_id)
-    clean = _clean_group(group, values)
+    clean = groups.clean_group(group, values, record)
     if record.status == RecordStatus.COMPLETED and group != "outcome":
         # Clinical success is judged at follow-up, after the record is completed.
         raise Conflict(MSG_RECORD_COMPLETED, code="record_completed")
-    if group == "times":
-        merged = {f: clean.get(f, getattr(record, f)) for f, _ in TIME_FIELDS}
-        errors = check_times(merged)
-        if errors:
-            raise ValidationFailed(errors)
     for name, value in clean.items():
         setattr(record, name, value)
     record.updated_by = person(actor)
@@ -481,10 +336,10 @@ def record_part_strike(*, actor: Actor, procedure_id: int, kind: str, part_id: i
 
 def completion_problems(record: ProcedureRecord) -> dict[str, str]:
     """What stops the record from being completed as a record: every time recorded, in order."""
-    missing = [label for f, label in TIME_FIELDS if getattr(record, f) is None]
+    missing = [label for f, label in groups.TIME_FIELDS if getattr(record, f) is None]
     if missing:
         return {"times": MSG_COMPLETE_TIMES.format(missing=", ".join(missing))}
-    return check_times({f: getattr(record, f) for f, _ in TIME_FIELDS})
+    return groups.time_order_errors({f: getattr(record, f) for f, _ in groups.TIME_FIELDS})
 
 
 @transaction.atomic

@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from irflow.dayofcase import services as day
 from irflow.devices.models import DeviceInSitu
 from irflow.followup.models import FollowUpTask
 from irflow.lib.errors import Conflict, Forbidden, ValidationFailed
-from irflow.procedures import services
+from irflow.procedures import groups, services
 from irflow.procedures.models import ProcedureRecord, RecordStatus
 from irflow.recovery.models import RecoveryEpisode
 from irflow.scheduling.models import BookingStatus
@@ -55,8 +56,9 @@ def test_end_before_start_is_refused_with_a_clear_message(attending, booking):
             values={"started_at": start + timedelta(minutes=30), "ended_at": start},
         )
     message = exc.value.errors["ended_at"][0]
-    assert message == services.MSG_END_BEFORE_START.format(
-        end=services._fmt(start), start=services._fmt(start + timedelta(minutes=30))
+    assert message == groups.MSG_END_BEFORE_START.format(
+        end=f"{timezone.localtime(start):%H:%M}",
+        start=f"{timezone.localtime(start + timedelta(minutes=30)):%H:%M}",
     )
     assert "before the start time" in message
     record.refresh_from_db()
@@ -85,7 +87,7 @@ def test_negative_contrast_volume_is_refused(attending, booking):
         services.procedure_record_update(
             actor=attending, procedure_id=record.pk, group="contrast", values={"contrast_ml": "-5"}
         )
-    assert exc.value.errors["contrast_ml"] == [services.MSG_CONTRAST_NEGATIVE.format(value=-5)]
+    assert exc.value.errors["contrast_ml"] == [groups.MSG_CONTRAST_NEGATIVE.format(value=-5)]
     saved = services.procedure_record_update(
         actor=attending,
         procedure_id=record.pk,
