@@ -36,7 +36,29 @@ class ChecklistQuerySet(models.QuerySet):
         raise Conflict(MSG_IMMUTABLE, code="immutable")
 
 
-class ChecklistRecord(models.Model):
+class WrittenOnce(models.Model):
+    """A row of a booking's safety record: saved once, then never changed or removed."""
+
+    booking_id: int
+    objects = ChecklistQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise Conflict(MSG_IMMUTABLE, code="immutable")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise Conflict(MSG_IMMUTABLE, code="immutable")
+
+    def get_additional_data(self) -> dict:
+        booking = self.booking  # type: ignore[attr-defined]
+        return {"patient_id": booking.patient_id, "booking_id": self.booking_id}
+
+
+class ChecklistRecord(WrittenOnce):
     """One completed phase of one booking: the items as answered and who was present."""
 
     booking = models.ForeignKey(
@@ -57,8 +79,6 @@ class ChecklistRecord(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
 
-    objects = ChecklistQuerySet.as_manager()
-
     class Meta:
         ordering = ["booking", "completed_at"]
         constraints = [
@@ -68,19 +88,8 @@ class ChecklistRecord(models.Model):
     def __str__(self) -> str:
         return f"{self.get_phase_display()} of booking {self.booking_id}"
 
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is not None:
-            raise Conflict(MSG_IMMUTABLE, code="immutable")
-        super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
-        raise Conflict(MSG_IMMUTABLE, code="immutable")
-
-    def get_additional_data(self) -> dict:
-        return {"patient_id": self.booking.patient_id, "booking_id": self.booking_id}
-
-
-class SafetyOverride(models.Model):
+class SafetyOverride(WrittenOnce):
     """An emergency override of one day-of-case rule for one booking: a physician went ahead
     and said why. Kept as it was, for good, and shown on the record, the board and the report.
 
@@ -100,8 +109,6 @@ class SafetyOverride(models.Model):
     )
     overridden_at = models.DateTimeField(auto_now_add=True)
 
-    objects = ChecklistQuerySet.as_manager()
-
     class Meta:
         ordering = ["booking", "overridden_at", "pk"]
         constraints = [
@@ -110,17 +117,6 @@ class SafetyOverride(models.Model):
 
     def __str__(self) -> str:
         return f"Override of {self.rule} for booking {self.booking_id}"
-
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is not None:
-            raise Conflict(MSG_IMMUTABLE, code="immutable")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise Conflict(MSG_IMMUTABLE, code="immutable")
-
-    def get_additional_data(self) -> dict:
-        return {"patient_id": self.booking.patient_id, "booking_id": self.booking_id}
 
 
 class FlagKind(models.TextChoices):
