@@ -106,6 +106,22 @@ def test_no_app_imports_from_a_higher_layer():
     assert upward == []
 
 
+PROJECT = {p.stem for p in ROOT.glob("*.py")} - {"__init__", "layers"}
+
+
+def test_no_app_imports_the_project_modules_above_it():
+    """irflow.api, irflow.urls, irflow.settings… assemble the apps; an app that imported one
+    would import every other app through it (the API's shared types are in lib.apischema)."""
+    found = [
+        f"{path.relative_to(ROOT.parent)}:{line} {module}"
+        for _app, path in _sources()
+        for module, names, line in _imports(path)
+        if module.split(".")[:2] in (["irflow", m] for m in PROJECT)
+        or (module == "irflow" and PROJECT & set(names))
+    ]
+    assert found == []
+
+
 def test_nothing_below_imports_the_day_of_the_case():
     below = [(a, where) for (a, b), where in _edges().items() if b == "dayofcase"]
     assert all(LAYERS[a] == 5 for a, _ in below), below

@@ -6,7 +6,7 @@ from ninja import Router, Schema
 
 from irflow.accounts import selectors
 from irflow.accounts.permissions import MATRIX, can
-from irflow.api import perm
+from irflow.lib.apischema import perm
 
 router = Router()
 API_PREFIX = "/accounts"

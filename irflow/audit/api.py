@@ -6,8 +6,8 @@ from datetime import datetime
 
 from ninja import Query, Router, Schema
 
-from irflow.api import Day, perm
 from irflow.audit import selectors
+from irflow.lib.apischema import Day, perm
 
 router = Router()
 API_PREFIX = "/audit"

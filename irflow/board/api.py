@@ -7,9 +7,9 @@ from datetime import datetime
 from ninja import Field, Router, Schema, Status
 
 from irflow.accounts.permissions import require
-from irflow.api import Moment, NestedIn, perm
 from irflow.board import selectors, services
 from irflow.board.models import BoardCase, BoardMeeting, Decision
+from irflow.lib.apischema import Moment, NestedIn, perm
 from irflow.orders.models import Laterality, Priority
 from irflow.orders.services import procedure_by_code
 

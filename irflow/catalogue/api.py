@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from ninja import Router, Schema
 
-from irflow.api import LocalTime, perm
 from irflow.catalogue import selectors
+from irflow.lib.apischema import LocalTime, perm
 
 router = Router()
 API_PREFIX = "/catalogue"

@@ -7,8 +7,8 @@ from typing import Any, Literal
 
 from ninja import Field, Router, Schema, Status
 
-from irflow.api import perm
 from irflow.checklists import selectors, services
+from irflow.lib.apischema import perm
 
 router = Router()
 API_PREFIX = "/checklists"

@@ -11,11 +11,11 @@ from typing import Any
 
 from ninja import Field, Router, Schema, Status
 
-from irflow.api import Moment, perm
 from irflow.checklists.services import safety_flag_review
 from irflow.dayofcase import selectors, services
 from irflow.dayofcase.cases import cases_for
 from irflow.dayofcase.guards import RULES, Move, verdict
+from irflow.lib.apischema import Moment, perm
 from irflow.procedures.api import ProcedureOut
 from irflow.procedures.selectors import procedure_get
 from irflow.recovery.api import RecoveryOut, recovery_out

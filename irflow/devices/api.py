@@ -7,9 +7,9 @@ from datetime import date
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
-from irflow.api import Day, perm
 from irflow.devices import selectors, services
 from irflow.devices.models import DeviceKind, RemovalReason
+from irflow.lib.apischema import Day, perm
 
 router = Router()
 API_PREFIX = "/devices"

@@ -15,6 +15,7 @@ from irflow.accounts.actors import Actor, person
 from irflow.accounts.permissions import OWN, can, require
 from irflow.audit.services import access_log_record
 from irflow.devices.models import DeviceInSitu, DeviceStatus
+from irflow.patients.selectors import patient_get
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,6 @@ def devices_for_patient(
     """A patient's devices: those still in first (overdue first), then removed ones.
 
     `log=False` for the chart's card: opening the chart was logged already."""
-    from irflow.patients.selectors import patient_get
 
     if log:
         patient_get(actor=actor, patient_id=patient_id, what="devices in situ")

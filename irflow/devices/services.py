@@ -19,6 +19,7 @@ from irflow.devices.models import (
 )
 from irflow.lib.errors import NotFound, ValidationFailed
 from irflow.lib.history import history_actor
+from irflow.patients.selectors import patient_get
 from irflow.procedures.models import ProcedureRecord
 
 MSG_DEVICE_NOT_FOUND = "No such device, or you may not see it."
@@ -103,7 +104,6 @@ def device_register(
     action: str = "",
 ) -> DeviceInSitu:
     """Register a device placed elsewhere (another hospital, before irflow) by hand."""
-    from irflow.patients.selectors import patient_get
 
     require(actor, "device.manage")
     patient = patient_get(actor=actor, patient_id=patient_id, what="device registration")
@@ -160,7 +160,6 @@ def device_remove(
     today: date | None = None,
 ) -> DeviceInSitu:
     """Record by hand that a device is out (or left for good): it leaves the overdue lists."""
-    from irflow.patients.selectors import patient_get
 
     require(actor, "device.manage")
     device = DeviceInSitu.objects.select_for_update().filter(pk=device_id).first()

@@ -13,6 +13,7 @@ from pynetdicom.presentation import DEFAULT_TRANSFER_SYNTAXES
 
 from irflow.dicom.worklist import MATCHING_KEYS, RETURN_KEYS
 from irflow.dicom.worklist.keys import TOP_KEYS, KeySpec
+from irflow.dicomserver.registry import services
 from irflow.lib.docblocks import DOCS
 
 DOC = DOCS / "dicom-conformance.md"
@@ -110,8 +111,6 @@ def _matching(spec: KeySpec) -> str:
 
 def sop_classes_markdown() -> str:
     """The SOP classes each registered service offers (all as SCP), with transfer syntaxes."""
-    from irflow.dicomserver import server  # noqa: F401 - registers Verification
-    from irflow.dicomserver.registry import services
 
     rows = ["| service | SOP classes (SCP) | transfer syntaxes |", "|---|---|---|"]
     for service in sorted(services(), key=lambda s: s.name):

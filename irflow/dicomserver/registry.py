@@ -1,6 +1,6 @@
-"""The DICOM services irflow's one AE offers, registered when the app is ready: Verification
-in `server`; Modality Worklist, MPPS and the Storage of dose reports in
-`irflow.dicomserver.handlers`. The server builds its presentation contexts and handlers
+"""The DICOM services irflow's one AE offers, registered when the app is ready
+(`irflow.dicomserver.handlers.register_services`): Verification, Modality Worklist, MPPS and the
+Storage of dose reports. The server builds its presentation contexts and handlers
 from this list, and docs/dicom-conformance.md lists the SOP classes from it.
 
 Intervention events (EVT_C_FIND, EVT_C_STORE, EVT_N_CREATE, …) take one handler each across

@@ -15,9 +15,9 @@ from typing import Any
 
 from django.conf import settings
 from pynetdicom import AE, _config, evt
-from pynetdicom.sop_class import Verification  # type: ignore[attr-defined]
 
-from irflow.dicomserver.registry import DicomService, register, services
+from irflow.dicomserver.handlers.association import on_finished, on_requested
+from irflow.dicomserver.registry import services
 
 logger = logging.getLogger("irflow.dicom")
 
@@ -56,17 +56,6 @@ def _on_connection_open(event) -> None:
         logger.debug("could not set TCP_NODELAY", exc_info=True)
 
 
-def _on_echo(event) -> int:
-    return 0x0000
-
-
-register(
-    DicomService(
-        name="verification", contexts=[(Verification, None)], handlers=[(evt.EVT_C_ECHO, _on_echo)]
-    )
-)
-
-
 def build_ae(config: ListenerConfig) -> tuple[AE, list]:
     """The AE with every registered service's contexts, and the event handlers to bind."""
     ae = AE(ae_title=config.ae_title)
@@ -74,7 +63,6 @@ def build_ae(config: ListenerConfig) -> tuple[AE, list]:
     ae.network_timeout = config.network_timeout_s
     ae.acse_timeout = config.acse_timeout_s
     ae.dimse_timeout = config.dimse_timeout_s
-    from irflow.dicomserver.handlers.association import on_finished, on_requested
 
     handlers: list = [
         (evt.EVT_CONN_OPEN, _on_connection_open),

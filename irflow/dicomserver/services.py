@@ -36,6 +36,7 @@ from irflow.dicom.mpps import (
     MppsUpdate,
     Operation,
     PerformedSeries,
+    SopReference,
     check_final_state,
     mpps_transition,
 )
@@ -291,7 +292,6 @@ def mpps_set(*, actor: Actor, update: MppsUpdate) -> PerformedProcedureStep:
 
 
 def _stored_series(rows: list[dict]) -> tuple[PerformedSeries, ...]:
-    from irflow.dicom.mpps import SopReference
 
     return tuple(
         PerformedSeries(

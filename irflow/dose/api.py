@@ -7,9 +7,9 @@ from datetime import datetime
 from ninja import Field, Router, Schema
 
 from irflow.accounts.permissions import can
-from irflow.api import perm
 from irflow.dose import selectors, services
 from irflow.dose.models import LinkStatus
+from irflow.lib.apischema import perm
 
 router = Router()
 API_PREFIX = "/dose"

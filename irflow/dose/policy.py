@@ -13,16 +13,13 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 
 from irflow.clinical import PolicyError, SitePolicy
+from irflow.readiness.policy import site_policy as stored_policy
 
 logger = logging.getLogger("irflow.dose")
 
 
 def site_policy() -> SitePolicy:
     """The stored site policy, or the published defaults when none can be read."""
-    try:
-        from irflow.readiness.policy import site_policy as stored_policy
-    except ImportError:
-        return SitePolicy(timezone=settings.TIME_ZONE)
     try:
         # A savepoint: a missing table must not break the caller's transaction.
         with transaction.atomic():

@@ -7,9 +7,9 @@ from datetime import date, datetime
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
-from irflow.api import Day, perm
 from irflow.followup import selectors, services
 from irflow.followup.models import FollowUpKind
+from irflow.lib.apischema import Day, perm
 
 router = Router()
 API_PREFIX = "/followup"

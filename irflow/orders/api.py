@@ -6,7 +6,7 @@ from datetime import datetime
 
 from ninja import Field, Query, Router, Schema, Status
 
-from irflow.api import perm
+from irflow.lib.apischema import perm
 from irflow.orders import selectors, services
 from irflow.orders.models import Laterality, Order, OrderStatus, Priority
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from ninja import Field, Router, Schema, Status
 
-from irflow.api import Moment, perm
+from irflow.lib.apischema import Moment, perm
 from irflow.outcomes import selectors, services
 from irflow.outcomes.models import (
     AeOutcome,

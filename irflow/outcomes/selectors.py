@@ -8,7 +8,9 @@ from irflow.accounts.actors import Actor
 from irflow.accounts.permissions import can, require
 from irflow.audit.services import access_log_record
 from irflow.clinical import grade
+from irflow.lib.errors import NotFound
 from irflow.outcomes.models import AdverseEvent
+from irflow.patients.models import Patient
 from irflow.procedures.models import ProcedureRecord
 
 SIR_TAGS = {
@@ -57,8 +59,6 @@ def adverse_events_for_patient(
 ) -> list[EventLine]:
     """Every adverse event of one patient, newest first (QI leads read these without the
     rest of the chart)."""
-    from irflow.lib.errors import NotFound
-    from irflow.patients.models import Patient
 
     require(actor, "adverse_event.view")
     patient = Patient.objects.filter(pk=patient_id, is_active=True).first()

@@ -12,6 +12,8 @@ from django.utils import timezone
 from irflow.accounts.actors import Actor, person_only
 from irflow.accounts.permissions import require
 from irflow.clinical import grade, grade_system, rule
+from irflow.followup.models import FollowUpTask
+from irflow.followup.services import followup_complete
 from irflow.lib.errors import Conflict, NotFound, ValidationFailed
 from irflow.lib.history import history_actor
 from irflow.outcomes.models import (
@@ -24,6 +26,9 @@ from irflow.outcomes.models import (
     ImagingResponse,
     NormalActivity,
 )
+from irflow.patients.selectors import patient_get
+from irflow.procedures.selectors import procedure_get
+from irflow.recovery.services import parse_pain_score
 
 SIR_2017, LEGACY, CIRSE = "sir-2017", "sir-legacy", "cirse-2017"
 MSG_DESCRIPTION = "Describe the adverse event."
@@ -63,8 +68,6 @@ def adverse_event_record(
     now: datetime | None = None,
 ) -> AdverseEvent:
     """Record an adverse event, graded in SIR 2017 (legacy SIR and CIRSE grades optional)."""
-    from irflow.patients.selectors import patient_get
-    from irflow.procedures.selectors import procedure_get
 
     require(actor, "adverse_event.record")
     record = None
@@ -140,9 +143,6 @@ def followup_outcome_record(
     note: str = "",
 ) -> FollowUpOutcome:
     """Record what a follow-up call or visit found, and complete the task with it."""
-    from irflow.followup.models import FollowUpTask
-    from irflow.followup.services import followup_complete
-    from irflow.recovery.services import parse_pain_score
 
     require(actor, "followup.manage")
     task = FollowUpTask.objects.select_for_update().filter(pk=task_id).first()

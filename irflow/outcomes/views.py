@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from irflow.followup.models import FollowUpTask
+from irflow.followup.selectors import followups_for_patient
 from irflow.outcomes import forms, services
 from irflow.web.forms import refusals_shown
 
@@ -18,7 +19,6 @@ from irflow.web.forms import refusals_shown
 @require_http_methods(["GET", "POST"])
 def followup_outcome(request, task_id: int):
     """Record what a follow-up call or visit found (completes the task)."""
-    from irflow.followup.selectors import followups_for_patient
 
     task = (
         FollowUpTask.objects.select_related("patient", "order__procedure_type")

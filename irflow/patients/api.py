@@ -8,7 +8,7 @@ from typing import Literal
 
 from ninja import Field, Query, Router, Schema, Status
 
-from irflow.api import Day, Moment, perm
+from irflow.lib.apischema import Day, Moment, perm
 from irflow.patients import selectors, services
 from irflow.patients.models import (
     AllergyCategory,

@@ -18,6 +18,7 @@ from irflow.accounts.roles import Role
 from irflow.lib.db import violates
 from irflow.lib.errors import Conflict, NotFound, ValidationFailed, from_django_validation
 from irflow.lib.history import history_actor
+from irflow.patients.drugs import ANTITHROMBOTICS
 from irflow.patients.models import (
     ANALYTE_RANGES,
     ANALYTE_UNITS,
@@ -219,7 +220,6 @@ def medication_add(
     started_on: date | None = None,
 ) -> Medication:
     """Record a current medication; antithrombotics carry frequency and usual dose times."""
-    from irflow.patients.drugs import ANTITHROMBOTICS
 
     patient = _clinical_patient(actor, patient_id)
     drug = drug.strip().lower()

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from ninja import Field, Router, Schema, Status
 
-from irflow.api import Day, perm
+from irflow.lib.apischema import Day, perm
 from irflow.procedures import selectors, services
 from irflow.scheduling.models import TeamRole
 

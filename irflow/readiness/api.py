@@ -9,7 +9,6 @@ from typing import Any
 
 from ninja import Field, Router, Schema, Status
 
-from irflow.api import LocalTime, Moment, NestedIn, perm
 from irflow.clinical import (
     Allergy,
     CaseInput,
@@ -39,6 +38,7 @@ from irflow.clinical.inputs import (
 )
 from irflow.clinical.policy import ValueOrigin
 from irflow.clinical.rules import Confidence
+from irflow.lib.apischema import LocalTime, Moment, NestedIn, perm
 from irflow.lib.errors import ValidationFailed
 from irflow.readiness import selectors, services
 

@@ -33,6 +33,7 @@ from irflow.clinical import (
     PatientInput,
     ProcedureInput,
     SitePolicy,
+    rulesets,
 )
 from irflow.clinical.findings import jsonable
 from irflow.clinical.inputs import ANALYTES, ArterialAccess, ContrastRoute
@@ -192,7 +193,6 @@ def _default_access(procedure_type) -> ArterialAccess:
 
 def fingerprint(case: CaseInput, policy: SitePolicy, extra: Iterable[str] = ()) -> str:
     """A stable hash of every input, the policy and `extra` (acknowledgement keys)."""
-    from irflow.clinical import rulesets
 
     data = {
         "case": jsonable(asdict(case)),

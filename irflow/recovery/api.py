@@ -6,8 +6,11 @@ from datetime import datetime
 
 from ninja import Field, Router, Schema, Status
 
-from irflow.api import Moment, perm
+from irflow.lib.apischema import Moment, perm
+from irflow.lib.errors import NotFound
+from irflow.procedures.selectors import procedure_get
 from irflow.recovery import selectors, services
+from irflow.recovery.selectors import banded
 
 router = Router()
 API_PREFIX = "/recovery"
@@ -47,8 +50,6 @@ class RecoveryPatch(Schema):
 
 def recovery_out(request, procedure_id: int) -> dict:
     """The recovery of a procedure as the API shows it."""
-    from irflow.lib.errors import NotFound
-    from irflow.procedures.selectors import procedure_get
 
     record = procedure_get(actor=request.auth, procedure_id=procedure_id, what="recovery")
     view = selectors.recovery_for_procedure(actor=request.auth, record=record)
@@ -90,7 +91,6 @@ def recovery_get(request, recovery_procedure_id: int):
 )
 def pain_score_record(request, recovery_procedure_id: int, payload: PainIn):
     """Record an NRS pain score (0–10)."""
-    from irflow.recovery.selectors import banded
 
     score = services.pain_score_record(
         actor=request.auth, procedure_id=recovery_procedure_id, **payload.dict()

@@ -8,6 +8,7 @@ from irflow.accounts.actors import Actor
 from irflow.accounts.permissions import require
 from irflow.clinical import pain_band, pain_change_meaningful
 from irflow.procedures.models import ProcedureRecord
+from irflow.readiness.policy import site_policy
 from irflow.recovery.models import PainScore, RecoveryEpisode
 
 BAND_LABELS = {None: "No pain", "mild": "Mild", "moderate": "Moderate", "severe": "Severe"}
@@ -35,7 +36,6 @@ class RecoveryView:
 
 def banded(scores: list[PainScore]) -> list[BandedScore]:
     """Each score with its band (site policy) and whether it changed meaningfully."""
-    from irflow.readiness.policy import site_policy
 
     policy = site_policy()
     result = []

@@ -9,7 +9,7 @@ from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from irflow.accounts.permissions import require
-from irflow.api import Day, Moment, NestedIn, perm
+from irflow.lib.apischema import Day, Moment, NestedIn, perm
 from irflow.lib.errors import NotFound
 from irflow.orders.models import Laterality, Priority
 from irflow.orders.services import procedure_by_code

@@ -43,6 +43,7 @@ from irflow.referrals.models import (
     ReferralEvent,
     ReferralStatus,
 )
+from irflow.referrals.selectors import referral_get
 from irflow.referrals.transitions import transition
 from irflow.scheduling.services import order_cancel
 
@@ -66,7 +67,6 @@ NEW_PATIENT_FIELDS = ("mrn", "family_name", "given_name", "birth_date", "sex")
 
 def _locked(*, actor: Actor, referral_id: int, action: str) -> Referral:
     """The referral, if `actor` may see it under `action`, locked for this transaction."""
-    from irflow.referrals.selectors import referral_get
 
     referral = referral_get(actor=actor, referral_id=referral_id, what="change", action=action)
     return Referral.objects.select_for_update().select_related("patient").get(pk=referral.pk)

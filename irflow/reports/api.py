@@ -10,7 +10,7 @@ from typing import Any
 
 from ninja import Field, Router, Schema, Status
 
-from irflow.api import perm
+from irflow.lib.apischema import perm
 from irflow.reports import selectors, services
 
 router = Router()

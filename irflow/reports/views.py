@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from irflow.accounts.permissions import can
 from irflow.lib.errors import ServiceError
 from irflow.reports import pdf, selectors, services
-from irflow.reports.models import ReportStatus
+from irflow.reports.models import Addendum, ReportStatus
 from irflow.web.forms import refusals_shown
 
 ACTIONS = {
@@ -191,7 +191,6 @@ def addendum_add(request, report_id: int):
 @login_required
 @require_POST
 def addendum_sign(request, addendum_id: int):
-    from irflow.reports.models import Addendum
 
     addendum = Addendum.objects.filter(pk=addendum_id).first()
     if addendum is None:

@@ -9,7 +9,7 @@ from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
 from irflow.accounts.permissions import require
-from irflow.api import Day, LocalTime, Moment, NestedIn, perm
+from irflow.lib.apischema import Day, LocalTime, Moment, NestedIn, perm
 from irflow.orders.api import OrderOut
 from irflow.orders.selectors import order_get
 from irflow.scheduling import selectors, services

@@ -10,7 +10,8 @@ from ninja.openapi.schema import OpenAPISchema
 
 from irflow.accounts.actors import SYSTEM
 from irflow.accounts.services import api_token_create
-from irflow.api import api, error_statuses
+from irflow.api import api
+from irflow.lib.apischema import error_statuses
 
 
 def test_no_two_schemas_share_a_name():

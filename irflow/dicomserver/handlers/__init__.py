@@ -1,5 +1,5 @@
-"""The DICOM services of irflow's AE: Modality Worklist (C-FIND), MPPS (N-CREATE/N-SET) and
-the Storage of dose reports (C-STORE).
+"""The DICOM services of irflow's AE: Verification (C-ECHO), Modality Worklist (C-FIND), MPPS
+(N-CREATE/N-SET) and the Storage of dose reports (C-STORE).
 
 Handlers are thin: decode, call the pure cores (`irflow.dicom.worklist`, `irflow.dicom.mpps`)
 and the services, and turn every refusal into the DIMSE status the standard names. No
@@ -12,6 +12,7 @@ from pynetdicom import evt
 from pynetdicom.sop_class import (  # type: ignore[attr-defined]
     ModalityPerformedProcedureStep,
     ModalityWorklistInformationFind,
+    Verification,
 )
 
 from irflow.dicomserver.handlers.find import handle_find
@@ -25,8 +26,21 @@ from irflow.dicomserver.handlers.storage import (
 from irflow.dicomserver.registry import DicomService, register
 
 
+def handle_echo(event: evt.Event) -> int:
+    """C-ECHO: the listener is there."""
+    return 0x0000
+
+
 def register_services() -> None:
-    """Add the worklist, MPPS and dose-report storage services to the listener's registry."""
+    """Add the verification, worklist, MPPS and dose-report storage services to the listener's
+    registry."""
+    register(
+        DicomService(
+            name="verification",
+            contexts=[(Verification, None)],
+            handlers=[(evt.EVT_C_ECHO, handle_echo)],
+        )
+    )
 
     register(
         DicomService(

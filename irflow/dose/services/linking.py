@@ -15,6 +15,7 @@ from django.utils import timezone
 from irflow.accounts.actors import SYSTEM, Actor, person
 from irflow.accounts.permissions import require
 from irflow.dose.models import LinkMethod, LinkStatus, RadiationDoseReport
+from irflow.dose.services.alerts import dose_alerts_refresh
 from irflow.lib.errors import Conflict, NotFound, ValidationFailed
 from irflow.lib.history import history_actor
 from irflow.orders.models import Order
@@ -218,7 +219,6 @@ def dose_report_link(
         problem=problem,
         actor=actor,
     )
-    from irflow.dose.services.alerts import dose_alerts_refresh
 
     # The alerts and their follow-up are the rules' work, not the linker's.
     dose_alerts_refresh(actor=SYSTEM, order_id=order.pk, report_id=report.pk)

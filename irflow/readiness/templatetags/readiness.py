@@ -14,6 +14,8 @@ from typing import Any
 from django import template
 from django.utils import timezone
 
+from irflow.clinical.inputs import ANALYTES
+
 register = template.Library()
 
 STATE_LABELS = {"ready": "Ready", "needs_review": "Needs review", "not_ready": "Not ready"}
@@ -68,7 +70,6 @@ def as_datetime(value: Any) -> datetime | None:
 @register.filter
 def missing_analytes(finding: dict[str, Any]) -> list[str]:
     """Labs a finding says are missing (so the page can offer to record them)."""
-    from irflow.clinical.inputs import ANALYTES
 
     if finding.get("status") != "missing_data":
         return []
