@@ -91,6 +91,7 @@ def test_walking_around_the_rules_is_refused_and_an_override_is_seen_everywhere(
     expect(row.locator(".status")).to_have_text("Arrived")
     expect(row).to_contain_text("Before the room:")
     row.get_by_role("link", name="sign-in").click()
+    expect(page.get_by_role("button", name="Complete sign-in")).to_be_visible()
     for box in page.locator('input[name="done"]').all():
         box.check()
     page.get_by_role("button", name="Complete sign-in").click()
@@ -123,6 +124,7 @@ def test_walking_around_the_rules_is_refused_and_an_override_is_seen_everywhere(
     expect(times.locator(".save-state")).to_contain_text("Not saved")
     page.goto(procedure_url)
     page.get_by_role("link", name="Start time-out").click()
+    expect(page.get_by_role("button", name="Complete time-out")).to_be_visible()
     for box in page.locator('input[name="done"]').all():
         box.check()
     page.get_by_label("Attending Test").check()

@@ -67,6 +67,8 @@ def ready_booking(attending, patient, room):
 
 def checklist(page, phase_label: str, *, present: tuple[str, ...] = ()) -> None:
     page.get_by_role("link", name=f"Start {phase_label.lower()}").click()
+    # The boxes are counted once the checklist page is there, not on the page being left.
+    expect(page.get_by_role("button", name=f"Complete {phase_label.lower()}")).to_be_visible()
     for box in page.locator('input[name="done"]').all():
         box.check()
     for name in present:
