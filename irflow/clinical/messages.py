@@ -78,6 +78,16 @@ CONTEXT_HIGH: Final = "high-bleeding-risk procedure"
 CONTEXT_ARTERIAL: Final = "low-bleeding-risk procedure with {access} arterial access"
 CONTEXT_CLD: Final = "{risk}-bleeding-risk procedure in chronic liver disease"
 
+# ---------------------------------------------------------------- lab plausibility as typed
+IMPLAUSIBLE_LAB_GUESS: Final = (
+    "{analyte} {typed} is implausible — did you mean {meant}? (Plausible: {low}–{high}.)"
+)
+IMPLAUSIBLE_LAB: Final = (
+    "{analyte} {typed} is implausible (plausible: {low}–{high}): check the value and its unit."
+)
+IMPLAUSIBLE_GUESS: Final = "{value} = {converted}"
+IMPLAUSIBLE_OR: Final = ", or "
+
 # ---------------------------------------------------------------- medication plan
 PLAN_CONTINUE_LOW_RISK: Final = (
     "Continue {label}: do not withhold before a low-bleeding-risk procedure."

@@ -71,10 +71,22 @@ class MedicationForm(forms.Form):
         return [t.strip() for t in raw.replace(";", ",").split(",") if t.strip()]
 
 
+CONFIRM_AS_TYPED = "Right as typed — save it anyway"
+
+
 class LabForm(forms.Form):
     analyte = forms.ChoiceField(choices=Analyte.choices)
     value = forms.DecimalField(max_digits=8, decimal_places=2)
     collected_at = forms.DateTimeField(label="Collected", widget=DateTimeInput())
+    # Offered only once a value was refused as implausible (see `offer_confirmation`).
+    confirm_implausible = forms.BooleanField(
+        label=CONFIRM_AS_TYPED, required=False, widget=forms.HiddenInput
+    )
+
+    def offer_confirmation(self) -> None:
+        """After a refusal: show the box that saves an implausible value as typed."""
+        if "confirm_implausible" in self.errors or self["confirm_implausible"].value():
+            self.fields["confirm_implausible"].widget = forms.CheckboxInput()
 
 
 class ConditionForm(forms.Form):

@@ -245,14 +245,6 @@ ANALYTE_UNITS = {
     "egfr": "mL/min/1.73m2",
     "fibrinogen": "g/L",
 }
-ANALYTE_RANGES = {
-    "inr": (0.5, 20),
-    "platelets": (0, 2000),
-    "haemoglobin": (10, 250),
-    "creatinine": (5, 3000),
-    "egfr": (0, 200),
-    "fibrinogen": (0, 20),
-}
 
 
 class LabResult(PatientOwned, models.Model):
@@ -266,6 +258,11 @@ class LabResult(PatientOwned, models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     source = models.CharField(max_length=20, default="manual")
+    implausible_confirmed = models.BooleanField(
+        default=False,
+        help_text="Outside the plausibility limits; saved as typed once the person recording it "
+        "confirmed it.",
+    )
 
     class Meta:
         ordering = ["-collected_at"]

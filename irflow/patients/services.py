@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -15,12 +15,14 @@ from django.utils import timezone
 from irflow.accounts.actors import Actor, person, person_only
 from irflow.accounts.permissions import OWN, require
 from irflow.accounts.roles import Role
+from irflow.clinical import DEFAULT_POLICY, SitePolicy
+from irflow.clinical.inputs import Analyte as AnalyteKey
+from irflow.clinical.plausibility import lab_plausibility
 from irflow.lib.db import violates
 from irflow.lib.errors import Conflict, NotFound, ValidationFailed, from_django_validation
 from irflow.lib.history import history_actor
 from irflow.patients.drugs import ANTITHROMBOTICS
 from irflow.patients.models import (
-    ANALYTE_RANGES,
     ANALYTE_UNITS,
     Allergy,
     CareRelation,
@@ -33,12 +35,14 @@ from irflow.patients.models import (
     PatientMerge,
 )
 from irflow.patients.selectors import patient_get
+from irflow.patients.signals import site_policy_wanted
 
 MSG_MRN_TAKEN = "MRN {mrn} is already used by another patient (issuer {issuer})."
 MSG_MRN_REQUIRED = "An MRN is required."
 MSG_BIRTH_IN_FUTURE = "The date of birth cannot be in the future."
 MSG_COLLECTED_IN_FUTURE = "The collection time cannot be in the future."
-MSG_LAB_RANGE = "{value} is outside the possible range for {analyte} ({low}–{high} {unit})."
+MSG_LAB_NEGATIVE = "A lab value cannot be negative."
+MSG_LAB_CONFIRM = "Confirm that the value is right as typed to save it anyway."
 MSG_MERGE_SELF = "A record cannot be merged into itself."
 MSG_MERGE_INACTIVE = "Both records must be active to merge."
 MSG_MERGE_REASON = "Give a reason for the merge."
@@ -255,6 +259,14 @@ def medication_stop(
     return med
 
 
+def site_policy_now() -> SitePolicy:
+    """The site's policy as the app that stores it answers (the published values if none)."""
+    for _, answer in site_policy_wanted.send(sender=LabResult):
+        if isinstance(answer, SitePolicy):
+            return answer
+    return DEFAULT_POLICY
+
+
 @transaction.atomic
 def lab_result_record(
     *,
@@ -264,10 +276,14 @@ def lab_result_record(
     value: Decimal | float | str,
     collected_at: datetime,
     source: str = "manual",
+    confirm_implausible: bool = False,
 ) -> LabResult:
-    """Record one lab value in the analyte's canonical unit, refusing impossible values."""
+    """Record one lab value in the analyte's canonical unit. A value outside the plausibility
+    limits (rule data `lab-plausibility`) is refused with the unit it was probably typed in,
+    unless `confirm_implausible` says it is right as typed; it is never converted."""
     patient = _clinical_patient(actor, patient_id)
     errors: dict[str, str] = {}
+    implausible = False
     if analyte not in ANALYTE_UNITS:
         errors["analyte"] = f"“{analyte}” is not a lab irflow records."
     try:
@@ -275,15 +291,16 @@ def lab_result_record(
     except (InvalidOperation, ValueError):
         errors["value"] = f"“{value}” is not a number."
     else:
-        low, high = ANALYTE_RANGES.get(analyte, (number, number))
-        if not number.is_finite() or not (low <= number <= high):
-            errors["value"] = MSG_LAB_RANGE.format(
-                value=value,
-                analyte=analyte,
-                low=low,
-                high=high,
-                unit=ANALYTE_UNITS.get(analyte, ""),
-            )
+        if not number.is_finite():
+            errors["value"] = f"“{value}” is not a number."
+        elif number < 0:
+            errors["value"] = MSG_LAB_NEGATIVE
+        elif analyte in ANALYTE_UNITS:
+            found = lab_plausibility(cast(AnalyteKey, analyte), float(number), site_policy_now())
+            implausible = found is not None
+            if found is not None and not confirm_implausible:
+                errors["value"] = found.message
+                errors["confirm_implausible"] = MSG_LAB_CONFIRM
     if timezone.is_naive(collected_at):
         errors["collected_at"] = "Give the collection time with its time zone."
     elif collected_at > timezone.now() + timedelta(minutes=5):
@@ -298,6 +315,7 @@ def lab_result_record(
         collected_at=collected_at,
         recorded_by=person(actor),
         source=source,
+        implausible_confirmed=implausible,
     )
     with history_actor(actor):
         _clean_and_save(lab)

@@ -174,6 +174,8 @@ def chart_add(request, patient_id: int, kind: str):
         if outcome.ok:
             messages.success(request, done)
             return redirect("patient-chart", patient_id=patient_id)
+    if isinstance(form, forms.LabForm):
+        form.offer_confirmation()
     chart = selectors.patient_chart(actor=request.user, patient_id=patient_id)
     add_forms = _add_forms()
     add_forms[kind] = form

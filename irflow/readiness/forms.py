@@ -67,6 +67,7 @@ class QuickLabForm(forms.Form):
     analyte = forms.ChoiceField(choices=Analyte.choices, widget=forms.HiddenInput)
     value = forms.DecimalField(max_digits=8, decimal_places=2)
     collected_at = forms.DateTimeField(label="Collected", widget=DateTimeInput())
+    confirm_implausible = forms.BooleanField(required=False)
 
 
 class LastDoseForm(forms.Form):

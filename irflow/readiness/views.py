@@ -77,9 +77,14 @@ def _redirect(booking_id: int):
 def _refused(request, booking_id: int, exc: ServiceError | str):
     """The page again, with what was typed in the form that was refused and why beside it."""
     text = exc if isinstance(exc, str) else exc.message
+    confirm = False
     if isinstance(exc, ValidationFailed):
         text = " ".join(m for msgs in exc.errors.values() for m in msgs)
-    return _page(request, booking_id, status=422, posted=request.POST, refusal=text)
+        # An implausible lab value: offer the box that saves it as typed.
+        confirm = "confirm_implausible" in exc.errors
+    return _page(
+        request, booking_id, status=422, posted=request.POST, refusal=text, offer_confirm=confirm
+    )
 
 
 @login_required
@@ -100,6 +105,7 @@ def lab_record(request, booking_id: int):
             analyte=data["analyte"],
             value=data["value"],
             collected_at=data["collected_at"],
+            confirm_implausible=data["confirm_implausible"],
         )
     if outcome.error:
         return _refused(request, booking_id, outcome.error)
