@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 import irflow.clinical.messages as msg
-from irflow.clinical.findings import Finding, Status, jsonable, make_finding
+from irflow.clinical.findings import Finding, Status, jsonable, make_finding, unconfirmed
 from irflow.clinical.formatting import fmt_number
 from irflow.clinical.inputs import CaseInput, ContrastRoute, PremedicationRegimen
 from irflow.clinical.labs import latest_valid, validity_days
@@ -210,7 +210,8 @@ def allergy_findings(
             make_finding(PRIOR_REACTION, "missing_data", msg.ALLERGIES_MISSING, allergies=None)
         ], ()
     agents = sorted({a.agent for a in case.allergies})
-    if "iodinated_contrast" in agents:
+    contrast = [a for a in case.allergies if a.agent == "iodinated_contrast"]
+    if contrast:
         regimen = case.premedication or suggested_regimen(case.urgency, policy)
         description = rule(REGIMEN_RULES[regimen]).description
         try:
@@ -230,6 +231,8 @@ def allergy_findings(
             premedication=case.premedication,
             suggested_regimen=regimen,
         )
+        if all(a.reported for a in contrast):
+            finding = unconfirmed(finding)
         return [finding], schedule
     if set(agents) & set(policy.texts(SHELLFISH, "agents")):
         return [make_finding(SHELLFISH, "pass", msg.SHELLFISH_ONLY, allergies=agents)], ()

@@ -139,6 +139,8 @@ class Medication:
 
     `dose_times` are the patient's usual wall-clock dose times in the site's time zone.
     `last_dose_at` is when the patient last took it (or an infusion stopped), if recorded.
+    `reported` marks one a referrer reported that the team has not confirmed yet: the rules
+    treat it as present and say that it is unconfirmed.
     """
 
     drug: str
@@ -149,6 +151,7 @@ class Medication:
     loading_dose: bool = False
     last_dose_at: datetime | None = None
     antithrombotic: bool = True
+    reported: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.drug, str) or not self.drug:
@@ -163,12 +166,14 @@ class Medication:
 
 @dataclass(frozen=True)
 class Allergy:
-    """One recorded allergy or prior reaction, by agent category."""
+    """One recorded allergy or prior reaction, by agent category (`reported`: reported by a
+    referrer and not yet confirmed; the rules treat it as present)."""
 
     agent: AllergyAgent
     substance: str = ""
     severity: Severity | None = None
     reaction: str = ""
+    reported: bool = False
 
     def __post_init__(self) -> None:
         _choice("agent", self.agent, get_args(AllergyAgent))

@@ -78,6 +78,9 @@ CONTEXT_HIGH: Final = "high-bleeding-risk procedure"
 CONTEXT_ARTERIAL: Final = "low-bleeding-risk procedure with {access} arterial access"
 CONTEXT_CLD: Final = "{risk}-bleeding-risk procedure in chronic liver disease"
 
+# ---------------------------------------------------------------- reported, not yet confirmed
+REPORTED_UNCONFIRMED: Final = "{text} (Reported by the referrer, not yet confirmed on the chart.)"
+
 # ---------------------------------------------------------------- lab plausibility as typed
 IMPLAUSIBLE_LAB_GUESS: Final = (
     "{analyte} {typed} is implausible — did you mean {meant}? (Plausible: {low}–{high}.)"

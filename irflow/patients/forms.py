@@ -71,6 +71,26 @@ class MedicationForm(forms.Form):
         return [t.strip() for t in raw.replace(";", ",").split(",") if t.strip()]
 
 
+class ReconcileMedicationForm(forms.Form):
+    """One reported medication as the team corrects it before confirming (the button says
+    confirm or reject)."""
+
+    name = forms.CharField(max_length=200)
+    drug = MedicationForm.base_fields["drug"]
+    frequency = MedicationForm.base_fields["frequency"]
+    dose_times = MedicationForm.base_fields["dose_times"]
+    clean_dose_times = MedicationForm.clean_dose_times
+
+
+class ReconcileAllergyForm(forms.Form):
+    """One reported allergy as the team corrects it before confirming (severity is needed)."""
+
+    agent = forms.CharField(max_length=200)
+    category = forms.ChoiceField(choices=AllergyCategory.choices)
+    severity = forms.ChoiceField(required=False, choices=[("", "—"), *Severity.choices])
+    reaction = forms.CharField(required=False, max_length=300)
+
+
 CONFIRM_AS_TYPED = "Right as typed — save it anyway"
 
 

@@ -3,9 +3,10 @@ transaction with history attributed to the actor."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -33,7 +34,10 @@ from irflow.patients.models import (
     Patient,
     PatientIdentifier,
     PatientMerge,
+    Reconciliation,
 )
+from irflow.patients.reported import MAX_LINE, MAX_LINES, allergy_from_text, lines
+from irflow.patients.reported import medication_from_text as medication_fields
 from irflow.patients.selectors import patient_get
 from irflow.patients.signals import site_policy_wanted
 
@@ -48,6 +52,12 @@ MSG_MERGE_INACTIVE = "Both records must be active to merge."
 MSG_MERGE_REASON = "Give a reason for the merge."
 MSG_DOSE_TIME = "“{value}” is not a time (use HH:MM)."
 MSG_NOT_NULL = "This field cannot be null."
+MSG_SEVERITY = "Choose the severity: mild, moderate or severe."
+MSG_NOT_TO_CONFIRM = "This entry is not waiting for confirmation (it is {state})."
+MSG_NO_ENTRY = "No such entry on the chart."
+MSG_DECISION = "Choose confirm or reject."
+MSG_TOO_MANY_LINES = "At most {limit} lines."
+MSG_LINE_TOO_LONG = "Line {n} is longer than {limit} characters."
 
 PATIENT_FIELDS = (
     "family_name",
@@ -176,6 +186,8 @@ def allergy_add(
 ) -> Allergy:
     """Record an allergy or prior reaction (contrast reactions drive premedication)."""
     patient = _clinical_patient(actor, patient_id)
+    if not severity:
+        raise ValidationFailed({"severity": MSG_SEVERITY})
     allergy = Allergy(
         patient=patient,
         agent=agent.strip(),
@@ -415,3 +427,113 @@ def patient_merge(*, actor: Actor, source_id: int, target_id: int, reason: str) 
             merged_by=person(actor),
         )
     return merge
+
+
+# ---------------------------------------------------------------- reported by a referrer
+
+
+def _reported_lines(field: str, given: str | Iterable[str]) -> list[str]:
+    found = lines(given)
+    if len(found) > MAX_LINES:
+        raise ValidationFailed({field: MSG_TOO_MANY_LINES.format(limit=MAX_LINES)})
+    for n, line in enumerate(found, start=1):
+        if len(line) > MAX_LINE:
+            raise ValidationFailed({field: MSG_LINE_TOO_LONG.format(n=n, limit=MAX_LINE)})
+    return found
+
+
+@transaction.atomic
+def reported_entries_add(
+    *,
+    actor: Actor,
+    patient_id: int,
+    reported_by: str,
+    medications: str | Iterable[str] = (),
+    allergies: str | Iterable[str] = (),
+) -> tuple[list[Medication], list[Allergy]]:
+    """Put the medications and allergies a referrer wrote (one per line) on the chart as
+    "reported — to confirm": the rules count them as present until the team decides."""
+    require(actor, "patient.report")
+    med_lines = _reported_lines("medications", medications)
+    allergy_lines = _reported_lines("allergies", allergies)
+    patient = patient_get(actor=actor, patient_id=patient_id, what="reported entries")
+    common = {
+        "patient": patient,
+        "reconciliation": Reconciliation.REPORTED,
+        "reported_by": reported_by.strip()[:200],
+    }
+    meds = [Medication(reported_text=t, **common, **medication_fields(t)) for t in med_lines]
+    found = [Allergy(reported_text=t, **common, **allergy_from_text(t)) for t in allergy_lines]
+    with history_actor(actor):
+        for row in [*meds, *found]:
+            _clean_and_save(row)
+    return meds, found
+
+
+Decision = Literal["confirm", "reject"]
+_MEDICATION_EDITS = ("name", "drug", "dose", "dose_unit", "frequency", "dose_times")
+_ALLERGY_EDITS = ("agent", "category", "severity", "reaction")
+
+
+def _reconcile(
+    actor: Actor, row: Medication | Allergy, decision: str, edits: dict[str, Any]
+) -> None:
+    _clinical_patient(actor, cast(int, row.patient_id))
+    if row.reconciliation != Reconciliation.REPORTED:
+        state = row.get_reconciliation_display().lower()
+        raise Conflict(MSG_NOT_TO_CONFIRM.format(state=state))
+    if decision not in ("confirm", "reject"):
+        raise ValidationFailed({"decision": MSG_DECISION})
+    row.reconciled_by = person(actor)
+    row.reconciled_at = timezone.now()
+    if decision == "reject":
+        row.reconciliation = Reconciliation.REJECTED
+        if isinstance(row, Medication):
+            row.active = False
+            row.stopped_on = timezone.localdate()
+        else:
+            row.is_active = False
+    else:
+        row.reconciliation = Reconciliation.CONFIRMED
+        for name, value in edits.items():
+            setattr(row, name, value.strip() if isinstance(value, str) else value)
+    with history_actor(actor):
+        _clean_and_save(row)
+
+
+@transaction.atomic
+def medication_reconcile(
+    *, actor: Actor, medication_id: int, decision: Decision, **edits: Any
+) -> Medication:
+    """Confirm (with the team's corrections) or reject a medication a referrer reported."""
+    med = Medication.objects.select_for_update().filter(pk=medication_id).first()
+    if med is None:
+        raise NotFound(MSG_NO_ENTRY)
+    unknown = set(edits) - set(_MEDICATION_EDITS)
+    if unknown:
+        raise ValidationFailed({name: "Not a medication field." for name in sorted(unknown)})
+    if "dose_times" in edits:
+        edits["dose_times"] = _parse_dose_times(edits["dose_times"] or [])
+    if "drug" in edits:
+        edits["drug"] = (edits["drug"] or "").strip().lower()
+        edits["is_antithrombotic"] = edits["drug"] in ANTITHROMBOTICS
+    _reconcile(actor, med, decision, edits)
+    return med
+
+
+@transaction.atomic
+def allergy_reconcile(
+    *, actor: Actor, allergy_id: int, decision: Decision, **edits: Any
+) -> Allergy:
+    """Confirm (with the team's corrections) or reject an allergy a referrer reported; a
+    confirmed allergy needs its severity."""
+    allergy = Allergy.objects.select_for_update().filter(pk=allergy_id).first()
+    if allergy is None:
+        raise NotFound(MSG_NO_ENTRY)
+    unknown = set(edits) - set(_ALLERGY_EDITS)
+    if unknown:
+        raise ValidationFailed({name: "Not an allergy field." for name in sorted(unknown)})
+    if decision == "confirm" and not edits.get("severity", allergy.severity):
+        raise ValidationFailed({"severity": MSG_SEVERITY})
+    _reconcile(actor, allergy, decision, edits)
+    return allergy
