@@ -198,7 +198,8 @@ class CaseInput:
 
     An empty `medications` or `allergies` tuple means "recorded: none"; an empty
     `last_intake` means "nothing by mouth reported". The contrast is taken to be given at
-    the planned start.
+    the planned start. `premedication_planned_at` is when the regimen was chosen (the patient
+    can take no dose before being told); not recorded, the evaluation time stands in.
     """
 
     procedure: ProcedureInput
@@ -211,6 +212,7 @@ class CaseInput:
     allergies: tuple[Allergy, ...] | None = None
     contrast_route: ContrastRoute | None = None
     premedication: PremedicationRegimen | None = None
+    premedication_planned_at: datetime | None = None
     sedation: Sedation | None = None
     last_intake: tuple[Intake, ...] | None = None
     consent: Consent | None = None
@@ -218,6 +220,7 @@ class CaseInput:
     def __post_init__(self) -> None:
         _aware("planned_start", self.planned_start)
         _aware("planned_end", self.planned_end, optional=True)
+        _aware("premedication_planned_at", self.premedication_planned_at, optional=True)
         if self.planned_end is not None and utc(self.planned_end) < utc(self.planned_start):
             raise InputError("planned_end", msg.INPUT_END_BEFORE_START)
         _choice("urgency", self.urgency, URGENCIES)

@@ -117,7 +117,7 @@ def evaluate(case: CaseInput, *, now: datetime, policy: SitePolicy = DEFAULT_POL
     findings += kidney_findings(case, policy=policy, now=now)
     allergy, premedication = allergy_findings(case, policy=policy, now=now)
     findings += allergy
-    fasting, fasting_plan = fasting_findings(case, policy=policy)
+    fasting, fasting_plan = fasting_findings(case, policy=policy, now=now)
     findings += fasting
     findings.append(_consent_finding(case))
 

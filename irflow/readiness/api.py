@@ -368,14 +368,25 @@ class PolicyOut(Schema):
     overrides: dict[str, dict[str, Any]]
     timezone: str
     arrival_lead_min: int
+    letterhead: dict[str, str]
     version: int
     updated_at: datetime | None
     values: list[PolicyValueOut]
 
 
+class LetterheadIn(Schema):
+    hospital_name: str = Field("", max_length=200)
+    department_name: str = Field("", max_length=200)
+    department_phone: str = Field("", max_length=40)
+    department_address: str = Field("", max_length=500)
+
+
 class PolicyIn(Schema):
     overrides: dict[str, dict[str, Any]]
     arrival_lead_min: int | None = Field(None, ge=0, le=480)
+    letterhead: LetterheadIn | None = Field(
+        None, description="Hospital and department printed on patient letters (blank: left out)."
+    )
 
 
 def _readiness_out(view: selectors.BookingReadiness) -> dict[str, Any]:

@@ -185,6 +185,7 @@ def case_input(facts: Facts) -> CaseInput:
         ),
         contrast_route=cast(Any, prep.contrast_route or None),
         premedication=cast(Any, prep.premedication or None),
+        premedication_planned_at=prep.premedication_planned_at if prep.premedication else None,
         sedation=cast(Any, prep.sedation or None),
         last_intake=intakes if intake_recorded else None,
         consent=cast(Any, prep.consent or None),

@@ -242,9 +242,16 @@ def policy(request):
     view = selectors.policy_view(actor=request.user)
     status = 200
     arrival = forms.ArrivalForm(initial={"arrival_lead_min": view["arrival_lead_min"]})
+    letterhead = forms.LetterheadForm(initial=view["letterhead"])
     if request.method == "POST":
         with refusals_shown() as outcome:
-            if "arrival_lead_min" in request.POST:
+            if "hospital_name" in request.POST:
+                letterhead = forms.LetterheadForm(request.POST)
+                if not letterhead.is_valid():
+                    errors = {f: str(e[0]) for f, e in letterhead.errors.items()}
+                    raise ValidationFailed(errors, message=" ".join(errors.values()))
+                row = services.policy_update(actor=request.user, letterhead=letterhead.cleaned_data)
+            elif "arrival_lead_min" in request.POST:
                 arrival = forms.ArrivalForm(request.POST)
                 if not arrival.is_valid():
                     raise ValidationFailed({"arrival_lead_min": services.MSG_ARRIVAL})
@@ -278,6 +285,7 @@ def policy(request):
             {
                 "policy": view,
                 "arrival": arrival,
+                "letterhead": letterhead,
                 "can_manage": can(request.user, "policy.manage"),
                 "posted": request.POST,
                 "refusal": text,
@@ -287,6 +295,11 @@ def policy(request):
     return render(
         request,
         "readiness/policy.html",
-        {"policy": view, "arrival": arrival, "can_manage": can(request.user, "policy.manage")},
+        {
+            "policy": view,
+            "arrival": arrival,
+            "letterhead": letterhead,
+            "can_manage": can(request.user, "policy.manage"),
+        },
         status=status,
     )
