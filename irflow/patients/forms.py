@@ -11,6 +11,7 @@ from irflow.patients.models import (
     Severity,
     Sex,
 )
+from irflow.patients.services import MSG_SEVERITY
 from irflow.web.forms import DateInput, DateTimeInput
 
 
@@ -78,7 +79,7 @@ class ReconcileMedicationForm(forms.Form):
     name = forms.CharField(max_length=200)
     drug = MedicationForm.base_fields["drug"]
     frequency = MedicationForm.base_fields["frequency"]
-    dose_times = MedicationForm.base_fields["dose_times"]
+    dose_times = forms.CharField(label="Dose times", required=False, max_length=100)
     clean_dose_times = MedicationForm.clean_dose_times
 
 
@@ -87,7 +88,9 @@ class ReconcileAllergyForm(forms.Form):
 
     agent = forms.CharField(max_length=200)
     category = forms.ChoiceField(choices=AllergyCategory.choices)
-    severity = forms.ChoiceField(required=False, choices=[("", "—"), *Severity.choices])
+    severity = forms.ChoiceField(
+        choices=[("", "—"), *Severity.choices], error_messages={"required": MSG_SEVERITY}
+    )
     reaction = forms.CharField(required=False, max_length=300)
 
 
