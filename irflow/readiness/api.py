@@ -159,6 +159,8 @@ class PreparationOut(Schema):
     sedation: str
     contrast_route: str
     premedication: str
+    premedication_planned_at: datetime | None
+    stay: str
     access_site: str
     consent: str
     medications_confirmed: bool
@@ -176,6 +178,7 @@ class PreparationPatch(Schema):
     sedation: str | None = None
     contrast_route: str | None = None
     premedication: str | None = None
+    stay: str | None = None
     access_site: str | None = None
     consent: str | None = None
     medications_confirmed: bool | None = None
@@ -253,6 +256,9 @@ class MedicationFactIn(NestedIn):
     loading_dose: bool = False
     last_dose_at: Moment | None = None
     antithrombotic: bool = True
+    reported: bool = Field(
+        False, description="Reported by a referrer, not yet confirmed (counts as present)."
+    )
 
 
 class AllergyFactIn(NestedIn):
@@ -260,6 +266,9 @@ class AllergyFactIn(NestedIn):
     substance: str = ""
     severity: Severity | None = None
     reaction: str = ""
+    reported: bool = Field(
+        False, description="Reported by a referrer, not yet confirmed (counts as present)."
+    )
 
 
 class IntakeIn(NestedIn):
@@ -278,6 +287,9 @@ class CaseIn(Schema):
     allergies: list[AllergyFactIn] | None = Field(None, max_length=100)
     contrast_route: ContrastRoute | None = None
     premedication: PremedicationRegimen | None = None
+    premedication_planned_at: Moment | None = Field(
+        None, description="When the regimen was chosen (default: the evaluation time)."
+    )
     sedation: Sedation | None = None
     last_intake: list[IntakeIn] | None = Field(None, max_length=10)
     consent: Consent | None = None
@@ -304,6 +316,7 @@ def _case(payload: CaseIn) -> CaseInput:
             else tuple(Allergy(**a.dict()) for a in payload.allergies),
             contrast_route=payload.contrast_route,
             premedication=payload.premedication,
+            premedication_planned_at=payload.premedication_planned_at,
             sedation=payload.sedation,
             last_intake=None
             if payload.last_intake is None

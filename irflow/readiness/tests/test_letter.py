@@ -149,3 +149,35 @@ def test_choosing_a_regimen_records_when_it_was_planned(attending, pcn):
     assert prep.premedication_planned_at == planned  # unchanged regimen, unchanged time
     prep = preparation_update(actor=attending, booking_id=pcn.pk, premedication="")
     assert prep.premedication_planned_at is None
+
+
+def test_the_api_sets_the_letterhead_and_evaluates_reported_and_planned_times(client, personas):
+    from irflow.accounts.actors import SYSTEM
+    from irflow.accounts.services import api_token_create
+
+    token = api_token_create(actor=SYSTEM, user_id=personas["admin"].pk, name="t")[1]
+    auth = {"headers": {"authorization": f"Bearer {token}"}, "content_type": "application/json"}
+    head = {"hospital_name": "St Elsewhere", "department_phone": "0100"}
+    put = client.put("/api/readiness/policy", {"overrides": {}, "letterhead": head}, **auth)
+    assert put.status_code == 200, put.content
+    assert put.json()["letterhead"]["hospital_name"] == "St Elsewhere"
+    too_long = {"overrides": {}, "letterhead": {"department_phone": "1" * 41}}
+    assert client.put("/api/readiness/policy", too_long, **auth).status_code == 422
+
+    token = api_token_create(actor=SYSTEM, user_id=personas["attending"].pk, name="t")[1]
+    auth = {"headers": {"authorization": f"Bearer {token}"}, "content_type": "application/json"}
+    case = {
+        "procedure": {"code": "PCN", "bleeding_risk": "high"},
+        "urgency": "routine",
+        "planned_start": "2026-03-02T09:00:00Z",
+        "contrast_route": "iv",
+        "allergies": [{"agent": "iodinated_contrast", "reported": True}],
+        "premedication": "prednisone",
+        "premedication_planned_at": "2026-03-01T20:01:00Z",  # 12 h 59 min before contrast
+        "now": "2026-03-01T20:01:00Z",
+    }
+    body = client.post("/api/readiness/evaluate", case, **auth).json()
+    (found,) = [f for f in body["findings"] if f["rule_id"].startswith("acr-contrast-prem")]
+    assert found["rule_id"] == "acr-contrast-premedication.schedule"
+    assert found["status"] == "action_needed" and found["inputs"]["reported"] is True
+    assert body["premedication"] == []
