@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from irflow.clinical import Allergy, Intake, Medication
+from irflow.clinical import Allergy, Intake, Medication, SitePolicy
 from irflow.clinical import messages as msg
 from irflow.clinical.contrast import PRIOR_REACTION, SCHEDULE
 from irflow.clinical.tests.helpers import START, only, ready_case, run
@@ -156,3 +156,13 @@ def test_a_hold_whose_time_passed_is_never_a_pass(offset: timedelta, status: str
     evaluation = run(case, now=hold_from + offset)
     (finding,) = [f for f in evaluation.findings if f.inputs.get("drug") == "clopidogrel"]
     assert finding.status == status
+
+
+def test_a_site_may_ask_the_accelerated_regimen_for_longer() -> None:
+    site = SitePolicy.from_mapping(
+        {SCHEDULE: {"accelerated_minimum_hours": 5}}, timezone="Europe/London"
+    )
+    told = START - hours(4.5)
+    case = premed_case(premedication="accelerated_iv", premedication_planned_at=told)
+    assert premed_finding(run(case, now=told)).status == "pass"
+    assert premed_finding(run(case, policy=site, now=told)).status == "action_needed"
