@@ -56,6 +56,7 @@ MATRIX: dict[str, dict[Role, Scope]] = {
     "patient.create": {**_all(PHY, TRN, NUR, SCH, INT), REF: OWN},
     "patient.edit": {**_all(PHY, TRN, NUR, SCH, INT), REF: OWN},
     "patient.clinical_edit": _all(PHY, TRN, NUR, INT),
+    "patient.report": {**_all(PHY, TRN, NUR, SCH, INT), REF: OWN},
     "patient.merge": _all(SCH, ADM, INT),
     # Orders and bookings
     "order.create": _all(PHY, INT),
@@ -130,6 +131,7 @@ ACTION_LABELS = {
     "patient.create": "register patients",
     "patient.edit": "edit patient details",
     "patient.clinical_edit": "record allergies, medications, labs and conditions",
+    "patient.report": "report medications and allergies for the team to confirm",
     "patient.merge": "merge patient records",
     "order.create": "create orders",
     "order.view": "view orders",

@@ -11,13 +11,20 @@ from datetime import datetime
 from typing import Any
 
 import irflow.clinical.messages as msg
-from irflow.clinical.findings import Finding, Status, jsonable, make_finding
+from irflow.clinical.findings import Finding, Status, jsonable, make_finding, unconfirmed
 from irflow.clinical.formatting import fmt_number
-from irflow.clinical.inputs import CaseInput, ContrastRoute, PremedicationRegimen
+from irflow.clinical.inputs import Allergy, CaseInput, ContrastRoute, PremedicationRegimen
 from irflow.clinical.labs import latest_valid, validity_days
 from irflow.clinical.policy import DEFAULT_POLICY, SitePolicy
 from irflow.clinical.rules import rule
-from irflow.clinical.timeutil import fmt_date, hours_after, hours_before, local_date, utc
+from irflow.clinical.timeutil import (
+    fmt_date,
+    fmt_datetime,
+    hours_after,
+    hours_before,
+    local_date,
+    utc,
+)
 
 ROUTE = "acr-nkf-2020.route"
 IA_SECOND = "acr-nkf-2020.route.ia-second-pass"
@@ -26,6 +33,7 @@ AKI = "acr-nkf-2020.aki"
 DIALYSIS = "acr-nkf-2020.dialysis"
 KDIGO = "acr-nkf-2020.kdigo-alternative"
 PRIOR_REACTION = "acr-contrast-premedication.prior-reaction"
+SCHEDULE = "acr-contrast-premedication.schedule"
 SHELLFISH = "acr-contrast-premedication.shellfish-iodine"
 REGIMEN_RULES: dict[PremedicationRegimen, str] = {
     "prednisone": "acr-contrast-premedication.prednisone",
@@ -209,28 +217,97 @@ def allergy_findings(
         return [
             make_finding(PRIOR_REACTION, "missing_data", msg.ALLERGIES_MISSING, allergies=None)
         ], ()
-    agents = sorted({a.agent for a in case.allergies})
-    if "iodinated_contrast" in agents:
-        regimen = case.premedication or suggested_regimen(case.urgency, policy)
-        description = rule(REGIMEN_RULES[regimen]).description
-        try:
-            schedule = premedication_schedule(
-                regimen, case.planned_start, first_dose_at=now, policy=policy
-            )
-        except ValueError:
-            # The contrast time has passed; the finding still says what is needed.
-            schedule = ()
-        planned: Status = "pass" if case.premedication else "action_needed"
-        template = msg.PREMED_PLANNED if case.premedication else msg.PREMED_NEEDED
-        finding = make_finding(
-            PRIOR_REACTION,
-            planned,
-            template.format(regimen=description),
-            allergies=agents,
-            premedication=case.premedication,
-            suggested_regimen=regimen,
-        )
-        return [finding], schedule
+    agents: list[str] = sorted({a.agent for a in case.allergies})
+    contrast = [a for a in case.allergies if a.agent == "iodinated_contrast"]
+    if contrast:
+        return _premedication(case, agents, contrast, policy=policy, now=now)
     if set(agents) & set(policy.texts(SHELLFISH, "agents")):
         return [make_finding(SHELLFISH, "pass", msg.SHELLFISH_ONLY, allergies=agents)], ()
     return [make_finding(PRIOR_REACTION, "pass", msg.NO_CONTRAST_REACTION, allergies=agents)], ()
+
+
+def schedule_met(
+    regimen: PremedicationRegimen,
+    schedule: tuple[ScheduledDose, ...],
+    *,
+    told_at: datetime,
+    contrast_at: datetime,
+    policy: SitePolicy = DEFAULT_POLICY,
+) -> bool:
+    """Whether `schedule` can still be followed by a patient told at `told_at`: an oral
+    regimen's first dose is not before then; the accelerated one has its minimum duration."""
+    if not schedule:
+        return False
+    if regimen == "accelerated_iv":
+        hours = policy.number(SCHEDULE, "accelerated_minimum_hours")
+        return (utc(contrast_at) - utc(told_at)).total_seconds() >= hours * 3600
+    return utc(min((d.at for d in schedule), key=utc)) >= utc(told_at)
+
+
+def _schedule(
+    regimen: PremedicationRegimen, contrast_at: datetime, first: datetime, policy: SitePolicy
+) -> tuple[ScheduledDose, ...]:
+    try:
+        return premedication_schedule(regimen, contrast_at, first_dose_at=first, policy=policy)
+    except ValueError:
+        return ()  # the contrast time has passed; the finding still says what is needed
+
+
+def _premedication(
+    case: CaseInput,
+    agents: list[str],
+    contrast: list[Allergy],
+    *,
+    policy: SitePolicy,
+    now: datetime,
+) -> tuple[list[Finding], tuple[ScheduledDose, ...]]:
+    """Premedication for a prior contrast reaction, with a schedule the patient can still
+    follow: a planned one whose first dose passed before it was planned is a finding."""
+    start = case.planned_start
+    planned = case.premedication
+    told_at = (case.premedication_planned_at or now) if planned else now
+    regimen = planned or suggested_regimen(case.urgency, policy)
+    schedule = _schedule(regimen, start, told_at, policy)
+    met = schedule_met(regimen, schedule, told_at=told_at, contrast_at=start, policy=policy)
+    if not planned and not met and regimen != "accelerated_iv":
+        # Too late today for the elective oral regimen: suggest the one that still fits.
+        regimen = "accelerated_iv"
+        schedule = _schedule(regimen, start, told_at, policy)
+        met = schedule_met(regimen, schedule, told_at=told_at, contrast_at=start, policy=policy)
+    hours = policy.number(SCHEDULE, "accelerated_minimum_hours")
+    fits_iv = (utc(start) - utc(now)).total_seconds() >= hours * 3600
+    instead = (
+        msg.PREMED_USE_ACCELERATED.format(hours=fmt_number(hours))
+        if fits_iv
+        else msg.PREMED_LATER_SLOT.format(
+            hours=fmt_number(hours),
+            earliest=fmt_datetime(hours_after(now, hours, policy.zone), policy.zone),
+        )
+    )
+    inputs = {
+        "allergies": agents,
+        "premedication": planned,
+        "premedication_planned_at": told_at if planned else None,
+        "suggested_regimen": regimen,
+        "schedule_met": met,
+    }
+    if planned and not met:
+        first = min((d.at for d in schedule), key=utc) if schedule else start
+        text = msg.PREMED_TOO_LATE.format(
+            regimen=rule(REGIMEN_RULES[regimen]).title.lower(),
+            first=fmt_datetime(first, policy.zone),
+            planned=fmt_datetime(told_at, policy.zone),
+            instead=instead,
+        )
+        finding = make_finding(SCHEDULE, "action_needed", text, **inputs)
+        schedule = ()  # never hand the patient times that have passed
+    else:
+        description = rule(REGIMEN_RULES[regimen]).description
+        status: Status = "pass" if planned else "action_needed"
+        text = (msg.PREMED_PLANNED if planned else msg.PREMED_NEEDED).format(regimen=description)
+        if not met:
+            text = f"{text} {instead}"
+        finding = make_finding(PRIOR_REACTION, status, text, **inputs)
+    if all(a.reported for a in contrast):
+        finding = unconfirmed(finding)
+    return [finding], schedule

@@ -96,9 +96,10 @@ def fasting_plan(
 
 
 def fasting_findings(
-    case: CaseInput, *, policy: SitePolicy
+    case: CaseInput, *, policy: SitePolicy, now: datetime | None = None
 ) -> tuple[list[Finding], FastingPlan | None]:
-    """Compare the recorded last intake with the fasting rules for the planned sedation."""
+    """Compare the recorded last intake with the fasting rules for the planned sedation; with
+    nothing recorded and the fast already due at `now`, say so (the letter's times are past)."""
     sedation = case.sedation
     if sedation is None:
         return [make_finding(APPLIES, "missing_data", msg.SEDATION_MISSING, sedation=None)], None
@@ -109,6 +110,12 @@ def fasting_findings(
         return [make_finding(APPLIES, "pass", text, sedation=sedation)], None
     if case.last_intake is None:
         text = msg.INTAKE_MISSING.format(sedation=label)
+        if now is not None and utc(plan.solid_food_until) <= utc(now):
+            started = msg.FAST_ALREADY_DUE.format(
+                solid=fmt_datetime(plan.solid_food_until, policy.zone),
+                clear=fmt_datetime(plan.clear_fluids_until, policy.zone),
+            )
+            text = f"{text} {started}"
         return [
             make_finding(ELECTIVE, "missing_data", text, sedation=sedation, last_intake=None)
         ], plan

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from types import MappingProxyType
 from typing import Any, Literal
 
+import irflow.clinical.messages as msg
 from irflow.clinical.rules import Confidence, rule
 
 Status = Literal["pass", "warning", "action_needed", "missing_data"]
@@ -87,6 +88,16 @@ def make_finding(rule_id: str, status: Status, message: str, **inputs: Any) -> F
         status=status,
         message=message,
         inputs=MappingProxyType({k: jsonable(v) for k, v in inputs.items()}),
+    )
+
+
+def unconfirmed(finding: Finding) -> Finding:
+    """The finding, saying that what it rests on was reported by a referrer and is not yet
+    confirmed (the verdict itself is unchanged: unconfirmed counts as present)."""
+    return replace(
+        finding,
+        message=msg.REPORTED_UNCONFIRMED.format(text=finding.message),
+        inputs=MappingProxyType({**finding.inputs, "reported": True}),
     )
 
 

@@ -139,6 +139,8 @@ class Medication:
 
     `dose_times` are the patient's usual wall-clock dose times in the site's time zone.
     `last_dose_at` is when the patient last took it (or an infusion stopped), if recorded.
+    `reported` marks one a referrer reported that the team has not confirmed yet: the rules
+    treat it as present and say that it is unconfirmed.
     """
 
     drug: str
@@ -149,6 +151,7 @@ class Medication:
     loading_dose: bool = False
     last_dose_at: datetime | None = None
     antithrombotic: bool = True
+    reported: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.drug, str) or not self.drug:
@@ -163,12 +166,14 @@ class Medication:
 
 @dataclass(frozen=True)
 class Allergy:
-    """One recorded allergy or prior reaction, by agent category."""
+    """One recorded allergy or prior reaction, by agent category (`reported`: reported by a
+    referrer and not yet confirmed; the rules treat it as present)."""
 
     agent: AllergyAgent
     substance: str = ""
     severity: Severity | None = None
     reaction: str = ""
+    reported: bool = False
 
     def __post_init__(self) -> None:
         _choice("agent", self.agent, get_args(AllergyAgent))
@@ -193,7 +198,8 @@ class CaseInput:
 
     An empty `medications` or `allergies` tuple means "recorded: none"; an empty
     `last_intake` means "nothing by mouth reported". The contrast is taken to be given at
-    the planned start.
+    the planned start. `premedication_planned_at` is when the regimen was chosen (the patient
+    can take no dose before being told); not recorded, the evaluation time stands in.
     """
 
     procedure: ProcedureInput
@@ -206,6 +212,7 @@ class CaseInput:
     allergies: tuple[Allergy, ...] | None = None
     contrast_route: ContrastRoute | None = None
     premedication: PremedicationRegimen | None = None
+    premedication_planned_at: datetime | None = None
     sedation: Sedation | None = None
     last_intake: tuple[Intake, ...] | None = None
     consent: Consent | None = None
@@ -213,6 +220,7 @@ class CaseInput:
     def __post_init__(self) -> None:
         _aware("planned_start", self.planned_start)
         _aware("planned_end", self.planned_end, optional=True)
+        _aware("premedication_planned_at", self.premedication_planned_at, optional=True)
         if self.planned_end is not None and utc(self.planned_end) < utc(self.planned_start):
             raise InputError("planned_end", msg.INPUT_END_BEFORE_START)
         _choice("urgency", self.urgency, URGENCIES)

@@ -78,6 +78,19 @@ CONTEXT_HIGH: Final = "high-bleeding-risk procedure"
 CONTEXT_ARTERIAL: Final = "low-bleeding-risk procedure with {access} arterial access"
 CONTEXT_CLD: Final = "{risk}-bleeding-risk procedure in chronic liver disease"
 
+# ---------------------------------------------------------------- reported, not yet confirmed
+REPORTED_UNCONFIRMED: Final = "{text} (Reported by the referrer, not yet confirmed on the chart.)"
+
+# ---------------------------------------------------------------- lab plausibility as typed
+IMPLAUSIBLE_LAB_GUESS: Final = (
+    "{analyte} {typed} is implausible — did you mean {meant}? (Plausible: {low}–{high}.)"
+)
+IMPLAUSIBLE_LAB: Final = (
+    "{analyte} {typed} is implausible (plausible: {low}–{high}): check the value and its unit."
+)
+IMPLAUSIBLE_GUESS: Final = "{value} = {converted}"
+IMPLAUSIBLE_OR: Final = ", or "
+
 # ---------------------------------------------------------------- medication plan
 PLAN_CONTINUE_LOW_RISK: Final = (
     "Continue {label}: do not withhold before a low-bleeding-risk procedure."
@@ -182,6 +195,18 @@ SHELLFISH_ONLY: Final = (
     "Shellfish or iodine allergy alone: no premedication needed for iodinated contrast."
 )
 NO_CONTRAST_REACTION: Final = "No prior reaction to iodinated contrast recorded."
+PREMED_TOO_LATE: Final = (
+    "Prior reaction to iodinated contrast: the {regimen} schedule can no longer be met — its "
+    "first dose was due {first}, before it was planned ({planned}). {instead}"
+)
+PREMED_USE_ACCELERATED: Final = (
+    "The accelerated IV regimen still fits (first dose now, at least {hours} h before "
+    "contrast), or book a later slot."
+)
+PREMED_LATER_SLOT: Final = (
+    "Even the accelerated IV regimen needs {hours} h before contrast: book a slot from "
+    "{earliest}, or decide with the operator."
+)
 PREMED_NEEDS_FIRST_DOSE: Final = "The accelerated regimen needs the time of the first dose."
 PREMED_FIRST_AFTER_CONTRAST: Final = "The first dose must be before the contrast time."
 PREMED_UNKNOWN_REGIMEN: Final = "Unknown premedication regimen {regimen!r}."
@@ -199,6 +224,10 @@ NOT_FASTED_URGENT: Final = (
     "alone — the team weighs the aspiration risk."
 )
 NOT_FASTED_ITEM: Final = "{kind} at {at} needs {hours} h (until {until})"
+FAST_ALREADY_DUE: Final = (
+    "The fast is already due (no solid food after {solid}, clear fluids until {clear}): ask "
+    "the patient when they last ate and drank, or move the case."
+)
 FASTING_SUMMARY: Final = "No solid food after {solid}, clear fluids until {clear}."
 FASTING_DETAIL: Final = "Latest times by kind: {details}."
 FASTING_DETAIL_ITEM: Final = "{kind} {until}"

@@ -23,6 +23,7 @@ from irflow.clinical.findings import (
     aggregate_state,
     jsonable,
     make_finding,
+    unconfirmed,
 )
 from irflow.clinical.formatting import fmt_number
 from irflow.clinical.inputs import CaseInput, InputError, Medication
@@ -110,14 +111,13 @@ def evaluate(case: CaseInput, *, now: datetime, policy: SitePolicy = DEFAULT_POL
             policy=policy,
         )
         for med, item in zip(meds, plan, strict=True):
-            findings.append(
-                _medication_finding(med, item, case, crcl_inputs, policy=policy, now=now)
-            )
+            found = _medication_finding(med, item, case, crcl_inputs, policy=policy, now=now)
+            findings.append(unconfirmed(found) if med.reported else found)
 
     findings += kidney_findings(case, policy=policy, now=now)
     allergy, premedication = allergy_findings(case, policy=policy, now=now)
     findings += allergy
-    fasting, fasting_plan = fasting_findings(case, policy=policy)
+    fasting, fasting_plan = fasting_findings(case, policy=policy, now=now)
     findings += fasting
     findings.append(_consent_finding(case))
 

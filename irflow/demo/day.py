@@ -31,7 +31,12 @@ from irflow.patients.services import lab_result_record
 from irflow.procedures import services as procedures
 from irflow.procedures.models import ProcedureRecord
 from irflow.readiness.selectors import readiness_detail
-from irflow.readiness.services import finding_acknowledge, last_dose_record, preparation_update
+from irflow.readiness.services import (
+    finding_acknowledge,
+    last_dose_record,
+    policy_update,
+    preparation_update,
+)
 from irflow.recovery import services as recovery
 from irflow.reports import services as reports
 from irflow.reports.structure import normalised
@@ -120,6 +125,7 @@ def _prepare(booking: Booking, staff: Staff, rng: random.Random, *, gap: str = "
         contrast_route=route,
         access_site="femoral" if procedure.arterial_access else "none",
         anuric="no",
+        stay="overnight" if sedation == "general" else "day_case",
         intake_asked=True,
         last_light_meal_at=meal,
         last_clear_fluids_at=fluids,
@@ -344,10 +350,21 @@ def _overdue_filter(ctx, staff: Staff, rng: random.Random) -> None:
     _report(record, staff.physician, staff.physician)
 
 
+# The demo site's letterhead on preparation letters (a fictional hospital).
+DEMO_LETTERHEAD = {
+    "hospital_name": "Riverside General Hospital (demo)",
+    "department_name": "Interventional Radiology, level 2",
+    "department_phone": "0100 000 000",
+    "department_address": "1 River Road, Demo Town",
+}
+
+
 def demo_day_create(ctx) -> None:
     users = ctx.users
     if users.get("physician") is None or users.get("nurse") is None:
         return
+    if users.get("admin") is not None:
+        policy_update(actor=users["admin"], letterhead=DEMO_LETTERHEAD)
     staff = Staff(
         physician=users["physician"],
         nurse=users["nurse"],

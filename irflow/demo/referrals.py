@@ -168,6 +168,9 @@ REQUESTS = {
     ],
 }
 
+REPORTED_MEDICATIONS = "Apixaban 5 mg twice daily\nBisoprolol 2.5 mg once daily"
+REPORTED_ALLERGIES = "Iodinated contrast — hives (CT 2021)"
+
 # What IR orders for the free-text requests above.
 FREE_TEXT_CODES = {
     "Liver-directed therapy": "TACE",
@@ -290,6 +293,10 @@ def demo_referrals_create(ctx) -> None:
                 procedure_type=ProcedureType.objects.filter(code=code).first() if code else None,
                 requested_procedure_text=text,
                 relevant_history=history,
+                # The newest referral of each referrer lists what the patient takes and
+                # reacts to: it waits on the chart for the nurse to confirm.
+                medications=REPORTED_MEDICATIONS if i == 0 else "",
+                allergies=REPORTED_ALLERGIES if i == 0 else "",
             )
             _drive(referral, target, physician=physician, referrer=referrer)
             referral.refresh_from_db()

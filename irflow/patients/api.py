@@ -117,6 +117,11 @@ class LabIn(Schema):
     analyte: Analyte
     value: Decimal
     collected_at: Moment
+    confirm_implausible: bool = Field(
+        False,
+        description="Save a value outside the plausibility limits as typed (it is refused "
+        "with the likely unit otherwise).",
+    )
 
 
 class LabOut(Schema):
@@ -125,6 +130,7 @@ class LabOut(Schema):
     value: Decimal
     unit: str
     collected_at: datetime
+    implausible_confirmed: bool
 
 
 class ConditionIn(Schema):

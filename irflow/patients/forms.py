@@ -11,6 +11,7 @@ from irflow.patients.models import (
     Severity,
     Sex,
 )
+from irflow.patients.services import MSG_SEVERITY
 from irflow.web.forms import DateInput, DateTimeInput
 
 
@@ -71,10 +72,44 @@ class MedicationForm(forms.Form):
         return [t.strip() for t in raw.replace(";", ",").split(",") if t.strip()]
 
 
+class ReconcileMedicationForm(forms.Form):
+    """One reported medication as the team corrects it before confirming (the button says
+    confirm or reject)."""
+
+    name = forms.CharField(max_length=200)
+    drug = MedicationForm.base_fields["drug"]
+    frequency = MedicationForm.base_fields["frequency"]
+    dose_times = forms.CharField(label="Dose times", required=False, max_length=100)
+    clean_dose_times = MedicationForm.clean_dose_times
+
+
+class ReconcileAllergyForm(forms.Form):
+    """One reported allergy as the team corrects it before confirming (severity is needed)."""
+
+    agent = forms.CharField(max_length=200)
+    category = forms.ChoiceField(choices=AllergyCategory.choices)
+    severity = forms.ChoiceField(
+        choices=[("", "—"), *Severity.choices], error_messages={"required": MSG_SEVERITY}
+    )
+    reaction = forms.CharField(required=False, max_length=300)
+
+
+CONFIRM_AS_TYPED = "Right as typed — save it anyway"
+
+
 class LabForm(forms.Form):
     analyte = forms.ChoiceField(choices=Analyte.choices)
     value = forms.DecimalField(max_digits=8, decimal_places=2)
     collected_at = forms.DateTimeField(label="Collected", widget=DateTimeInput())
+    # Offered only once a value was refused as implausible (see `offer_confirmation`).
+    confirm_implausible = forms.BooleanField(
+        label=CONFIRM_AS_TYPED, required=False, widget=forms.HiddenInput
+    )
+
+    def offer_confirmation(self) -> None:
+        """After a refusal: show the box that saves an implausible value as typed."""
+        if "confirm_implausible" in self.errors or self["confirm_implausible"].value():
+            self.fields["confirm_implausible"].widget = forms.CheckboxInput()
 
 
 class ConditionForm(forms.Form):

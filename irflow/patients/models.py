@@ -164,12 +164,47 @@ class Severity(models.TextChoices):
     SEVERE = "severe", "Severe"
 
 
-class Allergy(PatientOwned, models.Model):
+class Reconciliation(models.TextChoices):
+    """Where a medication or allergy on the chart stands: reported by a referrer (to confirm),
+    confirmed by the team, or rejected (kept, inactive, with who and when)."""
+
+    CONFIRMED = "confirmed", "Confirmed"
+    REPORTED = "reported", "Reported by the referrer — to confirm"
+    REJECTED = "rejected", "Rejected"
+
+
+class Reconciled(models.Model):
+    """Fields shared by entries that can be reported by a referrer and confirmed on the chart."""
+
+    reconciliation = models.CharField(
+        max_length=10, choices=Reconciliation.choices, default=Reconciliation.CONFIRMED
+    )
+    reported_by = models.CharField(
+        max_length=200, blank=True, help_text="Who reported it, e.g. 'Referral 12 · Dr Ng'."
+    )
+    reported_text = models.CharField(
+        max_length=300, blank=True, help_text="The referrer's words, as written."
+    )
+    reconciled_at = models.DateTimeField(null=True, blank=True)
+    reconciled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def to_confirm(self) -> bool:
+        return self.reconciliation == Reconciliation.REPORTED
+
+
+class Allergy(PatientOwned, Reconciled):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="allergies")
     agent = models.CharField(max_length=200)
     category = models.CharField(max_length=30, choices=AllergyCategory.choices)
     reaction = models.CharField(max_length=300, blank=True)
-    severity = models.CharField(max_length=10, choices=Severity.choices)
+    # Blank only while a reported allergy waits for confirmation (the referrer may not say).
+    severity = models.CharField(max_length=10, choices=Severity.choices, blank=True)
     recorded_at = models.DateTimeField(auto_now_add=True)
     is_active = models.BooleanField(default=True)
 
@@ -178,7 +213,7 @@ class Allergy(PatientOwned, models.Model):
         ordering = ["-is_active", "agent"]
 
     def __str__(self) -> str:
-        return f"{self.agent} ({self.get_severity_display()})"
+        return f"{self.agent} ({self.get_severity_display() or 'severity not given'})"
 
 
 class Frequency(models.TextChoices):
@@ -196,7 +231,7 @@ class Frequency(models.TextChoices):
 DOSES_PER_DAY = {"od": 1, "bd": 2, "tds": 3, "qds": 4, "weekly": 1 / 7}
 
 
-class Medication(PatientOwned, models.Model):
+class Medication(PatientOwned, Reconciled):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="medications")
     name = models.CharField(max_length=200, help_text="As prescribed, e.g. 'Apixaban 5 mg'.")
     drug = models.CharField(
@@ -245,14 +280,6 @@ ANALYTE_UNITS = {
     "egfr": "mL/min/1.73m2",
     "fibrinogen": "g/L",
 }
-ANALYTE_RANGES = {
-    "inr": (0.5, 20),
-    "platelets": (0, 2000),
-    "haemoglobin": (10, 250),
-    "creatinine": (5, 3000),
-    "egfr": (0, 200),
-    "fibrinogen": (0, 20),
-}
 
 
 class LabResult(PatientOwned, models.Model):
@@ -266,6 +293,11 @@ class LabResult(PatientOwned, models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     source = models.CharField(max_length=20, default="manual")
+    implausible_confirmed = models.BooleanField(
+        default=False,
+        help_text="Outside the plausibility limits; saved as typed once the person recording it "
+        "confirmed it.",
+    )
 
     class Meta:
         ordering = ["-collected_at"]

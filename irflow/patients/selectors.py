@@ -151,6 +151,12 @@ class Chart:
     latest_labs: dict[str, LabResult]
     conditions: list[Condition]
 
+    @property
+    def to_confirm(self) -> list[Medication | Allergy]:
+        """Entries a referrer reported that wait for the team: medications, then allergies."""
+        entries: list[Medication | Allergy] = [*self.medications, *self.allergies]
+        return [e for e in entries if e.to_confirm]
+
 
 def patient_chart(*, actor: Actor, patient_id: int) -> Chart:
     """Everything the chart page shows about one patient (one access-log entry)."""

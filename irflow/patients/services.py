@@ -3,9 +3,10 @@ transaction with history attributed to the actor."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Literal, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -15,12 +16,14 @@ from django.utils import timezone
 from irflow.accounts.actors import Actor, person, person_only
 from irflow.accounts.permissions import OWN, require
 from irflow.accounts.roles import Role
+from irflow.clinical import DEFAULT_POLICY, SitePolicy
+from irflow.clinical.inputs import Analyte as AnalyteKey
+from irflow.clinical.plausibility import lab_plausibility
 from irflow.lib.db import violates
 from irflow.lib.errors import Conflict, NotFound, ValidationFailed, from_django_validation
 from irflow.lib.history import history_actor
 from irflow.patients.drugs import ANTITHROMBOTICS
 from irflow.patients.models import (
-    ANALYTE_RANGES,
     ANALYTE_UNITS,
     Allergy,
     CareRelation,
@@ -31,19 +34,30 @@ from irflow.patients.models import (
     Patient,
     PatientIdentifier,
     PatientMerge,
+    Reconciliation,
 )
+from irflow.patients.reported import MAX_LINE, MAX_LINES, allergy_from_text, lines
+from irflow.patients.reported import medication_from_text as medication_fields
 from irflow.patients.selectors import patient_get
+from irflow.patients.signals import site_policy_wanted
 
 MSG_MRN_TAKEN = "MRN {mrn} is already used by another patient (issuer {issuer})."
 MSG_MRN_REQUIRED = "An MRN is required."
 MSG_BIRTH_IN_FUTURE = "The date of birth cannot be in the future."
 MSG_COLLECTED_IN_FUTURE = "The collection time cannot be in the future."
-MSG_LAB_RANGE = "{value} is outside the possible range for {analyte} ({low}–{high} {unit})."
+MSG_LAB_NEGATIVE = "A lab value cannot be negative."
+MSG_LAB_CONFIRM = "Confirm that the value is right as typed to save it anyway."
 MSG_MERGE_SELF = "A record cannot be merged into itself."
 MSG_MERGE_INACTIVE = "Both records must be active to merge."
 MSG_MERGE_REASON = "Give a reason for the merge."
 MSG_DOSE_TIME = "“{value}” is not a time (use HH:MM)."
 MSG_NOT_NULL = "This field cannot be null."
+MSG_SEVERITY = "Choose the severity: mild, moderate or severe."
+MSG_NOT_TO_CONFIRM = "This entry is not waiting for confirmation (it is {state})."
+MSG_NO_ENTRY = "No such entry on the chart."
+MSG_DECISION = "Choose confirm or reject."
+MSG_TOO_MANY_LINES = "At most {limit} lines."
+MSG_LINE_TOO_LONG = "Line {n} is longer than {limit} characters."
 
 PATIENT_FIELDS = (
     "family_name",
@@ -172,6 +186,8 @@ def allergy_add(
 ) -> Allergy:
     """Record an allergy or prior reaction (contrast reactions drive premedication)."""
     patient = _clinical_patient(actor, patient_id)
+    if not severity:
+        raise ValidationFailed({"severity": MSG_SEVERITY})
     allergy = Allergy(
         patient=patient,
         agent=agent.strip(),
@@ -255,6 +271,14 @@ def medication_stop(
     return med
 
 
+def site_policy_now() -> SitePolicy:
+    """The site's policy as the app that stores it answers (the published values if none)."""
+    for _, answer in site_policy_wanted.send(sender=LabResult):
+        if isinstance(answer, SitePolicy):
+            return answer
+    return DEFAULT_POLICY
+
+
 @transaction.atomic
 def lab_result_record(
     *,
@@ -264,10 +288,14 @@ def lab_result_record(
     value: Decimal | float | str,
     collected_at: datetime,
     source: str = "manual",
+    confirm_implausible: bool = False,
 ) -> LabResult:
-    """Record one lab value in the analyte's canonical unit, refusing impossible values."""
+    """Record one lab value in the analyte's canonical unit. A value outside the plausibility
+    limits (rule data `lab-plausibility`) is refused with the unit it was probably typed in,
+    unless `confirm_implausible` says it is right as typed; it is never converted."""
     patient = _clinical_patient(actor, patient_id)
     errors: dict[str, str] = {}
+    implausible = False
     if analyte not in ANALYTE_UNITS:
         errors["analyte"] = f"“{analyte}” is not a lab irflow records."
     try:
@@ -275,15 +303,16 @@ def lab_result_record(
     except (InvalidOperation, ValueError):
         errors["value"] = f"“{value}” is not a number."
     else:
-        low, high = ANALYTE_RANGES.get(analyte, (number, number))
-        if not number.is_finite() or not (low <= number <= high):
-            errors["value"] = MSG_LAB_RANGE.format(
-                value=value,
-                analyte=analyte,
-                low=low,
-                high=high,
-                unit=ANALYTE_UNITS.get(analyte, ""),
-            )
+        if not number.is_finite():
+            errors["value"] = f"“{value}” is not a number."
+        elif number < 0:
+            errors["value"] = MSG_LAB_NEGATIVE
+        elif analyte in ANALYTE_UNITS:
+            found = lab_plausibility(cast(AnalyteKey, analyte), float(number), site_policy_now())
+            implausible = found is not None
+            if found is not None and not confirm_implausible:
+                errors["value"] = found.message
+                errors["confirm_implausible"] = MSG_LAB_CONFIRM
     if timezone.is_naive(collected_at):
         errors["collected_at"] = "Give the collection time with its time zone."
     elif collected_at > timezone.now() + timedelta(minutes=5):
@@ -298,6 +327,7 @@ def lab_result_record(
         collected_at=collected_at,
         recorded_by=person(actor),
         source=source,
+        implausible_confirmed=implausible,
     )
     with history_actor(actor):
         _clean_and_save(lab)
@@ -397,3 +427,113 @@ def patient_merge(*, actor: Actor, source_id: int, target_id: int, reason: str) 
             merged_by=person(actor),
         )
     return merge
+
+
+# ---------------------------------------------------------------- reported by a referrer
+
+
+def _reported_lines(field: str, given: str | Iterable[str]) -> list[str]:
+    found = lines(given)
+    if len(found) > MAX_LINES:
+        raise ValidationFailed({field: MSG_TOO_MANY_LINES.format(limit=MAX_LINES)})
+    for n, line in enumerate(found, start=1):
+        if len(line) > MAX_LINE:
+            raise ValidationFailed({field: MSG_LINE_TOO_LONG.format(n=n, limit=MAX_LINE)})
+    return found
+
+
+@transaction.atomic
+def reported_entries_add(
+    *,
+    actor: Actor,
+    patient_id: int,
+    reported_by: str,
+    medications: str | Iterable[str] = (),
+    allergies: str | Iterable[str] = (),
+) -> tuple[list[Medication], list[Allergy]]:
+    """Put the medications and allergies a referrer wrote (one per line) on the chart as
+    "reported — to confirm": the rules count them as present until the team decides."""
+    require(actor, "patient.report")
+    med_lines = _reported_lines("medications", medications)
+    allergy_lines = _reported_lines("allergies", allergies)
+    patient = patient_get(actor=actor, patient_id=patient_id, what="reported entries")
+    common = {
+        "patient": patient,
+        "reconciliation": Reconciliation.REPORTED,
+        "reported_by": reported_by.strip()[:200],
+    }
+    meds = [Medication(reported_text=t, **common, **medication_fields(t)) for t in med_lines]
+    found = [Allergy(reported_text=t, **common, **allergy_from_text(t)) for t in allergy_lines]
+    with history_actor(actor):
+        for row in [*meds, *found]:
+            _clean_and_save(row)
+    return meds, found
+
+
+Decision = Literal["confirm", "reject"]
+_MEDICATION_EDITS = ("name", "drug", "dose", "dose_unit", "frequency", "dose_times")
+_ALLERGY_EDITS = ("agent", "category", "severity", "reaction")
+
+
+def _reconcile(
+    actor: Actor, row: Medication | Allergy, decision: str, edits: dict[str, Any]
+) -> None:
+    _clinical_patient(actor, cast(int, row.patient_id))
+    if row.reconciliation != Reconciliation.REPORTED:
+        state = row.get_reconciliation_display().lower()
+        raise Conflict(MSG_NOT_TO_CONFIRM.format(state=state))
+    if decision not in ("confirm", "reject"):
+        raise ValidationFailed({"decision": MSG_DECISION})
+    row.reconciled_by = person(actor)
+    row.reconciled_at = timezone.now()
+    if decision == "reject":
+        row.reconciliation = Reconciliation.REJECTED
+        if isinstance(row, Medication):
+            row.active = False
+            row.stopped_on = timezone.localdate()
+        else:
+            row.is_active = False
+    else:
+        row.reconciliation = Reconciliation.CONFIRMED
+        for name, value in edits.items():
+            setattr(row, name, value.strip() if isinstance(value, str) else value)
+    with history_actor(actor):
+        _clean_and_save(row)
+
+
+@transaction.atomic
+def medication_reconcile(
+    *, actor: Actor, medication_id: int, decision: Decision, **edits: Any
+) -> Medication:
+    """Confirm (with the team's corrections) or reject a medication a referrer reported."""
+    med = Medication.objects.select_for_update().filter(pk=medication_id).first()
+    if med is None:
+        raise NotFound(MSG_NO_ENTRY)
+    unknown = set(edits) - set(_MEDICATION_EDITS)
+    if unknown:
+        raise ValidationFailed({name: "Not a medication field." for name in sorted(unknown)})
+    if "dose_times" in edits:
+        edits["dose_times"] = _parse_dose_times(edits["dose_times"] or [])
+    if "drug" in edits:
+        edits["drug"] = (edits["drug"] or "").strip().lower()
+        edits["is_antithrombotic"] = edits["drug"] in ANTITHROMBOTICS
+    _reconcile(actor, med, decision, edits)
+    return med
+
+
+@transaction.atomic
+def allergy_reconcile(
+    *, actor: Actor, allergy_id: int, decision: Decision, **edits: Any
+) -> Allergy:
+    """Confirm (with the team's corrections) or reject an allergy a referrer reported; a
+    confirmed allergy needs its severity."""
+    allergy = Allergy.objects.select_for_update().filter(pk=allergy_id).first()
+    if allergy is None:
+        raise NotFound(MSG_NO_ENTRY)
+    unknown = set(edits) - set(_ALLERGY_EDITS)
+    if unknown:
+        raise ValidationFailed({name: "Not an allergy field." for name in sorted(unknown)})
+    if decision == "confirm" and not edits.get("severity", allergy.severity):
+        raise ValidationFailed({"severity": MSG_SEVERITY})
+    _reconcile(actor, allergy, decision, edits)
+    return allergy

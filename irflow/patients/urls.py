@@ -11,4 +11,9 @@ urlpatterns = [
     path("<int:patient_id>/edit/", views.patient_edit, name="patient-edit"),
     path("<int:patient_id>/merge/", views.patient_merge, name="patient-merge"),
     path("<int:patient_id>/<str:kind>/add/", views.chart_add, name="patient-chart-add"),
+    path(
+        "<int:patient_id>/<str:kind>/<int:entry_id>/reconcile/",
+        views.chart_reconcile,
+        name="patient-chart-reconcile",
+    ),
 ]

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 from irflow.accounts.permissions import can
 from irflow.lib.errors import NotFound
 from irflow.patients import forms, selectors, services
+from irflow.patients.models import Medication
 from irflow.web.forms import refusals_shown
 
 
@@ -44,7 +45,13 @@ def patient_search(request):
 
 @login_required
 def patient_chart(request, patient_id: int):
+    return _chart_page(request, patient_id)
+
+
+def _chart_page(request, patient_id: int, status: int = 200, **extra):
     chart = selectors.patient_chart(actor=request.user, patient_id=patient_id)
+    clinical = can(request.user, "patient.clinical_edit")
+    bound = extra.pop("bound", None)
     return render(
         request,
         "patients/chart.html",
@@ -52,11 +59,70 @@ def patient_chart(request, patient_id: int):
             "chart": chart,
             "patient": chart.patient,
             "can_edit": can(request.user, "patient.edit"),
-            "can_clinical_edit": can(request.user, "patient.clinical_edit"),
+            "can_clinical_edit": clinical,
             "can_merge": can(request.user, "patient.merge"),
-            "add_forms": _add_forms() if can(request.user, "patient.clinical_edit") else {},
+            "add_forms": _add_forms() if clinical else {},
+            "reconcile": _reconcile_forms(chart, bound) if clinical else [],
+            **extra,
         },
+        status=status,
     )
+
+
+RECONCILE: dict[str, tuple[type[django_forms.Form], Callable[..., Any], str]] = {
+    "medication": (forms.ReconcileMedicationForm, services.medication_reconcile, "medication_id"),
+    "allergy": (forms.ReconcileAllergyForm, services.allergy_reconcile, "allergy_id"),
+}
+RECONCILED = {"confirm": "{entry} confirmed.", "reject": "{entry} rejected: kept as reported."}
+
+
+def _kind(entry) -> str:
+    return "medication" if isinstance(entry, Medication) else "allergy"
+
+
+def _reconcile_forms(chart: selectors.Chart, bound: django_forms.Form | None) -> list:
+    """(entry, kind, form) for each reported entry, prefilled with what was read from it."""
+    rows = []
+    for entry in chart.to_confirm:
+        kind = _kind(entry)
+        form_cls = RECONCILE[kind][0]
+        prefix = f"{kind}-{entry.pk}"
+        if bound is not None and bound.prefix == prefix:
+            form = bound
+        else:
+            initial = {name: getattr(entry, name) for name in form_cls.base_fields}
+            if isinstance(entry, Medication):
+                initial["dose_times"] = ", ".join(entry.dose_times or [])
+            form = form_cls(prefix=prefix, initial=initial)
+        rows.append((entry, kind, form))
+    return rows
+
+
+@login_required
+@require_http_methods(["POST"])
+def chart_reconcile(request, patient_id: int, kind: str, entry_id: int):
+    """Confirm (with corrections) or reject one entry a referrer reported, in one click."""
+    if kind not in RECONCILE:
+        raise Http404("Unknown record type.")
+    form_cls, service, id_name = RECONCILE[kind]
+    decision = request.POST.get("decision", "")
+    if decision != "confirm":
+        # Rejecting keeps the entry as it was reported: no corrections are read.
+        with refusals_shown(request=request) as outcome:
+            entry = service(actor=request.user, **{id_name: entry_id}, decision=decision)
+        if outcome.ok:
+            messages.success(request, RECONCILED[decision].format(entry=entry))
+        return redirect("patient-chart", patient_id=patient_id)
+    form = form_cls(request.POST, prefix=f"{kind}-{entry_id}")
+    if form.is_valid():
+        with refusals_shown(form=form) as outcome:
+            entry = service(
+                actor=request.user, **{id_name: entry_id}, decision=decision, **form.cleaned_data
+            )
+        if outcome.ok:
+            messages.success(request, RECONCILED[decision].format(entry=entry))
+            return redirect("patient-chart", patient_id=patient_id)
+    return _chart_page(request, patient_id, status=422, bound=form)
 
 
 @login_required
@@ -174,6 +240,8 @@ def chart_add(request, patient_id: int, kind: str):
         if outcome.ok:
             messages.success(request, done)
             return redirect("patient-chart", patient_id=patient_id)
+    if isinstance(form, forms.LabForm):
+        form.offer_confirmation()
     chart = selectors.patient_chart(actor=request.user, patient_id=patient_id)
     add_forms = _add_forms()
     add_forms[kind] = form

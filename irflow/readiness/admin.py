@@ -16,7 +16,7 @@ from irflow.web.admin import ReadOnlyAdmin
 class PolicySettingsForm(forms.ModelForm):
     class Meta:
         model = PolicySettings
-        fields = ["overrides", "arrival_lead_min"]
+        fields = ["overrides", "arrival_lead_min", *services.LETTERHEAD_FIELDS]
 
     def clean_overrides(self):
         overrides = self.cleaned_data["overrides"] or {}
@@ -52,6 +52,7 @@ class PolicySettingsAdmin(admin.ModelAdmin):
             actor=request.user,
             overrides=form.cleaned_data["overrides"],
             arrival_lead_min=form.cleaned_data["arrival_lead_min"],
+            letterhead={f: form.cleaned_data[f] for f in services.LETTERHEAD_FIELDS},
         )
 
 

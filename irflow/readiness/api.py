@@ -159,6 +159,8 @@ class PreparationOut(Schema):
     sedation: str
     contrast_route: str
     premedication: str
+    premedication_planned_at: datetime | None
+    stay: str
     access_site: str
     consent: str
     medications_confirmed: bool
@@ -176,6 +178,7 @@ class PreparationPatch(Schema):
     sedation: str | None = None
     contrast_route: str | None = None
     premedication: str | None = None
+    stay: str | None = None
     access_site: str | None = None
     consent: str | None = None
     medications_confirmed: bool | None = None
@@ -253,6 +256,9 @@ class MedicationFactIn(NestedIn):
     loading_dose: bool = False
     last_dose_at: Moment | None = None
     antithrombotic: bool = True
+    reported: bool = Field(
+        False, description="Reported by a referrer, not yet confirmed (counts as present)."
+    )
 
 
 class AllergyFactIn(NestedIn):
@@ -260,6 +266,9 @@ class AllergyFactIn(NestedIn):
     substance: str = ""
     severity: Severity | None = None
     reaction: str = ""
+    reported: bool = Field(
+        False, description="Reported by a referrer, not yet confirmed (counts as present)."
+    )
 
 
 class IntakeIn(NestedIn):
@@ -278,6 +287,9 @@ class CaseIn(Schema):
     allergies: list[AllergyFactIn] | None = Field(None, max_length=100)
     contrast_route: ContrastRoute | None = None
     premedication: PremedicationRegimen | None = None
+    premedication_planned_at: Moment | None = Field(
+        None, description="When the regimen was chosen (default: the evaluation time)."
+    )
     sedation: Sedation | None = None
     last_intake: list[IntakeIn] | None = Field(None, max_length=10)
     consent: Consent | None = None
@@ -304,6 +316,7 @@ def _case(payload: CaseIn) -> CaseInput:
             else tuple(Allergy(**a.dict()) for a in payload.allergies),
             contrast_route=payload.contrast_route,
             premedication=payload.premedication,
+            premedication_planned_at=payload.premedication_planned_at,
             sedation=payload.sedation,
             last_intake=None
             if payload.last_intake is None
@@ -368,14 +381,25 @@ class PolicyOut(Schema):
     overrides: dict[str, dict[str, Any]]
     timezone: str
     arrival_lead_min: int
+    letterhead: dict[str, str]
     version: int
     updated_at: datetime | None
     values: list[PolicyValueOut]
 
 
+class LetterheadIn(Schema):
+    hospital_name: str = Field("", max_length=200)
+    department_name: str = Field("", max_length=200)
+    department_phone: str = Field("", max_length=40)
+    department_address: str = Field("", max_length=500)
+
+
 class PolicyIn(Schema):
     overrides: dict[str, dict[str, Any]]
     arrival_lead_min: int | None = Field(None, ge=0, le=480)
+    letterhead: LetterheadIn | None = Field(
+        None, description="Hospital and department printed on patient letters (blank: left out)."
+    )
 
 
 def _readiness_out(view: selectors.BookingReadiness) -> dict[str, Any]:

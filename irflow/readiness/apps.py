@@ -13,6 +13,11 @@ class ReadinessConfig(AppConfig):
         for model in (m.PolicySettings, m.Preparation, m.LastDose, m.Acknowledgement):
             auditlog.register(model)
 
+        from irflow.patients.signals import site_policy_wanted
+        from irflow.readiness.policy import site_policy_answer
+
+        site_policy_wanted.connect(site_policy_answer, dispatch_uid="readiness-site-policy")
+
         from irflow.web.navigation import NavItem, register
 
         register(NavItem("Rules", "readiness-rules", "ruleset.view"))

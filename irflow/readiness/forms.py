@@ -10,6 +10,7 @@ from irflow.readiness.models import (
     PREMEDICATION_CHOICES,
     SEDATION_CHOICES,
     Anuric,
+    Stay,
 )
 from irflow.web.forms import DateTimeInput
 
@@ -32,6 +33,7 @@ class PreparationForm(forms.Form):
         label="Arterial access", choices=_blank(ARTERIAL_ACCESS_CHOICES), required=False
     )
     consent = forms.ChoiceField(label="Consent", choices=CONSENT_CHOICES, required=False)
+    stay = forms.ChoiceField(label="Stay", choices=Stay.choices, required=False)
     medications_confirmed = forms.BooleanField(
         label="Medication list checked with the patient", required=False
     )
@@ -67,6 +69,7 @@ class QuickLabForm(forms.Form):
     analyte = forms.ChoiceField(choices=Analyte.choices, widget=forms.HiddenInput)
     value = forms.DecimalField(max_digits=8, decimal_places=2)
     collected_at = forms.DateTimeField(label="Collected", widget=DateTimeInput())
+    confirm_implausible = forms.BooleanField(required=False)
 
 
 class LastDoseForm(forms.Form):
@@ -89,6 +92,20 @@ class PolicyValueForm(forms.Form):
     rule_id = forms.CharField(widget=forms.HiddenInput, max_length=100)
     param = forms.CharField(widget=forms.HiddenInput, max_length=100)
     value = forms.CharField(required=False, max_length=500)
+
+
+class LetterheadForm(forms.Form):
+    """The hospital and department printed on patient letters (blank: left out)."""
+
+    hospital_name = forms.CharField(label="Hospital", required=False, max_length=200)
+    department_name = forms.CharField(label="Department", required=False, max_length=200)
+    department_phone = forms.CharField(label="Department phone", required=False, max_length=40)
+    department_address = forms.CharField(
+        label="Department address",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
 
 class ArrivalForm(forms.Form):

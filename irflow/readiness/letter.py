@@ -17,8 +17,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from irflow.accounts.actors import Actor
+from irflow.clinical.contrast import SCHEDULE as PREMED_SCHEDULE
+from irflow.readiness.models import Stay
 from irflow.readiness.policy import policy_settings
 from irflow.readiness.selectors import BookingReadiness, booking_get, readiness_detail
+from irflow.readiness.services import LETTERHEAD_FIELDS
 from irflow.web.pdf import render_pdf
 
 CSS = Path(__file__).resolve().parent / "static" / "readiness" / "letter.css"
@@ -55,7 +58,7 @@ def day_only(moment: datetime) -> str:
     return date_format(timezone.localtime(moment), "l j F Y")
 
 
-def _medicine(item: dict[str, Any]) -> MedicineLine:
+def _medicine(item: dict[str, Any], now: datetime) -> MedicineLine:
     label = item["label"]
     action = item["action"]
     last = _dt(item.get("last_allowed_dose"))
@@ -69,7 +72,13 @@ def _medicine(item: dict[str, Any]) -> MedicineLine:
         )
     if action == "team_decision" and last is None:
         return MedicineLine(label, _("Your care team will tell you what to do with it."), "")
-    if last is not None:
+    if last is not None and last <= now:
+        # The letter is read after the last dose allowed: never print a time already past.
+        text = _(
+            "Do not take any more before the procedure: your last dose was due by %(when)s. "
+            "If you took one after that, tell us."
+        ) % {"when": when(last)}
+    elif last is not None:
         text = _("Take your last dose at %(when)s. Do not take it after that.") % {
             "when": when(last)
         }
@@ -94,14 +103,17 @@ def _medicine(item: dict[str, Any]) -> MedicineLine:
     return MedicineLine(label, text, again)
 
 
-def letter_context(view: BookingReadiness) -> dict[str, Any]:
-    """Everything the letter says, computed (times are datetimes in the site's zone)."""
+def letter_context(view: BookingReadiness, now: datetime | None = None) -> dict[str, Any]:
+    """Everything the letter says, computed (times are datetimes in the site's zone). Times
+    already past at `now` are never printed as instructions to follow."""
     booking = view.booking
     data = view.data
     row = policy_settings()
+    now = timezone.localtime(now or timezone.now())
     start = timezone.localtime(booking.start)
     fasting = data.get("fasting")
     sedation = view.preparation.sedation
+    stay = view.preparation.stay or Stay.DAY_CASE
     premedication = [
         {
             "at": _dt(d["at"]),
@@ -109,29 +121,40 @@ def letter_context(view: BookingReadiness) -> dict[str, Any]:
             "dose_mg": d["dose_mg"],
             "route": d["route"],
             "optional": d["optional"],
+            "past": _dt(d["at"]) <= now,  # type: ignore[operator]
         }
         for d in data.get("premedication") or []
     ]
+    replan = any(
+        f["rule_id"] == PREMED_SCHEDULE and f["inputs"].get("schedule_met") is False
+        for f in data.get("findings") or []
+    )
+    solid_until = _dt(fasting["solid_food_until"]) if fasting else None
     return {
         "booking": booking,
         "patient": booking.patient,
         "procedure": booking.order.procedure_type.name,
         "start": start,
         "arrival": start - timedelta(minutes=row.arrival_lead_min),
-        "solid_until": _dt(fasting["solid_food_until"]) if fasting else None,
+        "solid_until": solid_until,
         "clear_until": _dt(fasting["clear_fluids_until"]) if fasting else None,
-        "medicines": [_medicine(item) for item in data.get("medication_plan") or []],
+        "fast_due": solid_until is not None and solid_until <= now,
+        "medicines": [_medicine(item, now) for item in data.get("medication_plan") or []],
         "premedication": premedication,
-        "escort": sedation in ESCORT_SEDATION,
+        "premedication_replan": replan,
+        "escort": sedation in ESCORT_SEDATION and stay == Stay.DAY_CASE,
+        "sedated": sedation in ESCORT_SEDATION,
+        "stay": stay,
+        "letterhead": {f: getattr(row, f) for f in LETTERHEAD_FIELDS},
         "site_name": settings.IRFLOW_SITE_NAME,
         "when": when,
     }
 
 
-def letter_html(*, view: BookingReadiness) -> str:
+def letter_html(*, view: BookingReadiness, now: datetime | None = None) -> str:
     """The letter as HTML in the site's language."""
     with translation.override(settings.LANGUAGE_CODE), timezone.override(settings.TIME_ZONE):
-        context = letter_context(view)
+        context = letter_context(view, now)
         context["lines"] = _lines(context)
         return render_to_string("readiness/letter.html", context)
 
@@ -148,9 +171,9 @@ def _lines(c: dict[str, Any]) -> dict[str, str]:
     return lines
 
 
-def letter_pdf(*, actor: Actor, booking_id: int) -> bytes:
-    """The patient's preparation letter as a PDF (the read is access-logged)."""
+def letter_pdf(*, actor: Actor, booking_id: int, now: datetime | None = None) -> bytes:
+    """The patient's preparation letter as a PDF, as read at `now` (the read is logged)."""
     booking_get(actor=actor, booking_id=booking_id, action="readiness.view", what="letter")
-    view = readiness_detail(booking_id=booking_id)
-    html = letter_html(view=view)
+    view = readiness_detail(booking_id=booking_id, now=now)
+    html = letter_html(view=view, now=now)
     return render_pdf(html, stylesheet=CSS)

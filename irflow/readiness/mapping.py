@@ -7,6 +7,8 @@ which rule input.
 - planned start and end: the booking; urgency: the order's priority;
 - patient: age on the day of the procedure, weight, sex (O/U -> not recorded), conditions;
 - labs with their collection times (fibrinogen is stored in g/L, as the core expects);
+- medications and allergies a referrer reported count as present (marked unconfirmed) until
+  the team confirms or rejects them;
 - medications: recorded as "none" only when the list was confirmed for this booking;
   frequency -> doses per day, usual dose times, and the last dose asked for this booking;
 - allergies by category (an empty list counts only once allergies were asked about);
@@ -107,6 +109,7 @@ def _medication(row: MedicationRow, last_dose_at: datetime | None) -> Medication
         loading_dose=row.loading_dose,
         last_dose_at=last_dose_at,
         antithrombotic=row.is_antithrombotic,
+        reported=row.to_confirm,
     )
 
 
@@ -173,6 +176,7 @@ def case_input(facts: Facts) -> CaseInput:
                     substance=a.agent,
                     severity=cast(Any, a.severity or None),
                     reaction=a.reaction,
+                    reported=a.to_confirm,
                 )
                 for a in allergies
             )
@@ -181,6 +185,7 @@ def case_input(facts: Facts) -> CaseInput:
         ),
         contrast_route=cast(Any, prep.contrast_route or None),
         premedication=cast(Any, prep.premedication or None),
+        premedication_planned_at=prep.premedication_planned_at if prep.premedication else None,
         sedation=cast(Any, prep.sedation or None),
         last_intake=intakes if intake_recorded else None,
         consent=cast(Any, prep.consent or None),

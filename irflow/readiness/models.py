@@ -43,6 +43,15 @@ PREMEDICATION_CHOICES = [
 ]
 
 
+class Stay(models.TextChoices):
+    """How the patient comes and goes: the preparation letter's wording depends on it."""
+
+    UNKNOWN = "", "Not recorded"
+    DAY_CASE = "day_case", "Day case — home the same day"
+    OVERNIGHT = "overnight", "Admitted after the procedure (stays at least one night)"
+    INPATIENT = "inpatient", "Inpatient — comes from the ward"
+
+
 class Anuric(models.TextChoices):
     UNKNOWN = "", "Not recorded"
     YES = "yes", "Anuric"
@@ -63,13 +72,19 @@ class PolicySettings(models.Model):
     """The site's overrides of rule values (one row), validated through the core's SitePolicy.
 
     The time zone is the site's (settings.TIME_ZONE); `arrival_lead_min` sets the arrival
-    time printed on preparation letters.
+    time printed on preparation letters, and the hospital and department fields their
+    letterhead (left out of the letter while empty).
     """
 
     overrides = models.JSONField(default=dict, blank=True)
     arrival_lead_min = models.PositiveIntegerField(
         default=60, help_text="Minutes before the booked start that patients are asked to arrive."
     )
+    # The letterhead of patient letters; empty until the site fills it in (never invented).
+    hospital_name = models.CharField(max_length=200, blank=True)
+    department_name = models.CharField(max_length=200, blank=True)
+    department_phone = models.CharField(max_length=40, blank=True)
+    department_address = models.TextField(max_length=500, blank=True)
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
@@ -96,6 +111,10 @@ class Preparation(models.Model):
     sedation = models.CharField(max_length=10, choices=SEDATION_CHOICES, blank=True)
     contrast_route = models.CharField(max_length=16, choices=CONTRAST_ROUTE_CHOICES, blank=True)
     premedication = models.CharField(max_length=20, choices=PREMEDICATION_CHOICES, blank=True)
+    premedication_planned_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the premedication regimen was chosen."
+    )
+    stay = models.CharField(max_length=10, choices=Stay.choices, blank=True)
     access_site = models.CharField(max_length=12, choices=ARTERIAL_ACCESS_CHOICES, blank=True)
     consent = models.CharField(max_length=12, choices=CONSENT_CHOICES, blank=True)
     medications_confirmed = models.BooleanField(

@@ -19,3 +19,8 @@ def site_policy(row: PolicySettings | None = None) -> SitePolicy:
     """The core's SitePolicy for this site (overrides validated again on every load)."""
     row = row or policy_settings()
     return SitePolicy.from_mapping(row.overrides or {}, timezone=settings.TIME_ZONE)
+
+
+def site_policy_answer(sender: object, **kwargs: object) -> SitePolicy:
+    """Answers `irflow.patients.signals.site_policy_wanted` with this site's policy."""
+    return site_policy()

@@ -202,10 +202,14 @@ def policy_view(*, actor: Actor) -> dict[str, Any]:
         "overrides": policy.to_mapping(),
         "timezone": policy.timezone,
         "arrival_lead_min": row.arrival_lead_min,
+        "letterhead": {f: getattr(row, f) for f in LETTERHEAD},
         "version": row.version,
         "updated_at": row.updated_at,
         "values": values,
     }
+
+
+LETTERHEAD = ("hospital_name", "department_name", "department_phone", "department_address")
 
 
 def rule_info(rule_id: str) -> dict[str, Any]:

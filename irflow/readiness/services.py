@@ -33,6 +33,7 @@ from irflow.readiness.models import (
     Preparation,
     ReadinessSnapshot,
     SnapshotKind,
+    Stay,
 )
 from irflow.readiness.policy import policy_settings, site_policy
 from irflow.readiness.selectors import booking_get
@@ -53,6 +54,8 @@ MSG_CHOOSE_RISK = (
 MSG_AMBIGUOUS_RULE = "This rule has several findings; name the finding by its key."
 MSG_ARRIVAL = "Arrival lead time must be between 0 and 480 minutes."
 MSG_POLICY_VALUE = "Give a value."
+MSG_TOO_LONG = "At most {limit} characters."
+LETTERHEAD_FIELDS = ("hospital_name", "department_name", "department_phone", "department_address")
 # A small allowance for clock differences between devices.
 FUTURE_GRACE = timedelta(minutes=5)
 
@@ -64,6 +67,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "access_site": ARTERIAL_ACCESSES,
     "consent": CONSENT_STATES,
     "anuric": tuple(v for v in Anuric.values if v),
+    "stay": tuple(v for v in Stay.values if v),
 }
 FLAGS = ("medications_confirmed", "allergies_confirmed", "intake_asked")
 PREPARATION_FIELDS = (*CHOICES, *FLAGS, *INTAKE_FIELDS.values())
@@ -109,6 +113,9 @@ def preparation_update(*, actor: Actor, booking_id: int, **changes: Any) -> Prep
     prep = Preparation.objects.select_for_update().filter(
         booking=booking
     ).first() or engine.preparation_for(booking)
+    if "premedication" in changes and changes["premedication"] != prep.premedication:
+        # The patient can take no dose before this moment: the schedule is judged from it.
+        prep.premedication_planned_at = now if changes["premedication"] else None
     for field, value in changes.items():
         setattr(prep, field, value)
     if any(changes.get(f) for f in INTAKE_FIELDS.values()):
@@ -238,9 +245,14 @@ def _validated(overrides: dict[str, Any]) -> SitePolicy:
 
 @transaction.atomic
 def policy_update(
-    *, actor: Actor, overrides: dict[str, Any] | None = None, arrival_lead_min: int | None = None
+    *,
+    actor: Actor,
+    overrides: dict[str, Any] | None = None,
+    arrival_lead_min: int | None = None,
+    letterhead: dict[str, str] | None = None,
 ) -> PolicySettings:
-    """Replace the site's overrides (validated by the core: out-of-range values are refused)."""
+    """Replace the site's overrides (validated by the core: out-of-range values are refused),
+    the arrival lead time or the letterhead (hospital, department, phone, address)."""
     require(actor, "policy.manage")
     PolicySettings.objects.get_or_create(pk=policy_settings().pk)
     row = PolicySettings.objects.select_for_update().get(pk=policy_settings().pk)
@@ -250,6 +262,16 @@ def policy_update(
         if not 0 <= arrival_lead_min <= 480:
             raise ValidationFailed({"arrival_lead_min": MSG_ARRIVAL})
         row.arrival_lead_min = arrival_lead_min
+    if letterhead is not None:
+        unknown = set(letterhead) - set(LETTERHEAD_FIELDS)
+        if unknown:
+            raise ValidationFailed(dict.fromkeys(sorted(unknown), MSG_UNKNOWN_FIELD))
+        for field, value in letterhead.items():
+            limit = getattr(PolicySettings._meta.get_field(field), "max_length", 0) or 0
+            value = (value or "").strip()
+            if len(value) > limit:
+                raise ValidationFailed({field: MSG_TOO_LONG.format(limit=limit)})
+            setattr(row, field, value)
     row.version += 1
     row.updated_by = person(actor)
     with history_actor(actor):

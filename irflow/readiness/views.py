@@ -77,9 +77,14 @@ def _redirect(booking_id: int):
 def _refused(request, booking_id: int, exc: ServiceError | str):
     """The page again, with what was typed in the form that was refused and why beside it."""
     text = exc if isinstance(exc, str) else exc.message
+    confirm = False
     if isinstance(exc, ValidationFailed):
         text = " ".join(m for msgs in exc.errors.values() for m in msgs)
-    return _page(request, booking_id, status=422, posted=request.POST, refusal=text)
+        # An implausible lab value: offer the box that saves it as typed.
+        confirm = "confirm_implausible" in exc.errors
+    return _page(
+        request, booking_id, status=422, posted=request.POST, refusal=text, offer_confirm=confirm
+    )
 
 
 @login_required
@@ -100,6 +105,7 @@ def lab_record(request, booking_id: int):
             analyte=data["analyte"],
             value=data["value"],
             collected_at=data["collected_at"],
+            confirm_implausible=data["confirm_implausible"],
         )
     if outcome.error:
         return _refused(request, booking_id, outcome.error)
@@ -236,9 +242,16 @@ def policy(request):
     view = selectors.policy_view(actor=request.user)
     status = 200
     arrival = forms.ArrivalForm(initial={"arrival_lead_min": view["arrival_lead_min"]})
+    letterhead = forms.LetterheadForm(initial=view["letterhead"])
     if request.method == "POST":
         with refusals_shown() as outcome:
-            if "arrival_lead_min" in request.POST:
+            if "hospital_name" in request.POST:
+                letterhead = forms.LetterheadForm(request.POST)
+                if not letterhead.is_valid():
+                    errors = {f: str(e[0]) for f, e in letterhead.errors.items()}
+                    raise ValidationFailed(errors, message=" ".join(errors.values()))
+                row = services.policy_update(actor=request.user, letterhead=letterhead.cleaned_data)
+            elif "arrival_lead_min" in request.POST:
                 arrival = forms.ArrivalForm(request.POST)
                 if not arrival.is_valid():
                     raise ValidationFailed({"arrival_lead_min": services.MSG_ARRIVAL})
@@ -272,6 +285,7 @@ def policy(request):
             {
                 "policy": view,
                 "arrival": arrival,
+                "letterhead": letterhead,
                 "can_manage": can(request.user, "policy.manage"),
                 "posted": request.POST,
                 "refusal": text,
@@ -281,6 +295,11 @@ def policy(request):
     return render(
         request,
         "readiness/policy.html",
-        {"policy": view, "arrival": arrival, "can_manage": can(request.user, "policy.manage")},
+        {
+            "policy": view,
+            "arrival": arrival,
+            "letterhead": letterhead,
+            "can_manage": can(request.user, "policy.manage"),
+        },
         status=status,
     )

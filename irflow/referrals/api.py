@@ -40,6 +40,18 @@ class ReferralIn(Schema):
     site: str = Field("", max_length=100)
     urgency: Priority
     relevant_history: str = Field("", max_length=8000)
+    medications: list[str] = Field(
+        [],
+        max_length=30,
+        description="Current medications, one per entry (e.g. 'Apixaban 5 mg twice daily'); "
+        "each reaches the chart as reported by the referrer, to confirm.",
+    )
+    allergies: list[str] = Field(
+        [],
+        max_length=30,
+        description="Allergies and previous reactions, one per entry (e.g. 'Iodinated "
+        "contrast — hives'); each reaches the chart as reported, to confirm.",
+    )
     referring_clinician: str = Field("", max_length=150)
     referrer_specialty: str = Field("", max_length=100)
 
@@ -63,6 +75,8 @@ class ReferralEventOut(Schema):
 class ReferralOut(Schema):
     id: int
     patient_id: int
+    medications: str
+    allergies: str
     status: str
     status_note: str
     urgency: str

@@ -76,7 +76,21 @@ class ReferralForm(forms.Form):
         label="Relevant history",
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Diagnosis, imaging, anticoagulants, allergies, previous procedures.",
+        help_text="Diagnosis, imaging, previous procedures.",
+        max_length=8000,
+    )
+    medications = forms.CharField(
+        label="Current medications",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One per line, with dose and frequency (e.g. Apixaban 5 mg twice daily).",
+        max_length=8000,
+    )
+    allergies = forms.CharField(
+        label="Allergies and previous reactions",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="One per line, with the reaction (e.g. Iodinated contrast — hives).",
         max_length=8000,
     )
     attachments = attachments_field()

@@ -81,6 +81,10 @@ class Referral(models.Model):
     site = models.CharField(max_length=100, blank=True)
     urgency = models.CharField(max_length=10, choices=Priority.choices)
     relevant_history = models.TextField(blank=True)
+    # As the referrer wrote them, one per line; each also reaches the chart as an entry
+    # "reported by the referrer — to confirm".
+    medications = models.TextField(blank=True)
+    allergies = models.TextField(blank=True)
     status = models.CharField(
         max_length=12, choices=ReferralStatus.choices, default=ReferralStatus.RECEIVED
     )

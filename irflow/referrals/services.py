@@ -24,8 +24,9 @@ from irflow.lib.history import history_actor
 from irflow.orders.models import Laterality, Order, OrderStatus, Priority
 from irflow.orders.services import order_create
 from irflow.patients.models import CareRelation, Patient, normalise_name
+from irflow.patients.reported import lines
 from irflow.patients.selectors import patient_get, patients_visible
-from irflow.patients.services import MSG_MRN_TAKEN, patient_create
+from irflow.patients.services import MSG_MRN_TAKEN, patient_create, reported_entries_add
 from irflow.referrals.attachments import (
     MSG_DUPLICATE,
     CheckedFile,
@@ -150,11 +151,14 @@ def referral_create(
     laterality: str = "",
     site: str = "",
     relevant_history: str = "",
+    medications: str | Iterable[str] = "",
+    allergies: str | Iterable[str] = "",
     referring_clinician: str = "",
     referrer_specialty: str = "",
     attachments: Iterable[UploadLike] = (),
 ) -> Referral:
-    """Submit a referral for a known or new patient, with its files, in one transaction."""
+    """Submit a referral for a known or new patient, with its files, in one transaction; the
+    medications and allergies it lists reach the chart as "reported — to confirm"."""
     require(actor, "referral.create")
     errors: dict[str, str | list[str]] = {}
     if not (clinical_question or "").strip():
@@ -195,6 +199,8 @@ def referral_create(
             site=(site or "").strip()[:100],
             urgency=urgency,
             relevant_history=(relevant_history or "").strip(),
+            medications="\n".join(lines(medications)),
+            allergies="\n".join(lines(allergies)),
             status=ReferralStatus.RECEIVED,
             received_at=now,
             status_changed_at=now,
@@ -206,6 +212,13 @@ def referral_create(
                 referral=referral, at=now, actor=person(actor), to_status=ReferralStatus.RECEIVED
             )
             _attach(referral, files, stage, actor)
+        reported_entries_add(
+            actor=actor,
+            patient_id=patient.pk,
+            reported_by=f"Referral {referral.pk} · {referral.referring_clinician}",
+            medications=referral.medications,
+            allergies=referral.allergies,
+        )
     return referral
 
 

@@ -114,6 +114,8 @@ def referral_create(request):
                 laterality=data["laterality"],
                 site=data["site"],
                 relevant_history=data["relevant_history"],
+                medications=data["medications"],
+                allergies=data["allergies"],
                 attachments=[*kept, *data["attachments"]],
             )
         if outcome.ok:

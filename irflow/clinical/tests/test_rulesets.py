@@ -21,6 +21,7 @@ EXPECTED_SETS = {
     "checklists",
     "cockcroft-gault",
     "irflow-site",
+    "lab-plausibility",
 }
 ALL_RULES = [r for rs in rulesets() for r in rs.rules]
 

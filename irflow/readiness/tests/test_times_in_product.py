@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from irflow.patients.services import allergy_add, medication_add
 from irflow.readiness.letter import letter_pdf
+from irflow.readiness.models import Preparation
 from irflow.readiness.services import policy_update, preparation_update
 from irflow.readiness.tests.helpers import booking_for, lab
 from irflow.testing.fixtures import login
@@ -106,7 +107,10 @@ def test_preparation_letter_pdf_has_the_computed_times(tmp_path, settings, perso
     )
     lab(attending, patient, "creatinine", "90", datetime(2025, 3, 27, 9, 0, tzinfo=LONDON))
     preparation_update(actor=attending, booking_id=booking.pk, premedication="prednisone")
-    text = pdf_text(letter_pdf(actor=attending, booking_id=booking.pk), tmp_path)
+    # The plan was made, and the letter printed, on the Friday before.
+    friday = datetime(2025, 3, 28, 12, 0, tzinfo=LONDON)
+    Preparation.objects.filter(booking=booking).update(premedication_planned_at=friday)
+    text = pdf_text(letter_pdf(actor=attending, booking_id=booking.pk, now=friday), tmp_path)
 
     assert "Please arrive at 08:30 on Monday 31 March 2025." in text
     assert "planned for 10:00 on Monday 31 March 2025" in text
@@ -125,4 +129,4 @@ def test_preparation_letter_pdf_has_the_computed_times(tmp_path, settings, perso
     ):
         assert moment in text, moment
     assert "Aspirin Your care team will tell you what to do with it." in text
-    assert "An adult to take you home" in text
+    assert "An adult must take you home" in text
