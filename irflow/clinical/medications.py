@@ -60,6 +60,8 @@ class MedicationPlanItem:
     message: str
     hold_amount: float | None = None
     hold_unit: HoldUnit | None = None
+    # The source's range when it gives one (hold_amount is the site's value inside it).
+    hold_range: tuple[float, float] | None = None
     hold_hours: float | None = None
     hold_from: datetime | None = None
     last_allowed_dose: datetime | None = None
@@ -164,13 +166,13 @@ def _plan_one(
     if r.attr("lab_note"):
         notes.append(msg.NOTE_LAB.format(lab_note=r.attr("lab_note")))
 
-    amount, unit = _hold_amount(r, crcl, policy)
+    amount, unit, published = _hold_amount(r, crcl, policy)
     hold_hours = _hold_hours(r, med, amount, unit, policy)
     frequency_recorded = unit != "doses" or bool(med.interval_hours or med.doses_per_day)
     if not frequency_recorded and hold_hours is not None:
         per_day = fmt_number(policy.number(r.id, "default_doses_per_day"))
         notes.append(msg.NOTE_FREQUENCY_ASSUMED.format(per_day=per_day))
-    hold_text = _hold_text(amount, unit, hold_hours)
+    hold_text = _hold_text(amount, unit, hold_hours, published)
     hold_from, last_allowed = _window(med, start, amount, unit, hold_hours, zone)
     restart_from, restart_text = _restart(r, med, end, policy)
     restart_at = first_at_or_after(restart_from, med.dose_times, zone) if restart_from else None
@@ -194,6 +196,7 @@ def _plan_one(
         " ".join(p for p in [*parts, *notes] if p),
         hold_amount=amount,
         hold_unit=unit,
+        hold_range=published,
         hold_hours=hold_hours,
         hold_from=hold_from,
         last_allowed_dose=last_allowed,
@@ -228,16 +231,20 @@ def _window(
     return hold_from, last
 
 
-def _hold_amount(r: Rule, crcl: float | None, policy: SitePolicy) -> tuple[float, HoldUnit]:
+def _hold_amount(
+    r: Rule, crcl: float | None, policy: SitePolicy
+) -> tuple[float, HoldUnit, tuple[float, float] | None]:
+    """The site's hold, its unit and the source's range when the source gives one."""
     if "crcl_cut" not in r.values:
-        return policy.number(r.id, "hold"), _unit(r, "hold")
-    above, below = "hold_crcl_at_or_above_cut", "hold_crcl_below_cut"
-    if crcl is None:
-        # Unknown CrCl: the longer band's hold is the safe one to show.
-        param = max((above, below), key=lambda p: policy.number(r.id, p))
+        param = "hold"
     else:
-        param = above if crcl >= policy.number(r.id, "crcl_cut") else below
-    return policy.number(r.id, param), _unit(r, param)
+        above, below = "hold_crcl_at_or_above_cut", "hold_crcl_below_cut"
+        if crcl is None:
+            # Unknown CrCl: the longer band's hold is the safe one to show.
+            param = max((above, below), key=lambda p: policy.number(r.id, p))
+        else:
+            param = above if crcl >= policy.number(r.id, "crcl_cut") else below
+    return policy.number(r.id, param), _unit(r, param), r.values[param].published_range
 
 
 def _hold_hours(
@@ -296,9 +303,23 @@ def _last_dose_text(
     return msg.PLAN_LAST_DOSE_BY.format(when=fmt_datetime(hold_from, policy.zone))
 
 
-def _hold_text(amount: float, unit: HoldUnit, hours: float | None) -> str:
+def _hold_text(
+    amount: float, unit: HoldUnit, hours: float | None, published: tuple[float, float] | None
+) -> str:
+    """The hold as the source gives it: a range stays a range, with the site's value in it."""
+    hours_known = unit == "doses" and hours is not None
+    if published is not None:
+        low, high = published
+        template = msg.HOLD_RANGE_DOSES_HOURS if hours_known else msg.HOLD_RANGE
+        return template.format(
+            low=fmt_number(low),
+            high=fmt_number(high),
+            unit=msg.UNIT_WORDS[unit],
+            amount=fmt_number(amount),
+            hours=fmt_number(hours) if hours is not None else "",
+        )
     word = (msg.UNIT_WORDS_ONE if amount == 1 else msg.UNIT_WORDS)[unit]
-    if unit == "doses" and hours is not None:
+    if hours_known:
         return msg.HOLD_DOSES_HOURS.format(
             amount=fmt_number(amount), unit=word, hours=fmt_number(hours)
         )

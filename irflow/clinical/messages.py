@@ -92,10 +92,9 @@ PLAN_BELOW_CRCL_FLOOR: Final = (
     "{label}: CrCl {crcl} mL/min is below the lowest band of the hold table ({floor} mL/min) "
     "— team decision."
 )
-PLAN_HOLD: Final = "Hold {label}: {last_dose} (hold {hold} before the procedure)."
+PLAN_HOLD: Final = "Hold {label}: {last_dose} (hold {hold})."
 PLAN_HOLD_CASE_BY_CASE: Final = (
-    "{label}: hold case by case (team decision); if held, {last_dose} (hold {hold} before the "
-    "procedure)."
+    "{label}: hold case by case (team decision); if held, {last_dose} (hold {hold})."
 )
 PLAN_NO_FREQUENCY: Final = (
     "Hold {label} {hold}: the dosing frequency is not recorded, so the last allowed dose "
@@ -108,8 +107,14 @@ PLAN_RESTART_NEXT_USUAL: Final = "Next usual dose: {when}."
 PLAN_RESTART_FROM: Final = "Restart from {when}."
 PLAN_RESTART_TEAM: Final = "Restart is a team decision."
 PLAN_RESTART_NEEDS_END: Final = "Restart time needs the planned end time."
-HOLD_AMOUNT: Final = "{amount} {unit}"
-HOLD_DOSES_HOURS: Final = "{amount} {unit}, {hours} h"
+HOLD_AMOUNT: Final = "{amount} {unit} before the procedure"
+HOLD_DOSES_HOURS: Final = "{amount} {unit}, {hours} h before the procedure"
+# A hold the source gives as a range: the range as published, then the site's value in it
+# (which the last dose is counted from).
+HOLD_RANGE: Final = "{low}–{high} {unit} before the procedure, {amount} at this site"
+HOLD_RANGE_DOSES_HOURS: Final = (
+    "{low}–{high} {unit} before the procedure, {amount} at this site, {hours} h"
+)
 NOTE_CRCL_UNKNOWN: Final = "CrCl unknown: the longer hold is shown."
 NOTE_FREQUENCY_ASSUMED: Final = (
     "Dosing frequency not recorded: the table's usual {per_day} doses a day is assumed."
