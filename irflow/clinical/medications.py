@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import irflow.clinical.messages as msg
 from irflow.clinical.findings import jsonable
 from irflow.clinical.formatting import fmt_number
-from irflow.clinical.inputs import Medication, RiskChoice
+from irflow.clinical.inputs import Medication, RiskChoice, ThromboticRisk
 from irflow.clinical.policy import DEFAULT_POLICY, SitePolicy
 from irflow.clinical.rules import Rule, rule, rules_where
 from irflow.clinical.timeutil import (
@@ -40,6 +40,7 @@ Action = Literal["hold", "continue", "team_decision", "check_lab"]
 HoldUnit = Literal["h", "doses", "days"]
 
 DO_NOT_WITHHOLD = "sir-2019.low-risk.do-not-withhold"
+BRIDGING = "sir-2019.warfarin.bridging"
 NOT_COVERED = "sir-2019.hold.not-covered"
 HOURS_PER_DAY = 24  # converts doses per day into a dosing interval
 
@@ -94,7 +95,7 @@ def medication_plan(
     planned_start: datetime,
     planned_end: datetime | None = None,
     crcl_ml_min: float | None = None,
-    high_thrombotic_risk: bool = False,
+    thrombotic_risk: ThromboticRisk | None = None,
     policy: SitePolicy = DEFAULT_POLICY,
 ) -> tuple[MedicationPlanItem, ...]:
     """The plan for every antithrombotic in `medications` (others are skipped)."""
@@ -105,7 +106,7 @@ def medication_plan(
             start=planned_start,
             end=planned_end,
             crcl=crcl_ml_min,
-            high_thrombotic_risk=high_thrombotic_risk,
+            thrombotic_risk=thrombotic_risk,
             policy=policy,
         )
         for med in medications
@@ -123,6 +124,16 @@ def rule_for(drug: str, risk: RiskChoice, policy: SitePolicy = DEFAULT_POLICY) -
     return rule(NOT_COVERED)
 
 
+def bridging_applies(drug: str) -> bool:
+    """Whether the thrombotic risk decides a bridge for `drug` (warfarin, per the rule)."""
+    return drug in rule(BRIDGING).attr("applies_to", ())
+
+
+def bridged(drug: str, risk: ThromboticRisk | None, policy: SitePolicy = DEFAULT_POLICY) -> bool:
+    """Whether `drug` is bridged while interrupted at this thrombotic risk (site's levels)."""
+    return bridging_applies(drug) and risk in policy.texts(BRIDGING, "bridge_levels")
+
+
 def _plan_one(
     med: Medication,
     *,
@@ -130,7 +141,7 @@ def _plan_one(
     start: datetime,
     end: datetime | None,
     crcl: float | None,
-    high_thrombotic_risk: bool,
+    thrombotic_risk: ThromboticRisk | None,
     policy: SitePolicy,
 ) -> MedicationPlanItem:
     r = rule_for(med.drug, risk, policy)
@@ -144,8 +155,12 @@ def _plan_one(
         return _item(base, "team_decision", text)
     action: Action = r.attr("action")
     notes: list[str] = []
-    if high_thrombotic_risk and med.drug == "warfarin":
-        notes.append(msg.NOTE_BRIDGE)
+    if bridged(med.drug, thrombotic_risk, policy):
+        notes.append(
+            msg.NOTE_BRIDGE.format(
+                risk=thrombotic_risk, agent=policy.text(BRIDGING, "bridge_with"), label=label
+            )
+        )
     inr_max = policy.number(r.attr("inr_rule"), "inr_max") if r.attr("inr_rule") else None
     if action == "continue":
         return _item(base, "continue", msg.PLAN_CONTINUE.format(label=label))

@@ -119,7 +119,7 @@ NOTE_CRCL_UNKNOWN: Final = "CrCl unknown: the longer hold is shown."
 NOTE_FREQUENCY_ASSUMED: Final = (
     "Dosing frequency not recorded: the table's usual {per_day} doses a day is assumed."
 )
-NOTE_BRIDGE: Final = "High thrombotic risk: consider bridging."
+NOTE_BRIDGE: Final = "Thrombotic risk {risk}: bridge {label} with {agent} while it is interrupted."
 NOTE_LAB: Final = "Also {lab_note}."
 
 # ---------------------------------------------------------------- medication findings
@@ -136,6 +136,17 @@ MED_CRCL_MISSING: Final = (
 )
 MED_FREQUENCY_MISSING: Final = (
     "Dosing frequency of {label} not recorded: a hold counted in doses needs it. {plan}"
+)
+BRIDGING_RISK_MISSING: Final = (
+    "{label}: thrombotic risk not recorded — needs review: record the thrombotic risk (low, "
+    "moderate or high) to decide on bridging."
+)
+BRIDGING_NEEDED: Final = (
+    "{label} with {risk} thrombotic risk: bridge with {agent} while {label} is interrupted — "
+    "plan the bridging with the team."
+)
+BRIDGING_NOT_NEEDED: Final = (
+    "{label} with {risk} thrombotic risk: no bridging (this site bridges {levels} risk)."
 )
 MED_INR_OK: Final = "{label}: INR {value} on {date} is {limit} or less."
 MED_INR_HIGH: Final = (

@@ -362,10 +362,13 @@ def test_a_single_hold_value_is_said_alone() -> None:
 
 
 def test_warfarin_high_risk_names_the_inr_target_and_bridging() -> None:
-    item = plan(Medication("warfarin", dose_times=(EVENING,)), high_thrombotic_risk=True)
+    item = plan(Medication("warfarin", dose_times=(EVENING,)), thrombotic_risk="high")
     assert item.inr_max == 1.5
     assert msg.PLAN_INR_TARGET.format(inr_max="1.5") in item.message
-    assert msg.NOTE_BRIDGE in item.notes
+    bridge = msg.NOTE_BRIDGE.format(
+        risk="high", label="Warfarin", agent="low-molecular-weight heparin (LMWH)"
+    )
+    assert bridge in item.notes and bridge in item.message
 
 
 def test_unfractionated_heparin_iv_mentions_the_lab_check() -> None:
