@@ -240,6 +240,13 @@ ALERT_REVIEW: Final = (
     "Cumulative skin dose {value} reached the review trigger of {threshold}: review the "
     "patient's dose history."
 )
+ALERT_CUMULATIVE_SRDL: Final = (
+    "Cumulative {quantity} {value} mGy from {count} procedures within {days} days reached the "
+    "substantial radiation dose level of {threshold} mGy: tell the patient, record it and "
+    "book skin follow-up."
+)
+CUMULATIVE_CONTRIBUTION: Final = "{on} · {label}: Ka,r {ka_r} mGy, {psd}"
+PSD_NOT_KNOWN: Final = "PSD not known"
 RADIATION_BAD_VALUE: Final = "{quantity} must be a finite number of zero or more."
 
 # ---------------------------------------------------------------- outcomes

@@ -17,6 +17,7 @@ from irflow.accounts.actors import Actor
 from irflow.accounts.permissions import can, require
 from irflow.audit.services import access_log_record
 from irflow.clinical import SitePolicy, cumulative_window_days, notification_levels
+from irflow.clinical.cumulative_dose import CUMULATIVE_SRDL
 from irflow.clinical.radiation import SRDL_RULES, threshold
 from irflow.dose.models import (
     PLANE_LABELS,
@@ -38,6 +39,19 @@ MSG_ORDER_NOT_FOUND = "No such order."
 LIST_LIMIT = 200
 # Alerts most serious first: an SRDL, then the cumulative review, then notification levels.
 SEVERITY = {"srdl": 0, "review": 1, "notification": 2}
+
+
+def order_alerts(order: Order) -> list[DoseAlert]:
+    """The procedure's alerts, with the cumulative alerts it contributes to (whichever
+    procedure they sit on)."""
+    alerts = DoseAlert.objects.filter(
+        Q(order=order) | Q(patient_id=order.patient_id, rule_id__in=CUMULATIVE_SRDL.values())
+    ).select_related("acknowledged_by", "followup_task__owner")
+    return [
+        a
+        for a in alerts
+        if a.order_id == order.pk or order.pk in {c["order_id"] for c in a.contributions}
+    ]
 
 
 def _reports() -> QuerySet[RadiationDoseReport]:
@@ -196,9 +210,7 @@ def dose_for_order(*, actor: Actor, order_id: int) -> OrderDose:
         events=events,
         totals=totals,
         alerts=sorted(
-            DoseAlert.objects.filter(order=order).select_related(
-                "acknowledged_by", "followup_task__owner"
-            ),
+            order_alerts(order),
             key=lambda a: (a.acknowledged_at is not None, SEVERITY.get(a.level, 9), a.rule_id),
         ),
         cumulative_window_days=window,
@@ -222,10 +234,7 @@ def dose_totals_for_order(*, actor: Actor, order: Order) -> OrderDoseTotals | No
     """The totals and alerts of a procedure the caller has already read (and logged), or
     None when no dose report is linked to its order."""
     require(actor, "dose.view")
-    alerts = sorted(
-        DoseAlert.objects.filter(order=order),
-        key=lambda a: (SEVERITY.get(a.level, 9), a.rule_id),
-    )
+    alerts = sorted(order_alerts(order), key=lambda a: (SEVERITY.get(a.level, 9), a.rule_id))
     if not alerts and not RadiationDoseReport.objects.filter(order=order).exists():
         return None
     totals = order_dose_totals(order_id=order.pk)
