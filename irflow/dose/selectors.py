@@ -21,6 +21,7 @@ from irflow.clinical.cumulative_dose import CUMULATIVE_SRDL
 from irflow.clinical.radiation import SRDL_RULES, threshold
 from irflow.dose.models import (
     PLANE_LABELS,
+    AlertLevel,
     DoseAlert,
     IrradiationEventXrayData,
     LinkStatus,
@@ -36,6 +37,7 @@ from irflow.patients.models import Patient
 
 MSG_REPORT_NOT_FOUND = "No such dose report."
 MSG_ORDER_NOT_FOUND = "No such order."
+MSG_PATIENT_NOT_FOUND = "No such patient."
 LIST_LIMIT = 200
 # Alerts most serious first: an SRDL, then the cumulative review, then notification levels.
 SEVERITY = {"srdl": 0, "review": 1, "notification": 2}
@@ -216,6 +218,22 @@ def dose_for_order(*, actor: Actor, order_id: int) -> OrderDose:
         cumulative_window_days=window,
         patient_cumulative_ka_r_mgy=cumulative,
         chart=_chart(events, policy),
+    )
+
+
+def dose_alerts_for_chart(*, actor: Actor, patient_id: int) -> list[DoseAlert] | None:
+    """The patient's substantial-dose alerts (single procedures and cumulative) and review
+    triggers, newest first; None when the reader may not see dose. The read is logged."""
+    if not can(actor, "dose.view"):
+        return None
+    patient = Patient.objects.filter(pk=patient_id).first()
+    if patient is None:
+        raise NotFound(MSG_PATIENT_NOT_FOUND)
+    access_log_record(actor=actor, patient=patient, what="chart dose alerts")
+    return list(
+        DoseAlert.objects.filter(patient=patient, level__in=[AlertLevel.SRDL, AlertLevel.REVIEW])
+        .select_related("order__procedure_type", "followup_task__owner", "acknowledged_by")
+        .order_by("-created_at", "-pk")
     )
 
 

@@ -18,7 +18,13 @@ from irflow.dose.services import dose_report_link
 from irflow.dose.services.alerts import MSG_CUMULATIVE_WITHDRAWN, patient_cumulative_refresh
 from irflow.dose.tests.conftest import ingest, scaled
 from irflow.followup.models import FollowUpKind, FollowUpTask
-from irflow.testing.fixtures import login, make_booking, make_order, next_weekday_at
+from irflow.testing.fixtures import (
+    login,
+    make_booking,
+    make_order,
+    next_weekday_at,
+    page_with_parts,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -198,3 +204,20 @@ def test_every_contributing_procedures_dose_review_shows_the_alert(
             assert "<td>3 Mar 2025</td>" in page and "<td>2 Apr 2025</td>" in page
             assert "not known" in page
             assert (first.accession_number in page) == (persona == "attending")
+
+
+def test_the_patients_chart_shows_the_cumulative_alert_with_its_procedures(
+    client, patient, procedure, personas
+):
+    first, _ = procedure(0, 2550)
+    second, _ = procedure(30, 2550)
+    (alert,) = cumulative(patient)
+    login(client, personas["nurse"])
+    chart = page_with_parts(client, f"/patients/{patient.pk}/")
+    assert "Radiation dose" in chart and alert.message in chart
+    assert "3 Mar 2025" in chart and "2 Apr 2025" in chart
+    for order in (first, second):
+        assert f"/dose/orders/{order.pk}/" in chart
+    assert "Ka,r 2,550 mGy · PSD not known" in chart
+    login(client, personas["scheduler"])  # sees the chart, not dose: no card
+    assert client.get(f"/dose/patients/{patient.pk}/chart/").content.strip() == b""
