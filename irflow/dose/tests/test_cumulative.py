@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pytest
+from django.utils import timezone
 
 from irflow.accounts.actors import SYSTEM
 from irflow.clinical import messages as msg
@@ -221,3 +222,14 @@ def test_the_patients_chart_shows_the_cumulative_alert_with_its_procedures(
     assert "Ka,r 2,550 mGy · PSD not known" in chart
     login(client, personas["scheduler"])  # sees the chart, not dose: no card
     assert client.get(f"/dose/patients/{patient.pk}/chart/").content.strip() == b""
+
+
+def test_the_demo_shows_a_repeated_procedure_over_the_level_together():
+    from irflow.demo.generator import demo_create
+
+    today = timezone.localdate()
+    demo_create(patients=30, seed=11, today=today - timedelta(days=(today.isoweekday() + 6) % 7))
+
+    (alert,) = DoseAlert.objects.filter(rule_id=KA_R)
+    assert len(alert.contributions) == 2 and alert.value == pytest.approx(5300)
+    assert alert.followup_task is not None and alert.followup_task.kind == "skin_check"
