@@ -131,7 +131,7 @@ def _crossings(
             confidence=r.confidence,
             verified=r.verified,
             message=msg.ALERT_CUMULATIVE_SRDL.format(
-                quantity=_LABELS[quantity].capitalize(),
+                quantity=_LABELS[quantity],
                 value=fmt_number(total),
                 count=len(members),
                 days=days,

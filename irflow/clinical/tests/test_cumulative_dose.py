@@ -66,7 +66,7 @@ def test_the_crossing_names_every_contributing_procedure_and_who_crossed() -> No
     assert [e.key for e in only.contributors] == [1, 2, 3]
     assert only.crossed_by.key == 3 and only.threshold == 5000
     assert only.message.startswith(
-        "Cumulative Reference air kerma 5100 mGy from 3 procedures within 60 days reached"
+        "Cumulative reference air kerma 5100 mGy from 3 procedures within 60 days reached"
     )
     assert contribution_text(only.contributors[0]) == (
         "12 Jan 2026 · P1: Ka,r 1700 mGy, PSD not known"
