@@ -233,3 +233,16 @@ def test_the_demo_shows_a_repeated_procedure_over_the_level_together():
     (alert,) = DoseAlert.objects.filter(rule_id=KA_R)
     assert len(alert.contributions) == 2 and alert.value == pytest.approx(5300)
     assert alert.followup_task is not None and alert.followup_task.kind == "skin_check"
+
+
+def test_the_api_gives_the_cumulative_alert_with_its_procedures(api_client, patient, procedure):
+    first, _ = procedure(0, 2550)
+    second, _ = procedure(30, 2550)
+
+    body = api_client.get(f"/api/dose/orders/{first.pk}").json()
+    (alert,) = [a for a in body["alerts"] if a["rule_id"] == KA_R]
+    assert alert["order_id"] == second.pk
+    assert alert["contributions"] == [
+        {"order_id": first.pk, "on": "2025-03-03", "ka_r_mgy": 2550.0, "psd_mgy": None},
+        {"order_id": second.pk, "on": "2025-04-02", "ka_r_mgy": 2550.0, "psd_mgy": None},
+    ]
