@@ -2,6 +2,7 @@
 
 from irflow.clinical.checklists import PHASES, ChecklistItem, checklist_items
 from irflow.clinical.contrast import ScheduledDose, premedication_schedule, suggested_regimen
+from irflow.clinical.cumulative_dose import Crossing, Exposure, cumulative_crossings
 from irflow.clinical.fasting import FastingPlan, fasting_hours, fasting_plan, needs_fasting
 from irflow.clinical.findings import (
     STATE_RANK,
@@ -64,8 +65,10 @@ __all__ = [
     "Allergy",
     "CaseInput",
     "ChecklistItem",
+    "Crossing",
     "Drl",
     "Evaluation",
+    "Exposure",
     "FastingPlan",
     "Finding",
     "Grade",
@@ -88,6 +91,7 @@ __all__ = [
     "aggregate_state",
     "checklist_items",
     "cockcroft_gault",
+    "cumulative_crossings",
     "cumulative_review_threshold_mgy",
     "cumulative_window_days",
     "drl_for",

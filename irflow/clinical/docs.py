@@ -30,7 +30,9 @@ rule set and its version, the source and the confidence, and the inputs it used.
   built-in fact.
 - **Ranges** keep the published range. The default is the stricter end (named in the
   table); a site may pick any value inside the range and nothing outside it. For holds and
-  restarts "stricter" means bleeding-conservative: a longer hold, a later restart.
+  restarts "stricter" means bleeding-conservative: a longer hold, a later restart. A plan
+  says such a hold as the source gives it, then the site's value ("hold 3–5 days before the
+  procedure, 5 at this site"); the last allowed dose counts from the site's value.
 - **Site may change** — whether a site policy may override the value. Published V/S values
   are fixed unless the source says they are site-configurable (DRLs, pain cut-points,
   regimen choice, the KDIGO option).

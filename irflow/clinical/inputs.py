@@ -31,6 +31,7 @@ AllergyAgent = Literal[
 ]
 Severity = Literal["mild", "moderate", "severe"]
 PremedicationRegimen = Literal["prednisone", "methylprednisolone", "accelerated_iv"]
+ThromboticRisk = Literal["low", "moderate", "high"]
 
 ANALYTES: tuple[Analyte, ...] = get_args(Analyte)
 INTAKE_KINDS: tuple[IntakeKind, ...] = get_args(IntakeKind)
@@ -40,6 +41,7 @@ CONTRAST_ROUTES: tuple[ContrastRoute, ...] = get_args(ContrastRoute)
 CONSENT_STATES: tuple[Consent, ...] = get_args(Consent)
 PREMEDICATION_REGIMENS: tuple[PremedicationRegimen, ...] = get_args(PremedicationRegimen)
 ARTERIAL_ACCESSES: tuple[ArterialAccess, ...] = get_args(ArterialAccess)
+THROMBOTIC_RISKS: tuple[ThromboticRisk, ...] = get_args(ThromboticRisk)
 ANALYTE_UNITS: dict[Analyte, str] = {
     "inr": "",
     "platelets": "×10⁹/L",
@@ -102,7 +104,11 @@ class ProcedureInput:
 
 @dataclass(frozen=True)
 class PatientInput:
-    """Demographics and the conditions that change the rules (False = not present)."""
+    """Demographics and the conditions that change the rules (False = not present).
+
+    `thrombotic_risk` is the risk of thrombosis while an anticoagulant is interrupted (low,
+    moderate or high); None means not recorded.
+    """
 
     age_years: float | None = None
     weight_kg: float | None = None
@@ -111,12 +117,13 @@ class PatientInput:
     on_dialysis: bool = False
     anuric: bool | None = None
     acute_kidney_injury: bool = False
-    high_thrombotic_risk: bool = False
+    thrombotic_risk: ThromboticRisk | None = None
 
     def __post_init__(self) -> None:
         _amount("age_years", self.age_years)
         _amount("weight_kg", self.weight_kg)
         _choice("sex", self.sex, get_args(Sex), optional=True)
+        _choice("thrombotic_risk", self.thrombotic_risk, THROMBOTIC_RISKS, optional=True)
 
 
 @dataclass(frozen=True)

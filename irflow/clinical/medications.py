@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import irflow.clinical.messages as msg
 from irflow.clinical.findings import jsonable
 from irflow.clinical.formatting import fmt_number
-from irflow.clinical.inputs import Medication, RiskChoice
+from irflow.clinical.inputs import Medication, RiskChoice, ThromboticRisk
 from irflow.clinical.policy import DEFAULT_POLICY, SitePolicy
 from irflow.clinical.rules import Rule, rule, rules_where
 from irflow.clinical.timeutil import (
@@ -40,6 +40,7 @@ Action = Literal["hold", "continue", "team_decision", "check_lab"]
 HoldUnit = Literal["h", "doses", "days"]
 
 DO_NOT_WITHHOLD = "sir-2019.low-risk.do-not-withhold"
+BRIDGING = "sir-2019.warfarin.bridging"
 NOT_COVERED = "sir-2019.hold.not-covered"
 HOURS_PER_DAY = 24  # converts doses per day into a dosing interval
 
@@ -60,6 +61,8 @@ class MedicationPlanItem:
     message: str
     hold_amount: float | None = None
     hold_unit: HoldUnit | None = None
+    # The source's range when it gives one (hold_amount is the site's value inside it).
+    hold_range: tuple[float, float] | None = None
     hold_hours: float | None = None
     hold_from: datetime | None = None
     last_allowed_dose: datetime | None = None
@@ -92,7 +95,7 @@ def medication_plan(
     planned_start: datetime,
     planned_end: datetime | None = None,
     crcl_ml_min: float | None = None,
-    high_thrombotic_risk: bool = False,
+    thrombotic_risk: ThromboticRisk | None = None,
     policy: SitePolicy = DEFAULT_POLICY,
 ) -> tuple[MedicationPlanItem, ...]:
     """The plan for every antithrombotic in `medications` (others are skipped)."""
@@ -103,7 +106,7 @@ def medication_plan(
             start=planned_start,
             end=planned_end,
             crcl=crcl_ml_min,
-            high_thrombotic_risk=high_thrombotic_risk,
+            thrombotic_risk=thrombotic_risk,
             policy=policy,
         )
         for med in medications
@@ -121,6 +124,16 @@ def rule_for(drug: str, risk: RiskChoice, policy: SitePolicy = DEFAULT_POLICY) -
     return rule(NOT_COVERED)
 
 
+def bridging_applies(drug: str) -> bool:
+    """Whether the thrombotic risk decides a bridge for `drug` (warfarin, per the rule)."""
+    return drug in rule(BRIDGING).attr("applies_to", ())
+
+
+def bridged(drug: str, risk: ThromboticRisk | None, policy: SitePolicy = DEFAULT_POLICY) -> bool:
+    """Whether `drug` is bridged while interrupted at this thrombotic risk (site's levels)."""
+    return bridging_applies(drug) and risk in policy.texts(BRIDGING, "bridge_levels")
+
+
 def _plan_one(
     med: Medication,
     *,
@@ -128,7 +141,7 @@ def _plan_one(
     start: datetime,
     end: datetime | None,
     crcl: float | None,
-    high_thrombotic_risk: bool,
+    thrombotic_risk: ThromboticRisk | None,
     policy: SitePolicy,
 ) -> MedicationPlanItem:
     r = rule_for(med.drug, risk, policy)
@@ -142,8 +155,12 @@ def _plan_one(
         return _item(base, "team_decision", text)
     action: Action = r.attr("action")
     notes: list[str] = []
-    if high_thrombotic_risk and med.drug == "warfarin":
-        notes.append(msg.NOTE_BRIDGE)
+    if bridged(med.drug, thrombotic_risk, policy):
+        notes.append(
+            msg.NOTE_BRIDGE.format(
+                risk=thrombotic_risk, agent=policy.text(BRIDGING, "bridge_with"), label=label
+            )
+        )
     inr_max = policy.number(r.attr("inr_rule"), "inr_max") if r.attr("inr_rule") else None
     if action == "continue":
         return _item(base, "continue", msg.PLAN_CONTINUE.format(label=label))
@@ -164,13 +181,13 @@ def _plan_one(
     if r.attr("lab_note"):
         notes.append(msg.NOTE_LAB.format(lab_note=r.attr("lab_note")))
 
-    amount, unit = _hold_amount(r, crcl, policy)
+    amount, unit, published = _hold_amount(r, crcl, policy)
     hold_hours = _hold_hours(r, med, amount, unit, policy)
     frequency_recorded = unit != "doses" or bool(med.interval_hours or med.doses_per_day)
     if not frequency_recorded and hold_hours is not None:
         per_day = fmt_number(policy.number(r.id, "default_doses_per_day"))
         notes.append(msg.NOTE_FREQUENCY_ASSUMED.format(per_day=per_day))
-    hold_text = _hold_text(amount, unit, hold_hours)
+    hold_text = _hold_text(amount, unit, hold_hours, published)
     hold_from, last_allowed = _window(med, start, amount, unit, hold_hours, zone)
     restart_from, restart_text = _restart(r, med, end, policy)
     restart_at = first_at_or_after(restart_from, med.dose_times, zone) if restart_from else None
@@ -194,6 +211,7 @@ def _plan_one(
         " ".join(p for p in [*parts, *notes] if p),
         hold_amount=amount,
         hold_unit=unit,
+        hold_range=published,
         hold_hours=hold_hours,
         hold_from=hold_from,
         last_allowed_dose=last_allowed,
@@ -228,16 +246,20 @@ def _window(
     return hold_from, last
 
 
-def _hold_amount(r: Rule, crcl: float | None, policy: SitePolicy) -> tuple[float, HoldUnit]:
+def _hold_amount(
+    r: Rule, crcl: float | None, policy: SitePolicy
+) -> tuple[float, HoldUnit, tuple[float, float] | None]:
+    """The site's hold, its unit and the source's range when the source gives one."""
     if "crcl_cut" not in r.values:
-        return policy.number(r.id, "hold"), _unit(r, "hold")
-    above, below = "hold_crcl_at_or_above_cut", "hold_crcl_below_cut"
-    if crcl is None:
-        # Unknown CrCl: the longer band's hold is the safe one to show.
-        param = max((above, below), key=lambda p: policy.number(r.id, p))
+        param = "hold"
     else:
-        param = above if crcl >= policy.number(r.id, "crcl_cut") else below
-    return policy.number(r.id, param), _unit(r, param)
+        above, below = "hold_crcl_at_or_above_cut", "hold_crcl_below_cut"
+        if crcl is None:
+            # Unknown CrCl: the longer band's hold is the safe one to show.
+            param = max((above, below), key=lambda p: policy.number(r.id, p))
+        else:
+            param = above if crcl >= policy.number(r.id, "crcl_cut") else below
+    return policy.number(r.id, param), _unit(r, param), r.values[param].published_range
 
 
 def _hold_hours(
@@ -296,9 +318,23 @@ def _last_dose_text(
     return msg.PLAN_LAST_DOSE_BY.format(when=fmt_datetime(hold_from, policy.zone))
 
 
-def _hold_text(amount: float, unit: HoldUnit, hours: float | None) -> str:
+def _hold_text(
+    amount: float, unit: HoldUnit, hours: float | None, published: tuple[float, float] | None
+) -> str:
+    """The hold as the source gives it: a range stays a range, with the site's value in it."""
+    hours_known = unit == "doses" and hours is not None
+    if published is not None:
+        low, high = published
+        template = msg.HOLD_RANGE_DOSES_HOURS if hours_known else msg.HOLD_RANGE
+        return template.format(
+            low=fmt_number(low),
+            high=fmt_number(high),
+            unit=msg.UNIT_WORDS[unit],
+            amount=fmt_number(amount),
+            hours=fmt_number(hours) if hours is not None else "",
+        )
     word = (msg.UNIT_WORDS_ONE if amount == 1 else msg.UNIT_WORDS)[unit]
-    if unit == "doses" and hours is not None:
+    if hours_known:
         return msg.HOLD_DOSES_HOURS.format(
             amount=fmt_number(amount), unit=word, hours=fmt_number(hours)
         )

@@ -105,10 +105,9 @@ PLAN_BELOW_CRCL_FLOOR: Final = (
     "{label}: CrCl {crcl} mL/min is below the lowest band of the hold table ({floor} mL/min) "
     "— team decision."
 )
-PLAN_HOLD: Final = "Hold {label}: {last_dose} (hold {hold} before the procedure)."
+PLAN_HOLD: Final = "Hold {label}: {last_dose} (hold {hold})."
 PLAN_HOLD_CASE_BY_CASE: Final = (
-    "{label}: hold case by case (team decision); if held, {last_dose} (hold {hold} before the "
-    "procedure)."
+    "{label}: hold case by case (team decision); if held, {last_dose} (hold {hold})."
 )
 PLAN_NO_FREQUENCY: Final = (
     "Hold {label} {hold}: the dosing frequency is not recorded, so the last allowed dose "
@@ -121,13 +120,19 @@ PLAN_RESTART_NEXT_USUAL: Final = "Next usual dose: {when}."
 PLAN_RESTART_FROM: Final = "Restart from {when}."
 PLAN_RESTART_TEAM: Final = "Restart is a team decision."
 PLAN_RESTART_NEEDS_END: Final = "Restart time needs the planned end time."
-HOLD_AMOUNT: Final = "{amount} {unit}"
-HOLD_DOSES_HOURS: Final = "{amount} {unit}, {hours} h"
+HOLD_AMOUNT: Final = "{amount} {unit} before the procedure"
+HOLD_DOSES_HOURS: Final = "{amount} {unit}, {hours} h before the procedure"
+# A hold the source gives as a range: the range as published, then the site's value in it
+# (which the last dose is counted from).
+HOLD_RANGE: Final = "{low}–{high} {unit} before the procedure, {amount} at this site"
+HOLD_RANGE_DOSES_HOURS: Final = (
+    "{low}–{high} {unit} before the procedure, {amount} at this site, {hours} h"
+)
 NOTE_CRCL_UNKNOWN: Final = "CrCl unknown: the longer hold is shown."
 NOTE_FREQUENCY_ASSUMED: Final = (
     "Dosing frequency not recorded: the table's usual {per_day} doses a day is assumed."
 )
-NOTE_BRIDGE: Final = "High thrombotic risk: consider bridging."
+NOTE_BRIDGE: Final = "Thrombotic risk {risk}: bridge {label} with {agent} while it is interrupted."
 NOTE_LAB: Final = "Also {lab_note}."
 
 # ---------------------------------------------------------------- medication findings
@@ -144,6 +149,17 @@ MED_CRCL_MISSING: Final = (
 )
 MED_FREQUENCY_MISSING: Final = (
     "Dosing frequency of {label} not recorded: a hold counted in doses needs it. {plan}"
+)
+BRIDGING_RISK_MISSING: Final = (
+    "{label}: thrombotic risk not recorded — needs review: record the thrombotic risk (low, "
+    "moderate or high) to decide on bridging."
+)
+BRIDGING_NEEDED: Final = (
+    "{label} with {risk} thrombotic risk: bridge with {agent} while {label} is interrupted — "
+    "plan the bridging with the team."
+)
+BRIDGING_NOT_NEEDED: Final = (
+    "{label} with {risk} thrombotic risk: no bridging (this site bridges {levels} risk)."
 )
 MED_INR_OK: Final = "{label}: INR {value} on {date} is {limit} or less."
 MED_INR_HIGH: Final = (
@@ -253,6 +269,13 @@ ALERT_REVIEW: Final = (
     "Cumulative skin dose {value} reached the review trigger of {threshold}: review the "
     "patient's dose history."
 )
+ALERT_CUMULATIVE_SRDL: Final = (
+    "Cumulative {quantity} {value} mGy from {count} procedures within {days} days reached the "
+    "substantial radiation dose level of {threshold} mGy: tell the patient, record it and "
+    "book skin follow-up."
+)
+CUMULATIVE_CONTRIBUTION: Final = "{on} · {label}: Ka,r {ka_r} mGy, {psd}"
+PSD_NOT_KNOWN: Final = "PSD not known"
 RADIATION_BAD_VALUE: Final = "{quantity} must be a finite number of zero or more."
 
 # ---------------------------------------------------------------- outcomes

@@ -28,7 +28,13 @@ from irflow.clinical.findings import (
 from irflow.clinical.formatting import fmt_number
 from irflow.clinical.inputs import CaseInput, InputError, Medication
 from irflow.clinical.labs import latest_valid, validity_days
-from irflow.clinical.medications import MedicationPlanItem, medication_plan
+from irflow.clinical.medications import (
+    BRIDGING,
+    MedicationPlanItem,
+    bridged,
+    bridging_applies,
+    medication_plan,
+)
 from irflow.clinical.policy import DEFAULT_POLICY, SitePolicy
 from irflow.clinical.renal import cockcroft_gault
 from irflow.clinical.rules import rulesets
@@ -107,12 +113,15 @@ def evaluate(case: CaseInput, *, now: datetime, policy: SitePolicy = DEFAULT_POL
             planned_start=case.planned_start,
             planned_end=case.planned_end,
             crcl_ml_min=crcl,
-            high_thrombotic_risk=case.patient.high_thrombotic_risk,
+            thrombotic_risk=case.patient.thrombotic_risk,
             policy=policy,
         )
         for med, item in zip(meds, plan, strict=True):
             found = _medication_finding(med, item, case, crcl_inputs, policy=policy, now=now)
             findings.append(unconfirmed(found) if med.reported else found)
+            if bridging_applies(med.drug):
+                bridging = _bridging_finding(item, case, policy=policy)
+                findings.append(unconfirmed(bridging) if med.reported else bridging)
 
     findings += kidney_findings(case, policy=policy, now=now)
     allergy, premedication = allergy_findings(case, policy=policy, now=now)
@@ -218,6 +227,23 @@ def _medication_finding(
         label=item.label, last=fmt_datetime(last, zone), plan=item.message
     )
     return finding("action_needed", text)
+
+
+def _bridging_finding(item: MedicationPlanItem, case: CaseInput, *, policy: SitePolicy) -> Finding:
+    """Warfarin: the thrombotic risk decides the bridge; unrecorded, the case needs review."""
+    risk = case.patient.thrombotic_risk
+    levels = policy.texts(BRIDGING, "bridge_levels")
+    inputs = {"drug": item.drug, "thrombotic_risk": risk, "bridge_levels": list(levels)}
+    if risk is None:
+        text = msg.BRIDGING_RISK_MISSING.format(label=item.label)
+        return make_finding(BRIDGING, "warning", text, **inputs)
+    if bridged(item.drug, risk, policy):
+        agent = policy.text(BRIDGING, "bridge_with")
+        text = msg.BRIDGING_NEEDED.format(label=item.label, risk=risk, agent=agent)
+        return make_finding(BRIDGING, "warning", text, **inputs)
+    shown = " or ".join(levels) if levels else "no"
+    text = msg.BRIDGING_NOT_NEEDED.format(label=item.label, risk=risk, levels=shown)
+    return make_finding(BRIDGING, "pass", text, **inputs)
 
 
 def _inr_check(

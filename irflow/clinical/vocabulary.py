@@ -12,6 +12,7 @@ from irflow.clinical.inputs import (
     ContrastRoute,
     PremedicationRegimen,
     Sedation,
+    ThromboticRisk,
 )
 
 ProcedureCategory = Literal[
@@ -52,6 +53,11 @@ CONSENT_LABELS: dict[Consent, str] = {
     "signed": "Signed",
     "pending": "Not signed yet",
     "not_required": "Not required",
+}
+THROMBOTIC_RISK_LABELS: dict[ThromboticRisk, str] = {
+    "low": "Low",
+    "moderate": "Moderate",
+    "high": "High",
 }
 PREMEDICATION_LABELS: dict[PremedicationRegimen, str] = {
     "prednisone": "Prednisone 13, 7 and 1 h before",

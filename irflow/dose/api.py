@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from ninja import Field, Router, Schema
 
@@ -74,8 +74,16 @@ class ReportDetailOut(Schema):
     repeated_events: int
 
 
+class ContributionOut(Schema):
+    order_id: int
+    on: date
+    ka_r_mgy: float | None
+    psd_mgy: float | None = Field(description="Peak skin dose; null: not known.")
+
+
 class AlertOut(Schema):
     id: int
+    order_id: int = Field(description="The procedure the alert sits on.")
     level: str
     rule_id: str
     rule_set_version: str
@@ -88,6 +96,9 @@ class AlertOut(Schema):
     followup_task_id: int | None
     acknowledged_at: datetime | None
     acknowledged_by_id: int | None
+    contributions: list[ContributionOut] = Field(
+        description="A cumulative alert's procedures (empty for a single procedure's alert)."
+    )
 
 
 class TotalsOut(Schema):

@@ -17,9 +17,11 @@ from irflow.accounts.actors import Actor
 from irflow.accounts.permissions import can, require
 from irflow.audit.services import access_log_record
 from irflow.clinical import SitePolicy, cumulative_window_days, notification_levels
+from irflow.clinical.cumulative_dose import CUMULATIVE_SRDL
 from irflow.clinical.radiation import SRDL_RULES, threshold
 from irflow.dose.models import (
     PLANE_LABELS,
+    AlertLevel,
     DoseAlert,
     IrradiationEventXrayData,
     LinkStatus,
@@ -35,9 +37,23 @@ from irflow.patients.models import Patient
 
 MSG_REPORT_NOT_FOUND = "No such dose report."
 MSG_ORDER_NOT_FOUND = "No such order."
+MSG_PATIENT_NOT_FOUND = "No such patient."
 LIST_LIMIT = 200
 # Alerts most serious first: an SRDL, then the cumulative review, then notification levels.
 SEVERITY = {"srdl": 0, "review": 1, "notification": 2}
+
+
+def order_alerts(order: Order) -> list[DoseAlert]:
+    """The procedure's alerts, with the cumulative alerts it contributes to (whichever
+    procedure they sit on)."""
+    alerts = DoseAlert.objects.filter(
+        Q(order=order) | Q(patient_id=order.patient_id, rule_id__in=CUMULATIVE_SRDL.values())
+    ).select_related("acknowledged_by", "followup_task__owner")
+    return [
+        a
+        for a in alerts
+        if a.order_id == order.pk or order.pk in {c["order_id"] for c in a.contributions}
+    ]
 
 
 def _reports() -> QuerySet[RadiationDoseReport]:
@@ -196,14 +212,28 @@ def dose_for_order(*, actor: Actor, order_id: int) -> OrderDose:
         events=events,
         totals=totals,
         alerts=sorted(
-            DoseAlert.objects.filter(order=order).select_related(
-                "acknowledged_by", "followup_task__owner"
-            ),
+            order_alerts(order),
             key=lambda a: (a.acknowledged_at is not None, SEVERITY.get(a.level, 9), a.rule_id),
         ),
         cumulative_window_days=window,
         patient_cumulative_ka_r_mgy=cumulative,
         chart=_chart(events, policy),
+    )
+
+
+def dose_alerts_for_chart(*, actor: Actor, patient_id: int) -> list[DoseAlert] | None:
+    """The patient's substantial-dose alerts (single procedures and cumulative) and review
+    triggers, newest first; None when the reader may not see dose. The read is logged."""
+    if not can(actor, "dose.view"):
+        return None
+    patient = Patient.objects.filter(pk=patient_id).first()
+    if patient is None:
+        raise NotFound(MSG_PATIENT_NOT_FOUND)
+    access_log_record(actor=actor, patient=patient, what="chart dose alerts")
+    return list(
+        DoseAlert.objects.filter(patient=patient, level__in=[AlertLevel.SRDL, AlertLevel.REVIEW])
+        .select_related("order__procedure_type", "followup_task__owner", "acknowledged_by")
+        .order_by("-created_at", "-pk")
     )
 
 
@@ -222,10 +252,7 @@ def dose_totals_for_order(*, actor: Actor, order: Order) -> OrderDoseTotals | No
     """The totals and alerts of a procedure the caller has already read (and logged), or
     None when no dose report is linked to its order."""
     require(actor, "dose.view")
-    alerts = sorted(
-        DoseAlert.objects.filter(order=order),
-        key=lambda a: (SEVERITY.get(a.level, 9), a.rule_id),
-    )
+    alerts = sorted(order_alerts(order), key=lambda a: (SEVERITY.get(a.level, 9), a.rule_id))
     if not alerts and not RadiationDoseReport.objects.filter(order=order).exists():
         return None
     totals = order_dose_totals(order_id=order.pk)

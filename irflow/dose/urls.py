@@ -17,6 +17,7 @@ urlpatterns = [
     path("reconcile/", views.dose_reconcile, name="dose-reconcile"),
     path("quarantine/", views.dose_quarantine, name="dose-quarantine"),
     path("quarantine/<int:received_id>/reprocess/", views.dose_reprocess, name="dose-reprocess"),
+    path("patients/<int:patient_id>/chart/", views.chart_dose, name="dose-chart"),
     path("dashboard/", views.dose_dashboard, name="dose-dashboard"),
     path("export.<str:fmt>", views.dose_export, name="dose-export"),
 ]

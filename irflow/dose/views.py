@@ -21,6 +21,7 @@ from irflow.dose import reporting, selectors, services
 from irflow.dose.forms import DateRangeForm, LinkForm
 from irflow.dose.models import LinkStatus
 from irflow.lib.errors import ValidationFailed
+from irflow.patients.selectors import patient_get
 from irflow.web.forms import refusals_shown
 
 # Plotly adds its own <style> elements (modebar, hover and layout rules) at run time; under
@@ -225,3 +226,12 @@ def dose_export(request, fmt: str) -> HttpResponse:
         )
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response
+
+
+@login_required
+@require_GET
+def chart_dose(request, patient_id: int) -> HttpResponse:
+    """The patient chart's radiation dose card (the chart loads it in place)."""
+    patient = patient_get(actor=request.user, patient_id=patient_id, what="chart dose")
+    alerts = selectors.dose_alerts_for_chart(actor=request.user, patient_id=patient.pk)
+    return render(request, "dose/_chart.html", {"alerts": alerts})

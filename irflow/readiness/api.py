@@ -34,6 +34,7 @@ from irflow.clinical.inputs import (
     Sedation,
     Severity,
     Sex,
+    ThromboticRisk,
     Urgency,
 )
 from irflow.clinical.policy import ValueOrigin
@@ -166,6 +167,7 @@ class PreparationOut(Schema):
     medications_confirmed: bool
     allergies_confirmed: bool
     anuric: str
+    thrombotic_risk: str
     intake_asked: bool
     last_clear_fluids_at: datetime | None
     last_breast_milk_at: datetime | None
@@ -184,6 +186,7 @@ class PreparationPatch(Schema):
     medications_confirmed: bool | None = None
     allergies_confirmed: bool | None = None
     anuric: str | None = None
+    thrombotic_risk: str | None = None
     intake_asked: bool | None = None
     last_clear_fluids_at: Moment | None = None
     last_breast_milk_at: Moment | None = None
@@ -238,7 +241,10 @@ class PatientFactsIn(NestedIn):
     on_dialysis: bool = False
     anuric: bool | None = None
     acute_kidney_injury: bool = False
-    high_thrombotic_risk: bool = False
+    thrombotic_risk: ThromboticRisk | None = Field(
+        None, description="low, moderate or high; decides bridging for warfarin"
+    )
+    high_thrombotic_risk: bool = Field(False, description="The same as thrombotic_risk “high”.")
 
 
 class LabFactIn(NestedIn):
@@ -296,6 +302,15 @@ class CaseIn(Schema):
     now: Moment | None = Field(None, description="Evaluate as of this moment (default: now).")
 
 
+def _patient(facts: PatientFactsIn | None) -> PatientInput:
+    if facts is None:
+        return PatientInput()
+    values = facts.dict()
+    if values.pop("high_thrombotic_risk") and values["thrombotic_risk"] is None:
+        values["thrombotic_risk"] = "high"
+    return PatientInput(**values)
+
+
 def _case(payload: CaseIn) -> CaseInput:
     try:
         return CaseInput(
@@ -303,7 +318,7 @@ def _case(payload: CaseIn) -> CaseInput:
             planned_start=payload.planned_start,
             planned_end=payload.planned_end,
             urgency=payload.urgency,
-            patient=PatientInput(**payload.patient.dict()) if payload.patient else PatientInput(),
+            patient=_patient(payload.patient),
             labs=tuple(Lab(**lab.dict()) for lab in payload.labs),
             medications=None
             if payload.medications is None

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django import forms
 
+from irflow.clinical import rule
+from irflow.clinical.medications import BRIDGING
 from irflow.patients.models import Analyte
 from irflow.readiness.models import (
     ARTERIAL_ACCESS_CHOICES,
@@ -9,10 +11,21 @@ from irflow.readiness.models import (
     CONTRAST_ROUTE_CHOICES,
     PREMEDICATION_CHOICES,
     SEDATION_CHOICES,
+    THROMBOTIC_RISK_CHOICES,
     Anuric,
     Stay,
 )
 from irflow.web.forms import DateTimeInput
+
+# The examples the rule data give for each level (asked for patients on warfarin: it decides
+# the bridging).
+_BRIDGING = rule(BRIDGING)
+THROMBOTIC_RISK_HELP = (
+    "Decides bridging for patients on warfarin. "
+    f"High — e.g. {_BRIDGING.attr('examples_high')}. "
+    f"Moderate — {_BRIDGING.attr('examples_moderate')}. "
+    f"Low — e.g. {_BRIDGING.attr('examples_low')}."
+)
 
 
 def _blank(choices, label: str = "Not recorded") -> list[tuple[str, str]]:
@@ -36,6 +49,12 @@ class PreparationForm(forms.Form):
     stay = forms.ChoiceField(label="Stay", choices=Stay.choices, required=False)
     medications_confirmed = forms.BooleanField(
         label="Medication list checked with the patient", required=False
+    )
+    thrombotic_risk = forms.ChoiceField(
+        label="Thrombotic risk if anticoagulation is interrupted",
+        choices=_blank(THROMBOTIC_RISK_CHOICES),
+        required=False,
+        help_text=THROMBOTIC_RISK_HELP,
     )
     allergies_confirmed = forms.BooleanField(
         label="Allergies asked about (none if the chart lists none)", required=False

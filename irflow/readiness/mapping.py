@@ -6,6 +6,8 @@ which rule input.
   so the stricter femoral limit applies until the site is recorded);
 - planned start and end: the booking; urgency: the order's priority;
 - patient: age on the day of the procedure, weight, sex (O/U -> not recorded), conditions;
+  the thrombotic risk from the preparation, else "high" when the chart lists a high
+  thrombotic risk, else not recorded;
 - labs with their collection times (fibrinogen is stored in g/L, as the core expects);
 - medications and allergies a referrer reported count as present (marked unconfirmed) until
   the team confirms or rejects them;
@@ -154,7 +156,8 @@ def case_input(facts: Facts) -> CaseInput:
             on_dialysis=on_dialysis,
             anuric=anuric,
             acute_kidney_injury=ConditionCode.ACUTE_KIDNEY_INJURY in active,
-            high_thrombotic_risk=ConditionCode.HIGH_THROMBOTIC_RISK in active,
+            thrombotic_risk=cast(Any, prep.thrombotic_risk or None)
+            or ("high" if ConditionCode.HIGH_THROMBOTIC_RISK in active else None),
         ),
         labs=tuple(
             Lab(

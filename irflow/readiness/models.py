@@ -16,6 +16,7 @@ from irflow.clinical.inputs import (
     CONTRAST_ROUTES,
     PREMEDICATION_REGIMENS,
     SEDATION_LEVELS,
+    THROMBOTIC_RISKS,
 )
 from irflow.clinical.vocabulary import (
     ARTERIAL_ACCESS_LABELS,
@@ -23,6 +24,7 @@ from irflow.clinical.vocabulary import (
     CONTRAST_ROUTE_LABELS,
     PREMEDICATION_LABELS,
     SEDATION_LABELS,
+    THROMBOTIC_RISK_LABELS,
 )
 from irflow.lib.choices import choices
 from irflow.lib.errors import Conflict
@@ -37,6 +39,7 @@ SEDATION_CHOICES = choices(SEDATION_LEVELS, SEDATION_LABELS)
 CONTRAST_ROUTE_CHOICES = choices(CONTRAST_ROUTES, CONTRAST_ROUTE_LABELS)
 ARTERIAL_ACCESS_CHOICES = choices(ARTERIAL_ACCESSES, ARTERIAL_ACCESS_LABELS)
 CONSENT_CHOICES = [("", "Not recorded"), *choices(CONSENT_STATES, CONSENT_LABELS)]
+THROMBOTIC_RISK_CHOICES = choices(THROMBOTIC_RISKS, THROMBOTIC_RISK_LABELS)
 PREMEDICATION_CHOICES = [
     ("", "None planned"),
     *choices(PREMEDICATION_REGIMENS, PREMEDICATION_LABELS),
@@ -125,6 +128,12 @@ class Preparation(models.Model):
         default=False, help_text="Allergies were asked about (none if the chart lists none)."
     )
     anuric = models.CharField(max_length=3, choices=Anuric.choices, blank=True)
+    thrombotic_risk = models.CharField(
+        max_length=8,
+        choices=THROMBOTIC_RISK_CHOICES,
+        blank=True,
+        help_text="Risk of thrombosis while an anticoagulant is interrupted (decides bridging).",
+    )
     intake_asked = models.BooleanField(
         default=False, help_text="The patient was asked about food and drink (blank = none taken)."
     )

@@ -19,6 +19,7 @@ from irflow.clinical.inputs import (
     CONTRAST_ROUTES,
     PREMEDICATION_REGIMENS,
     SEDATION_LEVELS,
+    THROMBOTIC_RISKS,
 )
 from irflow.lib.errors import Conflict, NotFound, ValidationFailed
 from irflow.lib.history import history_actor
@@ -68,6 +69,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "consent": CONSENT_STATES,
     "anuric": tuple(v for v in Anuric.values if v),
     "stay": tuple(v for v in Stay.values if v),
+    "thrombotic_risk": THROMBOTIC_RISKS,
 }
 FLAGS = ("medications_confirmed", "allergies_confirmed", "intake_asked")
 PREPARATION_FIELDS = (*CHOICES, *FLAGS, *INTAKE_FIELDS.values())

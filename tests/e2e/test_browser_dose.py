@@ -104,7 +104,7 @@ def test_physician_reviews_a_high_dose_and_acknowledges(page, site, department, 
     screenshot(page, "dose-review")
     assert page.console_errors == [], page.console_errors
 
-    srdl = alerts.locator("li", has_text="Substantial radiation dose level")
+    srdl = alerts.locator("li", has_text="Reference air kerma 6400 mGy reached the substantial")
     srdl.get_by_label("Note").fill("Patient informed before discharge")
     srdl.get_by_role("button", name="Acknowledge").click()
     expect(page.get_by_text("Alert acknowledged.")).to_be_visible(timeout=SLOW)

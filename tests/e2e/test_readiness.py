@@ -10,6 +10,7 @@ from irflow.catalogue.models import ProcedureType
 from irflow.catalogue.seed import catalogue_seed
 from irflow.clinical import rule
 from irflow.patients.models import LabResult
+from irflow.patients.services import medication_add
 from irflow.readiness.tests.helpers import nearly_ready
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_browser_patients import sign_in
@@ -54,4 +55,38 @@ def test_nurse_records_the_missing_inr_and_the_booking_turns_ready(page, site, p
     screenshot(page, "readiness-ready")
     lab = LabResult.objects.get(patient=patient, analyte="inr")
     assert lab.recorded_by == personas["nurse"]
+    assert page.console_errors == []
+
+
+def test_warfarin_asks_for_the_thrombotic_risk_and_then_names_the_bridge(
+    page, site, personas, patient
+):
+    booking = nearly_ready(personas["attending"], patient)
+    medication_add(
+        actor=personas["attending"],
+        patient_id=patient.pk,
+        name="Warfarin 3 mg",
+        drug="warfarin",
+        dose="3",
+        dose_unit="mg",
+        frequency="od",
+        dose_times=["18:00"],
+    )
+    sign_in(page, site, "nurse")
+    page.goto(f"{site}/readiness/bookings/{booking.pk}/")
+    row = page.locator('tr[data-rule-row="sir-2019.warfarin.bridging"]')
+    expect(row).to_contain_text("record the thrombotic risk (low, moderate or high)")
+    screenshot(page, "readiness-warfarin-risk-missing")
+
+    page.goto(f"{site}/readiness/bookings/{booking.pk}/preparation/")
+    risk = page.get_by_label("Thrombotic risk if anticoagulation is interrupted")
+    expect(page.get_by_text("mechanical mitral valve")).to_be_visible()
+    risk.select_option("high")
+    screenshot(page, "readiness-preparation-thrombotic-risk")
+    page.get_by_role("button", name="Save preparation").click()
+
+    page.wait_for_url(f"{site}/readiness/bookings/{booking.pk}/")
+    row = page.locator('tr[data-rule-row="sir-2019.warfarin.bridging"]')
+    expect(row).to_contain_text("bridge with low-molecular-weight heparin (LMWH)")
+    screenshot(page, "readiness-warfarin-bridge")
     assert page.console_errors == []

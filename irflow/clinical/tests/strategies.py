@@ -105,7 +105,7 @@ PATIENTS = st.builds(
     on_dialysis=st.booleans(),
     anuric=st.sampled_from([None, True, False]),
     acute_kidney_injury=st.booleans(),
-    high_thrombotic_risk=st.booleans(),
+    thrombotic_risk=st.sampled_from([None, "low", "moderate", "high"]),
 )
 PROCEDURES = st.builds(
     ProcedureInput,

@@ -317,11 +317,58 @@ def test_hold_message_for_apixaban() -> None:
     )
 
 
+# The source gives these holds as ranges: the text says the range as given, then the site's
+# value inside it (which the last dose counts from). (drug, range text, site value text)
+RANGE_HOLDS = [
+    ("aspirin", "3–5 days", "5"),
+    ("fondaparinux", "3–5 days", "5"),  # CrCl 40: the < 50 band
+    ("heparin_iv", "4–6 h", "6"),
+    ("argatroban", "2–4 h", "4"),
+    ("eptifibatide", "4–8 h", "8"),
+]
+
+
+@pytest.mark.parametrize(("drug", "published", "site"), RANGE_HOLDS)
+def test_a_range_hold_is_said_as_the_source_gives_it(drug: str, published: str, site: str) -> None:
+    item = plan(Medication(drug, doses_per_day=1, dose_times=(AM,)), crcl=40)
+    assert f"hold {published} before the procedure, {site} at this site" in item.message
+    assert item.hold_range is not None and item.hold_amount == float(site)
+
+
+def test_aspirin_says_three_to_five_days_case_by_case_and_the_site_picks_the_day() -> None:
+    item = plan(Medication("aspirin", doses_per_day=1, dose_times=(AM,)))
+    assert item.action == "team_decision" and item.hold_range == (3, 5)
+    assert item.message.startswith(
+        "Aspirin: hold case by case (team decision); if held, last dose Thu 10 Jul 08:00 "
+        "(hold 3–5 days before the procedure, 5 at this site)."
+    )
+    site = SitePolicy.from_mapping({"sir-2019.hold.aspirin": {"hold": 3}}, timezone="Europe/London")
+    item = plan(Medication("aspirin", doses_per_day=1, dose_times=(AM,)), policy=site)
+    assert item.hold_amount == 3 and item.hold_range == (3, 5)
+    assert "last dose Sat 12 Jul 08:00 (hold 3–5 days before the procedure, 3 at this site)" in (
+        item.message
+    )
+
+
+def test_a_range_hold_in_doses_gives_the_hours_too() -> None:
+    item = plan(Medication("dabigatran", doses_per_day=2, dose_times=BID), crcl=40)
+    assert "(hold 6–8 doses before the procedure, 8 at this site, 96 h)" in item.message
+
+
+def test_a_single_hold_value_is_said_alone() -> None:
+    item = plan(Medication("clopidogrel", doses_per_day=1, dose_times=(AM,)))
+    assert item.hold_range is None
+    assert "(hold 5 days before the procedure)" in item.message
+
+
 def test_warfarin_high_risk_names_the_inr_target_and_bridging() -> None:
-    item = plan(Medication("warfarin", dose_times=(EVENING,)), high_thrombotic_risk=True)
+    item = plan(Medication("warfarin", dose_times=(EVENING,)), thrombotic_risk="high")
     assert item.inr_max == 1.5
     assert msg.PLAN_INR_TARGET.format(inr_max="1.5") in item.message
-    assert msg.NOTE_BRIDGE in item.notes
+    bridge = msg.NOTE_BRIDGE.format(
+        risk="high", label="Warfarin", agent="low-molecular-weight heparin (LMWH)"
+    )
+    assert bridge in item.notes and bridge in item.message
 
 
 def test_unfractionated_heparin_iv_mentions_the_lab_check() -> None:
@@ -366,7 +413,8 @@ def test_dose_frequency_from_the_patient_beats_the_table_default() -> None:
 def test_missing_frequency_leaves_the_last_dose_open() -> None:
     item = plan(Medication("dalteparin", dose_times=(AM,)))
     assert item.hold_from is None and item.last_allowed_dose is None
-    assert item.message.startswith(msg.PLAN_NO_FREQUENCY.format(label="Dalteparin", hold="1 dose"))
+    hold = msg.HOLD_AMOUNT.format(amount="1", unit="dose")
+    assert item.message.startswith(msg.PLAN_NO_FREQUENCY.format(label="Dalteparin", hold=hold))
 
 
 def test_no_end_time_means_no_restart_time() -> None:

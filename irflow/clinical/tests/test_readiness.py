@@ -16,8 +16,10 @@ from irflow.clinical import (
     Medication,
     PatientInput,
     ProcedureInput,
+    SitePolicy,
     aggregate_state,
     evaluate,
+    ruleset,
 )
 from irflow.clinical import messages as msg
 from irflow.clinical.tests.helpers import (
@@ -108,7 +110,7 @@ def test_to_dict_is_json_and_names_rules_sources_versions() -> None:
     data = run(case).to_dict()
     text = json.dumps(data)
     assert json.loads(text) == data
-    assert data["rule_sets"]["sir-2019"] == "1.0.0"
+    assert data["rule_sets"]["sir-2019"] == ruleset("sir-2019").version
     assert data["timezone"] == "Europe/London"
     assert data["evaluated_at"] == NOW.isoformat()
     for finding in data["findings"]:
@@ -272,3 +274,105 @@ def test_unrecorded_frequency_for_a_hold_in_doses_is_missing_data() -> None:
     assert finding.status == "missing_data"
     assert matches(msg.MED_FREQUENCY_MISSING, finding.message)
     assert finding.inputs["frequency_recorded"] is False
+
+
+BRIDGING = "sir-2019.warfarin.bridging"
+LMWH = "low-molecular-weight heparin (LMWH)"
+
+
+def warfarin_case(bleeding_risk: str, thrombotic_risk: str | None) -> CaseInput:
+    """Warfarin held (high bleeding risk) or continued (low), every other rule passing."""
+    warfarin = Medication(
+        "warfarin", doses_per_day=1, dose_times=(time(18),), last_dose_at=START - timedelta(days=7)
+    )
+    return ready_case(
+        procedure=procedure(bleeding_risk),
+        patient=PatientInput(
+            age_years=60, weight_kg=75, sex="female", thrombotic_risk=thrombotic_risk
+        ),
+        medications=(warfarin,),
+    )
+
+
+# (bleeding risk, thrombotic risk, status of the bridging finding, its message)
+BRIDGING_TABLE = [
+    ("high", None, "warning", msg.BRIDGING_RISK_MISSING.format(label="Warfarin")),
+    ("low", None, "warning", msg.BRIDGING_RISK_MISSING.format(label="Warfarin")),
+    (
+        "high",
+        "high",
+        "warning",
+        msg.BRIDGING_NEEDED.format(label="Warfarin", risk="high", agent=LMWH),
+    ),
+    (
+        "low",
+        "high",
+        "warning",
+        msg.BRIDGING_NEEDED.format(label="Warfarin", risk="high", agent=LMWH),
+    ),
+    (
+        "high",
+        "moderate",
+        "pass",
+        msg.BRIDGING_NOT_NEEDED.format(label="Warfarin", risk="moderate", levels="high"),
+    ),
+    (
+        "high",
+        "low",
+        "pass",
+        msg.BRIDGING_NOT_NEEDED.format(label="Warfarin", risk="low", levels="high"),
+    ),
+]
+
+
+@pytest.mark.parametrize(("bleeding", "thrombotic", "status", "text"), BRIDGING_TABLE)
+def test_warfarin_asks_for_the_thrombotic_risk_and_bridges_the_high(
+    bleeding: str, thrombotic: str | None, status: str, text: str
+) -> None:
+    evaluation = run(warfarin_case(bleeding, thrombotic))
+    finding = only(evaluation, BRIDGING)
+    assert (finding.status, finding.message) == (status, text)
+    assert finding.inputs["thrombotic_risk"] == thrombotic
+    assert finding.confidence == "U" and finding.verified is False
+    bridge_note = msg.NOTE_BRIDGE.format(risk="high", label="Warfarin", agent=LMWH)
+    assert (bridge_note in evaluation.medication_plan[0].notes) == (thrombotic == "high")
+
+
+@pytest.mark.parametrize(
+    ("thrombotic", "state"),
+    [(None, "needs_review"), ("high", "needs_review"), ("moderate", "ready"), ("low", "ready")],
+)
+def test_an_unrecorded_thrombotic_risk_needs_review_but_does_not_block(
+    thrombotic: str | None, state: str
+) -> None:
+    labs = labs_with(Lab("inr", 1.2, YESTERDAY))
+    evaluation = run(replace(warfarin_case("high", thrombotic), labs=labs))
+    assert only(evaluation, "sir-2019.hold.warfarin").status == "pass"
+    assert evaluation.state == state and evaluation.blocking is False
+
+
+def test_the_site_may_bridge_moderate_risk_and_name_another_bridge() -> None:
+    site = SitePolicy.from_mapping(
+        {BRIDGING: {"bridge_levels": ["moderate", "high"], "bridge_with": "IV heparin"}},
+        timezone="Europe/London",
+    )
+    finding = only(run(warfarin_case("high", "moderate"), policy=site), BRIDGING)
+    assert finding.status == "warning"
+    assert finding.message == msg.BRIDGING_NEEDED.format(
+        label="Warfarin", risk="moderate", agent="IV heparin"
+    )
+    low = only(run(warfarin_case("high", "low"), policy=site), BRIDGING)
+    assert low.message == msg.BRIDGING_NOT_NEEDED.format(
+        label="Warfarin", risk="low", levels="moderate or high"
+    )
+
+
+def test_only_warfarin_asks_for_the_thrombotic_risk() -> None:
+    case = ready_case(medications=(Medication("apixaban", doses_per_day=2, dose_times=AM_PM),))
+    assert not run(case).by_rule(BRIDGING)
+
+
+def test_a_thrombotic_risk_outside_the_vocabulary_is_refused() -> None:
+    with pytest.raises(InputError) as exc:
+        PatientInput(thrombotic_risk="very high")  # type: ignore[arg-type]
+    assert exc.value.field == "thrombotic_risk"

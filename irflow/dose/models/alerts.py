@@ -13,7 +13,11 @@ class AlertLevel(models.TextChoices):
 
 
 class DoseAlert(models.Model):
-    """One rule reached for one procedure; re-evaluated (not duplicated) as reports arrive."""
+    """One rule reached for one procedure; re-evaluated (not duplicated) as reports arrive.
+
+    A cumulative alert (the SRDL reached by the sum of repeated procedures) sits on the
+    procedure whose dose made the sum reach the level and names every contributing procedure
+    in `contributions`."""
 
     patient = models.ForeignKey(
         "patients.Patient", on_delete=models.PROTECT, related_name="dose_alerts"
@@ -38,6 +42,11 @@ class DoseAlert(models.Model):
     confidence = models.CharField(max_length=1)
     verified = models.BooleanField()
     source = models.TextField(blank=True)
+    contributions = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="A cumulative alert's procedures: order, day, Ka,r and PSD of each.",
+    )
     followup_task = models.ForeignKey(
         "followup.FollowUpTask",
         null=True,

@@ -21,12 +21,16 @@ from irflow.accounts.models import User
 from irflow.accounts.permissions import require
 from irflow.accounts.roles import Role
 from irflow.clinical import (
+    Crossing,
+    Exposure,
     SitePolicy,
+    cumulative_crossings,
     cumulative_window_days,
     radiation_alerts,
     rule,
     skin_followup_window_days,
 )
+from irflow.clinical.cumulative_dose import CUMULATIVE_SRDL, contribution_text, in_window
 from irflow.clinical.radiation import SKIN_FOLLOWUP, Alert
 from irflow.dose.models import AlertLevel, DoseAlert, RadiationDoseReport
 from irflow.dose.policy import site_policy
@@ -46,6 +50,15 @@ MSG_SKIN_CHECK = (
 )
 
 
+MSG_SKIN_CHECK_CUMULATIVE = (
+    "Skin check after a substantial cumulative radiation dose. {alert} Procedures: "
+    "{procedures}. Tell the patient what to look for (redness, itching, hair loss or a sore "
+    "at the beam entrance, usually the back) and examine the skin {start}–{end} days after "
+    "the last of them ({date:%d %b %Y})."
+)
+MSG_CUMULATIVE_WITHDRAWN = "No longer reached after a correction of the doses. {message}"
+
+
 def order_dose_totals(*, order_id: int) -> dict[str, Any]:
     """The procedure's de-duplicated totals (sum of its reports' counted values)."""
     return RadiationDoseReport.objects.filter(order_id=order_id).aggregate(
@@ -58,13 +71,40 @@ def order_dose_totals(*, order_id: int) -> dict[str, Any]:
 
 
 def patient_cumulative_ka_r(*, patient_id: int, end: datetime, window_days: int) -> float | None:
-    """The patient's summed counted Ka,r (mGy) over the `window_days` days up to `end`."""
-    total = RadiationDoseReport.objects.filter(
+    """The patient's summed counted Ka,r (mGy) over the window ending on `end`'s day: reports
+    performed at most `window_days` calendar days before it (the boundary day counts), as
+    the cumulative SRDL counts them."""
+    last_day = timezone.localtime(end).date()
+    total = None
+    for row in RadiationDoseReport.objects.filter(
         patient_id=patient_id,
-        performed_at__gt=end - timedelta(days=window_days),
+        performed_at__gt=end - timedelta(days=window_days + 1),
         performed_at__lte=end,
-    ).aggregate(total=Sum("ka_r_counted_mgy"))["total"]
+    ).values("performed_at", "ka_r_counted_mgy"):
+        day = timezone.localtime(row["performed_at"]).date()
+        if row["ka_r_counted_mgy"] is not None and in_window(day, last_day, window_days):
+            total = (total or 0.0) + row["ka_r_counted_mgy"]
     return total
+
+
+def patient_exposures(*, patient_id: int) -> list[Exposure]:
+    """Each linked procedure of the patient with its counted Ka,r, on the day of its last
+    report (site's time zone). irflow records no peak skin dose: PSD is not known."""
+    rows = (
+        RadiationDoseReport.objects.filter(patient_id=patient_id, order__isnull=False)
+        .values("order_id", "order__accession_number", "order__procedure_type__name")
+        .annotate(ka_r_mgy=Sum("ka_r_counted_mgy"), last_at=Max("performed_at"))
+        .order_by("order_id")
+    )
+    return [
+        Exposure(
+            key=row["order_id"],
+            on=timezone.localtime(row["last_at"]).date(),
+            ka_r_mgy=row["ka_r_mgy"],
+            label=f"{row['order__procedure_type__name']} ({row['order__accession_number']})",
+        )
+        for row in rows
+    ]
 
 
 def _operator(order: Order, report: RadiationDoseReport | None) -> User | None:
@@ -179,10 +219,152 @@ def dose_alerts_refresh(
     if srdl:
         task = _skin_check(actor, order, report, srdl, policy)
         for alert in srdl:
-            if alert.followup_task_id != task.pk:
-                alert.followup_task = task
-                alert.save(update_fields=["followup_task", "updated_at"])
+            _attach_task(alert, task)
+    return stored + patient_cumulative_refresh(
+        actor=actor, patient_id=order.patient_id, report=report, policy=policy
+    )
+
+
+def _attach_task(alert: DoseAlert, task: FollowUpTask) -> None:
+    if alert.followup_task_id != task.pk:
+        alert.followup_task = task
+        alert.save(update_fields=["followup_task", "updated_at"])
+
+
+def patient_cumulative_refresh(
+    *,
+    actor: Actor,
+    patient_id: int,
+    report: RadiationDoseReport | None = None,
+    policy: SitePolicy | None = None,
+) -> list[DoseAlert]:
+    """Re-evaluate the patient's cumulative SRDL alerts over all their linked procedures
+    (after any link or correction): one alert per crossing, naming every contributing
+    procedure; one skin follow-up per crossing unless a contributing procedure already has
+    one. A stored crossing the doses no longer reach is kept and says so. The rules' work:
+    callers act as the system."""
+    policy = policy or site_policy()
+    crossings = cumulative_crossings(patient_exposures(patient_id=patient_id), policy=policy)
+    existing = list(
+        DoseAlert.objects.filter(patient_id=patient_id, rule_id__in=CUMULATIVE_SRDL.values())
+    )
+    stored: list[DoseAlert] = []
+    for crossing in crossings:
+        alert = _cumulative_match(existing, crossing)
+        if alert is not None:
+            existing.remove(alert)
+        alert = _cumulative_upsert(alert, patient_id, crossing, report)
+        _attach_task(alert, _cumulative_skin_check(actor, alert, crossing, report, policy))
+        stored.append(alert)
+    for stale in existing:  # the doses were corrected below the level
+        if not stale.message.startswith(MSG_CUMULATIVE_WITHDRAWN.format(message="")):
+            stale.message = MSG_CUMULATIVE_WITHDRAWN.format(message=stale.message)[:300]
+            stale.save(update_fields=["message", "updated_at"])
     return stored
+
+
+def _contributor_orders(alert: DoseAlert) -> set[int]:
+    return {c["order_id"] for c in alert.contributions}
+
+
+def _cumulative_match(alerts: list[DoseAlert], crossing: Crossing) -> DoseAlert | None:
+    """The stored alert of this crossing: one sharing a procedure, else one on its order."""
+    for alert in alerts:
+        if alert.rule_id == crossing.rule_id and _contributor_orders(alert) & crossing.keys:
+            return alert
+    for alert in alerts:
+        if alert.rule_id == crossing.rule_id and alert.order_id == crossing.crossed_by.key:
+            return alert
+    return None
+
+
+def _cumulative_upsert(
+    alert: DoseAlert | None,
+    patient_id: int,
+    crossing: Crossing,
+    report: RadiationDoseReport | None,
+) -> DoseAlert:
+    contributions = [
+        {**e.to_dict(), "order_id": e.key, "text": contribution_text(e)}
+        for e in crossing.contributors
+    ]
+    values: dict[str, Any] = {
+        "patient_id": patient_id,
+        "level": AlertLevel.SRDL,
+        "rule_set_version": rule(crossing.rule_id).rule_set_version,
+        "quantity": crossing.quantity,
+        "value": crossing.value,
+        "threshold": crossing.threshold,
+        "unit": "mGy",
+        "message": crossing.message[:300],
+        "confidence": crossing.confidence,
+        "verified": crossing.verified,
+        "source": crossing.source,
+        "contributions": contributions,
+    }
+    if report is not None and report.order_id in crossing.keys:
+        values["report"] = report
+    if alert is None:
+        return DoseAlert.objects.create(
+            order_id=crossing.crossed_by.key, rule_id=crossing.rule_id, **values
+        )
+    if alert.contributions == contributions and alert.message == values["message"]:
+        return alert
+    if not crossing.keys <= _contributor_orders(alert):
+        # Another procedure adds to the crossing: it needs acknowledging again.
+        values.update(acknowledged_at=None, acknowledged_by=None, acknowledgement_note="")
+    for name, value in values.items():
+        setattr(alert, name, value)
+    alert.save()
+    return alert
+
+
+def _cumulative_skin_check(
+    actor: Actor,
+    alert: DoseAlert,
+    crossing: Crossing,
+    report: RadiationDoseReport | None,
+    policy: SitePolicy,
+) -> FollowUpTask:
+    """The crossing's skin follow-up: its own, else one a contributing procedure already
+    has (a single-procedure SRDL of the same episode), else a new one on the alert's
+    procedure, due from the day of the procedure that crossed."""
+    if alert.followup_task is not None:
+        return alert.followup_task
+    task = (
+        FollowUpTask.objects.filter(
+            order_id__in=crossing.keys,
+            kind=FollowUpKind.SKIN_CHECK,
+            source_rule_id=SKIN_FOLLOWUP,
+        )
+        .order_by("-due_date", "-pk")
+        .first()
+    )
+    if task is not None:
+        return task
+    order = Order.objects.select_related("created_by").get(pk=alert.order_id)
+    start, end = skin_followup_window_days(policy)
+    last = crossing.contributors[-1].on
+    owner = _operator(order, report if report is not None and report.order_id == order.pk else None)
+    return followup_create(
+        actor=actor,
+        patient_id=order.patient_id,
+        order_id=order.pk,
+        kind=FollowUpKind.SKIN_CHECK,
+        description=MSG_SKIN_CHECK_CUMULATIVE.format(
+            alert=crossing.message,
+            procedures="; ".join(contribution_text(e) for e in crossing.contributors),
+            start=start,
+            end=end,
+            date=last,
+        ),
+        window_start=last + timedelta(days=start),
+        due_date=last + timedelta(days=end),
+        owner_id=owner.pk if owner is not None else None,
+        source=f"dose report {report.pk}" if report is not None else "cumulative dose alert",
+        source_rule_id=SKIN_FOLLOWUP,
+        source_rule_version=rule(SKIN_FOLLOWUP).rule_set_version,
+    )
 
 
 @transaction.atomic

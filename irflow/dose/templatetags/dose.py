@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django import template
 from django.template.defaultfilters import floatformat
 
@@ -14,6 +16,15 @@ def dose(value, digits: int = 1) -> str:
     if value is None or value == "":
         return "—"
     return floatformat(value, f"{digits}g")
+
+
+@register.filter
+def iso_day(value: str):
+    """An ISO date text (as JSON keeps it) as a date, for the `date` filter."""
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
 
 
 @register.filter

@@ -9,7 +9,7 @@ import pytest
 from auditlog.models import LogEntry
 
 from irflow.accounts.roles import Role
-from irflow.clinical import skin_followup_window_days
+from irflow.clinical import ruleset, skin_followup_window_days
 from irflow.clinical.radiation import CUMULATIVE_REVIEW, NOTIFICATION, SKIN_FOLLOWUP, SRDL_RULES
 from irflow.dicom.rdsr_builder import make_events
 from irflow.dose.models import AlertLevel, DoseAlert
@@ -33,7 +33,7 @@ def test_srdl_creates_the_skin_follow_up_with_owner_and_due_date(case):
     alert = DoseAlert.objects.get(order=case.order, rule_id=SRDL_RULES["ka_r_mgy"])
     assert alert.level == AlertLevel.SRDL and alert.value == pytest.approx(6200)
     assert alert.threshold == pytest.approx(5000)
-    assert alert.rule_set_version == "1.0.0" and alert.verified
+    assert alert.rule_set_version == ruleset("ncrp-168-radiation").version and alert.verified
     task = FollowUpTask.objects.get(order=case.order)
     assert alert.followup_task == task
     assert task.kind == FollowUpKind.SKIN_CHECK and task.status == FollowUpStatus.OPEN
@@ -43,7 +43,8 @@ def test_srdl_creates_the_skin_follow_up_with_owner_and_due_date(case):
     assert (start, end) == (14, 28)
     assert task.window_start == STUDY_AT.date() + timedelta(days=start)
     assert task.due_date == STUDY_AT.date() + timedelta(days=end)
-    assert task.source_rule_id == SKIN_FOLLOWUP and task.source_rule_version == "1.0.0"
+    assert task.source_rule_id == SKIN_FOLLOWUP
+    assert task.source_rule_version == alert.rule_set_version
     assert task.source == f"dose report {report.pk}"
     assert "6200 mGy" in task.description
 

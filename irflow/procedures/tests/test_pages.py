@@ -4,6 +4,7 @@ CSRF like a browser): autosave answers, refusals shown beside the field, the cha
 from __future__ import annotations
 
 from datetime import timedelta
+from html.parser import HTMLParser
 
 import pytest
 from django.utils import timezone
@@ -11,7 +12,14 @@ from django.utils import timezone
 from irflow.dayofcase import services as day
 from irflow.dayofcase.guards import MSG_SIGN_IN
 from irflow.procedures.models import ProcedureRecord
-from irflow.testing.cases import acknowledged, booked, checklist, completed, past_weekday_at
+from irflow.testing.cases import (
+    acknowledged,
+    booked,
+    checklist,
+    completed,
+    in_room,
+    past_weekday_at,
+)
 from irflow.testing.fixtures import login, page_with_parts
 
 pytestmark = pytest.mark.django_db
@@ -211,3 +219,87 @@ def test_the_record_forms_answer_404_for_a_missing_record_and_403_for_a_role_tha
     assert client.post(f"/procedures/{record.pk}/complete/").status_code == 403
     record.refresh_from_db()
     assert record.in_room_at is None and record.status == "open"
+
+
+class _FormFields(HTMLParser):
+    """What a browser posts for one form of a page: its inputs, the selected option of each
+    select (the first when none is), checked boxes only."""
+
+    def __init__(self, form_id: str) -> None:
+        super().__init__()
+        self.form_id, self.inside, self.select = form_id, False, None
+        self.values: list[tuple[str, str]] = []
+        self.first: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self.inside = a.get("id") == self.form_id
+        if not self.inside:
+            return
+        if tag == "input" and (a.get("type") not in ("checkbox", "radio") or "checked" in a):
+            if a.get("type") != "submit" and "name" in a:
+                self.values.append((a["name"], a.get("value", "")))
+        elif tag == "select":
+            self.select = a["name"]
+        elif tag == "option" and self.select:
+            self.first.setdefault(self.select, a.get("value", ""))
+            if "selected" in a:
+                self.values.append((self.select, a.get("value", "")))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.inside = False
+        if tag == "select" and self.select:
+            if self.select not in dict(self.values):
+                self.values.append((self.select, self.first.get(self.select, "")))
+            self.select = None
+
+
+def posted_by_the_page(html: str, form_id: str) -> dict[str, str]:
+    parser = _FormFields(form_id)
+    parser.feed(html)
+    return dict(parser.values)
+
+
+@pytest.mark.parametrize("htmx", [True, False])
+def test_the_asa_class_is_saved_without_a_mallampati(client, attending, booking, htmx):
+    """Regression: the ASA class was refused (“"" is not one of the choices”) unless the
+    Mallampati class was chosen too."""
+    login(client, attending)
+    record = in_room(attending, booking)
+    page = client.get(f"/procedures/bookings/{booking.pk}/").content.decode()
+    posted = posted_by_the_page(page, "group-sedation")
+    assert {"sedation-asa_class", "sedation-mallampati", "sedation-sedation_depth"} <= set(posted)
+    assert posted["sedation-mallampati"] == "" and posted["sedation-asa_class"] == ""
+    posted["sedation-asa_class"] = "III"
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    response = client.post(f"/procedures/{record.pk}/save/sedation/", posted, **headers)
+    assert response.status_code == (200 if htmx else 302)
+    assert "is not one of the choices" not in response.content.decode()
+    record.refresh_from_db()
+    assert (record.asa_class, record.mallampati) == ("III", "")
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"asa_class": "II"},
+        {"asa_class": "II", "mallampati": ""},
+        {"asa_class": "II", "mallampati": None},
+        {"asa_class": "II", "asa_emergency": True, "mallampati": "", "sedation_depth": ""},
+    ],
+)
+def test_the_asa_class_is_saved_without_a_mallampati_through_the_api(
+    api_client, attending, booking, values
+):
+    record = in_room(attending, booking)
+    response = api_client.patch(
+        f"/api/procedures/{record.pk}",
+        {"group": "sedation", "values": values},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    assert (response.json()["asa_class"], response.json()["mallampati"]) == ("II", "")
+    record.refresh_from_db()
+    assert (record.asa_class, record.mallampati) == ("II", "")

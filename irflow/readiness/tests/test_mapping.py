@@ -73,11 +73,31 @@ def test_patient_facts(attending, patient):
     assert p.age_years == patient.age_on(day)
     assert p.weight_kg == 82.0
     assert p.sex == "male"
-    assert p.chronic_liver_disease and p.on_dialysis and p.high_thrombotic_risk
+    assert p.chronic_liver_disease and p.on_dialysis and p.thrombotic_risk == "high"
     assert p.anuric is None  # on dialysis, anuria not recorded: the rules ask for it
     assert not p.acute_kidney_injury
     preparation_update(actor=attending, booking_id=booking.pk, anuric="yes")
     assert case_of(booking).patient.anuric is True
+
+
+@pytest.mark.parametrize(
+    ("recorded", "chart_says_high", "expected"),
+    [
+        ("", False, None),  # not recorded: the rules ask for it
+        ("", True, "high"),  # the chart's condition
+        ("low", False, "low"),
+        ("moderate", True, "moderate"),  # the preparation's answer for this booking wins
+        ("high", False, "high"),
+    ],
+)
+def test_thrombotic_risk_from_the_preparation_else_the_chart(
+    attending, patient, recorded, chart_says_high, expected
+):
+    booking = booking_for(attending, patient)
+    if chart_says_high:
+        condition_add(actor=attending, patient_id=patient.pk, code="high_thrombotic_risk")
+    preparation_update(actor=attending, booking_id=booking.pk, thrombotic_risk=recorded)
+    assert case_of(booking).patient.thrombotic_risk == expected
 
 
 def test_other_or_unknown_sex_is_not_recorded(attending, patient):

@@ -7,9 +7,12 @@ import re
 import pytest
 from django.urls import reverse
 
+from irflow.clinical import messages as msg
+from irflow.patients.services import medication_add
 from irflow.readiness.models import Preparation
 from irflow.readiness.policy import policy_settings
 from irflow.readiness.selectors import booking_readiness
+from irflow.readiness.services import preparation_update
 from irflow.readiness.tests.helpers import booking_for, nearly_ready
 from irflow.testing.fixtures import login
 
@@ -40,6 +43,21 @@ def test_nurse_records_the_preparation(client, nurse, attending, patient):
     assert prep.updated_by == nurse
     bad = client.post(url, {"sedation": "heavy"})
     assert bad.status_code == 422
+
+
+def test_the_thrombotic_risk_is_asked_with_examples_and_saved(client, nurse, attending, patient):
+    booking = booking_for(attending, patient, "PCN")
+    login(client, nurse)
+    url = reverse("readiness-preparation", args=[booking.pk])
+    page = client.get(url).content.decode()
+    assert "Thrombotic risk if anticoagulation is interrupted" in page
+    assert "mechanical mitral valve" in page and "last 3 months" in page
+    assert client.post(url, {"thrombotic_risk": "high"}).status_code == 302
+    assert Preparation.objects.get(booking=booking).thrombotic_risk == "high"
+    refused = client.post(url, {"thrombotic_risk": "extreme"})
+    assert refused.status_code == 422
+    assert "extreme" in refused.content.decode()
+    assert Preparation.objects.get(booking=booking).thrombotic_risk == "high"
 
 
 def test_operator_records_the_bleeding_risk_choice_on_the_readiness_page(
@@ -129,3 +147,32 @@ def test_a_refused_quick_form_keeps_what_was_typed_beside_it(client, attending, 
     )
     assert refused.status_code == 422
     assert '<details class="add" open>' in refused.content.decode()
+
+
+def test_warfarin_without_a_thrombotic_risk_asks_for_it_then_names_the_bridge(
+    client, nurse, attending, patient
+):
+    booking = nearly_ready(attending, patient)
+    medication_add(
+        actor=attending,
+        patient_id=patient.pk,
+        name="Warfarin 3 mg",
+        drug="warfarin",
+        dose="3",
+        dose_unit="mg",
+        frequency="od",
+        dose_times=["18:00"],
+    )
+    login(client, nurse)
+    page = client.get(reverse("readiness-booking", args=[booking.pk])).content.decode()
+    assert msg.BRIDGING_RISK_MISSING.format(label="Warfarin") in page
+    bridging = [
+        f
+        for f in booking_readiness(actor=nurse, booking_id=booking.pk).findings
+        if f["rule_id"] == "sir-2019.warfarin.bridging"
+    ]
+    assert [f["status"] for f in bridging] == ["warning"]
+
+    preparation_update(actor=nurse, booking_id=booking.pk, thrombotic_risk="high")
+    page = client.get(reverse("readiness-booking", args=[booking.pk])).content.decode()
+    assert "bridge with low-molecular-weight heparin (LMWH) while Warfarin is interrupted" in page

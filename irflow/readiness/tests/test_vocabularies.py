@@ -11,6 +11,7 @@ from irflow.clinical.inputs import (
     CONTRAST_ROUTES,
     PREMEDICATION_REGIMENS,
     SEDATION_LEVELS,
+    THROMBOTIC_RISKS,
 )
 from irflow.procedures.models import ProcedureRecord
 from irflow.readiness.forms import PreparationForm
@@ -22,6 +23,7 @@ PREPARATION = {
     "access_site": (ARTERIAL_ACCESSES, vocabulary.ARTERIAL_ACCESS_LABELS),
     "consent": (CONSENT_STATES, vocabulary.CONSENT_LABELS),
     "premedication": (PREMEDICATION_REGIMENS, vocabulary.PREMEDICATION_LABELS),
+    "thrombotic_risk": (THROMBOTIC_RISKS, vocabulary.THROMBOTIC_RISK_LABELS),
 }
 
 
@@ -56,9 +58,11 @@ def test_the_api_schema_enumerates_the_core_vocabularies():
     schemas = api.get_openapi_schema()["components"]["schemas"]
     case = schemas["CaseIn"]["properties"]
     for field, (values, _) in PREPARATION.items():
-        if field == "access_site":
+        if field in ("access_site", "thrombotic_risk"):
             continue
         enum = next(option["enum"] for option in case[field]["anyOf"] if "enum" in option)
         assert enum == list(values), field
     access = schemas["ProcedureIn"]["properties"]["arterial_access"]
     assert access["enum"] == list(ARTERIAL_ACCESSES)
+    risk = schemas["PatientFactsIn"]["properties"]["thrombotic_risk"]
+    assert next(o["enum"] for o in risk["anyOf"] if "enum" in o) == list(THROMBOTIC_RISKS)
