@@ -75,7 +75,7 @@ def test_a_malformed_udi_is_shown_beside_the_field(client, attending, booking):
     ok = client.post(
         f"/procedures/{record.pk}/add/device/",
         {
-            "device-udi": "(01)00884838035683(17)271231(10)LOT42",
+            "device-udi": "(01)00884838035683(17)491231(10)LOT42",
             "device-device_type": "IVC filter",
             "device-implanted": "on",
             "device-in_situ_kind": "ivc_filter",

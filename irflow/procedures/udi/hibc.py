@@ -6,7 +6,7 @@ or digits) and a unit-of-measure digit — and a **secondary** part with the lot
 number and the expiry. A check character (modulo 43 over every character before it, the
 leading ``+`` included) ends each symbol. Scanners send either
 
-- one symbol holding both (2D codes, concatenated): ``+A123BJC5D6E71/$$3271231LOT42X``
+- one symbol holding both (2D codes, concatenated): ``+A123BJC5D6E71/$$3271231LOT42I``
   with one check character at the end; or
 - two linear symbols read one after the other: the primary with its check character, then
   the secondary, ``+`` data, the **link character** (the primary's check character, so that a
