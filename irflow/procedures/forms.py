@@ -131,12 +131,12 @@ class DeviceForm(forms.Form):
         if not may_override:
             del self.fields["expiry_override_reason"]
         if check_url:
-            # Read the scan as it comes (a scanner types fast, then Enter), and the expiry
-            # when it is typed by hand.
+            # Read the scan as it comes (a scanner types fast, then Enter: irflow.js turns
+            # that Enter into "scanned"), and the expiry when it is typed by hand.
             self.fields["udi"].widget.attrs.update(
                 {
                     "hx-get": check_url,
-                    "hx-trigger": "input changed delay:400ms, keydown[key=='Enter']",
+                    "hx-trigger": "input changed delay:400ms, scanned",
                     "hx-include": "closest form",
                     "hx-target": "#device-check",
                     "hx-swap": "innerHTML",
