@@ -337,6 +337,7 @@ def _overdue_filter(ctx, staff: Staff, rng: random.Random) -> None:
         room=room,
         start=start,
         primary_operator=staff.physician,
+        now=start - timedelta(days=7),  # booked a week ahead, four months ago
     )
     _prepare(booking, staff, rng)
     record = _walk(booking, BookingStatus.DISCHARGED, staff, staff.physician, rng)
