@@ -102,7 +102,7 @@ def booking_create(request, order_id: int):
     preferred = [r for r in fitting if r.modality == procedure.default_modality]
     initial = {
         "duration_min": procedure.default_duration_min,
-        "room": (preferred or fitting or [None])[0],
+        "room": next(iter(preferred or fitting), None),
     }
     form = forms.BookingForm(request.POST or None, initial=initial, rooms=[r.pk for r in fitting])
     if request.method == "POST" and form.is_valid():
