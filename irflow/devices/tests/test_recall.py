@@ -8,12 +8,15 @@ import io
 from datetime import date
 
 import pytest
+from django.utils import timezone
 
 from irflow.dayofcase import services as day
+from irflow.demo.generator import demo_create
 from irflow.devices import selectors, services
 from irflow.devices.models import DeviceInSitu
 from irflow.lib.errors import Forbidden, ValidationFailed
 from irflow.patients.services import patient_create
+from irflow.procedures.models import DeviceUsed
 from irflow.procedures.services import device_add
 from irflow.procedures.udi import hibc_encode
 from irflow.testing.cases import booked, checklist, documented, fresh_room, past_weekday_at
@@ -160,3 +163,17 @@ def test_the_recall_page_lists_and_exports_csv(client, personas, world):
     assert empty.status_code == 200 and "searched" not in empty.content.decode()
     login(client, personas["scheduler"])
     assert client.get("/devices/recall/").status_code == 403
+
+
+def test_the_demo_scans_its_devices_and_a_lot_is_found_in_several_patients(personas):
+    demo_create(patients=40, seed=5, today=timezone.localdate())
+    scanned = DeviceUsed.objects.exclude(udi="")
+    assert scanned.exists() and not DeviceUsed.objects.filter(udi="").exists()
+    assert set(scanned.values_list("udi_issuer", flat=True)) >= {"GS1"}
+    lot = max(
+        set(scanned.values_list("lot", flat=True)),
+        key=lambda x: scanned.filter(lot=x).values("record__patient").distinct().count(),
+    )
+    lines = selectors.device_recall(actor=personas["qi_lead"], lot=lot)
+    assert all(line.device.lot == lot for line in lines)
+    assert len({line.device.record.patient_id for line in lines}) >= 2
