@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import time
 
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from irflow.clinical.vocabulary import PROCEDURE_CATEGORIES, PROCEDURE_CATEGORY_LABELS
@@ -34,6 +35,16 @@ class Capability(models.TextChoices):
     BIPLANE = "biplane", "biplane angiography"
     ANAESTHESIA = "anaesthesia", "anaesthesia support (general anaesthesia)"
     CONE_BEAM_CT = "cone_beam_ct", "cone-beam CT"
+
+
+MSG_UNKNOWN_CAPABILITY = "“{value}” is not a capability (choose from: {known})."
+MSG_UNKNOWN_MODALITY = "“{value}” is not a modality (choose from: {known})."
+
+
+def _unknown(values: object, known: list[str], message: str) -> list[str]:
+    """What an admin typed into a list field that is not in its vocabulary, in words."""
+    items = values if isinstance(values, list) else [values]
+    return [message.format(value=v, known=", ".join(known)) for v in items if v not in known]
 
 
 def technical_success_required() -> list[str]:
@@ -87,6 +98,11 @@ class ProcedureType(models.Model):
     @property
     def default_modality(self) -> str:
         return self.modalities[0] if self.modalities else Modality.XA
+
+    def clean(self) -> None:
+        errors = _unknown(self.needs, Capability.values, MSG_UNKNOWN_CAPABILITY)
+        if errors:
+            raise ValidationError({"needs": errors})
 
     @property
     def shortest_min(self) -> int:
@@ -145,6 +161,14 @@ class Room(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        errors = {
+            "modalities": _unknown(self.modalities, Modality.values, MSG_UNKNOWN_MODALITY),
+            "capabilities": _unknown(self.capabilities, Capability.values, MSG_UNKNOWN_CAPABILITY),
+        }
+        if any(errors.values()):
+            raise ValidationError({k: v for k, v in errors.items() if v})
 
     @property
     def offered_modalities(self) -> list[str]:

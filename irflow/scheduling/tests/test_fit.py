@@ -9,6 +9,7 @@ import json
 from datetime import datetime, time, timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from irflow.catalogue.models import ProcedureType, Room
@@ -234,3 +235,19 @@ def test_the_booking_form_offers_only_rooms_that_fit_and_says_why_not(
         {"room": rooms["angio"].pk, "start": start.strftime("%Y-%m-%dT09:00"), "duration_min": 120},
     )
     assert refused.status_code == 422 and "starts in the past" in refused.content.decode()
+
+
+@pytest.mark.django_db
+def test_an_admin_cannot_give_a_room_or_procedure_an_unknown_capability():
+    room = Room(code="X", name="X", kind="angio", modality="XA", modalities=["XR"])
+    room.capabilities = ["biplane", "laser"]
+    with pytest.raises(ValidationError) as exc:
+        room.clean()
+    assert set(exc.value.message_dict) == {"modalities", "capabilities"}
+    assert "“laser” is not a capability" in exc.value.message_dict["capabilities"][0]
+    tace = ProcedureType.objects.get(code="TACE")
+    tace.needs = ["anaesthesia"]
+    tace.clean()
+    tace.needs = ["hybrid"]
+    with pytest.raises(ValidationError):
+        tace.clean()
