@@ -11,6 +11,8 @@ from datetime import datetime, time, timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 
 from irflow.catalogue.models import ProcedureType, Room
 from irflow.lib.errors import ValidationFailed
@@ -77,6 +79,39 @@ def test_a_short_slot_needs_a_reason_and_never_goes_below_the_shortest(minutes, 
         assert got is None
     else:
         assert got == refusal.format(minutes=minutes, procedure="TACE", usual=120, shortest=60)
+
+
+CAPABILITIES = st.frozensets(st.sampled_from(["biplane", "anaesthesia", "cone_beam_ct"]))
+MODALITIES = st.frozensets(st.sampled_from(["XA", "CT", "US", "MR", "RF"]))
+
+
+@given(
+    usual=st.integers(5, 720),
+    minutes=st.integers(5, 720),
+    more=st.integers(0, 200),
+    reason=st.sampled_from(["", "Quick case."]),
+)
+def test_a_longer_slot_is_never_refused_where_a_shorter_one_is_booked(usual, minutes, more, reason):
+    procedure = fit.ProcedureNeeds("P", ("XA",), frozenset(), usual, max(5, -(-usual // 2)))
+    if fit.duration_refusal(procedure, minutes, reason) is None:
+        assert fit.duration_refusal(procedure, minutes + more, reason) is None
+    assert fit.duration_refusal(procedure, max(minutes, usual), "") is None
+
+
+@given(
+    offered=MODALITIES,
+    capabilities=CAPABILITIES,
+    extra=CAPABILITIES,
+    wanted=MODALITIES,
+    needs=CAPABILITIES,
+)
+def test_a_room_that_offers_more_never_fits_worse(offered, capabilities, extra, wanted, needs):
+    procedure = fit.ProcedureNeeds("P", tuple(sorted(wanted)), needs, 60, 30)
+    room = fit.RoomOffer("R", offered, capabilities)
+    richer = fit.RoomOffer("R", offered | {"US"}, capabilities | extra)
+    assert len(fit.room_misfit(richer, procedure)) <= len(fit.room_misfit(room, procedure))
+    if not fit.room_misfit(room, procedure):
+        assert (set(wanted) & offered or not wanted) and needs <= capabilities
 
 
 NOW = datetime(2026, 12, 4, 10, 0, tzinfo=timezone.get_fixed_timezone(0))
