@@ -146,3 +146,6 @@ def test_the_booking_form_offers_only_rooms_that_fit_and_refuses_a_past_start(
     expect(page.locator(".tag", has_text="Retrospective entry")).to_be_visible()
     expect(page.get_by_text("Emergency case on Sunday night.")).to_be_visible()
     screenshot(page, "booking-retrospective")
+    page.get_by_role("link", name="Angio suite 1").first.click()
+    expect(page.locator("table.schedule .tag", has_text="Retrospective")).to_be_visible()
+    screenshot(page, "room-day-retrospective")
