@@ -296,6 +296,13 @@ IRFLOW_SITE_NAME = envstr("IRFLOW_SITE_NAME", "irflow")
 IRFLOW_MRN_ISSUER = envstr("IRFLOW_MRN_ISSUER", "HOSP")
 IRFLOW_UID_ROOT = envstr("IRFLOW_UID_ROOT", "1.2.826.0.1.3680043.10.1293")
 
+# Booking fit (docs/referral-to-booking.md): modalities every room has at hand (a portable
+# ultrasound), and how long after its start a booking may still be entered without a reason.
+IRFLOW_PORTABLE_MODALITIES = [
+    m.strip() for m in envstr("IRFLOW_PORTABLE_MODALITIES", "US").split(",") if m.strip()
+]
+IRFLOW_RETROSPECTIVE_GRACE_MIN = envint("IRFLOW_RETROSPECTIVE_GRACE_MINUTES", 30)
+
 # DICOM listener (irflow dicom; part of irflow up). See docs/dicom-conformance.md.
 IRFLOW_DICOM_HOST = envstr("IRFLOW_DICOM_HOST", "127.0.0.1")
 IRFLOW_DICOM_PORT = envint("IRFLOW_DICOM_PORT", 11112)

@@ -122,6 +122,8 @@ MATRIX: dict[str, dict[Role, Scope]] = {
     "adverse_event.record": _all(PHY, TRN, NUR),
     "device.view": _all(PHY, TRN, NUR, TEC, SCH, INT),
     "device.manage": _all(PHY, TRN, NUR, TEC),
+    "device.expired_override": _all(PHY),
+    "device.recall": _all(PHY, NUR, QIL),
 }
 
 MSG_FORBIDDEN = "Your role ({role}) may not {action}."
@@ -188,6 +190,9 @@ ACTION_LABELS = {
     "adverse_event.record": "record adverse events",
     "device.view": "view devices left in patients",
     "device.manage": "register devices in situ and record their removal",
+    "device.expired_override": "record the use of an expired device (with the reason)",
+    "device.recall": "find every patient who received a device product or lot (recall), "
+    "and export the list",
 }
 
 

@@ -17,6 +17,8 @@ class RoomAdmin(admin.ModelAdmin):
         "name",
         "kind",
         "modality",
+        "modalities",
+        "capabilities",
         "station_ae_title",
         "opens_at",
         "closes_at",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import time
 
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from irflow.clinical.vocabulary import PROCEDURE_CATEGORIES, PROCEDURE_CATEGORY_LABELS
@@ -26,6 +27,24 @@ class Modality(models.TextChoices):
     CT = "CT", "CT"
     US = "US", "Ultrasound"
     MR = "MR", "MRI"
+
+
+class Capability(models.TextChoices):
+    """What a room can offer beyond its modalities, and a procedure may need."""
+
+    BIPLANE = "biplane", "biplane angiography"
+    ANAESTHESIA = "anaesthesia", "anaesthesia support (general anaesthesia)"
+    CONE_BEAM_CT = "cone_beam_ct", "cone-beam CT"
+
+
+MSG_UNKNOWN_CAPABILITY = "“{value}” is not a capability (choose from: {known})."
+MSG_UNKNOWN_MODALITY = "“{value}” is not a modality (choose from: {known})."
+
+
+def _unknown(values: object, known: list[str], message: str) -> list[str]:
+    """What an admin typed into a list field that is not in its vocabulary, in words."""
+    items = values if isinstance(values, list) else [values]
+    return [message.format(value=v, known=", ".join(known)) for v in items if v not in known]
 
 
 def technical_success_required() -> list[str]:
@@ -56,6 +75,18 @@ class ProcedureType(models.Model):
         "technical_success, contrast, findings, devices, specimens.",
     )
     device_defaults = models.JSONField(default=dict, blank=True)
+    needs = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="What the room must offer besides one of the modalities: biplane, "
+        "anaesthesia, cone_beam_ct.",
+    )
+    shortest_duration_min = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="The shortest slot that may be booked, with a stated reason (below the "
+        "usual duration). Empty: half the usual duration.",
+    )
     active = models.BooleanField(default=True)
 
     class Meta:
@@ -67,6 +98,18 @@ class ProcedureType(models.Model):
     @property
     def default_modality(self) -> str:
         return self.modalities[0] if self.modalities else Modality.XA
+
+    def clean(self) -> None:
+        errors = _unknown(self.needs, Capability.values, MSG_UNKNOWN_CAPABILITY)
+        if errors:
+            raise ValidationError({"needs": errors})
+
+    @property
+    def shortest_min(self) -> int:
+        """The shortest slot bookable with a reason (half the usual duration by default)."""
+        if self.shortest_duration_min:
+            return self.shortest_duration_min
+        return max(5, -(-self.default_duration_min // 2))
 
 
 class RoomKind(models.TextChoices):
@@ -85,7 +128,17 @@ class Room(models.Model):
     code = models.CharField(max_length=20, unique=True)
     name = models.CharField(max_length=100)
     kind = models.CharField(max_length=20, choices=RoomKind.choices)
-    modality = models.CharField(max_length=4, choices=Modality.choices)
+    modality = models.CharField(
+        max_length=4, choices=Modality.choices, help_text="The room's main modality."
+    )
+    modalities = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Other modalities the room offers for guidance (e.g. US in an angio suite).",
+    )
+    capabilities = models.JSONField(
+        default=list, blank=True, help_text="biplane, anaesthesia, cone_beam_ct."
+    )
     station_ae_title = models.CharField(
         max_length=16, blank=True, help_text="DICOM AE title of the modality in this room."
     )
@@ -108,3 +161,15 @@ class Room(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        errors = {
+            "modalities": _unknown(self.modalities, Modality.values, MSG_UNKNOWN_MODALITY),
+            "capabilities": _unknown(self.capabilities, Capability.values, MSG_UNKNOWN_CAPABILITY),
+        }
+        if any(errors.values()):
+            raise ValidationError({k: v for k, v in errors.items() if v})
+
+    @property
+    def offered_modalities(self) -> list[str]:
+        return list(dict.fromkeys([self.modality, *(self.modalities or [])]))

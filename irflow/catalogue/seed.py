@@ -53,6 +53,8 @@ def load_catalogue(path: Path = CATALOGUE_FILE) -> list[dict[str, Any]]:
                 "report_template": p.get("report_template", GENERIC_REPORT_TEMPLATE),
                 "follow_up_rules": p.get("follow_up", []),
                 "completion_requires": required,
+                "needs": p.get("needs", []),
+                "shortest_duration_min": p.get("shortest_min"),
                 "device_defaults": {
                     "places": devices,
                     "removes": p.get("removes_devices", []),
@@ -69,6 +71,17 @@ def completion_requirements_seed(procedure_model) -> None:
     for procedure in procedure_model.objects.filter(code__in=list(by_code)):
         procedure.completion_requires = by_code[procedure.code]
         procedure.save(update_fields=["completion_requires"])
+
+
+def room_fit_seed(procedure_model) -> None:
+    """Give existing catalogue entries the starter file's needs and shortest slots (once,
+    when the fields arrive; sites edit them in the admin afterwards)."""
+    by_code = {row["code"]: row for row in load_catalogue()}
+    for procedure in procedure_model.objects.filter(code__in=list(by_code)):
+        row = by_code[procedure.code]
+        procedure.needs = row["needs"]
+        procedure.shortest_duration_min = row["shortest_duration_min"]
+        procedure.save(update_fields=["needs", "shortest_duration_min"])
 
 
 def catalogue_seed(procedure_model) -> int:

@@ -3,7 +3,7 @@ procedures/, recovery/, outcomes/), so links and bookmarks hold."""
 
 from django.urls import path
 
-from irflow.dayofcase import views
+from irflow.dayofcase import scan, views
 
 prefix = ""
 
@@ -35,6 +35,11 @@ urlpatterns = [
     ),
     path(
         "procedures/<int:procedure_id>/save/<str:group>/", views.group_save, name="procedure-save"
+    ),
+    path(
+        "procedures/<int:procedure_id>/device-check/",
+        scan.device_check_view,
+        name="procedure-device-check",
     ),
     path("procedures/<int:procedure_id>/add/<str:kind>/", views.part_add, name="procedure-add"),
     path(

@@ -198,7 +198,22 @@ def _device_kinds(record: ProcedureRecord) -> list[tuple[str, str]]:
     return first + [(k, v) for k, v in DeviceKind.choices if k not in placed]
 
 
-def _add_forms(record: ProcedureRecord) -> dict[str, django_forms.Form]:
+def device_form_options(
+    user: User, record: ProcedureRecord | None = None, *, procedure_id: int = 0
+) -> dict[str, Any]:
+    """What the device form needs beyond its data: the device kinds (of the record, when
+    given), whether the user may override an expired device, and the address that reads a
+    scan as it comes."""
+    return {
+        "kinds": _device_kinds(record) if record is not None else (),
+        "may_override": can(user, "device.expired_override"),
+        "check_url": reverse(
+            "procedure-device-check", args=[record.pk if record is not None else procedure_id]
+        ),
+    }
+
+
+def _add_forms(record: ProcedureRecord, user: User) -> dict[str, django_forms.Form]:
     places = record.order.procedure_type.device_defaults.get("places", [])
     device_initial = (
         {"device_type": places[0]["name"], "implanted": True, "in_situ_kind": places[0]["kind"]}
@@ -209,7 +224,7 @@ def _add_forms(record: ProcedureRecord) -> dict[str, django_forms.Form]:
         "team": forms.TeamForm(prefix="team", staff=_staff()),
         "sedation": forms.SedationAgentForm(prefix="sedation"),
         "device": forms.DeviceForm(
-            prefix="device", initial=device_initial, kinds=_device_kinds(record)
+            prefix="device", initial=device_initial, **device_form_options(user, record)
         ),
         "specimen": forms.SpecimenForm(prefix="specimen"),
     }
@@ -258,7 +273,7 @@ def render_procedure_page(
                 (g, forms.GROUP_FORMS[g][0], (group_forms or {}).get(g) or _group_form(g, record))
                 for g in forms.GROUP_FORMS
             ],
-            add_forms={**_add_forms(record), **(add_forms or {})},
+            add_forms={**_add_forms(record, user), **(add_forms or {})},
             can_report=can(user, "report.draft"),
             can_record_ae=can(user, "adverse_event.record"),
         )
@@ -346,8 +361,8 @@ def part_add(request, procedure_id: int, kind: str):
     if kind == "team":
         extra["staff"] = _staff()
     elif kind == "device":
-        extra["kinds"] = _device_kinds(record)
-    form = _add_forms(record)[kind].__class__(request.POST, prefix=kind, **extra)
+        extra = device_form_options(request.user, record)
+    form = _add_forms(record, request.user)[kind].__class__(request.POST, prefix=kind, **extra)
     if form.is_valid():
         data = form.cleaned_data
         service = PART_SERVICES[kind]

@@ -23,6 +23,7 @@ from irflow.orders.models import Order, OrderStatus
 from irflow.orders.services import order_create
 from irflow.referrals.models import Notification, Referral, ReferralEvent
 from irflow.scheduling.models import Booking, BookingTeamMember, TeamRole
+from irflow.scheduling.selectors import booking_misfit
 from irflow.scheduling.services import booking_create
 
 # Room code -> (primary operator, supervising physician) among the demo staff.
@@ -70,8 +71,15 @@ class _Planner:
             return operator, None
         return None, None
 
+    def fits(self, room: Room, procedure: ProcedureType) -> bool:
+        """The room offers what the procedure needs (and is its own kind of room: an angio
+        suite is not filled with ultrasound-only cases although it has a probe)."""
+        return room.modality in procedure.modalities and not booking_misfit(
+            room=room, procedure=procedure
+        )
+
     def candidates(self, room: Room) -> list[ProcedureType]:
-        fitting = [p for p in self.procedures if room.modality in p.modalities]
+        fitting = [p for p in self.procedures if self.fits(room, p)]
         usable = [p for p in fitting if self.operator(room, p)[0] is not None]
         return usable or fitting
 
@@ -90,6 +98,8 @@ class _Planner:
                 start=start,
                 primary_operator=operator,
                 team=team,
+                # Booked ahead of time, as a department does (today's are not retrospective).
+                now=min(timezone.now(), start - timedelta(days=1)),
             )
         except Conflict:  # the patient is busy then: leave this order for another slot
             return None
@@ -111,7 +121,7 @@ class _Planner:
 
 
 def _compatible(planner: _Planner, order: Order) -> Room | None:
-    rooms = [r for r in planner.rooms if r.modality in order.procedure_type.modalities]
+    rooms = [r for r in planner.rooms if planner.fits(r, order.procedure_type)]
     with_operator = [r for r in rooms if planner.operator(r, order.procedure_type)[0]]
     return (with_operator or rooms or [None])[0]
 

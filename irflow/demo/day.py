@@ -23,6 +23,7 @@ from irflow.checklists.services import checklist_complete
 from irflow.clinical import checklist_items
 from irflow.dayofcase import services as day
 from irflow.demo.bookings import date_done
+from irflow.demo.devices import demo_sheath_udi, demo_udi
 from irflow.lib.errors import ServiceError
 from irflow.orders.services import order_create, order_record_bleeding_risk
 from irflow.outcomes.services import adverse_event_record
@@ -219,13 +220,22 @@ def _walk(booking: Booking, target: str, staff: Staff, operator, rng) -> Procedu
         group="outcome",
         values={"technical_success": "success" if rng.random() > 0.08 else "partial"},
     )
-    for place in procedure.device_defaults.get("places", []):
+    used_on = record.procedure_day()
+    if procedure.arterial_access:
         procedures.device_add(
+            actor=operator,
+            procedure_id=record.pk,
+            device_type="Introducer sheath 6 Fr",
+            manufacturer="Demo Medical",
+            udi=demo_sheath_udi(rng, used_on),
+        )
+    for place in procedure.device_defaults.get("places", []):
+        procedures.device_add(  # scanned: product, lot, serial and expiry from the label
             actor=operator,
             procedure_id=record.pk,
             device_type=place["name"],
             manufacturer="Demo Medical",
-            lot=f"L{rng.randint(10000, 99999)}",
+            udi=demo_udi(place["kind"], rng, used_on),
             implanted=True,
             in_situ_kind=place["kind"],
         )
@@ -343,6 +353,7 @@ def _overdue_filter(ctx, staff: Staff, rng: random.Random) -> None:
         room=room,
         start=start,
         primary_operator=staff.physician,
+        now=start - timedelta(days=7),  # booked a week ahead, four months ago
     )
     _prepare(booking, staff, rng)
     record = _walk(booking, BookingStatus.DISCHARGED, staff, staff.physician, rng)

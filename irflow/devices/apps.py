@@ -14,3 +14,4 @@ class DevicesConfig(AppConfig):
 
         auditlog.register(DeviceInSitu)
         register(NavItem("Devices", "devices-in-situ", "device.view"))
+        register(NavItem("Recall", "device-recall", "device.recall"))

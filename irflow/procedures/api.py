@@ -46,8 +46,11 @@ class ProcedureDeviceOut(Schema):
     production_date: date | None
     gtin: str
     udi: str
+    udi_issuer: str
+    device_identifier: str
     implanted: bool
     in_situ_kind: str
+    expiry_override_reason: str
 
 
 class SpecimenOut(Schema):
@@ -132,13 +135,16 @@ class SedationIn(Schema):
 
 class ProcedureDeviceIn(Schema):
     device_type: str = Field("", max_length=100)
-    udi: str = Field("", max_length=200, description="A GS1 UDI as scanned.")
+    udi: str = Field("", max_length=200, description="A GS1 or HIBC UDI as scanned.")
     manufacturer: str = Field("", max_length=100)
     lot: str = Field("", max_length=20)
     expiry: Day | None = None
     serial: str = Field("", max_length=20)
     implanted: bool = False
     in_situ_kind: str = Field("", max_length=30)
+    expiry_override_reason: str = Field(
+        "", max_length=500, description="Why an expired device is used (physicians only)."
+    )
 
 
 class SpecimenIn(Schema):
@@ -179,7 +185,8 @@ def sedation_agent_add(request, procedure_id: int, payload: SedationIn):
     openapi_extra=perm("procedure.record"),
 )
 def device_add(request, procedure_id: int, payload: ProcedureDeviceIn):
-    """Record a device; a GS1 UDI fills its fields, a malformed one is refused (422)."""
+    """Record a device; a GS1 or HIBC UDI fills its fields, a malformed or expired one is
+    refused (422) unless a physician gives the reason to use an expired one."""
     device = services.device_add(actor=request.auth, procedure_id=procedure_id, **payload.dict())
     return Status(201, device)
 

@@ -92,25 +92,76 @@ class SedationAgentForm(forms.Form):
 
 
 class DeviceForm(forms.Form):
+    """A device used. The UDI field is the scanner's: what it reads fills the fields below
+    as it is scanned (`check_url`, answered by the page's device check), and its Enter never
+    submits the form (`data-scan`, irflow.js). Physicians also see why an expired device is
+    used all the same (`may_override`)."""
+
     udi = forms.CharField(
         label="UDI (scan the barcode)",
         required=False,
         max_length=200,
-        help_text="GS1: GTIN, expiry, lot and serial are read from it.",
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        help_text="GS1 or HIBC: the product, lot, serial and expiry are read from it.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "spellcheck": "false", "data-scan": ""}
+        ),
     )
-    device_type = forms.CharField(label="Device type", required=False, max_length=100)
+    device_type = forms.CharField(label="Device type", max_length=100)
     manufacturer = forms.CharField(label="Manufacturer", required=False, max_length=100)
     lot = forms.CharField(label="Lot", required=False, max_length=20)
+    serial = forms.CharField(label="Serial", required=False, max_length=20)
     expiry = forms.DateField(
         label="Expiry", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     implanted = forms.BooleanField(label="Left in the patient (implanted)", required=False)
     in_situ_kind = forms.ChoiceField(label="Kind (if left in)", required=False, choices=())
+    expiry_override_reason = forms.CharField(
+        label="Expired: why use it all the same",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="A physician's decision, kept on the record with your name.",
+    )
 
-    def __init__(self, *args, kinds=(), **kwargs) -> None:
+    def __init__(
+        self, *args, kinds=(), may_override: bool = False, check_url: str = "", **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["in_situ_kind"]).choices = [("", "—"), *kinds]
+        if not may_override:
+            del self.fields["expiry_override_reason"]
+        if check_url:
+            # Read the scan as it comes (a scanner types fast, then Enter: irflow.js turns
+            # that Enter into "scanned"), and the expiry when it is typed by hand.
+            self.fields["udi"].widget.attrs.update(
+                {
+                    "hx-get": check_url,
+                    "hx-trigger": "input changed delay:400ms, scanned",
+                    "hx-include": "closest form",
+                    "hx-target": "#device-check",
+                    "hx-swap": "innerHTML",
+                    "aria-describedby": "device-check",
+                }
+            )
+            self.fields["expiry"].widget.attrs.update(
+                {
+                    "hx-get": check_url,
+                    "hx-trigger": "change",
+                    "hx-include": "closest form",
+                    "hx-target": "#device-check",
+                    "hx-swap": "innerHTML",
+                }
+            )
+
+    def override_shown(self) -> bool:
+        """The override reason shows once the device is known to be expired (or was typed)."""
+        if "expiry_override_reason" not in self.fields or not self.is_bound:
+            return False
+        return bool(
+            self.data.get(self.add_prefix("expiry_override_reason"))
+            or "expiry" in self.errors
+            or "expiry_override_reason" in self.errors
+        )
 
 
 class SpecimenForm(forms.Form):

@@ -7,8 +7,11 @@ documented on it; the report, recovery and follow-up hang off it.
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from irflow.clinical.inputs import SEDATION_LEVELS
 from irflow.clinical.vocabulary import (
@@ -177,6 +180,12 @@ class ProcedureRecord(models.Model):
         labels = dict(Monitoring.choices)
         return [labels.get(m, m) for m in self.monitoring]
 
+    def procedure_day(self) -> date:
+        """The day of the procedure (the day its devices were used): when it started, else when
+        the patient went in, else the booked day."""
+        moment = self.started_at or self.in_room_at or self.booking.start
+        return timezone.localtime(moment).date()
+
     @property
     def asa_label(self) -> str:
         return f"{self.asa_class}{'E' if self.asa_emergency else ''}" if self.asa_class else ""
@@ -233,6 +242,17 @@ class SedationAgent(_RecordPart):
         return f"{self.agent} {self.dose.normalize():f} {self.unit}"
 
 
+def expired_on(expiry: date | None, day: date) -> bool:
+    """A device is expired when its expiry date is before the day it is used (it may be used
+    on the day itself: GS1 and HIBC expiry dates are the last day of use)."""
+    return expiry is not None and expiry < day
+
+
+class UdiIssuer(models.TextChoices):
+    GS1 = "GS1", "GS1"
+    HIBCC = "HIBCC", "HIBCC"
+
+
 class DeviceUsed(_RecordPart):
     device_type = models.CharField(max_length=100)
     manufacturer = models.CharField(max_length=100, blank=True)
@@ -241,16 +261,33 @@ class DeviceUsed(_RecordPart):
     serial = models.CharField(max_length=20, blank=True)
     production_date = models.DateField(null=True, blank=True)
     gtin = models.CharField(max_length=14, blank=True)
-    udi = models.CharField(max_length=120, blank=True, help_text="As scanned (GS1).")
+    udi = models.CharField(max_length=200, blank=True, help_text="As scanned (GS1 or HIBCC).")
+    udi_issuer = models.CharField(max_length=5, choices=UdiIssuer.choices, blank=True)
+    # The UDI-DI: the GTIN (GS1), or labeler code + product number + unit of measure (HIBCC).
+    device_identifier = models.CharField(max_length=25, blank=True)
     implanted = models.BooleanField(default=False)
     # The catalogue's device kind (ivc_filter, drain, …) when it stays in the patient.
     in_situ_kind = models.CharField(max_length=30, blank=True)
+    # An expired device used all the same: the physician who decided, and why.
+    expiry_override_reason = models.CharField(max_length=500, blank=True)
+    expiry_override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta(_RecordPart.Meta):
         default_related_name = "devices"
+        indexes = [
+            # The recall search: every patient who received a product, or a lot.
+            models.Index(fields=["device_identifier", "lot"], name="device_used_product_lot"),
+            models.Index(fields=["lot"], name="device_used_lot"),
+        ]
 
     def __str__(self) -> str:
         return self.device_type
+
+    @property
+    def expired_when_used(self) -> bool:
+        return bool(self.expiry_override_reason)
 
 
 class Specimen(_RecordPart):

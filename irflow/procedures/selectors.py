@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+
 from django.db.models import Prefetch, QuerySet
 
 from irflow.accounts.actors import Actor
@@ -14,7 +17,9 @@ from irflow.procedures.models import (
     ProcedureTeamMember,
     SedationAgent,
     Specimen,
+    expired_on,
 )
+from irflow.procedures.udi import Udi, UdiError, parse_udi
 from irflow.scheduling.models import Booking
 
 MSG_PROCEDURE_NOT_FOUND = "No such procedure record, or you may not see it."
@@ -37,7 +42,10 @@ def _records() -> QuerySet[ProcedureRecord]:
                 "team", queryset=ProcedureTeamMember.objects.filter(**live).select_related("user")
             ),
             Prefetch("sedation_agents", queryset=SedationAgent.objects.filter(**live)),
-            Prefetch("devices", queryset=DeviceUsed.objects.filter(**live)),
+            Prefetch(
+                "devices",
+                queryset=DeviceUsed.objects.filter(**live).select_related("expiry_override_by"),
+            ),
             Prefetch("specimens", queryset=Specimen.objects.filter(**live)),
         )
     )
@@ -77,4 +85,51 @@ def procedures_for_patient(*, actor: Actor, patient_id: int) -> list[ProcedureRe
         ProcedureRecord.objects.filter(patient_id=patient_id)
         .select_related("order__procedure_type", "booking__room")
         .order_by("-checked_in_at")
+    )
+
+
+@dataclass(frozen=True)
+class DeviceCheck:
+    """What a scan (or a typed expiry) says before the device is added: the UDI read or why
+    not, whether the device expired before the day of the procedure, and how this product
+    was last recorded (its type and maker, to fill in)."""
+
+    udi: Udi | None
+    error: str
+    expiry: date | None
+    day: date
+    known: DeviceUsed | None
+
+    @property
+    def expired(self) -> bool:
+        return expired_on(self.expiry, self.day)
+
+
+def device_check(
+    *, actor: Actor, procedure_id: int, udi: str, expiry: date | None, today: date
+) -> DeviceCheck:
+    """Read a scan as it comes, for the person recording the device (nothing of the patient is
+    read beyond the day of the procedure, so nothing is access-logged)."""
+    require(actor, "procedure.record")
+    record = ProcedureRecord.objects.select_related("booking").filter(pk=procedure_id).first()
+    if record is None:
+        raise NotFound(MSG_PROCEDURE_NOT_FOUND)
+    parsed, error, known = None, "", None
+    if udi.strip():
+        try:
+            parsed = parse_udi(udi, today=today)
+        except UdiError as exc:
+            error = exc.message
+    if parsed is not None:
+        expiry = parsed.expiry or expiry
+        known = (
+            DeviceUsed.objects.filter(
+                device_identifier=parsed.device_identifier, entered_in_error=False
+            )
+            .only("device_type", "manufacturer")
+            .order_by("-pk")
+            .first()
+        )
+    return DeviceCheck(
+        udi=parsed, error=error, expiry=expiry, day=record.procedure_day(), known=known
     )

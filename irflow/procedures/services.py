@@ -1,5 +1,5 @@
 """Writes of the procedure record: opening it, its groups (saved one by one as they are
-typed), team, sedation, devices (GS1 UDI), specimens, and marking it completed.
+typed), team, sedation, devices (GS1 or HIBCC UDI), specimens, and marking it completed.
 
 These keep the record; they move no patient. The day of the case — check-in, the patient into
 the room, the procedure's start and completion, with their safety rules — is
@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from irflow.accounts.actors import Actor, person
 from irflow.accounts.models import User
-from irflow.accounts.permissions import require
+from irflow.accounts.permissions import can, require
 from irflow.clinical.inputs import SEDATION_LEVELS
 from irflow.clinical.vocabulary import GIVEN_FOR_PLANNED
 from irflow.lib.errors import Conflict, NotFound, ValidationFailed
@@ -34,6 +34,7 @@ from irflow.procedures.models import (
     RecordStatus,
     SedationAgent,
     Specimen,
+    expired_on,
 )
 from irflow.procedures.selectors import procedure_get
 from irflow.procedures.udi import UdiError, parse_udi
@@ -51,6 +52,12 @@ MSG_ALREADY_IN_TEAM = "{user} is already in the team as {role}."
 MSG_COMPLETE_TIMES = "Record the {missing} before completing the procedure."
 MSG_PART_UNKNOWN = "No such entry on this record."
 MSG_DEVICE_TYPE = "Say what the device is (or scan its UDI and choose the type)."
+MSG_DEVICE_EXPIRED = (
+    "This device expired on {expiry}, before the day of the procedure ({day}): do not use "
+    "it. A physician may record its use with the reason."
+)
+MSG_EXPIRED_PHYSICIAN = "Only a physician may record the use of an expired device."
+MSG_NOT_EXPIRED = "The device has not expired: there is nothing to override."
 
 
 def _num(value: Decimal) -> str:
@@ -235,6 +242,29 @@ def sedation_agent_add(
         )
 
 
+def _day(value: date) -> str:
+    return f"{value.day} {value:%b %Y}"
+
+
+def _expiry_refusal(
+    actor: Actor, expiry: date | None, day: date, reason: str
+) -> ValidationFailed | None:
+    if expired_on(expiry, day):
+        assert expiry is not None
+        if not reason:
+            error = ValidationFailed(
+                {"expiry": MSG_DEVICE_EXPIRED.format(expiry=_day(expiry), day=_day(day))}
+            )
+            error.code = "device_expired"
+            return error
+        if not can(actor, "device.expired_override"):
+            return ValidationFailed({"expiry_override_reason": MSG_EXPIRED_PHYSICIAN})
+        return None
+    if reason:
+        return ValidationFailed({"expiry_override_reason": MSG_NOT_EXPIRED})
+    return None
+
+
 @transaction.atomic
 def device_add(
     *,
@@ -248,10 +278,13 @@ def device_add(
     serial: str = "",
     implanted: bool = False,
     in_situ_kind: str = "",
+    expiry_override_reason: str = "",
     today: date | None = None,
 ) -> DeviceUsed:
-    """Record a device used. A scanned GS1 UDI fills GTIN, lot, serial, expiry and production
-    date; a malformed one is refused with the reason (the scan is not half-kept)."""
+    """Record a device used. A scanned UDI (GS1 or HIBCC) fills the device identifier, lot,
+    serial, expiry and production date; a malformed one is refused with the reason (the scan
+    is not half-kept). A device expired before the day of the procedure is refused unless a
+    physician records why it is used all the same."""
     record = _open_record(actor, procedure_id)
     parsed = None
     if udi and udi.strip():
@@ -264,18 +297,27 @@ def device_add(
         device_type = _catalogue_device_name(record, in_situ_kind)
     if not device_type:
         raise ValidationFailed({"device_type": MSG_DEVICE_TYPE})
+    used_until = parsed.expiry if parsed and parsed.expiry else expiry
+    reason = (expiry_override_reason or "").strip()[:500]
+    refusal = _expiry_refusal(actor, used_until, record.procedure_day(), reason)
+    if refusal is not None:
+        raise refusal
     device = DeviceUsed(
         record=record,
         device_type=device_type[:100],
         manufacturer=(manufacturer or "").strip()[:100],
         lot=parsed.lot if parsed and parsed.lot else (lot or "").strip()[:20],
-        expiry=parsed.expiry if parsed and parsed.expiry else expiry,
+        expiry=used_until,
         serial=parsed.serial if parsed and parsed.serial else (serial or "").strip()[:20],
         production_date=parsed.production_date if parsed else None,
         gtin=parsed.gtin if parsed else "",
         udi=parsed.human_readable if parsed else "",
+        udi_issuer=parsed.issuer if parsed else "",
+        device_identifier=parsed.device_identifier if parsed else "",
         implanted=bool(implanted),
         in_situ_kind=(in_situ_kind or "").strip()[:30] if implanted else "",
+        expiry_override_reason=reason,
+        expiry_override_by=person(actor) if reason else None,
         created_by=person(actor),
     )
     with history_actor(actor):

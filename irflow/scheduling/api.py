@@ -50,6 +50,9 @@ class BookingOut(Schema):
     team: list[TeamMemberOut]
     cancel_reason: str
     cancel_note: str
+    short_slot_reason: str
+    retrospective_reason: str
+    retrospective: bool
 
     @staticmethod
     def resolve_accession_number(obj: Booking) -> str:
@@ -75,6 +78,12 @@ class BookingIn(Schema):
     duration_min: int | None = Field(None, ge=5, le=720)
     primary_operator_id: int | None = None
     team: list[TeamMemberIn] = Field(default_factory=list, max_length=10)
+    short_slot_reason: str = Field(
+        "", max_length=300, description="Why a slot shorter than the usual duration."
+    )
+    retrospective_reason: str = Field(
+        "", max_length=300, description="Why a booking starting in the past is entered now."
+    )
 
 
 class RescheduleIn(Schema):
@@ -83,6 +92,8 @@ class RescheduleIn(Schema):
     room_code: str | None = Field(None, max_length=20)
     primary_operator_id: int | None = None
     reason: CancelReason
+    short_slot_reason: str = Field("", max_length=300)
+    retrospective_reason: str = Field("", max_length=300)
 
 
 class BookingCancelIn(Schema):
@@ -118,7 +129,8 @@ def booking_list(request, day: Day | None = None, room_code: str = ""):
     "/bookings", response={201: BookingOut}, openapi_extra=perm("booking.manage", errors=(404,))
 )
 def booking_create(request, payload: BookingIn):
-    """Book an order: refused for closed rooms, missing privileges and any overlap (409)."""
+    """Book an order: refused (422) for closed rooms, rooms that lack what the procedure needs,
+    slots too short, a past start without its reason, missing privileges; any overlap 409."""
     require(request.auth, "booking.manage")
     order = order_get(actor=request.auth, order_id=payload.order_id, what="booking")
     operator = (
@@ -137,6 +149,8 @@ def booking_create(request, payload: BookingIn):
         duration_min=payload.duration_min,
         primary_operator=operator,
         team=team,
+        short_slot_reason=payload.short_slot_reason,
+        retrospective_reason=payload.retrospective_reason,
     )
     return Status(201, selectors.booking_get(actor=request.auth, booking_id=booking.pk))
 
@@ -167,6 +181,8 @@ def booking_reschedule(request, booking_id: int, payload: RescheduleIn):
         if payload.primary_operator_id
         else None,
         reason=payload.reason.value,
+        short_slot_reason=payload.short_slot_reason,
+        retrospective_reason=payload.retrospective_reason,
     )
     return selectors.booking_get(actor=request.auth, booking_id=booking_id)
 

@@ -29,15 +29,44 @@ TEAM_FIELDS: list[tuple[str, str, tuple[str, ...]]] = [
 ]
 
 
+def _reason_field(label: str, help_text: str) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=300,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        help_text=help_text,
+    )
+
+
+def short_slot_field() -> forms.CharField:
+    return _reason_field(
+        "Why a shorter slot",
+        "Only when the duration is below the usual one: why this case will be quick.",
+    )
+
+
+def retrospective_field() -> forms.CharField:
+    return _reason_field(
+        "Why entered after the fact",
+        "Only when the start is in the past: the booking is marked as a retrospective entry.",
+    )
+
+
 class BookingForm(forms.Form):
+    """The booking form offers only the rooms that fit the procedure (`rooms`); the others
+    are listed beside it with what they lack."""
+
     room = forms.ModelChoiceField(queryset=Room.objects.none(), empty_label=None)
     start = forms.DateTimeField(widget=DateTimeInput())
     duration_min = forms.IntegerField(
         label="Duration (minutes)",
         min_value=5,
         max_value=720,
-        help_text="The catalogue's usual duration for this procedure; adjust if needed.",
+        help_text="The catalogue's usual duration for this procedure: a shorter slot needs "
+        "a reason.",
     )
+    short_slot_reason = short_slot_field()
     primary_operator = forms.ModelChoiceField(
         queryset=User.objects.none(),
         required=False,
@@ -45,10 +74,14 @@ class BookingForm(forms.Form):
         help_text="Must hold the privilege for this procedure category. "
         "A trainee needs a supervising physician.",
     )
+    retrospective_reason = retrospective_field()
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, rooms: list[int] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["room"].queryset = _rooms()  # type: ignore[attr-defined]
+        room_field = self.fields["room"]
+        room_field.queryset = (  # type: ignore[attr-defined]
+            _rooms() if rooms is None else _rooms().filter(pk__in=rooms)
+        )
         self.fields["primary_operator"].queryset = _staff(  # type: ignore[attr-defined]
             Role.PHYSICIAN, Role.TRAINEE
         )
@@ -75,10 +108,14 @@ class RescheduleForm(forms.Form):
     reason = forms.ChoiceField(
         label="Reason for the move", choices=[("", "— choose —"), *CancelReason.choices]
     )
+    short_slot_reason = short_slot_field()
+    retrospective_reason = retrospective_field()
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, rooms: list[int] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["room"].queryset = _rooms()  # type: ignore[attr-defined]
+        self.fields["room"].queryset = (  # type: ignore[attr-defined]
+            _rooms() if rooms is None else _rooms().filter(pk__in=rooms)
+        )
 
 
 class CancelForm(forms.Form):

@@ -93,6 +93,11 @@ class Booking(models.Model):
     active = models.BooleanField(default=True)
     cancel_reason = models.CharField(max_length=30, choices=CancelReason.choices, blank=True)
     cancel_note = models.CharField(max_length=300, blank=True)
+    # Why a slot shorter than the procedure's usual duration was booked (a quick case), and
+    # why a booking was entered after its start (a retrospective entry): scheduling/fit.py.
+    # (Added in place on SQLite, keeping the overlap triggers: migration 0003.)
+    short_slot_reason = models.CharField(max_length=300, blank=True)
+    retrospective_reason = models.CharField(max_length=300, blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
@@ -118,6 +123,10 @@ class Booking(models.Model):
 
     def get_additional_data(self) -> dict:
         return {"patient_id": self.patient_id}
+
+    @property
+    def retrospective(self) -> bool:
+        return bool(self.retrospective_reason)
 
     @property
     def duration_min(self) -> int:

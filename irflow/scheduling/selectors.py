@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
@@ -12,8 +13,9 @@ from irflow.accounts.actors import Actor, person
 from irflow.accounts.models import User
 from irflow.accounts.permissions import OWN, require
 from irflow.audit.services import access_log_record
-from irflow.catalogue.models import Room
+from irflow.catalogue.models import ProcedureType, Room
 from irflow.lib.errors import NotFound, ValidationFailed
+from irflow.scheduling.fit import ProcedureNeeds, RoomOffer, room_misfit
 from irflow.scheduling.models import (
     Booking,
     BookingStatus,
@@ -195,3 +197,45 @@ def bookings_of_day(*, actor: Actor, day: date) -> list[Booking]:
         status=BookingStatus.CANCELLED
     )
     return list(_with_details(qs).order_by("start"))
+
+
+# ------------------------------------------------------------------ room fit
+
+
+def room_offer(room: Room) -> RoomOffer:
+    return RoomOffer(
+        name=room.name,
+        modalities=frozenset(room.offered_modalities),
+        capabilities=frozenset(room.capabilities or []),
+    )
+
+
+def procedure_needs(procedure: ProcedureType) -> ProcedureNeeds:
+    return ProcedureNeeds(
+        name=procedure.name,
+        modalities=tuple(procedure.modalities or []),
+        needs=frozenset(procedure.needs or []),
+        usual_min=procedure.default_duration_min,
+        shortest_min=procedure.shortest_min,
+    )
+
+
+def booking_misfit(*, room: Room, procedure: ProcedureType) -> list[str]:
+    """What `room` lacks for `procedure`, in words (empty: it fits). For the booking form's
+    room list too."""
+    return room_misfit(
+        room_offer(room), procedure_needs(procedure), settings.IRFLOW_PORTABLE_MODALITIES
+    )
+
+
+def room_fit(procedure: ProcedureType) -> tuple[list[Room], list[tuple[Room, list[str]]]]:
+    """The active rooms that fit `procedure`, and those that do not with what they lack (the
+    booking form offers the first and shows the second)."""
+    fitting, unfit = [], []
+    for room in Room.objects.filter(active=True).order_by("code"):
+        misfit = booking_misfit(room=room, procedure=procedure)
+        if misfit:
+            unfit.append((room, misfit))
+        else:
+            fitting.append(room)
+    return fitting, unfit

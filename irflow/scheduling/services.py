@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -23,7 +24,7 @@ from irflow.accounts.models import User
 from irflow.accounts.permissions import require
 from irflow.accounts.roles import Role
 from irflow.accounts.services import user_holds_privilege
-from irflow.catalogue.models import Room
+from irflow.catalogue.models import ProcedureType, Room
 from irflow.lib.db import violates
 from irflow.lib.errors import Conflict, InvalidTransition, ValidationFailed
 from irflow.lib.history import history_actor
@@ -31,6 +32,7 @@ from irflow.orders.identifiers import new_sps_id
 from irflow.orders.models import ORDER_STATES, Order, OrderStatus, Priority
 from irflow.orders.selectors import order_get
 from irflow.orders.services import order_set_status
+from irflow.scheduling.fit import MSG_PAST_NEEDS_REASON, duration_refusal, is_retrospective
 from irflow.scheduling.models import (
     BOOKING_STATES,
     Booking,
@@ -39,6 +41,7 @@ from irflow.scheduling.models import (
     CancelReason,
     TeamRole,
 )
+from irflow.scheduling.selectors import booking_misfit, procedure_needs
 from irflow.scheduling.signals import booking_rescheduled
 
 MSG_ROOM_TAKEN = "{room} is already booked from {start} to {end}."
@@ -165,6 +168,34 @@ def _check_team(
         raise ValidationFailed(errors)
 
 
+def _check_fit(
+    *,
+    procedure: ProcedureType,
+    room: Room,
+    start: datetime,
+    minutes: int,
+    short_slot_reason: str,
+    retrospective_reason: str,
+    now: datetime,
+) -> tuple[str, str]:
+    """Refuse a room that lacks what the procedure needs, a slot too short, a start in the
+    past without its reason; return the reasons to keep (only those that apply)."""
+    errors: dict[str, str | list[str]] = {}
+    misfit = booking_misfit(room=room, procedure=procedure)
+    if misfit:
+        errors["room"] = misfit
+    short = duration_refusal(procedure_needs(procedure), minutes, short_slot_reason)
+    if short:
+        errors["duration_min" if minutes < procedure.shortest_min else "short_slot_reason"] = short
+    past = is_retrospective(start, now, settings.IRFLOW_RETROSPECTIVE_GRACE_MIN)
+    if past and not retrospective_reason.strip():
+        errors["retrospective_reason"] = MSG_PAST_NEEDS_REASON.format(start=_fmt(start))
+    if errors:
+        raise ValidationFailed(errors)
+    short_kept = short_slot_reason.strip()[:300] if minutes < procedure.default_duration_min else ""
+    return short_kept, retrospective_reason.strip()[:300] if past else ""
+
+
 def _save_guarded(booking: Booking, **kwargs: Any) -> None:
     """Save, turning the database's overlap refusal (a concurrent booking won) into Conflict."""
     try:
@@ -186,9 +217,13 @@ def booking_create(
     duration_min: int | None = None,
     primary_operator: User | None = None,
     team: Iterable[tuple[User, str]] = (),
+    short_slot_reason: str = "",
+    retrospective_reason: str = "",
+    now: datetime | None = None,
 ) -> Booking:
-    """Book order `order_id` in `room` at `start`; refuses closed rooms, missing privileges,
-    overlaps."""
+    """Book order `order_id` in `room` at `start`; refuses closed rooms, rooms that lack what
+    the procedure needs, slots too short, a past start without its reason, missing
+    privileges, overlaps. `now` is the clock (the demo books as if ahead of time)."""
     require(actor, "booking.manage")
     order = Order.objects.select_for_update().select_related("procedure_type").get(pk=order_id)
     if order.status not in (OrderStatus.ORDERED, OrderStatus.DISCONTINUED):
@@ -204,6 +239,15 @@ def booking_create(
     end = start + timedelta(minutes=minutes)
     team = list(team)
     _check_room_open(room, start, end, order.priority)
+    short_slot_reason, retrospective_reason = _check_fit(
+        procedure=order.procedure_type,
+        room=room,
+        start=start,
+        minutes=minutes,
+        short_slot_reason=short_slot_reason or "",
+        retrospective_reason=retrospective_reason or "",
+        now=now or timezone.now(),
+    )
     _check_team(order, primary_operator, team, timezone.localtime(start).date())
     _check_free(
         room=room, operator=primary_operator, patient_id=order.patient_id, start=start, end=end
@@ -218,6 +262,8 @@ def booking_create(
         sps_id=new_sps_id(),
         modality=room.modality,
         station_ae_title=room.station_ae_title,
+        short_slot_reason=short_slot_reason,
+        retrospective_reason=retrospective_reason,
         created_by=person(actor),
         status_changed_at=timezone.now(),
     )
@@ -243,8 +289,12 @@ def booking_reschedule(
     room: Room | None = None,
     primary_operator: User | None = None,
     reason: str = "",
+    short_slot_reason: str = "",
+    retrospective_reason: str = "",
+    now: datetime | None = None,
 ) -> Booking:
-    """Move a booking that has not started (time, room or operator), with a reason code."""
+    """Move a booking that has not started (time, room or operator), with a reason code; the
+    new room and slot must fit as when booking."""
     require(actor, "booking.manage")
     booking = (
         Booking.objects.select_for_update()
@@ -264,6 +314,15 @@ def booking_reschedule(
         raise ValidationFailed({"duration_min": MSG_DURATION})
     end = start + timedelta(minutes=minutes)
     _check_room_open(room, start, end, booking.order.priority)
+    short_kept, past_kept = _check_fit(
+        procedure=booking.order.procedure_type,
+        room=room,
+        start=start,
+        minutes=minutes,
+        short_slot_reason=short_slot_reason or "",
+        retrospective_reason=retrospective_reason or "",
+        now=now or timezone.now(),
+    )
     team = [
         (m.user, m.role)
         for m in booking.team.select_related("user")
@@ -282,6 +341,7 @@ def booking_reschedule(
     booking.start, booking.end, booking.room = start, end, room
     booking.modality, booking.station_ae_title = room.modality, room.station_ae_title
     booking.cancel_reason = reason  # the reason for the move, kept with the booking's history
+    booking.short_slot_reason, booking.retrospective_reason = short_kept, past_kept
     with history_actor(actor):
         if operator != booking.primary_operator:
             booking.primary_operator = operator

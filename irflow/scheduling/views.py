@@ -21,6 +21,7 @@ from irflow.orders.models import Order
 from irflow.orders.selectors import BOOKABLE, order_get
 from irflow.scheduling import forms, selectors, services
 from irflow.scheduling.models import BookingStatus
+from irflow.scheduling.selectors import room_fit
 from irflow.web.forms import refusals_shown
 
 
@@ -96,13 +97,14 @@ def room_week(request, code: str):
 def booking_create(request, order_id: int):
     require(request.user, "booking.manage")
     order = order_get(actor=request.user, order_id=order_id, what="booking form")
+    procedure = order.procedure_type
+    fitting, unfit = room_fit(procedure)
+    preferred = [r for r in fitting if r.modality == procedure.default_modality]
     initial = {
-        "duration_min": order.procedure_type.default_duration_min,
-        "room": Room.objects.filter(active=True, modality=order.procedure_type.default_modality)
-        .order_by("code")
-        .first(),
+        "duration_min": procedure.default_duration_min,
+        "room": next(iter(preferred or fitting), None),
     }
-    form = forms.BookingForm(request.POST or None, initial=initial)
+    form = forms.BookingForm(request.POST or None, initial=initial, rooms=[r.pk for r in fitting])
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         with refusals_shown(form=form) as outcome:
@@ -114,6 +116,8 @@ def booking_create(request, order_id: int):
                 duration_min=data["duration_min"],
                 primary_operator=data["primary_operator"],
                 team=form.team(),
+                short_slot_reason=data["short_slot_reason"],
+                retrospective_reason=data["retrospective_reason"],
             )
         if outcome.ok:
             messages.success(request, f"Booked: {booking.room} {booking.start:%a %d %b %H:%M}.")
@@ -121,7 +125,7 @@ def booking_create(request, order_id: int):
     return render(
         request,
         "scheduling/booking_form.html",
-        {"form": form, "order": order, "patient": order.patient},
+        {"form": form, "order": order, "patient": order.patient, "unfit": unfit},
         status=422 if form.errors else 200,
     )
 
@@ -129,12 +133,14 @@ def booking_create(request, order_id: int):
 def _booking_page(request, booking_id: int, **forms_in_error):
     booking = selectors.booking_get(actor=request.user, booking_id=booking_id)
     manage = can(request.user, "booking.manage")
+    fitting, _ = room_fit(booking.order.procedure_type)
     reschedule = forms_in_error.get("reschedule") or forms.RescheduleForm(
+        rooms=[r.pk for r in fitting],
         initial={
             "start": timezone.localtime(booking.start),
             "duration_min": booking.duration_min,
             "room": booking.room,
-        }
+        },
     )
     context = {
         "booking": booking,
@@ -161,9 +167,10 @@ def booking_detail(request, booking_id: int):
 @login_required
 @require_POST
 def booking_reschedule(request, booking_id: int):
-    form = forms.RescheduleForm(request.POST)
+    booking = _visible(request, booking_id)
+    fitting, _ = room_fit(booking.order.procedure_type)
+    form = forms.RescheduleForm(request.POST, rooms=[r.pk for r in fitting])
     if form.is_valid():
-        booking = _visible(request, booking_id)
         with refusals_shown(form=form) as outcome:
             services.booking_reschedule(
                 actor=request.user,
@@ -172,6 +179,8 @@ def booking_reschedule(request, booking_id: int):
                 duration_min=form.cleaned_data["duration_min"],
                 room=form.cleaned_data["room"],
                 reason=form.cleaned_data["reason"],
+                short_slot_reason=form.cleaned_data["short_slot_reason"],
+                retrospective_reason=form.cleaned_data["retrospective_reason"],
             )
         if outcome.ok:
             messages.success(request, "Booking moved.")

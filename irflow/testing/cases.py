@@ -20,7 +20,7 @@ from irflow.readiness.selectors import readiness_detail
 from irflow.readiness.services import finding_acknowledge
 from irflow.testing.fixtures import make_booking, make_order, next_weekday_at
 
-GOOD_UDI = "(01)00884838035683(17)271231(10)LOT42(21)SN7"
+GOOD_UDI = "(01)00884838035683(17)491231(10)LOT42(21)SN7"
 
 
 def past_weekday_at(hour: int, minute: int = 0, *, days_back: int = 10) -> datetime:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.test import Client
@@ -188,8 +188,13 @@ def make_order(actor, patient, code: str = "PICC", **kwargs):
 
 
 def make_booking(actor, order, room, start, **kwargs):
+    """Book as the scheduler would have, ahead of time: a past start is booked as if the day
+    before it (a retrospective entry is tested on its own, with `now`)."""
+    from django.utils import timezone
+
     from irflow.scheduling.services import booking_create
 
+    kwargs.setdefault("now", min(timezone.now(), start - timedelta(days=1)))
     return booking_create(actor=actor, order_id=order.pk, room=room, start=start, **kwargs)
 
 

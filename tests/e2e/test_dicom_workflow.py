@@ -43,7 +43,9 @@ patient = patient_create(actor=doctor, mrn="{mrn}", family_name="Müller", given
 order = order_create(actor=doctor, patient_id=patient.pk, priority="emergent",
                      procedure_type=ProcedureType.objects.get(code="PICC"))
 start = timezone.make_aware(datetime.combine(timezone.localdate(), time({hour}, 0)))
-booking = booking_create(actor=doctor, order_id=order.pk, room=room, start=start)
+# Booked ahead of time (a run late in the evening is not a retrospective entry).
+booking = booking_create(actor=doctor, order_id=order.pk, room=room, start=start,
+                         now=min(timezone.now(), start))
 print(json.dumps({{"sps_id": booking.sps_id, "accession": order.accession_number}}))
 """
 

@@ -129,16 +129,21 @@ def test_booked_patient_to_discharge_with_follow_up_and_device_in_situ(
     page.locator("#group-outcome").get_by_label("Technical success").select_option("success")
     expect(page.locator("#group-outcome .save-state")).to_contain_text("Saved")
 
-    # The filter's UDI, typed as a scanner in keyboard mode types it, Enter at the end.
+    # The filter's UDI, typed as a scanner in keyboard mode types it, Enter at the end: the lot
+    # and expiry fill in, nothing is submitted until Add.
     page.get_by_text("Add a device (scan its UDI)").click()
     udi = page.get_by_label("UDI (scan the barcode)")
     udi.focus()
     page.keyboard.type(GOOD_UDI)
     page.keyboard.press("Enter")
+    form = page.locator("form.add-device")
+    expect(form.get_by_label("Lot")).to_have_value("LOT42")
+    expect(form.get_by_label("Expiry")).to_have_value("2049-12-31")
+    form.get_by_role("button", name="Add").click()
     devices = page.locator("section[aria-labelledby=h-devices]")
     expect(devices).to_contain_text("LOT42")
     expect(devices).to_contain_text("GTIN 00884838035683")
-    expect(devices).to_contain_text("31 Dec 2027")
+    expect(devices).to_contain_text("31 Dec 2049")
     expect(devices).to_contain_text("Implanted")
     screenshot(page, "procedure-record")
 

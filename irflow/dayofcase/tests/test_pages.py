@@ -57,10 +57,11 @@ def a_room(code: str) -> Room:
     )
 
 
-def unassigned(actor, room, start, *, minutes: int = 45):
-    """An IVC filter for a new patient in `room` at `start`, no operator assigned yet."""
-    order = make_order(actor, another_patient(actor), "IVCF-IN")
-    return make_booking(actor, order, room, start, duration_min=minutes)
+def unassigned(actor, room, start, *, minutes: int = 45, code: str = "IVCF-IN", **kwargs):
+    """An IVC filter (or `code`) for a new patient in `room` at `start`, no operator assigned
+    yet."""
+    order = make_order(actor, another_patient(actor), code)
+    return make_booking(actor, order, room, start, duration_min=minutes, **kwargs)
 
 
 def row(html: str, booking) -> str:
@@ -185,7 +186,10 @@ def _ready_waiting(actor, nurse, count: int) -> None:
     room = a_room(f"W{count}")
     for index in range(count):
         start = today_at(7) + timedelta(minutes=15 * index)
-        booking = unassigned(actor, room, start, minutes=15)
+        # Lymph-node biopsies, 15 minutes each (a quick-case slot, with its reason).
+        booking = unassigned(
+            actor, room, start, minutes=15, code="BX-LN", short_slot_reason="Packed list."
+        )
         services.case_check_in(actor=nurse, booking_id=booking.pk)
         acknowledged(booking)
         checklist(nurse, booking, "sign_in")

@@ -83,7 +83,7 @@ def test_a_malformed_udi_is_shown_beside_the_field(client, attending, booking):
     ok = client.post(
         f"/procedures/{record.pk}/add/device/",
         {
-            "device-udi": "(01)00884838035683(17)271231(10)LOT42",
+            "device-udi": "(01)00884838035683(17)491231(10)LOT42",
             "device-device_type": "IVC filter",
             "device-implanted": "on",
             "device-in_situ_kind": "ivc_filter",
@@ -91,6 +91,54 @@ def test_a_malformed_udi_is_shown_beside_the_field(client, attending, booking):
     )
     assert ok.status_code == 302
     assert record.devices.get().lot == "LOT42"
+
+
+def test_a_scan_is_read_back_and_fills_lot_serial_and_expiry(client, personas, booking):
+    record = day.case_check_in(actor=personas["attending"], booking_id=booking.pk)
+    url = f"/procedures/{record.pk}/device-check/"
+    login(client, personas["nurse"])
+    raw = "0100884838035683" + "17491231" + "10LOT42\x1d" + "21SN7"
+    answer = client.get(
+        url, {"device-udi": raw}, HTTP_HX_REQUEST="true", HTTP_HX_TRIGGER_NAME="device-udi"
+    ).content.decode()
+    assert "lot LOT42" in answer and "expires 31 Dec 2049" in answer
+    assert 'id="device-f-lot" hx-swap-oob="true"' in answer and 'value="LOT42"' in answer
+    assert 'value="SN7"' in answer and 'value="2049-12-31"' in answer
+    assert "do not use it" not in answer
+    expired = client.get(
+        url,
+        {"device-udi": "(01)00884838035683(17)240630(10)OLD7"},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TRIGGER_NAME="device-udi",
+    ).content.decode()
+    assert "Expired on 30 Jun 2024" in expired and "Only a physician" in expired
+    assert 'id="device-override"' not in expired  # a nurse is not offered the override
+    login(client, personas["attending"])
+    expired = client.get(
+        url,
+        {"device-udi": "(01)00884838035683(17)240630(10)OLD7"},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TRIGGER_NAME="device-udi",
+    ).content.decode()
+    assert "say why below" in expired
+    assert '<div id="device-override" hx-swap-oob="true">' in expired
+    bad = client.get(url, {"device-udi": "(01)00884838035682"}, HTTP_HX_REQUEST="true").content
+    assert "wrong check digit" in bad.decode()
+
+
+def test_an_expired_device_is_refused_on_the_page_until_a_physician_says_why(
+    client, attending, booking
+):
+    record = day.case_check_in(actor=attending, booking_id=booking.pk)
+    login(client, attending)
+    data = {"device-udi": "(01)00884838035683(17)240630(10)OLD7", "device-device_type": "Stent"}
+    refused = client.post(f"/procedures/{record.pk}/add/device/", data)
+    assert refused.status_code == 422 and "do not use it" in refused.content.decode()
+    assert '<div id="device-override">' in refused.content.decode()  # the reason is offered
+    data["device-expiry_override_reason"] = "Only size in stock."
+    assert client.post(f"/procedures/{record.pk}/add/device/", data).status_code == 302
+    page = client.get(f"/procedures/bookings/{booking.pk}/").content.decode()
+    assert "Expired, used" in page and "Only size in stock." in page
 
 
 def test_recovery_refuses_pain_scores_outside_the_scale(client, attending, booking):

@@ -130,7 +130,7 @@ def test_negative_sedation_dose_and_unknown_choices_are_refused(attending, booki
 
 def test_a_scanned_udi_fills_the_device_fields(attending, booking):
     record = day.case_check_in(actor=attending, booking_id=booking.pk)
-    raw = "]d2" + "0100884838035683" + "17271231" + "10LOT42\x1d" + "21SN7"
+    raw = "]d2" + "0100884838035683" + "17491231" + "10LOT42\x1d" + "21SN7"
     device = services.device_add(
         actor=attending,
         procedure_id=record.pk,
@@ -141,7 +141,7 @@ def test_a_scanned_udi_fills_the_device_fields(attending, booking):
     )
     assert device.device_type == "IVC filter"  # the catalogue's name for the kind
     assert (device.gtin, device.lot, device.serial) == ("00884838035683", "LOT42", "SN7")
-    assert device.expiry.isoformat() == "2027-12-31"
+    assert device.expiry.isoformat() == "2049-12-31"
     assert device.udi == GOOD_UDI
 
 
@@ -152,7 +152,7 @@ MALFORMED_UDI = [
     ("(01)00884838035683(99)X", "(99) is not an identifier"),
     ("(10)LOT42", "has no (01) GTIN"),
     ("0100884838035683" + "10" + "L" * 25, "longer than 20 characters"),
-    ("hello", "does not start with an application identifier"),
+    ("hello", "This is not a UDI"),
 ]
 
 
@@ -225,3 +225,61 @@ def test_struck_out_entries_stay_in_history(attending, booking):
     )
     specimen.refresh_from_db()
     assert specimen.entered_in_error is True
+
+
+EXPIRY_CASES = [
+    # (days from the procedure's day to the expiry, refused without a reason)
+    (-365, True),
+    (-1, True),
+    (0, False),  # the expiry date is the last day of use
+    (1, False),
+]
+
+
+@pytest.mark.parametrize(("offset", "refused"), EXPIRY_CASES)
+def test_an_expired_device_is_refused_on_both_sides_of_the_day(attending, booking, offset, refused):
+    record = day.case_check_in(actor=attending, booking_id=booking.pk)
+    expiry = record.procedure_day() + timedelta(days=offset)
+    udi = f"(01)00884838035683(17){expiry:%y%m%d}(10)LOT9"
+    if refused:
+        with pytest.raises(ValidationFailed) as exc:
+            services.device_add(actor=attending, procedure_id=record.pk, udi=udi, device_type="X")
+        assert "do not use it" in exc.value.errors["expiry"][0]
+        assert not record.devices.exists()
+    else:
+        device = services.device_add(
+            actor=attending, procedure_id=record.pk, udi=udi, device_type="X"
+        )
+        assert device.expiry == expiry and not device.expired_when_used
+
+
+def test_a_physician_overrides_an_expired_device_with_a_reason_kept(personas, attending, booking):
+    record = day.case_check_in(actor=attending, booking_id=booking.pk)
+    udi = "(01)00884838035683(17)240630(10)OLD1"
+    with pytest.raises(ValidationFailed) as exc:
+        services.device_add(
+            actor=personas["nurse"],
+            procedure_id=record.pk,
+            udi=udi,
+            device_type="Stent",
+            expiry_override_reason="No other in stock.",
+        )
+    assert exc.value.errors["expiry_override_reason"] == [services.MSG_EXPIRED_PHYSICIAN]
+    device = services.device_add(
+        actor=attending,
+        procedure_id=record.pk,
+        udi=udi,
+        device_type="Stent",
+        expiry_override_reason="Only size in stock; bleeding patient.",
+    )
+    assert device.expired_when_used and device.expiry_override_by == attending
+    assert device.lot == "OLD1" and device.expiry.isoformat() == "2024-06-30"
+    with pytest.raises(ValidationFailed) as exc:
+        services.device_add(
+            actor=attending,
+            procedure_id=record.pk,
+            udi=GOOD_UDI,
+            device_type="Stent",
+            expiry_override_reason="Just in case.",
+        )
+    assert exc.value.errors["expiry_override_reason"] == [services.MSG_NOT_EXPIRED]

@@ -49,7 +49,7 @@ def test_the_draft_holds_what_was_recorded(attending, patient, angio_room):
     assert "Access: right common femoral vein." in technique
     assert "Contrast: Iohexol 300, 30 ml intravenous." in technique
     assert (
-        "IVC filter (Cook), UDI (01)00884838035683(17)271231(10)LOT42(21)SN7, lot LOT42, "
+        "IVC filter (Cook), UDI (01)00884838035683(17)491231(10)LOT42(21)SN7, lot LOT42, "
         "serial SN7, left in the patient" in technique
     )
     assert "Sheath 10 Fr, lot SH981." in technique  # used, not left in

@@ -500,6 +500,17 @@
     }
   });
 
+  // --- Barcode scanners type the code, then Enter: in a field marked data-scan, Enter never
+  // submits the form; it tells the field's own htmx request to run now ("scanned").
+  document.addEventListener("keydown", function (event) {
+    var field = event.target;
+    if (event.key !== "Enter" || !field || !field.hasAttribute || !field.hasAttribute("data-scan")) {
+      return;
+    }
+    event.preventDefault();
+    field.dispatchEvent(new CustomEvent("scanned", { bubbles: true }));
+  });
+
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", setUpDialog);
   } else {

@@ -1,4 +1,4 @@
-"""GS1 UDI strings, as a barcode scanner types them, parsed into their fields (pure Python).
+"""GS1 UDIs, as a barcode scanner types them (pure Python).
 
 Two spellings are read:
 - human-readable, with the application identifiers in parentheses:
@@ -9,27 +9,24 @@ Two spellings are read:
   ``]d2``, ``]C1``, ``]Q3`` or ``]e0`` is dropped).
 
 Only the identifiers a device label carries are accepted: (01) GTIN-14 with its check digit,
-(17) expiry and (11) production date as YYMMDD, (10) lot and (21) serial. Anything else is
-refused with a message that names the problem.
+(17) expiry and (11) production date as YYMMDD (DD 00: the last day of the month), (10) lot
+and (21) serial. Anything else is refused with a message that names the problem.
+Source: GS1 General Specifications (AI definitions, character set 82, the mod-10 check digit,
+the two-digit-year window and day 00).
 """
 
 from __future__ import annotations
 
 import re
-from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date
 
-GS = "\x1d"
-# How scanners in keyboard mode, and people, write the separator.
-GS_SPELLINGS = ("<GS>", "{GS}", "\u241d", "^]")
-SYMBOLOGY_PREFIX = re.compile(r"^\][A-Za-z][0-9]")
+from irflow.procedures.udi.common import GS, GS1, Udi, UdiError, full_year, last_day
+
 # GS1 General Specifications, character set 82 (lot and serial numbers).
 CSET82 = re.compile(r"^[!\"%&'()*+,\-./0-9:;<=>?A-Z_a-z]+$")
 
-MSG_EMPTY = "The UDI is empty: scan the barcode or type the string."
 MSG_UNKNOWN_AI = "({ai}) is not an identifier a device UDI uses here (known: {known})."
-MSG_NO_AI = "The UDI does not start with an application identifier such as (01)."
 MSG_GTIN_DIGITS = "(01) GTIN must be 14 digits, got “{value}”."
 MSG_GTIN_CHECK = "(01) GTIN {value} has a wrong check digit: expected {expected}, got {got}."
 MSG_DATE = "({ai}) {label} “{value}” is not a date in YYMMDD form."
@@ -43,14 +40,6 @@ MSG_CHARACTERS = "({ai}) {label} “{value}” contains characters a GS1 barcode
 MSG_REPEATED = "({ai}) appears twice."
 MSG_NO_GTIN = "The UDI has no (01) GTIN: the device identifier is required."
 MSG_TRAILING = "Unreadable text after the identifiers: “{value}”."
-
-
-class UdiError(ValueError):
-    """A malformed UDI; the message says what is wrong, for the person holding the scanner."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -72,29 +61,6 @@ AIS: dict[str, AI] = {
 FIELD_NAMES = {"01": "gtin", "11": "production_date", "17": "expiry", "10": "lot", "21": "serial"}
 
 
-@dataclass(frozen=True)
-class Udi:
-    gtin: str
-    expiry: date | None = None
-    lot: str = ""
-    serial: str = ""
-    production_date: date | None = None
-
-    @property
-    def human_readable(self) -> str:
-        """The UDI in parentheses form, identifiers in the usual label order."""
-        parts = [f"(01){self.gtin}"]
-        if self.expiry is not None:
-            parts.append(f"(17){self.expiry:%y%m%d}")
-        if self.production_date is not None:
-            parts.append(f"(11){self.production_date:%y%m%d}")
-        if self.lot:
-            parts.append(f"(10){self.lot}")
-        if self.serial:
-            parts.append(f"(21){self.serial}")
-        return "".join(parts)
-
-
 def gtin_check_digit(body: str) -> int:
     """The GS1 mod-10 check digit for the digits before it (weights 3, 1, 3, … from the right)."""
     total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
@@ -106,30 +72,15 @@ def gs1_date(value: str, *, ai: str, label: str, today: date | None = None) -> d
     if not re.fullmatch(r"\d{6}", value):
         raise UdiError(MSG_DATE.format(ai=ai, label=label, value=value))
     yy, mm, dd = int(value[:2]), int(value[2:4]), int(value[4:])
-    this_year = (today or date.today()).year
-    century = this_year // 100 * 100
-    difference = yy - this_year % 100
-    if difference >= 51:
-        century -= 100
-    elif difference <= -50:
-        century += 100
-    year = century + yy
+    year = full_year(yy, today or date.today())
     if not 1 <= mm <= 12:
         raise UdiError(MSG_DATE.format(ai=ai, label=label, value=value))
     if dd == 0:
-        dd = monthrange(year, mm)[1]
+        dd = last_day(year, mm)
     try:
         return date(year, mm, dd)
     except ValueError as exc:
         raise UdiError(MSG_DATE.format(ai=ai, label=label, value=value)) from exc
-
-
-def _normalise(text: str) -> str:
-    text = text.strip().replace("\r", "").replace("\n", "")
-    for spelling in GS_SPELLINGS:
-        text = text.replace(spelling, GS)
-    text = SYMBOLOGY_PREFIX.sub("", text)
-    return text.strip(GS)
 
 
 def _known() -> str:
@@ -175,17 +126,10 @@ def _pairs_raw(text: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def parse_udi(text: str, *, today: date | None = None) -> Udi:
-    """Parse a GS1 UDI (parentheses or raw); raise UdiError naming the first problem."""
-    text = _normalise(text or "")
-    if not text:
-        raise UdiError(MSG_EMPTY)
-    if text.startswith("("):
-        pairs = _pairs_parenthesised(text)
-    elif text[:1].isdigit():
-        pairs = _pairs_raw(text)
-    else:
-        raise UdiError(MSG_NO_AI)
+def parse_gs1(text: str, *, today: date | None = None) -> Udi:
+    """Parse a normalised GS1 UDI (parentheses or raw); raise UdiError naming the first
+    problem."""
+    pairs = _pairs_parenthesised(text) if text.startswith("(") else _pairs_raw(text)
     fields: dict[str, object] = {}
     for code, value in pairs:
         ai = AIS.get(code)
@@ -197,7 +141,20 @@ def parse_udi(text: str, *, today: date | None = None) -> Udi:
         fields[name] = _value(ai, value, today=today)
     if "gtin" not in fields:
         raise UdiError(MSG_NO_GTIN)
-    return Udi(**fields)  # type: ignore[arg-type]
+    gtin = str(fields.pop("gtin"))
+    return Udi(issuer=GS1, device_identifier=gtin, **fields)  # type: ignore[arg-type]
+
+
+def gs1_raw(udi: Udi) -> str:
+    """The UDI as a GS1 symbol holds it: fixed-length fields first, a GS after each
+    variable-length field but the last."""
+    fixed = f"01{udi.device_identifier}"
+    if udi.expiry is not None:
+        fixed += f"17{udi.expiry:%y%m%d}"
+    if udi.production_date is not None:
+        fixed += f"11{udi.production_date:%y%m%d}"
+    variable = [f"{ai}{value}" for ai, value in (("10", udi.lot), ("21", udi.serial)) if value]
+    return fixed + GS.join(variable)
 
 
 def _value(ai: AI, value: str, *, today: date | None) -> object:
