@@ -56,9 +56,25 @@ ACCESS = {
 GAP_EVERY = 4
 GAPS = ("inr_high", "consent_pending", "labs_missing")
 REASON_ACK = "Reviewed with the operator: safe to proceed as planned."
+# (SIR 2017, legacy SIR, CIRSE, what happened, the facts that give those grades)
+NO_HARM = {
+    "therapy": "none",
+    "care_level": "unchanged",
+    "hospital_stay": "none",
+    "life_threatening": "no",
+    "sequelae": "none",
+}
 EVENTS = [
-    ("mild", "A", "Small groin haematoma, no treatment needed."),
-    ("moderate", "C", "Vasovagal episode needing IV fluids and overnight observation."),
+    ("mild", "A", "1", "Small groin haematoma, no treatment needed.", NO_HARM),
+    (
+        "moderate",
+        "C",
+        "3",
+        "Pseudoaneurysm at the puncture site, closed by ultrasound-guided thrombin injection; "
+        "kept overnight.",
+        NO_HARM
+        | {"therapy": "substantial", "care_level": "observation", "hospital_stay": "lt_48h"},
+    ),
 ]
 
 
@@ -298,8 +314,11 @@ def _report(record: ProcedureRecord, author, signer, *, addendum: bool = False) 
 
 
 def _adverse_event(
-    record: ProcedureRecord, actor: User, grade: str, legacy: str, text: str
+    record: ProcedureRecord,
+    actor: User,
+    event: tuple[str, str, str, str, dict[str, str]],
 ) -> None:
+    grade, legacy, cirse, text, facts = event
     assert record.out_at is not None
     adverse_event_record(
         actor=actor,
@@ -309,9 +328,15 @@ def _adverse_event(
         description=text,
         sir_grade=grade,
         legacy_sir_class=legacy,
+        cirse_grade=cirse,
         attribution="procedure",
         management="Manual compression and observation.",
         outcome="resolved",
+        therapy=facts["therapy"],
+        care_level=facts["care_level"],
+        hospital_stay=facts["hospital_stay"],
+        life_threatening=facts["life_threatening"],
+        sequelae=facts["sequelae"],
     )
 
 
@@ -388,8 +413,7 @@ def demo_day_create(ctx) -> None:
         if past or index % 2 == 0:
             _report(record, author, operator, addendum=index % 5 == 3)
         if events and index % 4 == 2:
-            grade, legacy, text = events.pop()
-            _adverse_event(record, staff.nurse, grade, legacy, text)
+            _adverse_event(record, staff.nurse, events.pop())
     waiting = (
         Booking.objects.filter(
             start__gte=today_start,

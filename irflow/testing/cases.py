@@ -19,6 +19,7 @@ from irflow.procedures.services import device_add, specimen_add
 from irflow.readiness.selectors import readiness_detail
 from irflow.readiness.services import finding_acknowledge
 from irflow.testing.fixtures import make_booking, make_order, next_weekday_at
+from irflow.testing.outcomes import NO_HARM
 
 GOOD_UDI = "(01)00884838035683(17)271231(10)LOT42(21)SN7"
 
@@ -266,6 +267,7 @@ def procedure_examples(ids: dict) -> dict[tuple[str, str], dict | None]:
             "sir_grade": "mild",
             "attribution": "procedure",
             "outcome": "resolved",
+            **NO_HARM,
         },
         ("GET", "/api/outcomes/patients/{patient_id}/adverse-events"): None,
         ("POST", "/api/outcomes/followup/{followup_task_id}"): {"contact": "call", "pain_score": 2},
