@@ -78,6 +78,7 @@ class Score:
     rule_set_version: str
     confidence: str
     source: str
+    cite: str = ""  # the source in short, for screens
 
     @property
     def total(self) -> int | None:
@@ -217,6 +218,7 @@ def _score(rule_id: str, items: tuple[Item, ...], policy: SitePolicy) -> Score:
         rule_set_version=r.rule_set_version,
         confidence=r.confidence,
         source=r.source,
+        cite=str(r.attr("cite", "")),
     )
 
 

@@ -257,26 +257,54 @@ def _walk(booking: Booking, target: str, staff: Staff, operator, rng) -> Procedu
             procedure_id=record.pk,
             disposition="admitted" if admitted else "same_day",
             admitted_to="Ward 7" if admitted else "",
-            discharged_at=times["out_at"] + timedelta(hours=2, minutes=rng.randint(0, 90)),
+            discharged_at=min(
+                times["out_at"] + timedelta(hours=2, minutes=rng.randint(0, 90)), timezone.now()
+            ),
         )
     return record
 
 
 def _recover(record: ProcedureRecord, nurse, rng: random.Random) -> None:
+    """Vital signs every 15 minutes from leaving the room (up to now), settling towards the
+    pre-procedure values; the last sets meet the discharge criteria."""
     out = record.out_at
     assert out is not None
-    for minutes, score in ((10, rng.randint(3, 7)), (45, rng.randint(1, 4))):
-        recovery.pain_score_record(
-            actor=nurse,
-            procedure_id=record.pk,
-            score=score,
-            recorded_at=out + timedelta(minutes=minutes),
-        )
+    sbp, hr = rng.randint(115, 150), rng.randint(62, 88)
     recovery.recovery_update(
         actor=nurse,
         procedure_id=record.pk,
-        observations="Observations stable; puncture site dry; eating and drinking.",
+        observations="Puncture site dry; eating and drinking.",
+        baseline_systolic_mmhg=sbp,
+        baseline_heart_rate_bpm=hr,
     )
+    now = timezone.now()
+    pain = rng.randint(3, 7)
+    for step in range(5):
+        at = out + timedelta(minutes=5 + 15 * step)
+        if at > now:
+            break
+        settled = step >= 2
+        pain = max(0, pain - rng.randint(1, 2))
+        recovery.vital_signs_record(
+            actor=nurse,
+            procedure_id=record.pk,
+            recorded_at=at,
+            heart_rate_bpm=hr + rng.randint(-4, 12 if not settled else 4),
+            systolic_mmhg=sbp + rng.randint(-8, 20 if not settled else 6),
+            diastolic_mmhg=rng.randint(65, 85),
+            spo2_pct=rng.randint(95, 99),
+            on_oxygen=step == 0,
+            resp_rate_per_min=rng.randint(12, 18),
+            temperature_c=f"{rng.uniform(36.3, 37.2):.1f}",
+            consciousness="A" if step else "V",
+            pain_nrs=pain,
+            activity=2 if step else 1,
+            respiration=2,
+            ambulation=2 if settled else 1,
+            nausea=2,
+            bleeding=2,
+            now=now,
+        )
 
 
 def _report(record: ProcedureRecord, author, signer, *, addendum: bool = False) -> None:
