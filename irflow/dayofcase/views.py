@@ -406,6 +406,7 @@ def adverse_event_add(request, procedure_id: int):
         if outcome.ok:
             messages.success(request, "Adverse event recorded.")
             return redirect("procedure-page", booking_id=record.booking_id)
+        form.shared_errors_once()
     return render_procedure_page(
         request, record.booking_id, open_form="ae", ae_form=form, status=422
     )

@@ -18,6 +18,7 @@ from irflow.outcomes.models import (
 )
 from irflow.web.forms import DateTimeInput
 
+MSG_SEE_ABOVE = "Disagrees with another entry: see above."
 GRADE_FIELDS = (
     ("sir_grade", "sir-2017", False),
     ("legacy_sir_class", "sir-legacy", True),
@@ -79,6 +80,24 @@ class AdverseEventForm(forms.Form):
             field.choices = [(c.code, c.label) for c in fact.choices]
         outcome = cast(forms.ChoiceField, self.fields["outcome"])
         outcome.choices = [("", "—"), *AeOutcome.choices]
+
+    def shared_errors_once(self) -> None:
+        """A contradiction names every field involved with the same sentence: say it once
+        above the form and point each field at it."""
+        counts: dict[str, int] = {}
+        for errors in self.errors.values():
+            for message in map(str, errors):
+                counts[message] = counts.get(message, 0) + 1
+        shared = [m for m, n in counts.items() if n > 1]
+        if not shared:
+            return
+        for name, errors in list(self.errors.items()):
+            said = [str(m) for m in errors]
+            if name != "__all__" and any(m in shared for m in said):
+                kept = [m for m in said if m not in shared]
+                self.errors[name] = self.error_class([*kept, MSG_SEE_ABOVE])
+        above = [str(m) for m in self.errors.get("__all__", [])]
+        self.errors["__all__"] = self.error_class([*above, *shared], error_class="nonfield")
 
     def fact_rows(self) -> list[tuple[forms.BoundField, list[tuple[Any, str]]]]:
         """Each fact with its radios and the hint beside each choice."""

@@ -64,11 +64,9 @@ class VitalsForm(forms.Form):
     )
     ITEMS = ("activity", "respiration", "ambulation", "nausea", "bleeding")
 
-    def vitals(self) -> list[forms.BoundField]:
-        return [self[name] for name in self.VITALS]
-
-    def items(self) -> list[forms.BoundField]:
-        return [self[name] for name in self.ITEMS]
+    def rows(self) -> list[list[forms.BoundField]]:
+        """The vital signs on one row, the score items on the next."""
+        return [[self[name] for name in self.VITALS], [self[name] for name in self.ITEMS]]
 
 
 class PainForm(forms.Form):

@@ -108,7 +108,8 @@ def vitals_add(request, procedure_id: int):
     """Record one set of vital signs; htmx answers with the vital signs and the criteria
     (autosave group: Saved / Not saved with the field messages). GET draws them again."""
     if request.method == "GET":
-        return render_recovery_page(request, procedure_id, template="recovery/_live.html")
+        part = "_criteria" if request.GET.get("part") == "criteria" else "_live"
+        return render_recovery_page(request, procedure_id, template=f"recovery/{part}.html")
     form = forms.VitalsForm(request.POST, prefix="vitals")
     status = 422
     if form.is_valid():
