@@ -88,10 +88,10 @@ class NotesForm(forms.Form):
     baseline_systolic_mmhg = _number("Pre-procedure systolic BP (mmHg)")
     baseline_heart_rate_bpm = _number("Pre-procedure pulse (/min)")
     observations = forms.CharField(
-        label="Notes",
+        label="Observations summary",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Puncture site, mobilisation, eating and drinking.",
+        help_text="Puncture site, mobilisation, eating and drinking (vital signs: above).",
     )
     discharge_instructions = forms.CharField(
         label="Discharge instructions (printed for the patient)",
