@@ -258,10 +258,19 @@ def _walk(booking: Booking, target: str, staff: Staff, operator, rng) -> Procedu
             disposition="admitted" if admitted else "same_day",
             admitted_to="Ward 7" if admitted else "",
             discharged_at=min(
-                times["out_at"] + timedelta(hours=2, minutes=rng.randint(0, 90)), timezone.now()
+                times["out_at"] + timedelta(hours=2, minutes=rng.randint(0, 90)),
+                _demo_now(times["out_at"]),
             ),
+            now=_demo_now(times["out_at"]),
         )
     return record
+
+
+def _demo_now(out_at: datetime) -> datetime:
+    """The clock the recovery of a demo case is recorded against: the real one, unless the
+    case lies ahead of it (a demo built for a later day), which is then played through."""
+    now = timezone.now()
+    return now if out_at <= now else out_at + timedelta(hours=4)
 
 
 def _recover(record: ProcedureRecord, nurse, rng: random.Random) -> None:
@@ -277,7 +286,7 @@ def _recover(record: ProcedureRecord, nurse, rng: random.Random) -> None:
         baseline_systolic_mmhg=sbp,
         baseline_heart_rate_bpm=hr,
     )
-    now = timezone.now()
+    now = _demo_now(out)
     pain = rng.randint(3, 7)
     for step in range(5):
         at = out + timedelta(minutes=5 + 15 * step)
