@@ -7,7 +7,7 @@ from typing import Any, cast
 from django import forms
 
 from irflow.clinical import grade_system
-from irflow.clinical.grading import FACTS
+from irflow.clinical.grading import FACTS, suggest
 from irflow.outcomes.models import (
     AeOutcome,
     Attribution,
@@ -18,6 +18,7 @@ from irflow.outcomes.models import (
 )
 from irflow.web.forms import DateTimeInput
 
+SYSTEM_TITLES = {"sir-2017": "SIR 2017", "sir-legacy": "Legacy SIR", "cirse-2017": "CIRSE"}
 MSG_SEE_ABOVE = "Disagrees with another entry: see above."
 GRADE_FIELDS = (
     ("sir_grade", "sir-2017", False),
@@ -98,6 +99,13 @@ class AdverseEventForm(forms.Form):
                 self.errors[name] = self.error_class([*kept, MSG_SEE_ABOVE])
         above = [str(m) for m in self.errors.get("__all__", [])]
         self.errors["__all__"] = self.error_class([*above, *shared], error_class="nonfield")
+
+    def suggestions(self) -> list[dict]:
+        """The grades the facts typed so far give, per system (all grades while unknown)."""
+        data = self.data if self.is_bound else {}
+        facts = {f.name: data.get(self.add_prefix(f.name), "") for f in FACTS}
+        found = suggest(facts, data.get(self.add_prefix("outcome"), ""))
+        return [s.to_dict() | {"title": SYSTEM_TITLES[s.system]} for s in found.values()]
 
     def fact_rows(self) -> list[tuple[forms.BoundField, list[tuple[Any, str]]]]:
         """Each fact with its radios and the hint beside each choice."""

@@ -141,6 +141,10 @@ def test_the_adverse_event_form_shows_each_grade_beside_its_definition(page, sit
         form.locator(f'input[name="ae-{name}"][value="{value}"]').check()
     form.get_by_label("Attributed to").select_option("procedure")
     form.get_by_label("Outcome").select_option("resolved")
+    # The grades the facts give are drawn as they are chosen.
+    expect(page.locator("#ae-suggestion")).to_contain_text(
+        "SIR 2017 Life-threatening or disabling · Legacy SIR D · CIRSE Grade 3"
+    )
     form.get_by_role("button", name="Record adverse event").click()
     expect(page.locator("form.ae-form")).to_contain_text(
         "SIR 2017 “Death” means the patient died of the event"

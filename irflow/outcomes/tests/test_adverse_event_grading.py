@@ -175,3 +175,20 @@ def test_an_event_recorded_before_the_facts_is_kept_and_its_facts_stay_unknown(
     )
     (line,) = selectors.adverse_events_for_procedure(actor=attending, record=record)
     assert line.event == old and line.facts == "" and line.sir_label == "Death"
+
+
+def test_the_form_says_what_the_facts_give_as_they_are_chosen(client, personas, nurse, record):
+    login(client, nurse)
+    page = client.get(f"/procedures/bookings/{record.booking_id}/").content.decode()
+    assert "The facts give:" in page and "Mild to death" in page  # nothing chosen yet
+    url = "/outcomes/adverse-events/suggest/"
+    chosen = {f"ae-{k}": v for k, v in ae_facts(therapy="substantial").items()}
+    answer = client.get(url, chosen | {"ae-outcome": "resolved"}).content.decode()
+    assert "SIR 2017 <strong>Moderate</strong>" in answer
+    assert "Legacy SIR <strong>C</strong>" in answer and "CIRSE <strong>Grade 3</strong>" in answer
+    unknown = client.get(
+        url, chosen | {"ae-hospital_stay": "unknown", "ae-outcome": "resolved"}
+    ).content.decode()
+    assert "Legacy SIR <strong>C or D</strong>" in unknown
+    login(client, personas["technologist"])
+    assert client.get(url, chosen).status_code == 403
