@@ -134,7 +134,10 @@ class DischargeIn(Schema):
     openapi_extra=perm("recovery.record"),
 )
 def recovery_discharge(request, recovery_procedure_id: int, payload: DischargeIn):
-    """Discharge home the same day, or record the admission."""
+    """Discharge home the same day, or record the admission. Refused (409, rules `aldrete`,
+    `padss`) until the latest observations meet the discharge criteria, or a physician
+    overrode them (`/api/day/bookings/{id}/overrides/{rule}`); 422 for a time in the future,
+    before the patient left the room or before the last observation."""
     services.case_discharge(
         actor=request.auth, procedure_id=recovery_procedure_id, **payload.dict()
     )
@@ -211,7 +214,7 @@ def rules_list(request):
 def case_get(request, booking_id: int):
     """What the rules say of each move of this booking now (overrides applied)."""
     page = selectors.procedure_page(actor=request.auth, booking_id=booking_id)
-    case = cases_for([page.booking])[page.booking.pk]
+    case = cases_for([page.booking], discharge=True)[page.booking.pk]
     found = []
     for move in Move:
         v = verdict(case, move)

@@ -1,9 +1,10 @@
 """The rules that protect the patient on the day of the case, declared once.
 
-Each rule guards one move — the patient into the room, the procedure's start, its completion —
-and, when it refuses, says what is missing in words the team can act on. The services of this
-layer check them before every move, so the board, the procedure page, the REST API and the
-DICOM listener obey the same rules; the pages offer a move only when it would be accepted.
+Each rule guards one move — the patient into the room, the procedure's start, its completion,
+the discharge from recovery — and, when it refuses, says what is missing in words the team can
+act on. The services of this layer check them before every move, so the board, the procedure
+page, the REST API and the DICOM listener obey the same rules; the pages offer a move only when
+it would be accepted.
 
 A physician can override any rule in an emergency, stating the reason; the override is kept
 (`irflow.checklists.models.SafetyOverride`) and shown on the record, the board and the report.
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from irflow.checklists.selectors import Safety
     from irflow.procedures.models import ProcedureRecord
     from irflow.readiness.engine import Readiness
+    from irflow.recovery.selectors import DischargeCriteria
     from irflow.scheduling.models import Booking
 
 
@@ -36,12 +38,14 @@ class Move(enum.StrEnum):
     IN_ROOM = "in_room"
     START = "start"
     COMPLETE = "complete"
+    DISCHARGE = "discharge"
 
 
 MOVE_LABELS = {
     Move.IN_ROOM: "Into the room",
     Move.START: "Start the procedure",
     Move.COMPLETE: "Complete the procedure",
+    Move.DISCHARGE: "Discharge from recovery",
 }
 
 
@@ -99,6 +103,20 @@ RULES: tuple[Rule, ...] = (
         "devices or specimens where it asks for them).",
         "record incomplete",
     ),
+    Rule(
+        "aldrete",
+        Move.DISCHARGE,
+        "After sedation, the modified Aldrete score of the latest observations reaches its pass "
+        "mark (usually 9 of 10) before the patient leaves recovery.",
+        "Aldrete",
+    ),
+    Rule(
+        "padss",
+        Move.DISCHARGE,
+        "PADSS of the latest observations reaches its pass mark (usually 9 of 10) before the "
+        "patient goes home the same day.",
+        "PADSS",
+    ),
 )
 RULES_BY_CODE = {r.code: r for r in RULES}
 
@@ -120,6 +138,9 @@ MSG_REQUIRED = "Record before completing: {items}."
 MSG_UNKNOWN_REQUIREMENT = "the catalogue's “{name}” (unknown: an administrator should fix it)"
 MSG_NOT_IN_ROOM = "The patient has not been in the room: record the time in room first."
 MSG_NOT_OPEN = "The procedure record is not open: check the patient in first."
+MSG_NOT_IN_RECOVERY = "The patient is not in recovery."
+MSG_SCORE = "{score}: {summary}."
+MSG_SCORE_NAMES = {"aldrete": "Modified Aldrete score", "padss": "PADSS (for home the same day)"}
 
 # What the catalogue may require before completion: name -> (words, is it recorded?, fields).
 REQUIREMENTS: dict[str, tuple[str, Callable[[ProcedureRecord], bool], tuple[str, ...]]] = {
@@ -168,6 +189,11 @@ class Case:
     readiness: Readiness | None
     # Another patient in this booking's room now, if any.
     occupant: Booking | None = None
+    # In recovery: what the latest observations say of discharge.
+    recovery: DischargeCriteria | None = None
+    # Where the discharge being checked goes: "same_day", "admitted", or "" (not chosen yet,
+    # checked as home).
+    discharge_to: str = ""
 
     @property
     def phases_done(self) -> set[str]:
@@ -279,7 +305,30 @@ def _complete(case: Case) -> list[tuple[str, str, tuple[str, ...]]]:
     return found
 
 
-CHECKS = {Move.IN_ROOM: _in_room, Move.START: _start, Move.COMPLETE: _complete}
+def _discharge(case: Case) -> list[tuple[str, str, tuple[str, ...]]]:
+    criteria = case.recovery
+    if criteria is None:
+        return []
+    found: list[tuple[str, str, tuple[str, ...]]] = []
+    if criteria.aldrete is not None and not criteria.aldrete.met:
+        summary = criteria.aldrete.summary
+        found.append(
+            ("aldrete", MSG_SCORE.format(score=MSG_SCORE_NAMES["aldrete"], summary=summary), ())
+        )
+    if case.discharge_to != "admitted" and not criteria.padss.met:
+        summary = criteria.padss.summary
+        found.append(
+            ("padss", MSG_SCORE.format(score=MSG_SCORE_NAMES["padss"], summary=summary), ())
+        )
+    return found
+
+
+CHECKS = {
+    Move.IN_ROOM: _in_room,
+    Move.START: _start,
+    Move.COMPLETE: _complete,
+    Move.DISCHARGE: _discharge,
+}
 
 
 def verdict(case: Case, move: Move) -> Verdict:
@@ -301,6 +350,10 @@ def verdict(case: Case, move: Move) -> Verdict:
             if case.booking.status in BEFORE_ROOM:
                 invalid["in_room_at"] = MSG_NOT_IN_ROOM
             invalid.update(completion_problems(case.record))
+    if move == Move.DISCHARGE and (
+        case.recovery is None or case.booking.status != BookingStatus.RECOVERY
+    ):
+        invalid["status"] = MSG_NOT_IN_RECOVERY
     return Verdict(move=move, refusals=refusals, invalid=invalid)
 
 

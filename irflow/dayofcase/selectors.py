@@ -233,7 +233,7 @@ def procedure_page(*, actor: Actor, booking_id: int) -> ProcedurePage:
     """A booking's day of procedure, read once (the read is access-logged)."""
     require(actor, "procedure.view")
     booking = booking_get(actor=actor, booking_id=booking_id, what="procedure page")
-    case = cases_for([booking])[booking.pk]
+    case = cases_for([booking], discharge=True)[booking.pk]
     page = ProcedurePage(
         case=case,
         options=options(

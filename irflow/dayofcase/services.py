@@ -26,7 +26,7 @@ from irflow.procedures import services as procedures
 from irflow.procedures.models import ProcedureRecord
 from irflow.procedures.selectors import procedure_get
 from irflow.recovery import services as recovery
-from irflow.recovery.models import RecoveryEpisode
+from irflow.recovery.models import Disposition, RecoveryEpisode
 from irflow.scheduling.models import BOOKING_STATES, Booking, BookingStatus
 from irflow.scheduling.selectors import booking_get
 from irflow.scheduling.services import booking_set_status
@@ -182,8 +182,18 @@ def case_discharge(
     admitted_to: str = "",
     now: datetime | None = None,
 ) -> RecoveryEpisode:
-    """Discharge from recovery: home the same day or admitted. The booking is discharged and
-    the catalogue's follow-up tasks exist from here on."""
+    """Discharge from recovery: home the same day or admitted, once the discharge criteria are
+    met (the modified Aldrete score after sedation; PADSS for home) or a physician overrode
+    them. The booking is discharged and the catalogue's follow-up tasks exist from here on."""
+    record = procedure_get(
+        actor=actor, procedure_id=procedure_id, what="discharge", action="recovery.record"
+    )
+    case = case_locked(record.booking_id)
+    case.discharge_to = disposition
+    found = guards.verdict(case, Move.DISCHARGE)
+    if found.blocking and disposition in Disposition.values:
+        # Only the rules: the recovery service says what is wrong with the form itself.
+        refuse(Verdict(move=found.move, refusals=found.refusals))
     episode = recovery.recovery_discharge(
         actor=actor,
         procedure_id=procedure_id,

@@ -23,7 +23,8 @@ from irflow.accounts.permissions import can
 from irflow.accounts.roles import Role
 from irflow.checklists.services import safety_flag_review
 from irflow.dayofcase import selectors, services
-from irflow.dayofcase.guards import BEFORE_ROOM, MOVE_LABELS, RULES_BY_CODE, Move
+from irflow.dayofcase.cases import cases_for
+from irflow.dayofcase.guards import BEFORE_ROOM, MOVE_LABELS, RULES_BY_CODE, Move, verdict
 from irflow.devices.models import DeviceKind
 from irflow.devices.selectors import devices_overdue
 from irflow.followup.selectors import followups_due
@@ -35,6 +36,7 @@ from irflow.procedures import services as procedures
 from irflow.procedures.models import ProcedureRecord, RecordStatus
 from irflow.procedures.selectors import MSG_PROCEDURE_NOT_FOUND, procedure_get
 from irflow.recovery.forms import DischargeForm
+from irflow.recovery.models import Disposition
 from irflow.recovery.views import render_recovery_page
 from irflow.web.forms import refusals_shown
 from irflow.web.navigation import navigation_for
@@ -419,15 +421,46 @@ def adverse_event_add(request, procedure_id: int):
         if outcome.ok:
             messages.success(request, "Adverse event recorded.")
             return redirect("procedure-page", booking_id=record.booking_id)
+        form.shared_errors_once()
     return render_procedure_page(
         request, record.booking_id, open_form="ae", ae_form=form, status=422
     )
 
 
+def _discharge_card(request, procedure_id: int, form: DischargeForm | None = None) -> dict:
+    """What the discharge card shows: the rules' verdict (overrides applied), the form when
+    the discharge would be accepted — home the same day only once PADSS allows it."""
+    record = procedure_get(actor=request.user, procedure_id=procedure_id, what="discharge")
+    case = cases_for([record.booking], discharge=True)[record.booking_id]
+    found = verdict(case, Move.DISCHARGE)
+    blocking = {r.rule.code for r in found.blocking}
+    if form is None:
+        now = timezone.localtime().replace(second=0, microsecond=0)
+        form = DischargeForm(prefix="discharge", initial={"discharged_at": now})
+    if "padss" in blocking:
+        field = form.fields["disposition"]
+        field.choices = [c for c in field.choices if c[0] != Disposition.SAME_DAY]  # type: ignore[attr-defined]
+    return {
+        "record": record,
+        "booking": record.booking,
+        "verdict": found,
+        "offered": not found.invalid and "aldrete" not in blocking,
+        "home_waits": "padss" in blocking,
+        "form": form,
+        "can_override": can(request.user, "case.override"),
+        "can_record": can(request.user, "recovery.record"),
+    }
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def discharge(request, procedure_id: int):
+    """The discharge card of the recovery page (GET, htmx), and the discharge itself."""
+    if request.method == "GET":
+        card = _discharge_card(request, procedure_id)
+        return render(request, "dayofcase/_discharge.html", {"card": card})
     form = DischargeForm(request.POST, prefix="discharge")
+    status = 422
     if form.is_valid():
         with refusals_shown(form=form) as outcome:
             services.case_discharge(
@@ -435,8 +468,18 @@ def discharge(request, procedure_id: int):
             )
         if outcome.ok:
             messages.success(request, "Discharged.")
+            if request.htmx:
+                response = HttpResponse(status=204)
+                response["HX-Redirect"] = reverse("recovery-page", args=[procedure_id])
+                return response
             return redirect("recovery-page", procedure_id=procedure_id)
-    return render_recovery_page(request, procedure_id, discharge=form, status=422)
+        status = outcome.error.status_code if outcome.error else 422
+    card = _discharge_card(request, procedure_id, form)
+    if request.htmx:
+        return render(request, "dayofcase/_discharge.html", {"card": card}, status=status)
+    return render_recovery_page(
+        request, procedure_id, discharge=form, status=status, extra={"discharge_card": card}
+    )
 
 
 # ------------------------------------------------------------------ overrides and flags
@@ -471,6 +514,8 @@ def override(request, booking_id: int, rule: str):
             )
         if outcome.ok:
             messages.warning(request, MSG_OVERRIDDEN.format(rule=declared.text))
+            if declared.move == Move.DISCHARGE and page.record is not None:
+                return redirect("recovery-page", procedure_id=page.record.pk)
             return redirect("procedure-page", booking_id=booking_id)
     return render(
         request,

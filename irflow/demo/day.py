@@ -62,9 +62,25 @@ ACCESS = {
 GAP_EVERY = 4
 GAPS = ("inr_high", "consent_pending", "labs_missing")
 REASON_ACK = "Reviewed with the operator: safe to proceed as planned."
+# (SIR 2017, legacy SIR, CIRSE, what happened, the facts that give those grades)
+NO_HARM = {
+    "therapy": "none",
+    "care_level": "unchanged",
+    "hospital_stay": "none",
+    "life_threatening": "no",
+    "sequelae": "none",
+}
 EVENTS = [
-    ("mild", "A", "Small groin haematoma, no treatment needed."),
-    ("moderate", "C", "Vasovagal episode needing IV fluids and overnight observation."),
+    ("mild", "A", "1", "Small groin haematoma, no treatment needed.", NO_HARM),
+    (
+        "moderate",
+        "C",
+        "3",
+        "Pseudoaneurysm at the puncture site, closed by ultrasound-guided thrombin injection; "
+        "kept overnight.",
+        NO_HARM
+        | {"therapy": "substantial", "care_level": "observation", "hospital_stay": "lt_48h"},
+    ),
 ]
 
 
@@ -257,26 +273,63 @@ def _walk(booking: Booking, target: str, staff: Staff, operator, rng) -> Procedu
             procedure_id=record.pk,
             disposition="admitted" if admitted else "same_day",
             admitted_to="Ward 7" if admitted else "",
-            discharged_at=times["out_at"] + timedelta(hours=2, minutes=rng.randint(0, 90)),
+            discharged_at=min(
+                times["out_at"] + timedelta(hours=2, minutes=rng.randint(0, 90)),
+                _demo_now(times["out_at"]),
+            ),
+            now=_demo_now(times["out_at"]),
         )
     return record
 
 
+def _demo_now(out_at: datetime) -> datetime:
+    """The clock the recovery of a demo case is recorded against: the real one, unless the
+    case lies ahead of it (a demo built for a later day), which is then played through."""
+    now = timezone.now()
+    return now if out_at <= now else out_at + timedelta(hours=4)
+
+
 def _recover(record: ProcedureRecord, nurse, rng: random.Random) -> None:
+    """Vital signs every 15 minutes from leaving the room (up to now), settling towards the
+    pre-procedure values; the last sets meet the discharge criteria."""
     out = record.out_at
     assert out is not None
-    for minutes, score in ((10, rng.randint(3, 7)), (45, rng.randint(1, 4))):
-        recovery.pain_score_record(
-            actor=nurse,
-            procedure_id=record.pk,
-            score=score,
-            recorded_at=out + timedelta(minutes=minutes),
-        )
+    sbp, hr = rng.randint(115, 150), rng.randint(62, 88)
     recovery.recovery_update(
         actor=nurse,
         procedure_id=record.pk,
-        observations="Observations stable; puncture site dry; eating and drinking.",
+        observations="Puncture site dry; eating and drinking.",
+        baseline_systolic_mmhg=sbp,
+        baseline_heart_rate_bpm=hr,
     )
+    now = _demo_now(out)
+    pain = rng.randint(3, 7)
+    for step in range(5):
+        at = out + timedelta(minutes=5 + 15 * step)
+        if at > now:
+            break
+        settled = step >= 2
+        pain = max(0, pain - rng.randint(1, 2))
+        recovery.vital_signs_record(
+            actor=nurse,
+            procedure_id=record.pk,
+            recorded_at=at,
+            heart_rate_bpm=hr + rng.randint(-4, 12 if not settled else 4),
+            systolic_mmhg=sbp + rng.randint(-8, 20 if not settled else 6),
+            diastolic_mmhg=rng.randint(65, 85),
+            spo2_pct=rng.randint(95, 99),
+            on_oxygen=step == 0,
+            resp_rate_per_min=rng.randint(12, 18),
+            temperature_c=f"{rng.uniform(36.3, 37.2):.1f}",
+            consciousness="A" if step else "V",
+            pain_nrs=pain,
+            activity=2 if step else 1,
+            respiration=2,
+            ambulation=2 if settled else 1,
+            nausea=2,
+            bleeding=2,
+            now=now,
+        )
 
 
 def _report(record: ProcedureRecord, author, signer, *, addendum: bool = False) -> None:
@@ -314,8 +367,11 @@ def _report(record: ProcedureRecord, author, signer, *, addendum: bool = False) 
 
 
 def _adverse_event(
-    record: ProcedureRecord, actor: User, grade: str, legacy: str, text: str
+    record: ProcedureRecord,
+    actor: User,
+    event: tuple[str, str, str, str, dict[str, str]],
 ) -> None:
+    grade, legacy, cirse, text, facts = event
     assert record.out_at is not None
     adverse_event_record(
         actor=actor,
@@ -325,9 +381,15 @@ def _adverse_event(
         description=text,
         sir_grade=grade,
         legacy_sir_class=legacy,
+        cirse_grade=cirse,
         attribution="procedure",
         management="Manual compression and observation.",
         outcome="resolved",
+        therapy=facts["therapy"],
+        care_level=facts["care_level"],
+        hospital_stay=facts["hospital_stay"],
+        life_threatening=facts["life_threatening"],
+        sequelae=facts["sequelae"],
     )
 
 
@@ -416,8 +478,7 @@ def demo_day_create(ctx) -> None:
         if past or index % 2 == 0:
             _report(record, author, operator, addendum=index % 5 == 3)
         if events and index % 4 == 2:
-            grade, legacy, text = events.pop()
-            _adverse_event(record, staff.nurse, grade, legacy, text)
+            _adverse_event(record, staff.nurse, events.pop())
     waiting = (
         Booking.objects.filter(
             start__gte=today_start,

@@ -6,6 +6,14 @@ from datetime import datetime
 
 from ninja import Field, Router, Schema, Status
 
+from irflow.clinical.grading import (
+    CareLevel,
+    HospitalStay,
+    LifeThreatening,
+    Sequelae,
+    Therapy,
+    suggest,
+)
 from irflow.lib.apischema import Moment, perm
 from irflow.outcomes import selectors, services
 from irflow.outcomes.models import (
@@ -17,6 +25,10 @@ from irflow.outcomes.models import (
     NormalActivity,
 )
 
+FACT_HELP = (
+    'The facts decide the suggested grade in each system; "unknown" for a fact not known '
+    "yet. Contradictory entries (death with outcome resolved, …) are refused with 422."
+)
 router = Router()
 API_PREFIX = "/outcomes"
 API_TAGS = ["outcomes"]
@@ -37,6 +49,16 @@ class AdverseEventOut(Schema):
     attribution: str
     management: str
     outcome: str
+    therapy: str = Field(description="Blank for an event recorded before the facts were.")
+    care_level: str
+    hospital_stay: str
+    life_threatening: str
+    sequelae: str
+    grade_reason: str
+    suggested: list[dict] = Field(
+        description="Per system, the grades the recorded facts give (rule id, version, "
+        "confidence); several while a fact is not known."
+    )
 
 
 class AdverseEventIn(Schema):
@@ -51,6 +73,14 @@ class AdverseEventIn(Schema):
     attribution: Attribution
     management: str = Field("", max_length=5000)
     outcome: AeOutcome
+    therapy: Therapy = Field(description=FACT_HELP)
+    care_level: CareLevel
+    hospital_stay: HospitalStay
+    life_threatening: LifeThreatening
+    sequelae: Sequelae
+    grade_reason: str = Field(
+        "", max_length=2000, description="Required when a grade differs from the facts' grade."
+    )
 
 
 class VisitOutcomeIn(Schema):
@@ -95,6 +125,25 @@ def _ae(line) -> dict:
         "attribution": e.attribution,
         "management": e.management,
         "outcome": e.outcome,
+        "therapy": e.therapy,
+        "care_level": e.care_level,
+        "hospital_stay": e.hospital_stay,
+        "life_threatening": e.life_threatening,
+        "sequelae": e.sequelae,
+        "grade_reason": e.grade_reason,
+        "suggested": [
+            s.to_dict()
+            for s in suggest(
+                {
+                    "therapy": e.therapy,
+                    "care_level": e.care_level,
+                    "hospital_stay": e.hospital_stay,
+                    "life_threatening": e.life_threatening,
+                    "sequelae": e.sequelae,
+                },
+                e.outcome,
+            ).values()
+        ],
     }
 
 

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from irflow.clinical.grading import FACTS_BY_NAME
+
 
 class Detection(models.TextChoices):
     INTRA = "intra_procedure", "During the procedure"
@@ -33,7 +35,14 @@ class AeOutcome(models.TextChoices):
     UNKNOWN = "unknown", "Unknown"
 
 
+def _fact_choices(name: str) -> list[tuple[str, str]]:
+    return [(c.code, c.label) for c in FACTS_BY_NAME[name].choices]
+
+
 class AdverseEvent(models.Model):
+    """An adverse event: the facts recorded about it, and its grades. A fact left blank was
+    not recorded (events recorded before the facts were) and counts as not known."""
+
     patient = models.ForeignKey(
         "patients.Patient", on_delete=models.PROTECT, related_name="adverse_events"
     )
@@ -47,10 +56,26 @@ class AdverseEvent(models.Model):
     onset_at = models.DateTimeField()
     detection = models.CharField(max_length=20, choices=Detection.choices)
     description = models.TextField()
+    # The facts the grades are suggested from (irflow.clinical.grading.FACTS).
+    therapy = models.CharField(max_length=12, choices=_fact_choices("therapy"), blank=True)
+    care_level = models.CharField(
+        "level of care", max_length=12, choices=_fact_choices("care_level"), blank=True
+    )
+    hospital_stay = models.CharField(
+        max_length=12, choices=_fact_choices("hospital_stay"), blank=True
+    )
+    life_threatening = models.CharField(
+        "threat to life", max_length=12, choices=_fact_choices("life_threatening"), blank=True
+    )
+    sequelae = models.CharField(
+        "permanent sequelae", max_length=12, choices=_fact_choices("sequelae"), blank=True
+    )
     # Codes of the clinical core's grade systems (irflow.clinical.grade_system).
     sir_grade = models.CharField("SIR 2017 grade", max_length=20)
     legacy_sir_class = models.CharField("legacy SIR class", max_length=2, blank=True)
     cirse_grade = models.CharField("CIRSE grade", max_length=2, blank=True)
+    # Why a grade differs from the one the facts give (required when it does).
+    grade_reason = models.TextField(blank=True)
     attribution = models.CharField(max_length=20, choices=Attribution.choices)
     management = models.TextField(blank=True)
     outcome = models.CharField(max_length=20, choices=AeOutcome.choices)

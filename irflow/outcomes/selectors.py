@@ -8,6 +8,7 @@ from irflow.accounts.actors import Actor
 from irflow.accounts.permissions import can, require
 from irflow.audit.services import access_log_record
 from irflow.clinical import grade
+from irflow.clinical.grading import FACTS, UNKNOWN
 from irflow.lib.errors import NotFound
 from irflow.outcomes.models import AdverseEvent
 from irflow.patients.models import Patient
@@ -30,6 +31,18 @@ class EventLine:
     legacy_label: str
     legacy_class: str
     cirse_label: str
+    facts: str  # the recorded facts in words; "" for an event recorded before them
+
+
+def _facts_words(event: AdverseEvent) -> str:
+    parts = []
+    for fact in FACTS:
+        value = getattr(event, fact.name)
+        if value and value != UNKNOWN:
+            parts.append(f"{fact.short}: {fact.label_of(value).lower()}")
+        elif value == UNKNOWN:
+            parts.append(f"{fact.short}: not known yet")
+    return " · ".join(parts)
 
 
 def _line(event: AdverseEvent) -> EventLine:
@@ -41,6 +54,7 @@ def _line(event: AdverseEvent) -> EventLine:
         legacy_label=legacy.label if legacy else "",
         legacy_class=(legacy.grade_class or "") if legacy else "",
         cirse_label=grade("cirse-2017", event.cirse_grade).label if event.cirse_grade else "",
+        facts=_facts_words(event),
     )
 
 

@@ -12,6 +12,13 @@ from django.utils import timezone
 from irflow.accounts.actors import Actor, person_only
 from irflow.accounts.permissions import require
 from irflow.clinical import grade, grade_system, rule
+from irflow.clinical.grading import (
+    contradictions,
+    entries,
+    fact_errors,
+    grade_conflicts,
+    suggest,
+)
 from irflow.followup.models import FollowUpTask
 from irflow.followup.services import followup_complete
 from irflow.lib.errors import Conflict, NotFound, ValidationFailed
@@ -40,6 +47,15 @@ MSG_PATIENT_OR_PROCEDURE = "Give the procedure (or, for an event after discharge
 MSG_OTHER_PATIENT = "This procedure belongs to another patient."
 MSG_TASK_NOT_FOUND = "No such follow-up task, or you may not see it."
 MSG_TASK_CLOSED = "This follow-up task is already {status}."
+MSG_GRADE_REASON = "Give the reason for the grade that differs from the recorded facts."
+# The form field of each system's grade, and of the outcome and the sequelae, in messages.
+GRADE_FIELDS = {
+    SIR_2017: "sir_grade",
+    LEGACY: "legacy_sir_class",
+    CIRSE: "cirse_grade",
+    "outcome": "outcome",
+    "sequelae": "sequelae",
+}
 MSG_EMPTY_OUTCOME = "Record at least one finding: pain, symptoms, imaging response or activity."
 
 
@@ -65,9 +81,17 @@ def adverse_event_record(
     legacy_sir_class: str = "",
     cirse_grade: str = "",
     management: str = "",
+    therapy: str = "",
+    care_level: str = "",
+    hospital_stay: str = "",
+    life_threatening: str = "",
+    sequelae: str = "",
+    grade_reason: str = "",
     now: datetime | None = None,
 ) -> AdverseEvent:
-    """Record an adverse event, graded in SIR 2017 (legacy SIR and CIRSE grades optional)."""
+    """Record an adverse event: the facts (each may be "unknown", none left out) and its
+    grades, SIR 2017 required. Contradictory entries are refused; a grade the facts do not
+    give needs `grade_reason`."""
 
     require(actor, "adverse_event.record")
     record = None
@@ -100,6 +124,23 @@ def adverse_event_record(
         _grade(LEGACY, legacy_sir_class, "legacy_sir_class", errors)
     if cirse_grade:
         _grade(CIRSE, cirse_grade, "cirse_grade", errors)
+    facts = {
+        "therapy": therapy,
+        "care_level": care_level,
+        "hospital_stay": hospital_stay,
+        "life_threatening": life_threatening,
+        "sequelae": sequelae,
+    }
+    errors.update(fact_errors(facts))
+    grade_reason = (grade_reason or "").strip()
+    if not errors:
+        grades = {SIR_2017: sir_grade, LEGACY: legacy_sir_class, CIRSE: cirse_grade}
+        errors.update(contradictions(entries(grades, outcome, sequelae, GRADE_FIELDS)))
+        if not errors and not grade_reason:
+            conflicts = grade_conflicts(grades, suggest(facts, outcome), GRADE_FIELDS)
+            if conflicts:
+                errors.update(conflicts)
+                errors["grade_reason"] = MSG_GRADE_REASON
     if onset_at is None or timezone.is_naive(onset_at):
         errors["onset_at"] = MSG_NAIVE
     else:
@@ -125,6 +166,8 @@ def adverse_event_record(
             attribution=attribution,
             management=(management or "").strip(),
             outcome=outcome,
+            grade_reason=grade_reason,
+            **facts,
             grading_rule_version=rule(grade_system(SIR_2017).rule_id).rule_set_version,
             recorded_by=person_only(actor),
         )

@@ -9,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from irflow.accounts.permissions import require
 from irflow.followup.models import FollowUpTask
 from irflow.followup.selectors import followups_for_patient
 from irflow.outcomes import forms, services
@@ -46,3 +47,11 @@ def followup_outcome(request, task_id: int):
         {"form": form, "task": task, "patient": task.patient},
         status=422 if form.errors else 200,
     )
+
+
+@login_required
+def adverse_event_suggest(request):
+    """The grades the facts on the adverse-event form give, drawn beside the grades (htmx)."""
+    require(request.user, "adverse_event.record")
+    form = forms.AdverseEventForm(request.GET, prefix="ae")
+    return render(request, "outcomes/_suggestion.html", {"suggestions": form.suggestions()})

@@ -25,10 +25,36 @@ class PainOut(Schema):
     note: str
 
 
+class VitalsOut(Schema):
+    id: int
+    recorded_at: datetime
+    heart_rate_bpm: int | None
+    systolic_mmhg: int | None
+    diastolic_mmhg: int | None
+    spo2_pct: int | None
+    on_oxygen: bool
+    resp_rate_per_min: int | None
+    temperature_c: float | None
+    consciousness: str
+    pain_nrs: int | None
+    activity: int | None
+    respiration: int | None
+    ambulation: int | None
+    nausea: int | None
+    bleeding: int | None
+
+
 class RecoveryOut(Schema):
     procedure_id: int
     started_at: datetime
     observations: str
+    baseline_systolic_mmhg: int | None
+    baseline_heart_rate_bpm: int | None
+    vital_signs: list[VitalsOut]
+    discharge_criteria: list[dict] = Field(
+        description="The modified Aldrete score (after sedation) and PADSS of the latest "
+        "observations: items, total, pass mark, met, rule id and confidence."
+    )
     discharged_at: datetime | None
     disposition: str
     admitted_to: str
@@ -46,6 +72,37 @@ class PainIn(Schema):
 class RecoveryPatch(Schema):
     observations: str | None = Field(None, max_length=5000)
     discharge_instructions: str | None = Field(None, max_length=10000)
+    baseline_systolic_mmhg: int | None = Field(None, description="Pre-procedure, mmHg.")
+    baseline_heart_rate_bpm: int | None = Field(None, description="Pre-procedure, /min.")
+
+
+class VitalsIn(Schema):
+    recorded_at: Moment | None = Field(
+        None, description="Default now; refused in the future (2 min allowed for clock skew)."
+    )
+    heart_rate_bpm: int | None = None
+    systolic_mmhg: int | None = None
+    diastolic_mmhg: int | None = None
+    spo2_pct: int | None = None
+    on_oxygen: bool = False
+    resp_rate_per_min: int | None = None
+    temperature_c: float | None = None
+    consciousness: str = Field("", description="AVPU: A, V, P or U.")
+    pain_nrs: int | None = Field(None, description="NRS 0–10, kept in the pain series.")
+    activity: int | None = Field(None, description="Aldrete item, 0–2 points.")
+    respiration: int | None = Field(None, description="Aldrete item, 0–2 points.")
+    ambulation: int | None = Field(None, description="PADSS item, 0–2 points.")
+    nausea: int | None = Field(None, description="PADSS item, 0–2 points.")
+    bleeding: int | None = Field(None, description="PADSS item, 0–2 points.")
+
+
+def vitals_out(v) -> dict:
+    """One set of vital signs as the API shows it."""
+    data = {name: getattr(v, name) for name in VitalsOut.model_fields if name != "pain_nrs"}
+    data["id"] = v.pk
+    data["temperature_c"] = float(v.temperature_c) if v.temperature_c is not None else None
+    data["pain_nrs"] = v.pain.score if v.pain_id else None
+    return data
 
 
 def recovery_out(request, procedure_id: int) -> dict:
@@ -60,6 +117,10 @@ def recovery_out(request, procedure_id: int) -> dict:
         "procedure_id": record.pk,
         "started_at": e.started_at,
         "observations": e.observations,
+        "baseline_systolic_mmhg": e.baseline_systolic_mmhg,
+        "baseline_heart_rate_bpm": e.baseline_heart_rate_bpm,
+        "vital_signs": [vitals_out(v) for v in view.vitals],
+        "discharge_criteria": [s.to_dict() for s in view.criteria.scores] if view.criteria else [],
         "discharged_at": e.discharged_at,
         "disposition": e.disposition,
         "admitted_to": e.admitted_to,
@@ -106,6 +167,20 @@ def pain_score_record(request, recovery_procedure_id: int, payload: PainIn):
             "note": score.note,
         },
     )
+
+
+@router.post(
+    "/{recovery_procedure_id}/vital-signs",
+    response={201: VitalsOut},
+    openapi_extra=perm("recovery.record"),
+)
+def vital_signs_record(request, recovery_procedure_id: int, payload: VitalsIn):
+    """Record one set of vital signs (any value may be left out, not all); 422 naming each
+    implausible value, a time in the future or before the patient left the room."""
+    vitals = services.vital_signs_record(
+        actor=request.auth, procedure_id=recovery_procedure_id, **payload.dict()
+    )
+    return Status(201, vitals_out(vitals))
 
 
 @router.patch(

@@ -9,7 +9,8 @@ class RecoveryConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
-        from irflow.recovery.models import PainScore, RecoveryEpisode
+        from irflow.recovery.models import PainScore, RecoveryEpisode, VitalSigns
 
         auditlog.register(RecoveryEpisode)
         auditlog.register(PainScore)
+        auditlog.register(VitalSigns)

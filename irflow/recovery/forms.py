@@ -4,8 +4,69 @@ from __future__ import annotations
 
 from django import forms
 
-from irflow.recovery.models import Disposition
+from irflow.clinical.discharge import item_choices, item_label
+from irflow.recovery.models import Consciousness, Disposition
 from irflow.web.forms import DateTimeInput
+
+
+def _number(label: str, size: str = "short", **attrs: str) -> forms.CharField:
+    # Text, not a number field: the service's refusal of an implausible value is what is shown.
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=6,
+        widget=forms.TextInput(
+            attrs={"inputmode": "decimal", "class": size, "autocomplete": "off", **attrs}
+        ),
+    )
+
+
+def _item(name: str) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=item_label(name),
+        required=False,
+        choices=[("", "—"), *((str(p), f"{p} {words}") for p, words in item_choices(name))],
+    )
+
+
+class VitalsForm(forms.Form):
+    """One set of vital signs, in the order a nurse reads them off the monitor; Enter saves."""
+
+    recorded_at = forms.DateTimeField(label="Time", required=False, widget=DateTimeInput())
+    heart_rate_bpm = _number("Pulse /min")
+    systolic_mmhg = _number("BP systolic")
+    diastolic_mmhg = _number("BP diastolic")
+    spo2_pct = _number("SpO2 %")
+    on_oxygen = forms.BooleanField(label="On O2", required=False)
+    resp_rate_per_min = _number("Resp. /min")
+    temperature_c = _number("Temp. °C")
+    consciousness = forms.ChoiceField(
+        label="AVPU", required=False, choices=[("", "—"), *Consciousness.choices]
+    )
+    pain_nrs = _number("Pain NRS")
+    activity = _item("activity")
+    respiration = _item("respiration")
+    ambulation = _item("ambulation")
+    nausea = _item("nausea")
+    bleeding = _item("bleeding")
+
+    VITALS = (
+        "recorded_at",
+        "heart_rate_bpm",
+        "systolic_mmhg",
+        "diastolic_mmhg",
+        "spo2_pct",
+        "on_oxygen",
+        "resp_rate_per_min",
+        "temperature_c",
+        "consciousness",
+        "pain_nrs",
+    )
+    ITEMS = ("activity", "respiration", "ambulation", "nausea", "bleeding")
+
+    def rows(self) -> list[list[forms.BoundField]]:
+        """The vital signs on one row, the score items on the next."""
+        return [[self[name] for name in self.VITALS], [self[name] for name in self.ITEMS]]
 
 
 class PainForm(forms.Form):
@@ -24,11 +85,13 @@ class PainForm(forms.Form):
 
 
 class NotesForm(forms.Form):
+    baseline_systolic_mmhg = _number("Pre-procedure systolic BP (mmHg)")
+    baseline_heart_rate_bpm = _number("Pre-procedure pulse (/min)")
     observations = forms.CharField(
         label="Observations summary",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Vital signs, puncture site, mobilisation, eating and drinking.",
+        help_text="Puncture site, mobilisation, eating and drinking (vital signs: above).",
     )
     discharge_instructions = forms.CharField(
         label="Discharge instructions (printed for the patient)",
@@ -38,6 +101,8 @@ class NotesForm(forms.Form):
 
 
 class DischargeForm(forms.Form):
+    """Where the patient goes (nothing chosen in advance) and when."""
+
     disposition = forms.ChoiceField(
         label="Discharge", choices=Disposition.choices, widget=forms.RadioSelect
     )

@@ -1,4 +1,5 @@
-"""Recovery and discharge: observations, pain scores over time, discharge and length of stay."""
+"""Recovery and discharge: vital signs and pain scores over time, the discharge criteria they
+give (irflow.clinical.discharge), discharge and length of stay."""
 
 from __future__ import annotations
 
@@ -22,6 +23,13 @@ class RecoveryEpisode(models.Model):
     started_at = models.DateTimeField()
     observations = models.TextField(
         blank=True, help_text="Observations summary: vital signs, puncture site, mobilisation."
+    )
+    # The pre-procedure values the vital signs are compared with (Aldrete circulation, PADSS).
+    baseline_systolic_mmhg = models.PositiveSmallIntegerField(
+        "pre-procedure systolic pressure (mmHg)", null=True, blank=True
+    )
+    baseline_heart_rate_bpm = models.PositiveSmallIntegerField(
+        "pre-procedure pulse (/min)", null=True, blank=True
     )
     discharged_at = models.DateTimeField(null=True, blank=True)
     disposition = models.CharField(max_length=10, choices=Disposition.choices, blank=True)
@@ -86,6 +94,65 @@ class PainScore(models.Model):
 
     def __str__(self) -> str:
         return f"NRS {self.score} at {self.recorded_at:%H:%M}"
+
+    def get_additional_data(self) -> dict:
+        return {"patient_id": self.episode.patient_id}
+
+
+class Consciousness(models.TextChoices):
+    ALERT = "A", "A — alert"
+    VOICE = "V", "V — responds to voice"
+    PAIN = "P", "P — responds to pain"
+    UNRESPONSIVE = "U", "U — unresponsive"
+
+
+def _points() -> models.PositiveSmallIntegerField:
+    return models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(2)]
+    )
+
+
+class VitalSigns(models.Model):
+    """One set of recovery observations at one time; any value may be left out. The pain
+    score of the set is a `PainScore` at the same time (one pain series)."""
+
+    episode = models.ForeignKey(
+        RecoveryEpisode, on_delete=models.PROTECT, related_name="vital_signs"
+    )
+    recorded_at = models.DateTimeField()
+    heart_rate_bpm = models.PositiveSmallIntegerField(null=True, blank=True)
+    systolic_mmhg = models.PositiveSmallIntegerField(null=True, blank=True)
+    diastolic_mmhg = models.PositiveSmallIntegerField(null=True, blank=True)
+    spo2_pct = models.PositiveSmallIntegerField(null=True, blank=True)
+    on_oxygen = models.BooleanField(default=False)
+    resp_rate_per_min = models.PositiveSmallIntegerField(null=True, blank=True)
+    temperature_c = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
+    consciousness = models.CharField(max_length=1, choices=Consciousness.choices, blank=True)
+    pain = models.OneToOneField(
+        PainScore, null=True, blank=True, on_delete=models.PROTECT, related_name="vital_signs"
+    )
+    # Items of the discharge scores the nurse observes, 0–2 points.
+    activity = _points()
+    respiration = _points()
+    ambulation = _points()
+    nausea = _points()
+    bleeding = _points()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["recorded_at", "pk"]
+        verbose_name_plural = "vital signs"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(spo2_pct__isnull=True) | models.Q(spo2_pct__lte=100),
+                name="vitals_spo2_percent",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Vital signs at {self.recorded_at:%H:%M}"
 
     def get_additional_data(self) -> dict:
         return {"patient_id": self.episode.patient_id}

@@ -19,6 +19,8 @@ from irflow.procedures.services import device_add, specimen_add
 from irflow.readiness.selectors import readiness_detail
 from irflow.readiness.services import finding_acknowledge
 from irflow.testing.fixtures import make_booking, make_order, next_weekday_at
+from irflow.testing.outcomes import NO_HARM
+from irflow.testing.recovery import observed
 
 GOOD_UDI = "(01)00884838035683(17)491231(10)LOT42(21)SN7"
 
@@ -199,6 +201,7 @@ def procedure_world(personas, patient) -> dict:
         fields={"retrievable": "yes", "filter_position": "Infrarenal"},
         sections={"impression": "Retrievable infrarenal IVC filter placed."},
     )
+    observed(attending, done)
     day = done.booking.start.date()
     return {
         "trainee_id": trainee.pk,
@@ -256,6 +259,7 @@ def procedure_examples(ids: dict) -> dict[tuple[str, str], dict | None]:
         ("POST", report + "/addenda/{addendum_id}/sign"): None,
         ("GET", recovery): None,
         ("POST", recovery + "/pain-scores"): {"score": 3},
+        ("POST", recovery + "/vital-signs"): {"heart_rate_bpm": 72, "spo2_pct": 97},
         ("PATCH", recovery): {"observations": "Stable, site dry."},
         ("POST", recovery + "/discharge"): {"disposition": "same_day"},
         ("POST", "/api/outcomes/adverse-events"): {
@@ -266,6 +270,7 @@ def procedure_examples(ids: dict) -> dict[tuple[str, str], dict | None]:
             "sir_grade": "mild",
             "attribution": "procedure",
             "outcome": "resolved",
+            **NO_HARM,
         },
         ("GET", "/api/outcomes/patients/{patient_id}/adverse-events"): None,
         ("POST", "/api/outcomes/followup/{followup_task_id}"): {"contact": "call", "pain_score": 2},

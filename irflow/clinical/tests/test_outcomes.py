@@ -33,7 +33,8 @@ def test_sir_2017_definitions_are_unverified_wording() -> None:
     mild = grade("sir-2017", "mild")
     assert "overnight observation" in mild.description
     assert mild.description_verified is False
-    assert grade("sir-2017", "death").description == ""
+    assert grade("sir-2017", "death").description == "Death from the event."
+    assert grade("sir-2017", "death").description_verified is False
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ EXPECTED_SETS = {
     "ncrp-168-radiation",
     "adverse-events",
     "pain-nrs",
+    "recovery-discharge",
     "checklists",
     "cockcroft-gault",
     "irflow-site",

@@ -26,6 +26,7 @@ from irflow.testing.cases import (
     ready_to_complete,
 )
 from irflow.testing.fixtures import login, make_booking, make_order
+from irflow.testing.recovery import observed
 
 from .conftest import today_at
 
@@ -84,6 +85,7 @@ def test_each_stage_shows_its_own_truth(client, attending, nurse, patient, room)
     other_room = a_room("X1")
     done = booked(attending, another_patient(attending), other_room, start=today_at(6))
     record = completed(attending, done)
+    observed(nurse, record)
     services.case_discharge(
         actor=nurse,
         procedure_id=record.pk,

@@ -12,6 +12,7 @@ from irflow.lib.errors import Forbidden, ValidationFailed
 from irflow.outcomes import selectors, services
 from irflow.testing.cases import booked, completed, past_weekday_at
 from irflow.testing.fixtures import login, page_with_parts
+from irflow.testing.outcomes import ae_facts
 
 pytestmark = pytest.mark.django_db
 
@@ -29,10 +30,11 @@ def event(actor, record, **overrides):
         "description": "Groin haematoma, 4 cm",
         "sir_grade": "moderate",
         "legacy_sir_class": "C",
-        "cirse_grade": "2",
+        "cirse_grade": "3",
         "attribution": "procedure",
-        "management": "Manual compression 20 minutes, overnight observation.",
+        "management": "Thrombin injection under ultrasound, overnight observation.",
         "outcome": "resolved",
+        **ae_facts(therapy="substantial", care_level="observation", hospital_stay="lt_48h"),
     }
     values.update(overrides)
     return services.adverse_event_record(actor=actor, **values)
@@ -43,7 +45,7 @@ def test_an_adverse_event_is_graded_and_listed_on_procedure_and_chart(
 ):
     ae = event(nurse, record)
     (line,) = selectors.adverse_events_for_procedure(actor=attending, record=record)
-    assert (line.sir_label, line.legacy_class, line.cirse_label) == ("Moderate", "major", "Grade 2")
+    assert (line.sir_label, line.legacy_class, line.cirse_label) == ("Moderate", "major", "Grade 3")
     login(client, attending)
     chart = page_with_parts(client, f"/patients/{record.patient_id}/")
     assert "Groin haematoma, 4 cm" in chart and "SIR Moderate" in chart

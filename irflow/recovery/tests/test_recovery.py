@@ -17,6 +17,7 @@ from irflow.recovery import selectors, services
 from irflow.recovery.services import MSG_PAIN_RANGE
 from irflow.scheduling.models import BookingStatus
 from irflow.testing.cases import booked, completed, past_weekday_at
+from irflow.testing.recovery import observed
 
 pytestmark = pytest.mark.django_db
 
@@ -71,6 +72,7 @@ def test_bands_follow_the_site_policy(attending, nurse, personas, record):
 
 def test_discharge_same_day_gives_length_of_stay_and_follow_up(attending, nurse, record):
     assert FollowUpTask.objects.filter(order=record.order).count() == 1  # from completion
+    observed(nurse, record)
     with pytest.raises(ValidationFailed) as exc:
         day.case_discharge(
             actor=nurse,

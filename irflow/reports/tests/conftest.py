@@ -21,6 +21,7 @@ from irflow.reports import services
 from irflow.reports.models import Report
 from irflow.testing.cases import GOOD_UDI, booked, checklist, completed, documented, past_weekday_at
 from irflow.testing.fixtures import make_booking, make_order
+from irflow.testing.outcomes import ae_facts
 
 IMPRESSION = "Retrievable infrarenal IVC filter placed."
 INDICATION = "Pulmonary embolism; anticoagulation contraindicated after surgery."
@@ -143,6 +144,7 @@ def fully_recorded(actor, patient, room):
         attribution="procedure",
         management="Manual compression for 10 minutes",
         outcome="resolved",
+        **ae_facts(),
     )
     dose_ingested(record)
     return record

@@ -18,6 +18,7 @@ from irflow.reports import services
 from irflow.reports.drafting import MSG_COMPLICATIONS_SAY_NONE, NONE_RECORDED, says_none
 from irflow.reports.tests.conftest import INDICATION, drafted, fully_recorded
 from irflow.testing.cases import booked, documented, fresh_room, past_weekday_at
+from irflow.testing.outcomes import ae_facts
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +34,7 @@ def haematoma(actor, record) -> None:
         attribution="procedure",
         management="Compression",
         outcome="resolved",
+        **ae_facts(therapy="substantial"),
     )
 
 

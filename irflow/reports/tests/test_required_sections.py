@@ -14,6 +14,7 @@ from irflow.reports.drafting import MSG_COMPLICATIONS_SAY_NONE
 from irflow.reports.models import Report
 from irflow.testing.cases import booked, completed, past_weekday_at
 from irflow.testing.fixtures import login
+from irflow.testing.outcomes import ae_facts
 
 pytestmark = pytest.mark.django_db
 
@@ -56,6 +57,7 @@ def test_every_missing_item_is_named_at_once(attending, record):
         sir_grade="mild",
         attribution="procedure",
         outcome="resolved",
+        **ae_facts(),
     )
     with pytest.raises(ValidationFailed) as exc:
         services.report_sign(actor=attending, report_id=report.pk)
