@@ -80,6 +80,7 @@ def _earlier(ctx, booking: Booking, rng: random.Random) -> Booking | None:
             room=booking.room,
             start=start,
             primary_operator=staff.physician,
+            now=min(timezone.now(), start - timedelta(days=7)),  # booked a week ahead
         )
         _prepare(earlier, staff, rng)
         _walk(earlier, BookingStatus.DISCHARGED, staff, staff.physician, rng)
