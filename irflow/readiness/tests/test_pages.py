@@ -6,10 +6,11 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from irflow.clinical import messages as msg
 from irflow.patients.services import medication_add
-from irflow.readiness.models import Preparation
+from irflow.readiness.models import THROMBOTIC_RISK_CHOICES, Preparation
 from irflow.readiness.policy import policy_settings
 from irflow.readiness.selectors import booking_readiness
 from irflow.readiness.services import preparation_update
@@ -58,6 +59,9 @@ def test_the_thrombotic_risk_is_asked_with_examples_and_saved(client, nurse, att
     assert refused.status_code == 422
     assert "extreme" in refused.content.decode()
     assert Preparation.objects.get(booking=booking).thrombotic_risk == "high"
+    summary = client.get(reverse("readiness-booking", args=[booking.pk])).content.decode()
+    label = dict(THROMBOTIC_RISK_CHOICES)["high"]
+    assert "<dt>Thrombotic risk</dt><dd>" + escape(label) + "</dd>" in summary
 
 
 def test_operator_records_the_bleeding_risk_choice_on_the_readiness_page(
