@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from irflow.catalogue.models import ProcedureType, Room
 from irflow.demo.board import demo_board_create
@@ -80,6 +80,17 @@ def demo_create(
             counts={"patients": len(created)},
         )
         for name, step in STEPS:
+            _statistics_refresh()
             progress(name)
             step(ctx)
     return ctx
+
+
+def _statistics_refresh() -> None:
+    """Bring PostgreSQL's planner statistics up to the rows written so far, as after any bulk
+    load: the demo is written in one transaction, which autovacuum cannot see into, so the
+    planner would otherwise plan each step's lookups from the tables as they were before.
+    ANALYZE inside the transaction counts the transaction's own rows."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
