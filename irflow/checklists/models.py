@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from irflow.lib import records
 from irflow.lib.errors import Conflict
 
 MSG_IMMUTABLE = (
@@ -36,22 +37,15 @@ class ChecklistQuerySet(models.QuerySet):
         raise Conflict(MSG_IMMUTABLE, code="immutable")
 
 
-class WrittenOnce(models.Model):
+class WrittenOnce(records.WrittenOnce):
     """A row of a booking's safety record: saved once, then never changed or removed."""
 
+    immutable_message = MSG_IMMUTABLE
     booking_id: int
     objects = ChecklistQuerySet.as_manager()
 
     class Meta:
         abstract = True
-
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is not None:
-            raise Conflict(MSG_IMMUTABLE, code="immutable")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise Conflict(MSG_IMMUTABLE, code="immutable")
 
     def get_additional_data(self) -> dict:
         booking = self.booking  # type: ignore[attr-defined]

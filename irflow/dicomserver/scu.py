@@ -1,23 +1,26 @@
 """Sending requests over a pynetdicom association, one after another, without losing answers.
 
 Every pynetdicom association runs a reactor thread that takes incoming messages off the
-queue. Its `send_*` methods pause the reactor first: they clear a checkpoint and wait for the
-reactor's `_is_paused` flag. The reactor raises that flag just *before* it looks at the
-checkpoint, so a request sent while the reactor is between the two goes ahead, the reactor
-takes one more message off the queue — the answer the request is waiting for — and drops it
-as unexpected; the request then waits for its DIMSE timeout. It shows under load, after a
-C-FIND, when the next request starts just as the reactor wakes.
+queue. Its `send_*` methods pause the reactor first: they clear a checkpoint (a
+`threading.Event`) and wait for the reactor's `_is_paused` flag. The reactor raises that flag
+just *before* it waits on the checkpoint, and lowers it only once it has left the wait. Two
+gaps follow: a request sent while the reactor is between the flag and the wait goes ahead;
+and so does one sent while the reactor, woken by the previous request's answer, is still on
+its way out of the wait. Either way the reactor takes one more message off the queue — the
+answer the new request is waiting for — and drops it as unexpected; the request then waits
+for its DIMSE timeout. It shows under load, after a C-FIND, when the next request starts just
+as the reactor wakes.
 
-`hold_reactor` closes that gap: it returns once the reactor thread is parked inside the
-checkpoint's wait, so the `send_*` call that follows finds it truly paused. `Serial` wraps an
-association so that every request does so first.
+`hold_reactor` closes both gaps: it clears the checkpoint and returns once the reactor is
+among the checkpoint's waiters. A thread is only put there when it finds the checkpoint
+clear, and only taken off by the next `set()`, so the `send_*` call that follows finds the
+reactor truly paused. `Serial` wraps an association so that every request does so first.
 """
 
 from __future__ import annotations
 
-import sys
+import threading
 import time
-from types import FrameType
 from typing import Any
 
 from pynetdicom.association import Association
@@ -25,26 +28,24 @@ from pynetdicom.association import Association
 
 def hold_reactor(assoc: Association, timeout_s: float = 10.0) -> None:
     """Pause the association's reactor; return when it is waiting at its checkpoint."""
-    assoc._reactor_checkpoint.clear()
+    checkpoint = assoc._reactor_checkpoint
+    checkpoint.clear()
     deadline = time.monotonic() + timeout_s
     while assoc.is_alive():
-        frame = sys._current_frames().get(assoc.ident or -1)
-        if frame is None or _parked(frame):
+        if parked(checkpoint):
             return
         if time.monotonic() > deadline:
             raise TimeoutError("The association's reactor did not pause.")
         time.sleep(0.0002)
 
 
-def _parked(frame: FrameType) -> bool:
-    """Inside Condition.wait, called by Event.wait, called by the reactor loop: the
-    checkpoint was clear when the reactor reached it, and it waits there."""
-    names: list[str] = []
-    current: FrameType | None = frame
-    while current is not None and len(names) < 3:
-        names.append(current.f_code.co_name)
-        current = current.f_back
-    return names == ["wait", "wait", "_run_reactor"]
+def parked(checkpoint: threading.Event) -> bool:
+    """The checkpoint is clear and a thread waits on it, not yet woken: `Event.wait` adds its
+    waiter under the event's lock only when the flag is clear, and `Event.set` removes every
+    waiter under the same lock. The reactor is the only thread that waits on it."""
+    condition = checkpoint._cond  # type: ignore[attr-defined]
+    with condition:
+        return not checkpoint.is_set() and bool(condition._waiters)
 
 
 class Serial:

@@ -27,7 +27,7 @@ from irflow.clinical.vocabulary import (
     THROMBOTIC_RISK_LABELS,
 )
 from irflow.lib.choices import choices
-from irflow.lib.errors import Conflict
+from irflow.lib.records import WrittenOnce
 
 MSG_SNAPSHOT_IMMUTABLE = "The sign-in snapshot of readiness is kept as it was; it cannot change."
 MSG_ACK_IMMUTABLE = "An acknowledgement is kept as it was recorded; it cannot change."
@@ -187,7 +187,7 @@ class SnapshotKind(models.TextChoices):
     SIGN_IN = "sign_in", "At sign-in"
 
 
-class ReadinessSnapshot(models.Model):
+class ReadinessSnapshot(WrittenOnce):
     """Readiness as it was at the sign-in, kept for good (current readiness is computed on
     read and never stored: see `irflow.readiness.engine`).
 
@@ -195,6 +195,7 @@ class ReadinessSnapshot(models.Model):
     `fingerprint` hashes every input, the policy and the acknowledgements.
     """
 
+    immutable_message = MSG_SNAPSHOT_IMMUTABLE
     booking = models.ForeignKey(
         "scheduling.Booking", on_delete=models.PROTECT, related_name="readiness_snapshots"
     )
@@ -220,25 +221,18 @@ class ReadinessSnapshot(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} readiness of booking {self.booking_id}: {self.state}"
 
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is not None:
-            raise Conflict(MSG_SNAPSHOT_IMMUTABLE, code="immutable")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise Conflict(MSG_SNAPSHOT_IMMUTABLE, code="immutable")
-
     def get_additional_data(self) -> dict:
         return {"booking_id": self.booking_id}
 
 
-class Acknowledgement(models.Model):
+class Acknowledgement(WrittenOnce):
     """A physician's override of one finding, with the reason; never changed or removed.
 
     `finding_key` names the finding as it was (rule, status and message): when the finding
     changes, the acknowledgement no longer applies to it.
     """
 
+    immutable_message = MSG_ACK_IMMUTABLE
     booking = models.ForeignKey(
         "scheduling.Booking", on_delete=models.PROTECT, related_name="readiness_acknowledgements"
     )
@@ -262,14 +256,6 @@ class Acknowledgement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule_id} acknowledged by {self.acknowledged_by}"
-
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is not None:
-            raise Conflict(MSG_ACK_IMMUTABLE, code="immutable")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise Conflict(MSG_ACK_IMMUTABLE, code="immutable")
 
     def get_additional_data(self) -> dict:
         return {"patient_id": self.booking.patient_id, "booking_id": self.booking_id}

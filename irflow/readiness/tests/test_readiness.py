@@ -14,7 +14,12 @@ from irflow.lib.errors import Conflict, Forbidden, ValidationFailed
 from irflow.patients.models import LabResult
 from irflow.patients.services import medication_add
 from irflow.readiness import engine, services
-from irflow.readiness.models import Acknowledgement, ReadinessSnapshot, SnapshotKind
+from irflow.readiness.models import (
+    MSG_ACK_IMMUTABLE,
+    Acknowledgement,
+    ReadinessSnapshot,
+    SnapshotKind,
+)
 from irflow.readiness.selectors import (
     booking_readiness,
     readiness_detail,
@@ -150,8 +155,15 @@ def test_an_acknowledged_finding_is_shown_as_such_and_never_passes(attending, pa
         services.finding_acknowledge(
             actor=attending, booking_id=booking.pk, finding_key=inr["key"], reason="again"
         )
-    with pytest.raises(Conflict):
+    kept = Acknowledgement.objects.get(pk=ack.pk)
+    kept.reason = "changed afterwards"
+    with pytest.raises(Conflict) as changed:
+        kept.save()
+    assert changed.value.message == MSG_ACK_IMMUTABLE
+    with pytest.raises(Conflict) as removed:
         Acknowledgement.objects.get(pk=ack.pk).delete()
+    assert removed.value.message == MSG_ACK_IMMUTABLE
+    assert Acknowledgement.objects.get(pk=ack.pk).reason.startswith("INR stable")
 
 
 def test_the_operators_choice_cannot_be_acknowledged_away(attending, patient):
