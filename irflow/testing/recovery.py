@@ -45,8 +45,11 @@ def observed(
             baseline_heart_rate_bpm=80,
         )
     now = timezone.now()
-    when = at or max(record.out_at, min(record.out_at + timedelta(minutes=30), now))
-    # A case walked through later today (a test in the small hours) is observed as of then.
+    if at is None:
+        at = max(record.out_at, min(record.out_at + timedelta(minutes=30), now))
+        # A case walked through later today (a test in the small hours) is observed as of then;
+        # a time the test gives is judged against the clock.
+        now = max(now, at)
     return services.vital_signs_record(
-        actor=actor, procedure_id=record.pk, recorded_at=when, now=max(now, when), **(FIT | changes)
+        actor=actor, procedure_id=record.pk, recorded_at=at, now=now, **(FIT | changes)
     )
