@@ -83,6 +83,7 @@ def demo_create(
             _statistics_refresh()
             progress(name)
             step(ctx)
+        _statistics_refresh()  # for what reads the department next: the worklist, the board
     return ctx
 
 
