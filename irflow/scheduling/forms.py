@@ -132,17 +132,16 @@ class SlotSearchForm(forms.Form):
     operator = forms.ModelChoiceField(
         queryset=User.objects.none(),
         required=False,
-        label="With operator",
-        empty_label="— anyone —",
-        help_text="Leaves out the times this person is already booked elsewhere.",
+        label="When this operator is free",
+        empty_label="— any operator —",
     )
     step = forms.TypedChoiceField(
-        label="Start times every",
+        label="Starts every",
         coerce=int,
         choices=[(15, "15 minutes"), (30, "30 minutes"), (60, "hour")],
         initial=30,
         required=False,
-        empty_value=30,
+        empty_value=None,
     )
 
     def __init__(self, *args, **kwargs) -> None:

@@ -311,7 +311,12 @@ class FreeSlots:
 
 
 def _busy_between(
-    *, room_ids: list[int], patient_id: int | None, operator: User | None, start, end
+    *,
+    room_ids: list[int],
+    patient_id: int | None,
+    operator: User | None,
+    start: datetime,
+    end: datetime,
 ) -> tuple[dict[int, list[Span]], list[Span]]:
     """Active bookings in the rooms (by room), and those that keep the patient or the operator
     (in any role of a team) busy wherever they are: one query."""
@@ -321,7 +326,7 @@ def _busy_between(
     qs = Booking.objects.filter(active=True, start__lt=end, end__gt=start)
     if operator is not None:
         in_team = BookingTeamMember.objects.filter(booking=OuterRef("pk"), user=operator)
-        busy_operator = Q(primary_operator=operator) | Exists(in_team)
+        busy_operator = Q(primary_operator=operator) | Q(Exists(in_team))
         wanted |= busy_operator
         qs = qs.annotate(
             with_operator=ExpressionWrapper(busy_operator, output_field=BooleanField())
@@ -333,9 +338,7 @@ def _busy_between(
     for row in rows:
         span = Span(row["start"], row["end"])
         by_room.setdefault(row["room_id"], []).append(span)
-        if (patient_id is not None and row["patient_id"] == patient_id) or row.get(
-            "with_operator"
-        ):
+        if (patient_id is not None and row["patient_id"] == patient_id) or row.get("with_operator"):
             everywhere.append(span)
     return by_room, everywhere
 
@@ -368,6 +371,7 @@ def free_slots(
         order = order_get(actor=actor, order_id=order_id, what="free slots for")
         procedure = order.procedure_type
     else:
+        assert procedure_id is not None
         found = ProcedureType.objects.filter(pk=procedure_id, active=True).first()
         if found is None:
             raise ValidationFailed(

@@ -7,7 +7,8 @@ patient's other bookings, the chosen operator's), and it does not start before n
 start in the past would be a retrospective entry, never something to offer). Starts are on
 the day's grid (every `step_min` minutes from local midnight), and a free stretch that does
 not begin on the grid (a booking ends at 10:10) is also offered from its first minute, so
-every stretch long enough is found; today's stretches begin at the next grid time. Times are compared in UTC, so days when the clocks change hold too.
+every stretch long enough is found; today's stretches begin at the next grid time. Times are
+compared in UTC, so days when the clocks change hold too.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import TypeVar
+
+Room = TypeVar("Room", bound=Hashable)  # whatever names a room: its id in irflow
 
 
 @dataclass(frozen=True)
@@ -107,8 +111,8 @@ def _starts(gap: Span, anchor: datetime, step: timedelta, length: timedelta) -> 
 
 def free_gaps(
     *,
-    hours: Mapping[Hashable, Hours],
-    busy: Mapping[Hashable, Iterable[Span]],
+    hours: Mapping[Room, Hours],
+    busy: Mapping[Room, Iterable[Span]],
     duration_min: int,
     first_day: date,
     last_day: date,

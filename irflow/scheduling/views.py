@@ -233,7 +233,7 @@ def _slot_question(form: forms.SlotSearchForm) -> dict:
             start_day=data["first_day"],
             end_day=data["last_day"],
             operator_id=operator.pk if operator else None,
-            step_min=data["step"],
+            step_min=data["step"] or question["step_min"],
         )
     return question
 
@@ -245,9 +245,7 @@ def _slots_page(request, order_id: int, *, refused: list[str] | None = None, sta
         initial={"first_day": today, "last_day": today + timedelta(days=SLOT_DAYS_DEFAULT - 1)},
     )
     with refusals_shown(form=form, aliases=SLOT_ALIASES) as outcome:
-        slots = selectors.free_slots(
-            actor=request.user, order_id=order_id, **_slot_question(form)
-        )
+        slots = selectors.free_slots(actor=request.user, order_id=order_id, **_slot_question(form))
     if not outcome.ok:  # said beside the form; the slots shown are those of the next days
         slots = selectors.free_slots(
             actor=request.user, order_id=order_id, **_slot_question(forms.SlotSearchForm())

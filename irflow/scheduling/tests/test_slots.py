@@ -79,7 +79,8 @@ def test_the_patient_and_the_operator_are_busy_in_every_room():
         now=at(MONDAY, 6),
         tz=UTC,
     )
-    assert [(g.room, g.starts) for g in gaps] == [("a", (at(MONDAY, 17),)), ("b", (at(MONDAY, 17),))]
+    five = (at(MONDAY, 17),)
+    assert [(g.room, g.starts) for g in gaps] == [("a", five), ("b", five)]
 
 
 def test_bad_lengths_are_refused():
