@@ -19,8 +19,9 @@ from django.db.models import (
 from django.utils import timezone
 
 from irflow.accounts.actors import Actor, person
-from irflow.accounts.models import User
+from irflow.accounts.models import Privilege, User
 from irflow.accounts.permissions import OWN, require
+from irflow.accounts.roles import Role
 from irflow.audit.services import access_log_record
 from irflow.catalogue.models import ProcedureType, Room
 from irflow.lib.errors import NotFound, ValidationFailed
@@ -308,6 +309,17 @@ class FreeSlots:
     def bookable(self) -> bool:
         """The order waits for a booking (slots are then offered to book)."""
         return self.order is not None and self.order.status in BOOKABLE
+
+
+def operators_for(*, procedure: ProcedureType, on: date) -> QuerySet[User]:
+    """The IR physicians holding the privilege for the procedure's category on day `on`: those
+    the slot finder offers to book as the primary operator."""
+    held = Privilege.objects.filter(
+        user=OuterRef("pk"), category=procedure.category, granted_at__lte=on
+    ).exclude(expires_at__lt=on)
+    return User.objects.filter(Exists(held), is_active=True, role=Role.PHYSICIAN).order_by(
+        "last_name", "first_name"
+    )
 
 
 def _busy_between(

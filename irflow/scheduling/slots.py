@@ -16,9 +16,6 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import TypeVar
-
-Room = TypeVar("Room", bound=Hashable)  # whatever names a room: its id in irflow
 
 
 @dataclass(frozen=True)
@@ -109,10 +106,10 @@ def _starts(gap: Span, anchor: datetime, step: timedelta, length: timedelta) -> 
     return starts
 
 
-def free_gaps(
+def free_gaps[RoomKey: Hashable](  # a room is named by its key: its id in irflow
     *,
-    hours: Mapping[Room, Hours],
-    busy: Mapping[Room, Iterable[Span]],
+    hours: Mapping[RoomKey, Hours],
+    busy: Mapping[RoomKey, Iterable[Span]],
     duration_min: int,
     first_day: date,
     last_day: date,

@@ -252,6 +252,10 @@ def _slots_page(request, order_id: int, *, refused: list[str] | None = None, sta
         )
     if form.errors and status == 200:
         status = 422
+    # Offered: only those who may operate this procedure (any other would be refused).
+    form.fields["operator"].queryset = selectors.operators_for(  # type: ignore[attr-defined]
+        procedure=slots.procedure, on=slots.first_day
+    )
     return render(
         request,
         "scheduling/booking_slots.html",

@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from irflow.accounts.models import Privilege
 from irflow.accounts.roles import Role
 from irflow.catalogue.models import ProcedureType, Room
 from irflow.lib.errors import Forbidden, ValidationFailed
@@ -215,12 +216,17 @@ def test_the_number_of_queries_does_not_grow_with_rooms_days_or_bookings(
 def test_the_finder_page_books_a_slot_in_one_click(client, personas, patient, rooms, day):
     angio, _ = rooms
     attending = personas["attending"]
+    newcomer = make_user("newcomer", Role.PHYSICIAN)
+    Privilege.objects.filter(user=newcomer, category="oncology").delete()
     tace = make_order(attending, patient, "TACE")
     login(client, personas["scheduler"])
     url = f"/scheduling/book/{tace.pk}/slots/?first_day={day}&last_day={day}&step=60"
     page = client.get(url)
     text = page.content.decode()
     assert page.status_code == 200
+    # Offered as operators: the physicians who may do a TACE (an oncology procedure).
+    assert f'<option value="{attending.pk}">Attending Test</option>' in text
+    assert "Newcomer Test" not in text
     assert "Free slots: Transarterial chemoembolisation" in text
     assert 'aria-label="Book Angio suite 1,' in text
     assert 'aria-label="Book IR ultrasound room' not in text
@@ -228,11 +234,12 @@ def test_the_finder_page_books_a_slot_in_one_click(client, personas, patient, ro
     start = at(day, 10)
     booked = client.post(
         f"/scheduling/book/{tace.pk}/slots/book/?first_day={day}&last_day={day}&step=60",
-        {"room": angio.pk, "start": start.isoformat()},
+        {"room": angio.pk, "start": start.isoformat(), "operator": attending.pk},
     )
     booking = Booking.objects.get(order=tace)
     assert booked.status_code == 302 and booked.url == f"/scheduling/bookings/{booking.pk}/"
     assert (booking.room, booking.start, booking.duration_min) == (angio, start, 120)
+    assert booking.primary_operator == attending
     tace.refresh_from_db()
     assert tace.status == "scheduled"
     # Booked, the order is not offered slots any more.
@@ -276,3 +283,23 @@ def test_only_those_who_book_open_the_finder(client, personas, patient, rooms):
     assert client.get(f"/scheduling/book/{tace.pk + 99}/slots/").status_code == 404
     booking_form = client.get(f"/scheduling/book/{tace.pk}/").content.decode()
     assert f'href="/scheduling/book/{tace.pk}/slots/"' in booking_form
+
+
+def test_the_finder_page_reads_as_much_for_a_month_as_for_a_day(
+    client, personas, patient, rooms, day
+):
+    attending = personas["attending"]
+    tace = make_order(attending, patient, "TACE")
+    login(client, personas["scheduler"])
+    base = f"/scheduling/book/{tace.pk}/slots/?operator={attending.pk}&step=15"
+
+    def queries(last: date) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(f"{base}&first_day={day}&last_day={last}").status_code == 200
+        return len(captured)
+
+    one_day = queries(day)
+    Room.objects.create(code="ANGIO2", name="Angio suite 2", kind="angio", modality="XA")
+    make_booking(attending, make_order(attending, other_patient(attending), "TACE"), rooms[0],
+                 at(day, 9), primary_operator=attending)  # fmt: skip
+    assert queries(day + timedelta(days=30)) == one_day
