@@ -260,7 +260,7 @@ SLOT_STEPS_MIN = (15, 30, 60)
 SLOT_DAYS_MAX = 31
 MSG_SLOT_RANGE = "Choose a last day on or after the first, at most {days} days later."
 MSG_SLOT_STEP = "Choose a step of {steps} minutes."
-MSG_SLOT_WHAT = "Give an order or a procedure, not both."
+MSG_SLOT_WHAT = "Give either an order or a procedure."
 MSG_PROCEDURE_UNKNOWN = "No procedure in use has the number {procedure_id}."
 
 
