@@ -1,4 +1,5 @@
-"""Booking, reschedule and cancel forms (the services validate; these only parse)."""
+"""Booking, reschedule and cancel forms, and the slot finder's (the services and selectors
+validate; these only parse)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from irflow.accounts.models import User
 from irflow.accounts.roles import Role
 from irflow.catalogue.models import Room
 from irflow.scheduling.models import CancelReason, TeamRole
-from irflow.web.forms import DateTimeInput
+from irflow.web.forms import DateInput, DateTimeInput
 
 
 def _staff(*roles: str):
@@ -121,3 +122,36 @@ class RescheduleForm(forms.Form):
 class CancelForm(forms.Form):
     reason = forms.ChoiceField(choices=[("", "— choose —"), *CancelReason.choices])
     note = forms.CharField(required=False, max_length=300, label="Note")
+
+
+class SlotSearchForm(forms.Form):
+    """The slot finder's question: which days, with which operator, on what grid."""
+
+    first_day = forms.DateField(label="From", widget=DateInput())
+    last_day = forms.DateField(label="To", widget=DateInput())
+    operator = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        label="When this operator is free",
+        empty_label="— any operator —",
+    )
+    step = forms.TypedChoiceField(
+        label="Starts every",
+        coerce=int,
+        choices=[(15, "15 minutes"), (30, "30 minutes"), (60, "hour")],
+        initial=30,
+        required=False,
+        empty_value=None,
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["operator"].queryset = _staff(Role.PHYSICIAN)  # type: ignore[attr-defined]
+
+
+class SlotBookForm(forms.Form):
+    """One click on a free slot: its room and start, and the operator it was found for."""
+
+    room = forms.ModelChoiceField(queryset=Room.objects.filter(active=True))
+    start = forms.DateTimeField()
+    operator = forms.ModelChoiceField(queryset=User.objects.filter(is_active=True), required=False)

@@ -9,6 +9,8 @@ urlpatterns = [
     path("rooms/<str:code>/day/", views.room_day, name="room-day"),
     path("rooms/<str:code>/week/", views.room_week, name="room-week"),
     path("book/<int:order_id>/", views.booking_create, name="booking-create"),
+    path("book/<int:order_id>/slots/", views.booking_slots, name="booking-slots"),
+    path("book/<int:order_id>/slots/book/", views.booking_slot_book, name="booking-slot-book"),
     path("bookings/<int:booking_id>/", views.booking_detail, name="booking-detail"),
     path(
         "bookings/<int:booking_id>/reschedule/",

@@ -209,3 +209,94 @@ def booking_cancel(request, booking_id: int):
 
 def _visible(request, booking_id: int):
     return selectors.booking_get(actor=request.user, booking_id=booking_id, what="change")
+
+
+# ------------------------------------------------------------------ the slot finder
+
+SLOT_DAYS_DEFAULT = 7
+# The selector's argument names, as the slot finder's form calls them.
+SLOT_ALIASES = {"start_day": "first_day", "end_day": "last_day", "step_min": "step"}
+
+
+def _slot_question(form: forms.SlotSearchForm) -> dict:
+    today = timezone.localdate()
+    question = {
+        "start_day": today,
+        "end_day": today + timedelta(days=SLOT_DAYS_DEFAULT - 1),
+        "operator_id": None,
+        "step_min": 30,
+    }
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        operator = data["operator"]
+        question.update(
+            start_day=data["first_day"],
+            end_day=data["last_day"],
+            operator_id=operator.pk if operator else None,
+            step_min=data["step"] or question["step_min"],
+        )
+    return question
+
+
+def _slots_page(request, order_id: int, *, refused: list[str] | None = None, status: int = 200):
+    today = timezone.localdate()
+    form = forms.SlotSearchForm(
+        request.GET or None,
+        initial={"first_day": today, "last_day": today + timedelta(days=SLOT_DAYS_DEFAULT - 1)},
+    )
+    with refusals_shown(form=form, aliases=SLOT_ALIASES) as outcome:
+        slots = selectors.free_slots(actor=request.user, order_id=order_id, **_slot_question(form))
+    if not outcome.ok:  # said beside the form; the slots shown are those of the next days
+        slots = selectors.free_slots(
+            actor=request.user, order_id=order_id, **_slot_question(forms.SlotSearchForm())
+        )
+    if form.errors and status == 200:
+        status = 422
+    # Offered: only those who may operate this procedure (any other would be refused).
+    form.fields["operator"].queryset = selectors.operators_for(  # type: ignore[attr-defined]
+        procedure=slots.procedure, on=slots.first_day
+    )
+    return render(
+        request,
+        "scheduling/booking_slots.html",
+        {
+            "form": form,
+            "slots": slots,
+            "order": slots.order,
+            "patient": slots.order.patient if slots.order else None,
+            "query": request.GET.urlencode(),
+            "refused": refused or [],
+        },
+        status=status,
+    )
+
+
+@login_required
+def booking_slots(request, order_id: int):
+    return _slots_page(request, order_id)
+
+
+@login_required
+@require_POST
+def booking_slot_book(request, order_id: int):
+    """Book the slot clicked on the slot finder; a refusal comes back on the finder."""
+    order = order_get(actor=request.user, order_id=order_id, what="book a free slot for")
+    form = forms.SlotBookForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        with refusals_shown(form=form) as outcome:
+            booking = services.booking_create(
+                actor=request.user,
+                order_id=order.pk,
+                room=data["room"],
+                start=data["start"],
+                primary_operator=data["operator"],
+            )
+        if outcome.ok:
+            messages.success(request, f"Booked: {booking.room} {booking.start:%a %d %b %H:%M}.")
+            return redirect("booking-detail", booking_id=booking.pk)
+        status = outcome.error.status_code if outcome.error else 422
+    else:
+        status = 422
+    said = [str(m) for messages_ in form.errors.values() for m in messages_]
+    return _slots_page(request, order_id, refused=said, status=status)
