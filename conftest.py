@@ -1,1 +1,1 @@
-pytest_plugins = ["irflow.testing.fixtures"]
+pytest_plugins = ["irflow.testing.fixtures", "irflow.testing.tools"]

@@ -275,7 +275,15 @@ STATICFILES_FINDERS = [
     # plotly.min.js from the installed plotly package, never a copy in the repository.
     "irflow.web.staticfiles.PlotlyFinder",
 ]
+# `irflow up` (or `irflow collectstatic`) writes hashed, compressed copies to STATIC_ROOT;
+# whitenoise serves those (gzip or brotli, cached for a year) and, for a file not collected
+# yet, the original from the finders.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "irflow.web.staticfiles.StaticStorage"},
+}
 WHITENOISE_USE_FINDERS = True
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = DATA_DIR / "files"
 
@@ -316,6 +324,10 @@ IRFLOW_DICOM_REFUSE_UNKNOWN_AE = envbool("IRFLOW_DICOM_REFUSE_UNKNOWN_AE", False
 # Worklist answers to AEs that are not configured: in this character set.
 IRFLOW_DICOM_DEFAULT_CHARSET = envstr("IRFLOW_DICOM_DEFAULT_CHARSET", "ISO_IR 192")
 
+# Background tasks log a line per task at INFO (hundreds once the demo is created): WARNING by
+# default; failed tasks are errors and always show. IRFLOW_TASK_LOG_LEVEL=INFO shows each one.
+IRFLOW_TASK_LOG_LEVEL = envstr("IRFLOW_TASK_LOG_LEVEL", "WARNING")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -327,5 +339,7 @@ LOGGING = {
         "axes": {"level": "WARNING"},
         "django.request": {"level": "ERROR"},
         "weasyprint": {"level": "WARNING"},
+        "django.tasks": {"level": IRFLOW_TASK_LOG_LEVEL},
+        "django_tasks_db": {"level": IRFLOW_TASK_LOG_LEVEL},
     },
 }

@@ -25,19 +25,69 @@ find_python() {
   return 1
 }
 
-# System libraries WeasyPrint needs for PDFs, and fonts. Installed only when missing and
-# when we may (root with apt); otherwise we say what is missing.
-ensure_system_libraries() {
-  if ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so' && fc-list 2>/dev/null | grep -qi dejavu; then
+# System packages, from scripts/packages.txt (one list for ./run, ./test and .ci/run).
+PACKAGES_FILE="$ROOT/scripts/packages.txt"
+
+# packages_of [GROUP...]: the packages of these groups (of every group when none is named).
+packages_of() {
+  local want=" $* " group rest
+  while read -r group rest; do
+    case "$group" in ''|'#'*) continue ;; esac
+    if [ $# -eq 0 ] || [[ "$want" == *" $group "* ]]; then echo "$rest"; fi
+  done < "$PACKAGES_FILE" | tr ' ' '\n' | grep -v '^$'
+}
+
+# missing_groups [GROUP...]: the groups with a package dpkg does not know as installed.
+# Without dpkg (not Debian) nothing can be said here; the test suite's skip summary speaks.
+missing_groups() {
+  command -v dpkg-query >/dev/null 2>&1 || return 0
+  local want=" $* " group rest pkg
+  while read -r group rest; do
+    case "$group" in ''|'#'*) continue ;; esac
+    if [ $# -gt 0 ] && [[ "$want" != *" $group "* ]]; then continue; fi
+    for pkg in $rest; do
+      if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed'; then
+        echo "$group"; break
+      fi
+    done
+  done < "$PACKAGES_FILE"
+}
+
+install_command() {  # install_command GROUP...: the command a root user would run
+  echo "apt-get install --no-install-recommends $(packages_of "$@" | tr '\n' ' ')" | sed 's/ *$//'
+}
+
+# ensure_system_packages [GROUP...]: install what is missing of these groups (all when none)
+# when we may (root with apt); otherwise say what is missing and the command that installs it.
+# Returns 1 when something is still missing.
+ensure_system_packages() {
+  local missing
+  missing="$(missing_groups "$@" | tr '\n' ' ' | sed 's/ *$//')"
+  [ -z "$missing" ] && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    # shellcheck disable=SC2086
+    say "Installing system packages: $missing"
+    local had_postgres=1
+    dpkg-query -W -f='${Status}' postgresql 2>/dev/null | grep -q 'ok installed' || had_postgres=0
+    # shellcheck disable=SC2086,SC2046
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+      --no-install-recommends $(packages_of $missing) >/dev/null || return 1
+    if [ "$had_postgres" = 0 ] && [[ " $missing " == *" postgres "* ]]; then
+      # Debian starts a cluster of its own on install; the suite runs a throwaway one.
+      service postgresql stop >/dev/null 2>&1 || true
+    fi
     return 0
   fi
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    say "Installing pango and fonts for PDF documents"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-      libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fontconfig >/dev/null
-  else
-    echo "note: pango or DejaVu fonts are missing; PDF documents need them (apt install libpango-1.0-0 fonts-dejavu-core)." >&2
-  fi
+  # shellcheck disable=SC2086
+  echo "note: system packages missing for: $missing. Install them as root with:" >&2
+  # shellcheck disable=SC2086
+  echo "  $(install_command $missing)" >&2
+  return 1
+}
+
+# What ./run needs: the libraries and fonts WeasyPrint draws PDF documents with.
+ensure_system_libraries() {
+  ensure_system_packages pdf || true
 }
 
 # Create .venv and install the locked dependencies when the lock changed since last time.

@@ -80,6 +80,12 @@ def build_ae(config: ListenerConfig) -> tuple[AE, list]:
     return ae, handlers
 
 
+def describe(config: ListenerConfig) -> str:
+    """One line saying what listens where: `DICOM listener IRFLOW on 127.0.0.1:11112 (…)`."""
+    names = ", ".join(s.name for s in services())
+    return f"DICOM listener {config.ae_title} on {config.host}:{config.port} ({names})"
+
+
 def start(config: ListenerConfig, *, block: bool):
     """Start listening; with block=False returns the pynetdicom server (end it with stop())."""
     # Identifiers are patient data: keep them out of pynetdicom's debug log (and skip the
@@ -87,13 +93,7 @@ def start(config: ListenerConfig, *, block: bool):
     _config.LOG_REQUEST_IDENTIFIERS = False
     _config.LOG_RESPONSE_IDENTIFIERS = False
     ae, handlers = build_ae(config)
-    logger.info(
-        "DICOM listener %s on %s:%s (%s)",
-        config.ae_title,
-        config.host,
-        config.port,
-        ", ".join(s.name for s in services()),
-    )
+    logger.debug("%s", describe(config))
     return ae.start_server((config.host, config.port), block=block, evt_handlers=handlers)
 
 

@@ -24,6 +24,7 @@ STOP_GRACE_S = 10
 class Child:
     name: str
     argv: list[str]
+    about: str = ""  # what it serves, for the line that says it started
     process: subprocess.Popen | None = None
     restarts: deque = field(default_factory=deque)
 
@@ -37,7 +38,8 @@ class Supervisor:
 
     def _start(self, child: Child) -> None:
         child.process = subprocess.Popen(child.argv, env=self.env)
-        self.log(f"started {child.name} (pid {child.process.pid})")
+        about = f" — {child.about}" if child.about else ""
+        self.log(f"started {child.name}{about} (pid {child.process.pid})")
 
     def _handle_signal(self, signum, frame) -> None:
         if not self.stopping:

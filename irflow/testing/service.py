@@ -81,7 +81,9 @@ def running_service(
     data_dir: Path,
     *args: str,
     demo_patients: int = 30,
-    timeout: float = 120,
+    # A ceiling, not a measure: migrating, collecting static files and creating the demo take
+    # well under a minute alone, several on a machine shared with other test runs.
+    timeout: float = 300,
     env: dict | None = None,
 ) -> Iterator[Service]:
     """`irflow up` on free ports; yields once /health answers; stops it with SIGINT."""

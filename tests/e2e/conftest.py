@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from irflow.testing.tools import missing_tool_message
+
 CHROMIUM = os.environ.get("IRFLOW_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = [
@@ -28,7 +30,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
-        message = f"{CHROMIUM} is not installed (apt install chromium)"
+        message = missing_tool_message(CHROMIUM, "chromium")
         if os.environ.get("IRFLOW_STRICT"):
             pytest.fail(message)
         pytest.skip(message)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
 import subprocess
+import time
 
 import pytest
 import requests
@@ -115,3 +117,49 @@ def test_dicom_listener_answers_echo(service):
         env={**os.environ, "TCP_NODELAY": "1"},
     )
     assert result.returncode == 0, result.stderr
+
+
+def _start_up_output(service) -> list[str]:
+    """The console lines of `irflow up` until it said where it runs."""
+    deadline = time.monotonic() + 60
+    while "irflow is running at" not in service.log() and time.monotonic() < deadline:
+        time.sleep(0.3)
+    lines = service.log().splitlines()
+    [end] = [i for i, line in enumerate(lines) if "irflow is running at" in line]
+    return lines[: end + 1]
+
+
+def test_start_up_output_is_short_and_ends_with_the_logins_and_the_url(service):
+    lines = _start_up_output(service)
+    assert len(lines) < 40, "\n".join(lines)
+    assert lines[-1].startswith(f"irflow is running at {service.url}/"), lines[-1]
+    logins = lines.index("Demo logins — password irflow-demo:")
+    assert [line.split() for line in lines[logins + 1 : logins + 3]] == [
+        ["physician", "physician"],
+        ["physician2", "physician"],
+    ]
+    # One line per part started; no line per request or per background task.
+    for part in ("web", "worker", "dicom"):
+        assert sum(line.startswith(f"irflow: started {part} ") for line in lines) == 1, lines
+    log = service.log()
+    assert "Task id=" not in log and '"GET /health' not in log, log[-3000:]
+
+
+def test_static_files_go_out_compressed(service):
+    manifest = json.loads((service.data_dir / "static" / "staticfiles.json").read_text())
+    plotly = manifest["paths"]["plotly/plotly.min.js"]
+    # Pages name the hashed, compressed copies.
+    login = requests.get(service.url + "/accounts/login/", timeout=10).text
+    assert f"/static/{manifest['paths']['irflow/irflow.css']}" in login
+
+    url = f"{service.url}/static/{plotly}"
+    plain = requests.get(url, headers={"Accept-Encoding": "identity"}, timeout=30)
+    assert plain.status_code == 200 and "Content-Encoding" not in plain.headers
+    size = len(plain.content)
+    assert size > 1_000_000
+    for encoding in ("gzip", "br"):
+        packed = requests.get(url, headers={"Accept-Encoding": encoding}, timeout=30, stream=True)
+        assert packed.headers["Content-Encoding"] == encoding
+        assert "immutable" in packed.headers["Cache-Control"]
+        sent = len(packed.raw.read(decode_content=False))
+        assert sent == int(packed.headers["Content-Length"]) and sent < size / 3, (encoding, sent)

@@ -1,10 +1,15 @@
-"""`irflow demo --patients N --seed S`: fill the database with a synthetic department."""
+"""`irflow demo --patients N --seed S`: fill the database with a synthetic department.
+
+Migrates first, so that it works on a fresh data directory as the first command a newcomer
+runs (as `irflow up` does).
+"""
 
 from __future__ import annotations
 
 import time
 from datetime import date
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
@@ -32,6 +37,8 @@ class Command(BaseCommand):
         from rich.console import Console
 
         console = Console(highlight=False)
+        with console.status("Preparing the database…"):
+            call_command("migrate", interactive=False, verbosity=0)
         started = time.perf_counter()
         with console.status("Creating demo data…") as status:
             try:

@@ -17,11 +17,15 @@ class Command(BaseCommand):
         parser.add_argument("--host", default=None)
         parser.add_argument("--port", type=int, default=None)
         parser.add_argument("--ae-title", default=None)
+        parser.add_argument(
+            "--quiet", action="store_true", help="No start-up line (irflow up prints its own)."
+        )
 
-    def handle(self, *, host, port, ae_title, **options) -> None:
+    def handle(self, *, host, port, ae_title, quiet, **options) -> None:
         config = server.ListenerConfig.from_settings(host=host, port=port, ae_title=ae_title)
         running = server.start(config, block=False)
-        self.stdout.write(f"DICOM listener {config.ae_title} on {config.host}:{config.port}")
+        if not quiet:
+            self.stdout.write(server.describe(config))
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         signal.signal(signal.SIGINT, lambda *_: stop.set())

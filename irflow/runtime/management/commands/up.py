@@ -1,4 +1,9 @@
-"""`irflow up`: migrate, create demo data if the database is empty, run every part of irflow."""
+"""`irflow up`: migrate, create demo data if the database is empty, run every part of irflow.
+
+The console gets a line per part started, then the demo logins and the URL, last. Requests
+and background tasks are not logged there unless asked (`irflow up -v 2`); warnings and
+errors always are.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from irflow.runtime.supervisor import Child, Supervisor, child_env, python_m
+from irflow.web.staticfiles import static_files_collect
 
 
 def is_loopback(host: str) -> bool:
@@ -84,6 +90,8 @@ class Command(BaseCommand):
             f"{settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}"
         )
         call_command("migrate", interactive=False, verbosity=0)
+        with console.status("Preparing static files…"):
+            static_files_collect()
         from irflow.accounts.models import User
 
         created_demo = False
@@ -94,29 +102,45 @@ class Command(BaseCommand):
                 demo_create(patients=demo_patients, seed=demo_seed, today=timezone.localdate())
             created_demo = True
 
+        # -v 2: a line per request, per background task, and the parts' own start-up lines.
+        chatty = options["verbosity"] >= 2
         extra_env: dict[str, str] = {}
+        if chatty:
+            extra_env["IRFLOW_TASK_LOG_LEVEL"] = os.environ.get("IRFLOW_TASK_LOG_LEVEL") or "INFO"
         if is_loopback(host) and not os.environ.get("IRFLOW_SECURE_COOKIES"):
             # Traffic never leaves this machine, and browsers would drop Secure cookies on
             # plain http elsewhere than localhost. Any other address keeps secure cookies.
             extra_env["IRFLOW_SECURE_COOKIES"] = "false"
         env = child_env(**extra_env)
-        web_argv = python_m("web", "--host", host, "--port", str(port))
+        quiet = [] if chatty else ["--quiet"]
+        url_host = f"[{host}]" if ":" in host else host
+        url = f"http://{url_host}:{port}/"
+        web_argv = python_m("web", "--host", host, "--port", str(port), *quiet)
         if web_workers:
             web_argv += ["--workers", str(web_workers)]
-        children = [Child("web", web_argv), Child("worker", python_m("worker"))]
+        children = [
+            Child("web", web_argv, about=f"pages and API on {url}"),
+            Child("worker", python_m("worker"), about="background tasks"),
+        ]
         if not options["no_dicom"]:
+            from irflow.dicomserver.server import ListenerConfig, describe
+
             dicom_port = options["dicom_port"] or settings.IRFLOW_DICOM_PORT
             if not port_free(settings.IRFLOW_DICOM_HOST, dicom_port):
                 raise CommandError(
                     f"DICOM port {dicom_port} is in use (choose one with --dicom-port)."
                 )
-            children.append(Child("dicom", python_m("dicom", "--port", str(dicom_port))))
+            listener = ListenerConfig.from_settings(port=dicom_port)
+            children.append(
+                Child(
+                    "dicom",
+                    python_m("dicom", "--port", str(dicom_port), *quiet),
+                    about=describe(listener),
+                )
+            )
         supervisor = Supervisor(
-            children, env=env, log=lambda m: console.print(f"[dim]irflow:[/] {m}")
+            children, env=env, log=lambda m: console.print(f"[dim]irflow:[/] {m}", soft_wrap=True)
         )
-
-        url_host = f"[{host}]" if ":" in host else host
-        url = f"http://{url_host}:{port}/"
 
         def announce() -> None:
             deadline = time.monotonic() + 60
@@ -126,13 +150,15 @@ class Command(BaseCommand):
                         break
                 except OSError:
                     time.sleep(0.3)
-            console.print(f"\n[bold green]irflow is running at {url}[/]  (Ctrl-C to stop)")
             from irflow.demo.staff import DEMO_PASSWORD, DEMO_USERS
 
+            console.print()
             if created_demo or User.objects.filter(username="physician").exists():
                 console.print(f"Demo logins — password [bold]{DEMO_PASSWORD}[/]:")
                 for u in DEMO_USERS:
                     console.print(f"  {u.username:<13} {u.role}")
+            # Last, where the eye lands: everything before it is start-up.
+            console.print(f"[bold green]irflow is running at {url}[/]  (Ctrl-C to stop)")
             if options["simulate_modality"] and not options["no_dicom"]:
                 from irflow.dicomserver.simulator import simulate_when_ready
 

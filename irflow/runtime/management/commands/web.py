@@ -20,8 +20,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--threads", type=int, default=int(os.environ.get("IRFLOW_WEB_THREADS", "4"))
         )
+        parser.add_argument(
+            "--quiet",
+            action="store_true",
+            help="No line per request and no start-up lines: warnings and errors only.",
+        )
 
-    def handle(self, *, host: str, port: int, workers: int, threads: int, **options) -> None:
+    def handle(
+        self, *, host: str, port: int, workers: int, threads: int, quiet: bool, **options
+    ) -> None:
         argv = [
             sys.executable,
             "-m",
@@ -39,14 +46,19 @@ class Command(BaseCommand):
             "10",
             "--timeout",
             "60",
-            "--access-logfile",
-            "-",
-            "--access-logformat",
-            '%(h)s "%(r)s" %(s)s %(b)s %(M)sms',
             "--limit-request-line",
             "8190",
             # One control socket per user would collide between several irflow instances.
             "--no-control-socket",
         ]
+        if quiet:
+            argv += ["--log-level", "warning"]
+        else:
+            argv += [
+                "--access-logfile",
+                "-",
+                "--access-logformat",
+                '%(h)s "%(r)s" %(s)s %(b)s %(M)sms',
+            ]
         # Replace this process so that signals reach gunicorn's master directly.
         os.execv(sys.executable, argv)  # noqa: S606 - fixed argv, no shell

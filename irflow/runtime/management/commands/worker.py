@@ -4,6 +4,18 @@ from __future__ import annotations
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django_tasks_db.management.commands.db_worker import Command as DbWorker
+
+
+class TaskWorker(DbWorker):
+    """django-tasks-db's worker, logging at the levels of settings.LOGGING.
+
+    Its own command sets the task loggers to INFO (a line per task) whatever the settings
+    say; irflow's are WARNING unless IRFLOW_TASK_LOG_LEVEL says otherwise.
+    """
+
+    def configure_logging(self, verbosity: int) -> None:
+        pass
 
 
 class Command(BaseCommand):
@@ -15,7 +27,7 @@ class Command(BaseCommand):
 
     def handle(self, *, interval: float, batch: bool, **options) -> None:
         call_command(
-            "db_worker",
+            TaskWorker(),
             queue_name="*",
             interval=interval,
             batch=batch,
