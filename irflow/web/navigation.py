@@ -45,6 +45,7 @@ class NavLink:
 NAV: list[NavItem] = [
     NavItem("Patients", "patient-search", "patient.view"),
     NavItem("Audit", "audit", "audit.view"),
+    NavItem("Users", "admin-users", "user.manage"),
 ]
 
 
