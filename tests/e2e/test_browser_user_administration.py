@@ -14,6 +14,7 @@ from tests.e2e.conftest import screenshot
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 NEW_PASSWORD = "pale kettle drums at dawn"
+TOO_SHORT = "This password is too short. It must contain at least 12 characters."
 
 
 @pytest.fixture
@@ -71,7 +72,7 @@ def test_a_new_nurse_chooses_her_own_password_at_first_sign_in(page, site, perso
     form.get_by_label("New password again").fill("admin12345")
     page.get_by_role("button", name="Change password").click()
     error = page.locator("#id_new_password_error")
-    expect(error).to_have_text("This password is too short. It must contain at least 12 characters.")
+    expect(error).to_have_text(TOO_SHORT)
     # Beside its field, in the same block.
     field = page.locator(".field", has=page.locator("#id_new_password"))
     expect(field.locator(".error")).to_have_count(1)

@@ -44,7 +44,7 @@ class Command(BaseCommand):
         except ServiceError as exc:
             raise CommandError(exc.message) from exc
 
-    def _create(self, *, user: str, name: str, scope: str, expires: date | None, **_) -> None:
+    def _create(self, *, user: str, name: str, scope: str, expires: date | None, **options) -> None:
         owner = User.objects.filter(username=user).first()
         if owner is None:
             raise CommandError(f"No user named {user!r}.")
@@ -54,7 +54,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Token for {owner.username} ({owner.role_label}), shown once:\n{plain}")
 
-    def _list(self, **_) -> None:
+    def _list(self, **options) -> None:
         for row in reversed(api_token_list(actor=SYSTEM)):
             t = row.token
             state = row.state
@@ -67,7 +67,7 @@ class Command(BaseCommand):
                 f"{t.key_id}  {t.user.username:<15} {t.name:<30} {t.scope:<4} {state}, used {used}"
             )
 
-    def _revoke(self, *, key_id: str, **_) -> None:
+    def _revoke(self, *, key_id: str, **options) -> None:
         try:
             token = token_lookup(key_id=key_id)
             if token.revoked_at is not None:
