@@ -3,12 +3,14 @@ factor, passwords) and API tokens (scope, expiry, revoke); the password policy; 
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import pytest
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -287,3 +289,24 @@ def test_the_command_line_gives_tokens_a_scope_and_an_expiry(capsys, personas):
     assert "read active until 2099-12-31" in capsys.readouterr().out
     call_command("api-token", "revoke", token.key_id)
     assert LogEntry.objects.get_for_object(token).filter(actor_email="system").exists()
+
+
+def test_the_command_line_creates_users_under_the_same_policy(capsys, monkeypatch, personas):
+    call_command("user", "create", "kwame", "--role", "admin", "--first-name", "Kwame")
+    out = capsys.readouterr().out.strip().splitlines()
+    kwame = User.objects.get(username="kwame")
+    assert kwame.role == "admin" and kwame.is_staff and kwame.must_change_password
+    assert kwame.check_password(out[-1])
+    monkeypatch.setattr("sys.stdin", io.StringIO("admin12345\n"))
+    with pytest.raises(CommandError, match="at least 12 characters"):
+        call_command("user", "create", "weak", "--role", "nurse", "--password-stdin")
+    assert not User.objects.filter(username="weak").exists()
+    monkeypatch.setattr("sys.stdin", io.StringIO(GOOD_PASSWORD + "\n"))
+    call_command("user", "password", "nurse", "--password-stdin")
+    assert GOOD_PASSWORD not in capsys.readouterr().out
+    nurse = User.objects.get(username="nurse")
+    assert nurse.check_password(GOOD_PASSWORD) and nurse.must_change_password
+    call_command("user", "unlock", "nurse")
+    assert "was not locked out" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="No user named"):
+        call_command("user", "password", "nobody")
