@@ -209,3 +209,15 @@ def test_an_administrator_cannot_lock_themselves_out_from_the_page(client, perso
     assert services.MSG_NOT_YOURSELF in refused.content.decode()
     admin.refresh_from_db()
     assert admin.is_active
+
+
+def test_a_deactivated_user_is_signed_out_and_their_tokens_stop(client, personas):
+    nurse = personas["nurse"]
+    _, plain = services.api_token_create(actor=SYSTEM, user_id=nurse.pk, name="own")
+    login(client, nurse)
+    assert client.get("/patients/").status_code == 200
+    services.user_active_set(actor=personas["admin"], user_id=nurse.pk, active=False)
+    assert client.get("/patients/").url.startswith("/accounts/login/")
+    assert services.api_token_authenticate(plain) is None
+    services.user_active_set(actor=personas["admin"], user_id=nurse.pk, active=True)
+    assert services.api_token_authenticate(plain) == nurse
