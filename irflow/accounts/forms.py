@@ -108,7 +108,6 @@ class TokenCreateForm(forms.Form):
         label="Scope",
         choices=TokenScope.choices,
         initial=TokenScope.READ,
-        widget=forms.RadioSelect,
         help_text="Read only: the token may read (GET) and nothing else.",
     )
     expires_on = forms.DateField(

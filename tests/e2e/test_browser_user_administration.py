@@ -97,7 +97,7 @@ def test_an_api_token_is_shown_once_then_revoked(page, site, personas):
     page.get_by_role("link", name="New API token").click()
     page.get_by_label("Acts as user").select_option(label="Integration Test")
     page.get_by_label("What it is for").fill("HL7 engine")
-    page.get_by_label("Read only").check()
+    page.get_by_label("Scope").select_option(label="Read only")
     screenshot(page, "admin-token-new")
     page.get_by_role("button", name="Create token").click()
     plain = page.locator("#api-token").inner_text()
