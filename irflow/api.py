@@ -29,6 +29,7 @@ from irflow.accounts.services import api_token_authenticate
 from irflow.lib.apischema import ERROR_SCHEMA, error_response, error_statuses
 from irflow.lib.errors import ServiceError, ValidationFailed
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MSG_TOO_BIG = "The request is larger than the {limit} bytes allowed."
 MSG_NOT_AUTHENTICATED = "Sign in, or send an API token as 'Authorization: Bearer <token>'."
 MSG_NOT_AN_OBJECT = "The request body must be a JSON object."
@@ -38,7 +39,9 @@ MSG_NOT_UNICODE = "This text is not valid Unicode (a lone surrogate)."
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str):
-        user = api_token_authenticate(token)
+        # A read-only token is refused (403) any method that may write.
+        write = request.method not in SAFE_METHODS
+        user = api_token_authenticate(token, write=write)
         if user is not None:
             request.user = user
         return user

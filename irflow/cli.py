@@ -25,6 +25,7 @@ Service
 
 Data
   demo            create a synthetic department (--patients N --seed S)
+  user            create a user, give one a temporary password, unlock one
   api-token       create, list or revoke integration tokens
   import-rdsr     import radiation dose reports (RDSR files or folders; --json)
 

@@ -45,5 +45,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_filter = ["revoked_at"]
 
     def has_add_permission(self, request):
-        # Tokens are created with `irflow api-token create`, which shows the secret once.
+        # Tokens are created on /administration/tokens/ or with `irflow api-token create`,
+        # which show the secret once.
         return False

@@ -1,5 +1,6 @@
-"""Session safety: sign out after a period of inactivity; insist on the second factor; never
-hand an htmx request a sign-in page to swap into the page it came from."""
+"""Session safety: sign out after a period of inactivity; insist on the second factor and on a
+new password where one is due; never hand an htmx request a sign-in page to swap into the page
+it came from."""
 
 from __future__ import annotations
 
@@ -29,7 +30,9 @@ MSG_2FA_REQUIRED = "Two-factor authentication is required for this account."
 MSG_NOT_SAVED = (
     "You were signed out, so what you last sent was not saved. Sign in, then enter it again."
 )
+MSG_PASSWORD_DUE = "Choose a new password first, on /accounts/password/."  # noqa: S105
 SESSION_PATH = "/accounts/session/"
+PASSWORD_PATH = "/accounts/password/"  # noqa: S105 - a path
 EXEMPT_PREFIXES = (
     "/static/",
     "/accounts/login/",
@@ -139,3 +142,37 @@ class SecondFactorMiddleware:
             ):
                 return _redirect(request, reverse("otp-setup"))
         return self.get_response(request)
+
+
+class PasswordChangeMiddleware:
+    """A user who must change their password (a temporary one from an administrator) is sent
+    to the change-password page and opens nothing else until it is done. API token clients
+    are not concerned: their requests carry a token, not the session."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is None
+            or not user.is_authenticated
+            or not getattr(user, "must_change_password", False)
+            or request.path.startswith((*EXEMPT_PREFIXES, PASSWORD_PATH))
+        ):
+            return self.get_response(request)
+        if request.path.startswith("/api/"):
+            if request.headers.get("Authorization", "").startswith("Bearer "):
+                return self.get_response(request)
+            return JsonResponse(
+                {"detail": MSG_PASSWORD_DUE, "code": "password_change_required"}, status=403
+            )
+        target = PASSWORD_PATH
+        if request.method == "GET":
+            target += "?" + urlencode({"next": request.get_full_path()})
+        if is_htmx(request):
+            # htmx follows this header with a full page load: the form, not a fragment of it.
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = target
+            return response
+        return HttpResponseRedirect(target)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -17,6 +18,10 @@ class User(AbstractUser):
     role = models.CharField(max_length=20, choices=PERSON_ROLES, blank=True)
     display_name = models.CharField(
         max_length=150, blank=True, help_text="As shown on reports, e.g. 'Dr A. Khan'."
+    )
+    must_change_password = models.BooleanField(
+        default=False,
+        help_text="Sent to choose a new password at the next sign-in, before anything else.",
     )
 
     class Meta:
@@ -74,13 +79,21 @@ class Privilege(models.Model):
         return f"{self.user}: {self.get_category_display()}"
 
 
+class TokenScope(models.TextChoices):
+    """What a token may do, within what its user's role allows."""
+
+    READ = "read", "Read only"
+    FULL = "full", "Read and write"
+
+
 class ApiToken(models.Model):
     """A bearer token for an integration. Only the SHA-256 of the secret is stored."""
 
     PREFIX = "irf"
+    NAME_MAX_LENGTH = 100
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=NAME_MAX_LENGTH)
     key_id = models.CharField(max_length=16, unique=True)
     secret_sha256 = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -89,9 +102,26 @@ class ApiToken(models.Model):
     )
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    scope = models.CharField(
+        max_length=10,
+        choices=TokenScope.choices,
+        default=TokenScope.FULL,
+        help_text="Read only: the token may only read (GET), whatever its user's role allows.",
+    )
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="After this moment the token authenticates no more."
+    )
 
     def __str__(self) -> str:
         return f"{self.name} ({self.PREFIX}_{self.key_id}_…)"
+
+    def state(self, now: datetime) -> str:
+        """The token's state at `now`: revoked, expired or active."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= now:
+            return "expired"
+        return "active"
 
     @staticmethod
     def hash_secret(secret: str) -> str:

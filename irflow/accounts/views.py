@@ -1,4 +1,5 @@
-"""Sign-in, sign-out and two-factor set-up pages; the sign-in dialog's endpoint."""
+"""Sign-in, sign-out and two-factor set-up pages; one's own account and password; the sign-in
+dialog's endpoint."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import base64
 import segno
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -18,16 +20,18 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_otp import user_has_device
 
-from irflow.accounts import services
+from irflow.accounts import services, signin
+from irflow.accounts.forms import PasswordChangeForm
 from irflow.accounts.middleware import AUTH_CSRF, auth_answer, is_htmx
 from irflow.accounts.selectors import second_factor_satisfied
-from irflow.accounts.services import MSG_BAD_CODE
-from irflow.lib.errors import ServiceError
+from irflow.accounts.signin import MSG_BAD_CODE
+from irflow.lib.errors import ServiceError, ValidationFailed
 
 MSG_OTHER_USER = (
     "You are now signed in as {user}. What was typed on this page by {previous} was not sent: "
     "open the start page to carry on."
 )
+MSG_PASSWORD_CHANGED = "Your password is changed."  # noqa: S105 - a message
 # A lockout answers as the sign-in page's does.
 STATUS_LOCKED = 429
 
@@ -62,7 +66,7 @@ def otp_verify(request):
         return redirect("otp-setup")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if services.second_factor_verify(request=request, code=form.cleaned_data["code"]):
+        if signin.second_factor_verify(request=request, code=form.cleaned_data["code"]):
             return redirect(_safe_next(request))
         form.add_error("code", MSG_BAD_CODE)
     return render(request, "accounts/otp_verify.html", {"form": form})
@@ -72,10 +76,10 @@ def otp_verify(request):
 @require_http_methods(["GET", "POST"])
 def otp_setup(request):
     """Show a new TOTP secret (QR code and text) and confirm it with one code."""
-    device = services.second_factor_device_pending(actor=request.user)
+    device = signin.second_factor_device_pending(actor=request.user)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if services.second_factor_confirm(request=request, code=form.cleaned_data["code"]):
+        if signin.second_factor_confirm(request=request, code=form.cleaned_data["code"]):
             messages.success(request, "Two-factor authentication is on.")
             return redirect("home")
         form.add_error("code", MSG_BAD_CODE)
@@ -104,6 +108,55 @@ def account(request):
             "privileges": user.privileges.order_by("category"),
             "has_2fa": user_has_device(user),
         },
+    )
+
+
+def show_refusal(
+    form: forms.Form, exc: ServiceError, aliases: dict[str, str] | None = None
+) -> None:
+    """A service's refusal on `form`: each message beside its field (once), others on top;
+    `aliases` renames the service's fields to the form's."""
+    if not isinstance(exc, ValidationFailed):
+        form.add_error(None, exc.message)
+        return
+    show_problems(form, {(aliases or {}).get(k, k): v for k, v in exc.errors.items()})
+
+
+def show_problems(form: forms.Form, problems: dict[str, list[str]]) -> None:
+    """Add what a service would refuse to what the form found itself, beside each field."""
+    for field, field_messages in problems.items():
+        target = field if field in form.fields else None
+        if target is not None and target in form.errors:
+            continue  # the form's own message says it already (e.g. "required")
+        for message in field_messages:
+            form.add_error(target, message)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def password_change(request):
+    """Everyone changes their own password here; who must change it is sent here first
+    (PasswordChangeMiddleware)."""
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST":
+        values = {name: request.POST.get(name, "") for name in form.fields}
+        if form.is_valid():
+            try:
+                user = services.password_change(actor=request.user, **values)
+            except ValidationFailed as exc:
+                show_refusal(form, exc)
+            else:
+                update_session_auth_hash(request, user)  # stays signed in
+                messages.success(request, MSG_PASSWORD_CHANGED)
+                return redirect(_safe_next(request))
+        else:
+            show_problems(form, services.password_change_problems(actor=request.user, **values))
+    status = 422 if form.errors else 200
+    return render(
+        request,
+        "accounts/password_change.html",
+        {"form": form, "next": _safe_next(request, "")},
+        status=status,
     )
 
 
@@ -138,7 +191,7 @@ def session(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _session_state(request)
     try:
-        user = services.session_sign_in(
+        user = signin.session_sign_in(
             request=request,
             username=request.POST.get("username", ""),
             password=request.POST.get("password", ""),

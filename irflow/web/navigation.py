@@ -45,6 +45,7 @@ class NavLink:
 NAV: list[NavItem] = [
     NavItem("Patients", "patient-search", "patient.view"),
     NavItem("Audit", "audit", "audit.view"),
+    NavItem("Users", "admin-users", "user.manage"),
 ]
 
 
@@ -80,5 +81,5 @@ def navigation_for(user, path: str) -> list[NavLink]:
     for i in items:
         i.current = i.current and len(i.url) == longest
     if user.is_staff:
-        items.append(NavLink("Admin", reverse("admin:index"), path.startswith("/admin")))
+        items.append(NavLink("Admin", reverse("admin:index"), path.startswith("/admin/")))
     return items

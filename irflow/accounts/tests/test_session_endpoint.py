@@ -6,7 +6,7 @@ import pytest
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from irflow.accounts import services
+from irflow.accounts import signin
 from irflow.accounts.views import MSG_OTHER_USER
 from irflow.testing.fixtures import PASSWORD
 
@@ -59,15 +59,15 @@ def test_signs_in_the_same_user_and_returns_a_fresh_csrf_token(csrf_client, atte
 def test_wrong_password_is_refused_with_the_field_message(csrf_client, attending):
     response = _sign_in(csrf_client, "attending", "not my password")
     assert response.status_code == 422
-    assert response.json()["errors"] == {"password": [services.MSG_SIGNIN_INVALID]}
+    assert response.json()["errors"] == {"password": [signin.MSG_SIGNIN_INVALID]}
     assert "_auth_user_id" not in csrf_client.session
 
 
 def test_empty_fields_are_all_reported(csrf_client, attending):
     response = _sign_in(csrf_client, "", "")
     assert response.json()["errors"] == {
-        "username": [services.MSG_SIGNIN_USERNAME],
-        "password": [services.MSG_SIGNIN_PASSWORD],
+        "username": [signin.MSG_SIGNIN_USERNAME],
+        "password": [signin.MSG_SIGNIN_PASSWORD],
     }
 
 
@@ -78,7 +78,7 @@ def test_lockout_applies_as_on_the_sign_in_page(csrf_client, settings, attending
     assert locked.status_code == 429
     assert locked["Content-Type"] == "application/json"
     assert locked.json()["code"] == "locked"
-    assert locked.json()["detail"] == services.MSG_SIGNIN_LOCKED.format(minutes=30)
+    assert locked.json()["detail"] == signin.MSG_SIGNIN_LOCKED.format(minutes=30)
     still = _sign_in(csrf_client, "attending")
     assert still.status_code == 429
     assert "_auth_user_id" not in csrf_client.session
@@ -97,10 +97,10 @@ def test_account_with_a_device_needs_its_code(csrf_client, attending):
     device = TOTPDevice.objects.create(user=attending, name="phone", confirmed=True)
     asked = _sign_in(csrf_client, "attending")
     assert asked.status_code == 422
-    assert asked.json()["errors"] == {"code": [services.MSG_CODE_NEEDED]}
+    assert asked.json()["errors"] == {"code": [signin.MSG_CODE_NEEDED]}
     assert "_auth_user_id" not in csrf_client.session
     wrong = _sign_in(csrf_client, "attending", code="000000")
-    assert wrong.json()["errors"] == {"code": [services.MSG_BAD_CODE]}
+    assert wrong.json()["errors"] == {"code": [signin.MSG_BAD_CODE]}
     device.refresh_from_db()
     device.throttle_reset()  # a wrong code throttles the next try (by design)
     right = _sign_in(csrf_client, "attending", code=_code(device), expected="attending")
@@ -114,7 +114,7 @@ def test_admin_without_a_device_is_sent_to_the_set_up(csrf_client, settings, per
     response = _sign_in(csrf_client, "admin")
     assert response.status_code == 403
     assert response.json() == {
-        "detail": services.MSG_SETUP_NEEDED,
+        "detail": signin.MSG_SETUP_NEEDED,
         "code": "second_factor_setup",
         "csrf_token": response.json()["csrf_token"],
     }
