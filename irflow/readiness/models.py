@@ -88,6 +88,13 @@ class PolicySettings(models.Model):
     department_name = models.CharField(max_length=200, blank=True)
     department_phone = models.CharField(max_length=40, blank=True)
     department_address = models.TextField(max_length=500, blank=True)
+    out_of_hours_phone = models.CharField(max_length=40, blank=True)
+    # The department's logo (PNG or JPEG, checked by its content), printed on letters; kept in
+    # the database so that a backup of it is a backup of everything. The history records
+    # the change by its digest (the image itself is left out of it).
+    logo = models.BinaryField(blank=True, default=b"")
+    logo_content_type = models.CharField(max_length=20, blank=True)
+    logo_sha256 = models.CharField(max_length=64, blank=True)
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(

@@ -209,7 +209,13 @@ def policy_view(*, actor: Actor) -> dict[str, Any]:
     }
 
 
-LETTERHEAD = ("hospital_name", "department_name", "department_phone", "department_address")
+LETTERHEAD = (
+    "hospital_name",
+    "department_name",
+    "department_phone",
+    "out_of_hours_phone",
+    "department_address",
+)
 
 
 def rule_info(rule_id: str) -> dict[str, Any]:
