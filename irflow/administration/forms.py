@@ -102,13 +102,14 @@ class RoomForm(forms.Form):
         help_text="The AE title of the modality in this room: its worklist shows this "
         "room's bookings.",
     )
-    opens_at = forms.TimeField(label="Opens at", widget=TimeInput())
-    closes_at = forms.TimeField(label="Closes at", widget=TimeInput())
+    opens_at = forms.TimeField(label="Opens at", widget=TimeInput(), initial="08:00")
+    closes_at = forms.TimeField(label="Closes at", widget=TimeInput(), initial="18:00")
     open_weekdays = forms.TypedMultipleChoiceField(
         label="Open on",
         choices=WEEKDAY_CHOICES,
         coerce=int,
         widget=forms.CheckboxSelectMultiple,
+        initial=[1, 2, 3, 4, 5],
     )
     active = forms.BooleanField(
         label="In use", required=False, initial=True, help_text="A room not in use is never booked."
@@ -175,7 +176,9 @@ class ProcedureTypeForm(forms.Form):
         help_text="Bookable below the usual duration with a stated reason. Empty: half of it.",
     )
     default_sedation = forms.ChoiceField(
-        label="Usual sedation", choices=choices(SEDATION_LEVELS, SEDATION_LABELS)
+        label="Usual sedation",
+        choices=choices(SEDATION_LEVELS, SEDATION_LABELS),
+        initial="moderate",
     )
     arterial_access = forms.BooleanField(label="Arterial access", required=False)
     uses_contrast = forms.BooleanField(label="Uses contrast", required=False, initial=True)
@@ -183,6 +186,7 @@ class ProcedureTypeForm(forms.Form):
         "Required before the procedure is completed",
         list(COMPLETION_REQUIREMENTS.items()),
         required=False,
+        initial=["technical_success"],
     )
     technical_success_definition = forms.CharField(
         label="Technical success means", required=False, widget=forms.Textarea(attrs={"rows": 2})

@@ -110,6 +110,8 @@ def hub(request):
 
 @login_required
 def rooms(request):
+    """The rooms, in use or not, with their next closure (administrators)."""
+    require(request.user, "room.manage")
     room_list = catalogue_selectors.rooms(actor=request.user, active_only=False)
     now = timezone.now()
     closures = {
@@ -216,6 +218,8 @@ def closure_remove(request, room_id: int, closure_id: int):
 
 @login_required
 def procedures(request):
+    """The catalogue, offered or withdrawn, with the rooms that can host each (administrators)."""
+    require(request.user, "catalogue.manage")
     procedure_list = list(
         catalogue_selectors.procedure_types(actor=request.user, active_only=False)
     )
