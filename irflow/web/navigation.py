@@ -80,5 +80,5 @@ def navigation_for(user, path: str) -> list[NavLink]:
     for i in items:
         i.current = i.current and len(i.url) == longest
     if user.is_staff:
-        items.append(NavLink("Admin", reverse("admin:index"), path.startswith("/admin")))
+        items.append(NavLink("Admin", reverse("admin:index"), path.startswith("/admin/")))
     return items
