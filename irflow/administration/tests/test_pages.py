@@ -4,6 +4,8 @@ administrators only, wrong values shown beside their fields, kept when the form 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.utils.html import escape
 
@@ -228,3 +230,17 @@ def test_a_modality_is_configured_and_forgotten_from_the_pages(client, personas,
     assert wrong.status_code == 422 and 'id="id_ae_title_error"' in wrong.content.decode()
     assert client.post(f"/administration/modalities/{remote.pk}/remove/").status_code == 302
     assert not RemoteAE.objects.exists()
+
+
+def test_help_and_errors_are_tied_to_their_inputs(client, personas):
+    """Every id an input or a group of choices names in aria-describedby is on the page."""
+    login(client, personas["admin"])
+    for page in (
+        client.get("/administration/rooms/new/"),
+        client.post("/administration/rooms/new/", {**ROOM_POST, "closes_at": "07:00"}),
+        client.get("/administration/procedures/new/"),
+    ):
+        body = page.content.decode()
+        named = {i for ids in re.findall(r'aria-describedby="([^"]+)"', body) for i in ids.split()}
+        assert named, "no input is described"
+        assert {i for i in named if f'id="{i}"' not in body} == set()
