@@ -25,7 +25,7 @@ from irflow.administration.forms import (
 )
 from irflow.catalogue import selectors as catalogue_selectors
 from irflow.catalogue import services as catalogue_services
-from irflow.catalogue.models import Room
+from irflow.catalogue.models import CATEGORY_CHOICES, Room
 from irflow.dicomserver import selectors as dicom_selectors
 from irflow.dicomserver import services as dicom_services
 from irflow.readiness.logo import logo_data_uri
@@ -220,8 +220,13 @@ def closure_remove(request, room_id: int, closure_id: int):
 def procedures(request):
     """The catalogue, offered or withdrawn, with the rooms that can host each (administrators)."""
     require(request.user, "catalogue.manage")
+    category = request.GET.get("category", "")
+    if category not in dict(CATEGORY_CHOICES):
+        category = ""
     procedure_list = list(
-        catalogue_selectors.procedure_types(actor=request.user, active_only=False)
+        catalogue_selectors.procedure_types(
+            actor=request.user, category=category, active_only=False
+        )
     )
     room_list = list(catalogue_selectors.rooms(actor=request.user))
     rows = [
@@ -231,7 +236,12 @@ def procedures(request):
     return render(
         request,
         "administration/procedures.html",
-        {"rows": rows, "can_manage": can(request.user, "catalogue.manage")},
+        {
+            "rows": rows,
+            "can_manage": can(request.user, "catalogue.manage"),
+            "categories": CATEGORY_CHOICES,
+            "category": category,
+        },
     )
 
 

@@ -109,6 +109,8 @@ def test_the_administrator_opens_every_page(client, personas):
         assert client.get(url).status_code == 200, url
     hub = client.get("/administration/").content.decode()
     assert "/readiness/policy/" in hub  # the site policy is one of the sections
+    spine = client.get("/administration/procedures/?category=spine_pain").content.decode()
+    assert "Vertebroplasty" in spine and "Carotid artery stenting" not in spine
 
 
 def test_a_room_is_added_from_its_form_and_errors_sit_by_their_fields(client, personas):
