@@ -20,7 +20,7 @@ from irflow.catalogue.models import (
 from irflow.catalogue.services import COMPLETION_REQUIREMENTS
 from irflow.clinical.inputs import SEDATION_LEVELS
 from irflow.clinical.vocabulary import SEDATION_LABELS
-from irflow.dicom.charset import RESPONSE_CHARSETS
+from irflow.dicom.charset import LATIN1, RESPONSE_CHARSETS
 from irflow.dicomserver.models import CHARSET_LABELS
 from irflow.followup.models import FollowUpKind
 from irflow.lib.choices import choices
@@ -352,6 +352,7 @@ class RemoteAEForm(forms.Form):
     charset = forms.ChoiceField(
         label="Character set",
         choices=[(t, CHARSET_LABELS[t]) for t in RESPONSE_CHARSETS],
+        initial=LATIN1,
         help_text="What the modality understands (worklist answers are written in it).",
     )
     description = forms.CharField(max_length=200, required=False)

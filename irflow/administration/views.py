@@ -348,7 +348,7 @@ def remote_ae_edit(request, remote_id: int | None = None):
         remote = dicom_selectors.remote_ae_for_edit(actor=request.user, remote_id=remote_id)
     else:
         require(request.user, "dicom.configure")
-    room_choices = catalogue_selectors.rooms(actor=request.user)
+    room_choices = catalogue_selectors.rooms(actor=request.user, active_only=False)
     initial = None
     if remote is not None:
         initial = {
