@@ -71,6 +71,16 @@ INTAKE_FIELDS = {
 }
 
 
+# The letterhead of letters and reports: what PolicySettings holds about the department.
+LETTERHEAD_FIELDS = (
+    "hospital_name",
+    "department_name",
+    "department_phone",
+    "out_of_hours_phone",
+    "department_address",
+)
+
+
 class PolicySettings(models.Model):
     """The site's overrides of rule values (one row), validated through the core's SitePolicy.
 

@@ -29,6 +29,7 @@ from irflow.readiness import engine
 from irflow.readiness.logo import Upload, logo_check
 from irflow.readiness.models import (
     INTAKE_FIELDS,
+    LETTERHEAD_FIELDS,
     Acknowledgement,
     Anuric,
     LastDose,
@@ -58,13 +59,6 @@ MSG_AMBIGUOUS_RULE = "This rule has several findings; name the finding by its ke
 MSG_ARRIVAL = "Arrival lead time must be between 0 and 480 minutes."
 MSG_POLICY_VALUE = "Give a value."
 MSG_TOO_LONG = "At most {limit} characters."
-LETTERHEAD_FIELDS = (
-    "hospital_name",
-    "department_name",
-    "department_phone",
-    "out_of_hours_phone",
-    "department_address",
-)
 # A small allowance for clock differences between devices.
 FUTURE_GRACE = timedelta(minutes=5)
 
