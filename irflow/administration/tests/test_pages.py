@@ -19,7 +19,7 @@ from irflow.dicomserver.models import RemoteAE
 from irflow.followup.models import FollowUpKind
 from irflow.lib.errors import Forbidden
 from irflow.readiness.policy import policy_settings
-from irflow.testing.fixtures import PERSONAS, login, next_weekday_at
+from irflow.testing.fixtures import PERSONAS, login, make_booking, make_order, next_weekday_at
 
 STRONG = "a long enough passphrase 42"
 PAGES = [
@@ -246,3 +246,25 @@ def test_help_and_errors_are_tied_to_their_inputs(client, personas):
         named = {i for ids in re.findall(r'aria-describedby="([^"]+)"', body) for i in ids.split()}
         assert named, "no input is described"
         assert {i for i in named if f'id="{i}"' not in body} == set()
+
+
+def test_closing_a_room_over_bookings_says_how_many_must_move(
+    client, personas, patient, angio_room
+):
+    booking = make_booking(
+        personas["attending"],
+        make_order(personas["attending"], patient, code="PICC"),
+        angio_room,
+        next_weekday_at(9),
+    )
+    login(client, personas["admin"])
+    page = client.post(
+        f"/administration/rooms/{angio_room.pk}/closures/",
+        {
+            "starts_at": booking.start.strftime("%Y-%m-%dT08:00"),
+            "ends_at": booking.start.strftime("%Y-%m-%dT18:00"),
+            "reason": "Flooded",
+        },
+        follow=True,
+    )
+    assert "1 booking(s) already in that time must be moved" in page.content.decode()
