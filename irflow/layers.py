@@ -37,6 +37,7 @@ LAYERS: dict[str, int] = {
     "reports": 3,
     "dayofcase": 4,
     "dicomserver": 5,
+    "administration": 5,
     "runtime": 5,
     "demo": 5,
 }

@@ -140,7 +140,7 @@ class SecondFactorMiddleware:
             if settings.IRFLOW_REQUIRE_2FA_FOR_ADMINS and (
                 user.role == Role.ADMIN or user.is_superuser
             ):
-                return _redirect(request, reverse("otp-setup"))
+                return _redirect(request, reverse("otp-setup") + "?next=" + request.path)
         return self.get_response(request)
 
 

@@ -81,6 +81,8 @@ MATRIX: dict[str, dict[Role, Scope]] = {
     "catalogue.view": _all(PHY, TRN, NUR, TEC, SCH, REF, QIL, ADM, AUD, INT),
     "catalogue.manage": _all(ADM),
     "room.view": _all(PHY, TRN, NUR, TEC, SCH, QIL, ADM, INT),
+    "room.manage": _all(ADM),
+    "department.manage": _all(ADM),
     # People
     "staff.view": _all(PHY, TRN, NUR, TEC, SCH, QIL, ADM),
     "user.manage": _all(ADM, SYS),
@@ -155,6 +157,8 @@ ACTION_LABELS = {
     "catalogue.view": "view the procedure catalogue",
     "catalogue.manage": "manage the procedure catalogue",
     "room.view": "view rooms",
+    "room.manage": "manage rooms, their opening hours and closures",
+    "department.manage": "set the department's names, address, phone numbers and logo",
     "staff.view": "view staff",
     "user.manage": "manage users",
     "apitoken.manage": "manage API tokens",

@@ -81,7 +81,7 @@ def otp_setup(request):
     if request.method == "POST" and form.is_valid():
         if signin.second_factor_confirm(request=request, code=form.cleaned_data["code"]):
             messages.success(request, "Two-factor authentication is on.")
-            return redirect("home")
+            return redirect(_safe_next(request))
         form.add_error("code", MSG_BAD_CODE)
     qr_svg = segno.make(device.config_url, error="m").svg_inline(scale=5, dark="#111", light="#fff")
     secret = _base32(device.bin_key)

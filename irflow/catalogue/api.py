@@ -1,4 +1,4 @@
-"""Reference data over REST (read-only; sites edit it in the admin)."""
+"""Reference data over REST (read-only; administrators edit it on /administration/)."""
 
 from __future__ import annotations
 

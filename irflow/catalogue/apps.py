@@ -12,3 +12,4 @@ class CatalogueConfig(AppConfig):
 
         auditlog.register(m.ProcedureType)
         auditlog.register(m.Room)
+        auditlog.register(m.RoomClosure)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import time
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -173,3 +174,30 @@ class Room(models.Model):
     @property
     def offered_modalities(self) -> list[str]:
         return list(dict.fromkeys([self.modality, *(self.modalities or [])]))
+
+
+class RoomClosure(models.Model):
+    """A time the room cannot be booked (maintenance, a strike, a holiday): scheduling refuses
+    bookings that overlap it, whatever their priority (the room itself is out of use)."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="closures")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    reason = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="room_closure_ends_after_start",
+            )
+        ]
+        indexes = [models.Index(fields=["room", "ends_at"], name="room_closure_room_end")]
+
+    def __str__(self) -> str:
+        return f"{self.room} closed: {self.reason}"

@@ -32,6 +32,7 @@ from irflow.procedures.models import PerformedProcedureStep
 from irflow.scheduling.models import Booking
 
 MSG_STEP_NOT_FOUND = "No such performed procedure step."
+MSG_NO_REMOTE = "This remote AE does not exist (any more)."
 
 
 @dataclass(frozen=True)
@@ -222,3 +223,18 @@ def mpps_candidate_bookings(*, actor: Actor, step: PerformedProcedureStep) -> li
     for patient in {b.patient_id: b.patient for b in bookings}.values():
         access_log_record(actor=actor, patient=patient, what="MPPS reconciliation: bookings")
     return bookings
+
+
+def remote_aes(*, actor: Actor) -> QuerySet[RemoteAE]:
+    """Every remote AE (active or not) with its room, for the administrator."""
+    require(actor, "dicom.configure")
+    return RemoteAE.objects.select_related("room").order_by("ae_title")
+
+
+def remote_ae_for_edit(*, actor: Actor, remote_id: int) -> RemoteAE:
+    """One remote AE, for the administrator who changes it."""
+    require(actor, "dicom.configure")
+    remote = RemoteAE.objects.select_related("room").filter(pk=remote_id).first()
+    if remote is None:
+        raise NotFound(MSG_NO_REMOTE)
+    return remote

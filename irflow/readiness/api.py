@@ -406,6 +406,7 @@ class LetterheadIn(Schema):
     hospital_name: str = Field("", max_length=200)
     department_name: str = Field("", max_length=200)
     department_phone: str = Field("", max_length=40)
+    out_of_hours_phone: str = Field("", max_length=40)
     department_address: str = Field("", max_length=500)
 
 

@@ -10,7 +10,8 @@ class ReadinessConfig(AppConfig):
 
         from irflow.readiness import models as m
 
-        for model in (m.PolicySettings, m.Preparation, m.LastDose, m.Acknowledgement):
+        auditlog.register(m.PolicySettings, exclude_fields=["logo"])
+        for model in (m.Preparation, m.LastDose, m.Acknowledgement):
             auditlog.register(model)
 
         from irflow.patients.signals import site_policy_wanted

@@ -119,6 +119,12 @@ class LetterheadForm(forms.Form):
     hospital_name = forms.CharField(label="Hospital", required=False, max_length=200)
     department_name = forms.CharField(label="Department", required=False, max_length=200)
     department_phone = forms.CharField(label="Department phone", required=False, max_length=40)
+    out_of_hours_phone = forms.CharField(
+        label="Out-of-hours phone",
+        required=False,
+        max_length=40,
+        help_text="For patients who are unwell after their procedure, outside working hours.",
+    )
     department_address = forms.CharField(
         label="Department address",
         required=False,

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from irflow.accounts.actors import Actor
 from irflow.clinical.contrast import SCHEDULE as PREMED_SCHEDULE
+from irflow.readiness.logo import logo_data_uri
 from irflow.readiness.models import Stay
 from irflow.readiness.policy import policy_settings
 from irflow.readiness.selectors import BookingReadiness, booking_get, readiness_detail
@@ -146,6 +147,7 @@ def letter_context(view: BookingReadiness, now: datetime | None = None) -> dict[
         "sedated": sedation in ESCORT_SEDATION,
         "stay": stay,
         "letterhead": {f: getattr(row, f) for f in LETTERHEAD_FIELDS},
+        "logo_uri": logo_data_uri(row),
         "site_name": settings.IRFLOW_SITE_NAME,
         "when": when,
     }

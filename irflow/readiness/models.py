@@ -71,6 +71,16 @@ INTAKE_FIELDS = {
 }
 
 
+# The letterhead of letters and reports: what PolicySettings holds about the department.
+LETTERHEAD_FIELDS = (
+    "hospital_name",
+    "department_name",
+    "department_phone",
+    "out_of_hours_phone",
+    "department_address",
+)
+
+
 class PolicySettings(models.Model):
     """The site's overrides of rule values (one row), validated through the core's SitePolicy.
 
@@ -88,6 +98,13 @@ class PolicySettings(models.Model):
     department_name = models.CharField(max_length=200, blank=True)
     department_phone = models.CharField(max_length=40, blank=True)
     department_address = models.TextField(max_length=500, blank=True)
+    out_of_hours_phone = models.CharField(max_length=40, blank=True)
+    # The department's logo (PNG or JPEG, checked by its content), printed on letters; kept in
+    # the database so that a backup of it is a backup of everything. The history records
+    # the change by its digest (the image itself is left out of it).
+    logo = models.BinaryField(blank=True, default=b"")
+    logo_content_type = models.CharField(max_length=20, blank=True)
+    logo_sha256 = models.CharField(max_length=64, blank=True)
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 
 from irflow.clinical import SitePolicy
-from irflow.readiness.models import PolicySettings
+from irflow.readiness.logo import logo_data_uri
+from irflow.readiness.models import LETTERHEAD_FIELDS, PolicySettings
 
 
 def policy_settings() -> PolicySettings:
@@ -13,6 +14,13 @@ def policy_settings() -> PolicySettings:
     row: reading never writes — `policy_update` creates it)."""
     row = PolicySettings.objects.order_by("pk").first()
     return row if row is not None else PolicySettings(pk=1)
+
+
+def letterhead() -> dict[str, str]:
+    """The department as letters and reports print it (blank fields are left out), with its
+    logo as a data: URL under "logo_uri" ("" when there is none)."""
+    row = policy_settings()
+    return {**{f: getattr(row, f) for f in LETTERHEAD_FIELDS}, "logo_uri": logo_data_uri(row)}
 
 
 def site_policy(row: PolicySettings | None = None) -> SitePolicy:

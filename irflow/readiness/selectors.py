@@ -26,7 +26,12 @@ from irflow.lib.errors import NotFound, ValidationFailed
 from irflow.patients.models import CareRelation, Medication
 from irflow.readiness import engine
 from irflow.readiness.engine import Readiness
-from irflow.readiness.models import Preparation, ReadinessSnapshot, SnapshotKind
+from irflow.readiness.models import (
+    LETTERHEAD_FIELDS,
+    Preparation,
+    ReadinessSnapshot,
+    SnapshotKind,
+)
 from irflow.readiness.policy import policy_settings, site_policy
 from irflow.scheduling.models import Booking
 
@@ -209,7 +214,7 @@ def policy_view(*, actor: Actor) -> dict[str, Any]:
     }
 
 
-LETTERHEAD = ("hospital_name", "department_name", "department_phone", "department_address")
+LETTERHEAD = LETTERHEAD_FIELDS
 
 
 def rule_info(rule_id: str) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,8 +26,10 @@ from irflow.lib.errors import Conflict, NotFound, ValidationFailed
 from irflow.lib.history import history_actor
 from irflow.patients.models import Medication
 from irflow.readiness import engine
+from irflow.readiness.logo import Upload, logo_check
 from irflow.readiness.models import (
     INTAKE_FIELDS,
+    LETTERHEAD_FIELDS,
     Acknowledgement,
     Anuric,
     LastDose,
@@ -56,7 +59,6 @@ MSG_AMBIGUOUS_RULE = "This rule has several findings; name the finding by its ke
 MSG_ARRIVAL = "Arrival lead time must be between 0 and 480 minutes."
 MSG_POLICY_VALUE = "Give a value."
 MSG_TOO_LONG = "At most {limit} characters."
-LETTERHEAD_FIELDS = ("hospital_name", "department_name", "department_phone", "department_address")
 # A small allowance for clock differences between devices.
 FUTURE_GRACE = timedelta(minutes=5)
 
@@ -265,15 +267,59 @@ def policy_update(
             raise ValidationFailed({"arrival_lead_min": MSG_ARRIVAL})
         row.arrival_lead_min = arrival_lead_min
     if letterhead is not None:
-        unknown = set(letterhead) - set(LETTERHEAD_FIELDS)
-        if unknown:
-            raise ValidationFailed(dict.fromkeys(sorted(unknown), MSG_UNKNOWN_FIELD))
-        for field, value in letterhead.items():
-            limit = getattr(PolicySettings._meta.get_field(field), "max_length", 0) or 0
-            value = (value or "").strip()
-            if len(value) > limit:
-                raise ValidationFailed({field: MSG_TOO_LONG.format(limit=limit)})
-            setattr(row, field, value)
+        require(actor, "department.manage")
+        _letterhead_set(row, letterhead)
+    row.version += 1
+    row.updated_by = person(actor)
+    with history_actor(actor):
+        row.save()
+    return row
+
+
+def _letterhead_set(row: PolicySettings, letterhead: dict[str, str]) -> None:
+    unknown = set(letterhead) - set(LETTERHEAD_FIELDS)
+    if unknown:
+        raise ValidationFailed(dict.fromkeys(sorted(unknown), MSG_UNKNOWN_FIELD))
+    errors = {}
+    for field, value in letterhead.items():
+        limit = getattr(PolicySettings._meta.get_field(field), "max_length", 0) or 0
+        value = (value or "").strip()
+        if len(value) > limit:
+            errors[field] = MSG_TOO_LONG.format(limit=limit)
+        setattr(row, field, value)
+    if errors:
+        raise ValidationFailed(errors)
+
+
+@transaction.atomic
+def department_update(
+    *,
+    actor: Actor,
+    letterhead: dict[str, str],
+    logo: Upload | None = None,
+    remove_logo: bool = False,
+) -> PolicySettings:
+    """The department as letters and reports name it: hospital and department names, address,
+    phone numbers (the letterhead) and the logo (a PNG or JPEG, checked by its content)."""
+    require(actor, "department.manage")
+    PolicySettings.objects.get_or_create(pk=policy_settings().pk)
+    row = PolicySettings.objects.select_for_update().get(pk=policy_settings().pk)
+    errors: dict[str, list[str]] = {}
+    try:
+        _letterhead_set(row, letterhead)
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+    if logo is not None:
+        checked = logo_check(logo)
+        if isinstance(checked, str):
+            errors["logo"] = [checked]
+        else:
+            row.logo, row.logo_content_type = checked.content, checked.content_type
+            row.logo_sha256 = hashlib.sha256(checked.content).hexdigest()
+    elif remove_logo:
+        row.logo, row.logo_content_type, row.logo_sha256 = b"", "", ""
+    if errors:
+        raise ValidationFailed(errors)
     row.version += 1
     row.updated_by = person(actor)
     with history_actor(actor):

@@ -8,6 +8,7 @@ from pathlib import Path
 from django.conf import settings
 from django.template.loader import render_to_string
 
+from irflow.readiness.policy import letterhead
 from irflow.reports.models import Report
 from irflow.reports.selectors import report_view
 from irflow.web.pdf import render_pdf
@@ -24,6 +25,7 @@ def report_html(report: Report) -> str:
             "record": report.record,
             "patient": report.record.patient,
             "site_name": settings.IRFLOW_SITE_NAME,
+            "letterhead": letterhead(),
         },
     )
 

@@ -24,7 +24,7 @@ from irflow.accounts.models import User
 from irflow.accounts.permissions import require
 from irflow.accounts.roles import Role
 from irflow.accounts.services import user_holds_privilege
-from irflow.catalogue.models import ProcedureType, Room
+from irflow.catalogue.models import ProcedureType, Room, RoomClosure
 from irflow.lib.db import violates
 from irflow.lib.errors import Conflict, InvalidTransition, ValidationFailed
 from irflow.lib.history import history_actor
@@ -50,6 +50,7 @@ MSG_PATIENT_TAKEN = "The patient already has a booking from {start} to {end} ({r
 MSG_RACE = "Another booking took this slot a moment ago; choose another time."
 MSG_ROOM_CLOSED = "{room} is closed at that time (open {opens}–{closes}, {days})."
 MSG_ROOM_INACTIVE = "{room} is not in use."
+MSG_ROOM_CLOSURE = "{room} is closed from {start} to {end}: {reason}."
 MSG_NO_PRIVILEGE = "{operator} does not hold the privilege for {category} procedures."
 MSG_OPERATOR_ROLE = "The primary operator must be an IR physician or a supervised trainee."
 MSG_TRAINEE_SUPERVISION = "A trainee needs a supervising physician in the team."
@@ -114,6 +115,19 @@ def _check_free(
 def _check_room_open(room: Room, start: datetime, end: datetime, priority: str) -> None:
     if not room.active:
         raise ValidationFailed({"room": MSG_ROOM_INACTIVE.format(room=room)})
+    # A closure takes the room out of use (maintenance, a holiday): emergencies included.
+    closure = RoomClosure.objects.filter(room=room, starts_at__lt=end, ends_at__gt=start).first()
+    if closure is not None:
+        raise ValidationFailed(
+            {
+                "start": MSG_ROOM_CLOSURE.format(
+                    room=room,
+                    start=_fmt(closure.starts_at),
+                    end=_fmt(closure.ends_at),
+                    reason=closure.reason,
+                )
+            }
+        )
     if priority == Priority.EMERGENT:
         return  # emergencies are done when they come
     local_start, local_end = timezone.localtime(start), timezone.localtime(end)

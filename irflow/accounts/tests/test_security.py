@@ -65,7 +65,7 @@ def test_admin_must_set_up_two_factor_when_required(client, settings, personas):
     admin = personas["admin"]
     assert _login_post(client, "admin", PASSWORD).status_code == 302
     response = client.get("/")
-    assert response.status_code == 302 and response.url == "/accounts/2fa/setup/"
+    assert response.status_code == 302 and response.url == "/accounts/2fa/setup/?next=/"
     setup = client.get("/accounts/2fa/setup/")
     assert setup.status_code == 200 and "<svg" in setup.content.decode()
     device = TOTPDevice.objects.get(user=admin, confirmed=False)

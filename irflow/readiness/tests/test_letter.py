@@ -3,17 +3,20 @@ inpatient wording, and no time already past printed as an instruction."""
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from PIL import Image
 
 from irflow.patients.services import allergy_add
 from irflow.readiness.letter import letter_html
 from irflow.readiness.models import Preparation
 from irflow.readiness.selectors import readiness_detail
-from irflow.readiness.services import policy_update, preparation_update
+from irflow.readiness.services import department_update, policy_update, preparation_update
 from irflow.readiness.tests.helpers import booking_for
 
 pytestmark = pytest.mark.django_db
@@ -77,6 +80,21 @@ def test_the_letterhead_is_the_sites_and_never_invented(personas, pcn):
     assert "1 Example Road London Phone: 020 7946 0000" in text
     assert "at Interventional Radiology, level 2." in text
     assert "Please call Interventional Radiology, level 2 on 020 7946 0000" in text
+
+
+def test_the_letter_prints_the_logo_and_the_out_of_hours_phone(personas, pcn):
+    logo = io.BytesIO()
+    Image.new("RGB", (60, 20), (0, 60, 120)).save(logo, format="PNG")
+    department_update(
+        actor=personas["admin"],
+        letterhead={"department_phone": "020 7946 0000", "out_of_hours_phone": "020 7946 0999"},
+        logo=SimpleUploadedFile("logo.png", logo.getvalue(), content_type="image/png"),
+    )
+    html = letter_html(view=readiness_detail(booking_id=pcn.pk))
+    assert '<img class="logo" src="data:image/png;base64,' in html
+    text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    assert "Out of hours: 020 7946 0999" in text
+    assert "Outside working hours, call 020 7946 0999." in text
 
 
 def test_a_letterhead_field_too_long_is_refused_by_name(personas):

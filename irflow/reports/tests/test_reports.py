@@ -13,6 +13,7 @@ from irflow.accounts.actors import SYSTEM
 from irflow.accounts.models import User
 from irflow.accounts.services import api_token_create
 from irflow.lib.errors import Conflict, Forbidden, ValidationFailed
+from irflow.readiness.services import department_update
 from irflow.reports import outbound, pdf, services
 from irflow.reports.models import MSG_FINAL_IMMUTABLE, Addendum, Report
 from irflow.reports.outbound import report_outbound_task
@@ -261,6 +262,19 @@ def test_a_draft_pdf_says_draft(attending, record):
     report = drafted(attending, record)
     html = pdf.report_html(report)
     assert "DRAFT — not signed" in html and "Electronically signed" not in html
+
+
+def test_the_report_prints_the_departments_letterhead(personas, record):
+    department_update(
+        actor=personas["admin"],
+        letterhead={
+            "hospital_name": "St Elsewhere",
+            "department_name": "Interventional Radiology",
+            "department_phone": "0100 200 300",
+        },
+    )
+    html = pdf.report_html(drafted(personas["attending"], record))
+    assert "St Elsewhere · Interventional Radiology" in html and "Phone 0100 200 300" in html
 
 
 def test_the_report_pages_answer_404_for_a_missing_report_and_403_for_a_role_that_may_not(

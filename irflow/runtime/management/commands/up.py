@@ -18,6 +18,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from irflow.administration.services import administrator_exists
 from irflow.runtime.supervisor import Child, Supervisor, child_env, python_m
 from irflow.web.staticfiles import static_files_collect
 
@@ -157,6 +158,11 @@ class Command(BaseCommand):
                 console.print(f"Demo logins — password [bold]{DEMO_PASSWORD}[/]:")
                 for u in DEMO_USERS:
                     console.print(f"  {u.username:<13} {u.role}")
+            elif not administrator_exists():
+                console.print(
+                    f"No administrator yet: open {url} to create the first one, then set up "
+                    "the department, its rooms and the team's accounts."
+                )
             # Last, where the eye lands: everything before it is start-up.
             console.print(f"[bold green]irflow is running at {url}[/]  (Ctrl-C to stop)")
             if options["simulate_modality"] and not options["no_dicom"]:
