@@ -14,6 +14,7 @@ from django.utils import timezone
 from irflow.accounts.actors import Actor
 from irflow.accounts.permissions import OWN, can, scope
 from irflow.board.models import BoardCase
+from irflow.devices.selectors import devices_for_patient
 from irflow.dose.models import AlertLevel, DoseAlert
 from irflow.followup.models import PENDING
 from irflow.followup.selectors import followups_for_chart
@@ -26,7 +27,6 @@ from irflow.referrals.selectors import referrals_visible
 from irflow.reports.models import Addendum
 from irflow.reports.selectors import reports_visible
 from irflow.scheduling.selectors import bookings_visible
-from irflow.devices.selectors import devices_for_patient
 
 
 @dataclass(frozen=True)
@@ -205,7 +205,10 @@ def _reports(actor: Actor, patient: Patient) -> Iterable[Entry]:
         )
 
 
-ALERT_WORDS = {AlertLevel.SRDL: "Substantial radiation dose", AlertLevel.REVIEW: "Dose review"}
+ALERT_WORDS: dict[str, str] = {
+    AlertLevel.SRDL: "Substantial radiation dose",
+    AlertLevel.REVIEW: "Dose review",
+}
 
 
 def _dose(actor: Actor, patient: Patient) -> Iterable[Entry]:
@@ -315,9 +318,7 @@ READERS: dict[str, Callable[[Actor, Patient], Iterable[Entry]]] = {
 }
 
 
-def patient_timeline(
-    *, actor: Actor, patient_id: int, kinds: Iterable[str] = ()
-) -> Timeline:
+def patient_timeline(*, actor: Actor, patient_id: int, kinds: Iterable[str] = ()) -> Timeline:
     """A patient's entries of the kinds asked for (all the reader may see when none, or none
     known), newest first. The read is access-logged once."""
     patient = patient_get(actor=actor, patient_id=patient_id, what="timeline")
