@@ -238,8 +238,8 @@ def _adverse_events(actor: Actor, patient: Patient) -> Iterable[Entry]:
             kind="adverse_event",
             summary=first_line[:140] or "Adverse event",
             url=(
-                reverse("procedure-detail", args=[e.record_id])
-                if e.record_id
+                reverse("procedure-page", args=[e.record.booking_id])
+                if e.record is not None
                 else chart + "#h-chart-ae"
             ),
             status=line.sir_label,
@@ -264,8 +264,8 @@ def _devices(actor: Actor, patient: Patient) -> Iterable[Entry]:
             kind="device",
             summary=summary,
             url=(
-                reverse("procedure-detail", args=[d.placed_by_procedure_id])
-                if d.placed_by_procedure_id
+                reverse("procedure-page", args=[d.placed_by_procedure.booking_id])
+                if d.placed_by_procedure is not None
                 else chart + "#h-devices-in-situ"
             ),
             status=status,
@@ -292,8 +292,7 @@ def _followup(actor: Actor, patient: Patient) -> Iterable[Entry]:
             status=t.get_status_display(),
             status_css="tag-warn" if pending else "tag-ok",
         )
-    outcomes = FollowUpOutcome.objects.filter(patient=patient, task__patient=patient)
-    for o in outcomes.select_related("task"):
+    for o in FollowUpOutcome.objects.filter(patient=patient):
         yield Entry(
             at=o.recorded_at,
             timed=True,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from irflow.testing.fixtures import login
+from irflow.timeline.selectors import patient_timeline
 
 pytestmark = pytest.mark.django_db
 
@@ -42,3 +43,12 @@ def test_the_page_and_the_card_filter_by_kind(client, personas, patient, world):
 def test_a_role_without_patients_gets_the_403_page(client, personas, patient):
     login(client, personas["qi_lead"])
     assert client.get(f"/timeline/patients/{patient.pk}/card/").status_code == 403
+
+
+@pytest.mark.parametrize("role", ["nurse", "referrer", "scheduler", "attending"])
+def test_every_entry_links_to_a_page_its_reader_may_open(client, personas, patient, world, role):
+    login(client, personas[role])
+    timeline = patient_timeline(actor=personas[role], patient_id=patient.pk)
+    assert timeline.entries
+    for url in sorted({e.url.split("#")[0] for e in timeline.entries}):
+        assert client.get(url).status_code == 200, f"{role}: {url}"
