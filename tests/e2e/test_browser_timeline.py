@@ -44,6 +44,10 @@ def test_nurse_finds_a_patient_from_the_header_and_filters_the_timeline(
     match = results.get_by_role("link", name=re.compile(r"MÜLLER, Jörg"))
     expect(match).to_be_visible()
     expect(match).to_contain_text("T0000001")
+    # Said to screen readers too.
+    expect(page.get_by_role("status").filter(has_text="patient found")).to_have_text(
+        "1 patient found. Arrow down to choose."
+    )
     screenshot(page, "header-search")
 
     # Escape closes the list and keeps the field; Arrow Down opens it again on the match.
