@@ -75,12 +75,20 @@ def test_nurse_finds_a_patient_from_the_header_and_filters_the_timeline(
     expect(timeline.get_by_label("Procedures")).to_be_checked()
     screenshot(page, "patient-timeline-procedures")
 
-    # "/" typed in a field is a character, not the shortcut.
+    # "/" typed in a field is a character, not the shortcut: in the search itself (a date of
+    # birth) and in the chart's forms.
     search.fill("")
     search.focus()
     page.keyboard.type("12/04/1956")
     expect(search).to_have_value("12/04/1956")
     expect(match).to_be_visible()
+    page.keyboard.press("Escape")
+    page.get_by_text("Add a condition").click()
+    note = page.locator("#id_condition-note")
+    note.focus()
+    page.keyboard.type("left/right")
+    expect(note).to_have_value("left/right")
+    expect(note).to_be_focused()
     assert page.console_errors == []
 
 
