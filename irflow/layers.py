@@ -36,6 +36,7 @@ LAYERS: dict[str, int] = {
     "devices": 3,
     "reports": 3,
     "dayofcase": 4,
+    "timeline": 4,
     "dicomserver": 5,
     "administration": 5,
     "runtime": 5,

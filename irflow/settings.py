@@ -137,6 +137,7 @@ INSTALLED_APPS = [
     "irflow.outcomes",
     "irflow.devices",
     "irflow.dayofcase",
+    "irflow.timeline",
     "irflow.dicomserver",
     "irflow.administration",
     "irflow.web",

@@ -7,6 +7,7 @@ prefix = "patients/"
 urlpatterns = [
     path("", views.patient_search, name="patient-search"),
     path("new/", views.patient_create, name="patient-create"),
+    path("quick/", views.patient_quick_search, name="patient-quick-search"),
     path("<int:patient_id>/", views.patient_chart, name="patient-chart"),
     path("<int:patient_id>/edit/", views.patient_edit, name="patient-edit"),
     path("<int:patient_id>/merge/", views.patient_merge, name="patient-merge"),

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from irflow.accounts.permissions import can
-from irflow.lib.errors import NotFound
+from irflow.lib.errors import NotFound, ValidationFailed
 from irflow.patients import forms, selectors, services
 from irflow.patients.models import Medication
 from irflow.web.forms import refusals_shown
@@ -39,6 +39,38 @@ def patient_search(request):
             "results": results,
             "error": error,
             "can_create": can(request.user, "patient.create"),
+        },
+    )
+
+
+QUICK_LIMIT = 8
+
+
+@login_required
+def patient_quick_search(request):
+    """The header's live search: the first few matches as a list of links (htmx); without
+    JavaScript the header's form goes to the search page instead."""
+    q = request.GET.get("q", "").strip()
+    results, error = [], ""
+    # One letter matches half the department: wait for a second one.
+    if len(q) < 2 and not any(ch.isdigit() for ch in q):
+        q = ""
+    if q:
+        with refusals_shown() as outcome:
+            results = selectors.patient_search(actor=request.user, q=q, limit=QUICK_LIMIT + 1)
+        exc = outcome.error
+        if isinstance(exc, ValidationFailed):
+            error = " ".join(exc.errors.get("q", [exc.message]))
+        elif exc is not None:
+            error = exc.message
+    return render(
+        request,
+        "patients/_quick.html",
+        {
+            "q": q,
+            "results": results[:QUICK_LIMIT],
+            "more": len(results) > QUICK_LIMIT,
+            "error": error,
         },
     )
 

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
+from irflow.accounts.permissions import can
 from irflow.accounts.selectors import second_factor_satisfied
 from irflow.web.navigation import navigation_for
 
@@ -12,6 +13,8 @@ def site(request):
         "navigation": navigation_for(user, request.path) if user is not None else [],
         "idle_timeout_s": settings.IRFLOW_IDLE_TIMEOUT_S,
         "session_user": SimpleLazyObject(lambda: _session_user(user)),
+        # The header's patient search, for those who may see patients.
+        "header_search": user is not None and can(user, "patient.view"),
     }
 
 
