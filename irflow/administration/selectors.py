@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from irflow.accounts.actors import Actor
 from irflow.accounts.models import User
@@ -20,14 +20,6 @@ class Section:
     url: str
     summary: str
     done: bool | None = None  # for set-up steps: done or still to do
-
-
-def url_or_none(name: str) -> str | None:
-    """The URL of `name`, or None where that page is not installed."""
-    try:
-        return reverse(name)
-    except NoReverseMatch:
-        return None
 
 
 # (title, url name, permission, summary)
@@ -48,14 +40,13 @@ SECTIONS = [
 
 
 def admin_sections(*, actor: Actor) -> list[Section]:
-    """The administration sections `actor` may open (those installed)."""
+    """The administration sections `actor` may open."""
     require(actor, "room.manage")
-    sections = []
-    for title, name, permission, summary in SECTIONS:
-        url = url_or_none(name)
-        if url is not None and can(actor, permission):
-            sections.append(Section(title, url, summary))
-    return sections
+    return [
+        Section(title, reverse(name), summary)
+        for title, name, permission, summary in SECTIONS
+        if can(actor, permission)
+    ]
 
 
 def setup_steps(*, actor: Actor) -> list[Section]:
@@ -82,16 +73,12 @@ def setup_steps(*, actor: Actor) -> list[Section]:
             ProcedureType.objects.filter(active=True).exists(),
         ),
     ]
-    users = url_or_none("admin-users")
-    if users is not None:
-        steps.append(
-            Section(
-                "Create the team's accounts",
-                users,
-                "One account a person, each with a role.",
-                User.objects.filter(is_active=True)
-                .exclude(pk=getattr(actor, "pk", 0) or 0)
-                .exists(),
-            )
+    steps.append(
+        Section(
+            "Create the team's accounts",
+            reverse("admin-users"),
+            "One account a person, each with a role.",
+            User.objects.filter(is_active=True).exclude(pk=getattr(actor, "pk", 0) or 0).exists(),
         )
+    )
     return steps

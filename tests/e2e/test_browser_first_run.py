@@ -1,7 +1,9 @@
 """The first run, as a new site meets it: `irflow up --no-demo` on an empty data folder; the
 first visit creates the administrator (with the two-factor set-up administrators need), who
-names the department, adds two rooms (one of them closed for a day), three procedures and a
-modality — all from irflow's own pages."""
+names the department, adds two rooms (one of them closed for a day), three procedures, a
+modality and four users — all from irflow's own pages. The hospital's interface sends a
+patient with the API token made for it; the new nurse signs in, chooses her own password and
+finds that patient from the header's search."""
 
 from __future__ import annotations
 
@@ -21,6 +23,14 @@ from tests.e2e.conftest import screenshot
 pytestmark = [pytest.mark.e2e]
 
 PASSWORD = "first administrator passphrase 7"
+NURSE_PASSWORD = "quiet harbour lanterns glow"
+TEAM = [
+    # username, first name, last name, role
+    ("rpatel", "Ravi", "Patel", "IR physician"),
+    ("gmensah", "Grace", "Mensah", "IR nurse"),
+    ("lnovak", "Lena", "Novak", "Scheduler"),
+    ("hisfeed", "Hospital", "Interface", "Integration (API client)"),
+]
 PROCEDURES = [
     # name, code, category, main modality, duration, needs
     ("Uterine fibroid embolisation", "UFE-LOCAL", "vascular", "XA", "120", ["Biplane angiography"]),
@@ -90,7 +100,24 @@ def add_procedure(page, name, code, category, modality, minutes, needs) -> None:
     expect(page.get_by_text(f"Saved: {name}.")).to_be_visible()
 
 
-def test_a_new_site_is_set_up_from_the_browser(service, page):
+def add_user(page, username: str, first: str, last: str, role: str) -> str:
+    """Create a user with a password irflow makes up; return it (shown once)."""
+    page.get_by_role("link", name="New user").click()
+    form = page.locator("main")
+    form.get_by_label("Username").fill(username)
+    form.get_by_label("First name").fill(first)
+    form.get_by_label("Last name").fill(last)
+    form.get_by_label("Role").select_option(label=role)
+    page.get_by_role("button", name="Create user").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"{first} {last} is created")
+    temporary = page.locator("#temporary-password").inner_text().strip()
+    page.get_by_role("link", name="Done").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"{first} {last}")
+    page.goto(page.url.split("/administration/")[0] + "/administration/users/")
+    return temporary
+
+
+def test_a_new_site_is_set_up_from_the_browser(service, page, browser):
     site = service.url
     assert "No administrator yet" in service.log()
 
@@ -177,8 +204,66 @@ def test_a_new_site_is_set_up_from_the_browser(service, page):
     expect(page.get_by_role("table")).to_contain_text("Angio suite 1")
     screenshot(page, "admin-modalities")
 
+    # Four users: the team, and the account the hospital's interface signs in with.
     page.goto(site + "/administration/")
+    page.get_by_role("link", name="Next: create the team's accounts").click()
+    temporary = {member[0]: add_user(page, *member) for member in TEAM}
+    users = page.get_by_role("table")
+    for username, *_names in TEAM:
+        expect(users).to_contain_text(username)
+    screenshot(page, "admin-users-team")
+    page.goto(site + "/administration/tokens/")
+    page.get_by_role("link", name="New API token").click()
+    page.get_by_label("Acts as user").select_option(label="Hospital Interface")
+    page.get_by_label("What it is for").fill("HL7 engine")
+    page.get_by_label("Scope").select_option(label="Read and write")  # read only unless said
+    page.get_by_role("button", name="Create token").click()
+    token = page.locator("#api-token").inner_text().strip()
+    page.get_by_role("link", name="Done").click()
+
+    page.goto(site + "/administration/")
+    expect(page.get_by_role("heading", name="Setting up irflow")).to_have_count(0)
     screenshot(page, "admin-hub")
+
+    # The hospital's interface sends a patient, with the token made for it.
+    sent = requests.post(
+        site + "/api/patients",
+        json={
+            "mrn": "R2000417",
+            "family_name": "Okonkwo",
+            "given_name": "Adaeze",
+            "birth_date": "1958-03-14",
+            "sex": "F",
+        },
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+    assert sent.status_code == 201, sent.text
+
+    # The new nurse: her own password first, then the patient from the header's search.
+    nurse_context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-GB")
+    nurse = nurse_context.new_page()
+    nurse.set_default_timeout(15_000)
+    nurse.goto(site + "/accounts/login/")
+    nurse.get_by_label("Username").fill("gmensah")
+    nurse.get_by_label("Password").fill(temporary["gmensah"])
+    nurse.get_by_role("button", name="Sign in").click()
+    expect(nurse.get_by_role("heading", level=1)).to_have_text("Change your password")
+    form = nurse.locator("main")
+    form.get_by_label("Current password").fill(temporary["gmensah"])
+    form.get_by_label("New password", exact=True).fill(NURSE_PASSWORD)
+    form.get_by_label("New password again").fill(NURSE_PASSWORD)
+    nurse.get_by_role("button", name="Change password").click()
+    expect(nurse.get_by_text("Your password is changed.")).to_be_visible()
+    nurse.keyboard.press("/")
+    expect(nurse.locator(".header-search input")).to_be_focused()
+    nurse.keyboard.type("okonk")
+    found = nurse.get_by_role("link", name=re.compile("OKONKWO, Adaeze"))
+    expect(found).to_be_visible()
+    screenshot(nurse, "first-run-nurse-search")
+    found.click()
+    expect(nurse.get_by_role("region", name="Patient")).to_contain_text("R2000417")
+    nurse_context.close()
     # The one refusal was the mistake made on purpose (a form answered 422).
     assert [m for m in page.console_errors if "(Unprocessable Entity)" not in m] == []
 
