@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from irflow.testing.tools import missing_tool_message
 
@@ -21,6 +22,11 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+# What a test expects to see waits as long as what it does (15 s, `page` below), not
+# Playwright's 5 s: on a loaded two-core machine a form's POST, its redirect and the next
+# page's load can take longer than 5 s, and the assertion would fail before the page came.
+expect.set_options(timeout=15_000)
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
 # between browser steps are ordinary synchronous calls.
