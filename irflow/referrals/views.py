@@ -203,7 +203,7 @@ def _detail(
                 "priority": referral.urgency,
                 "laterality": referral.laterality,
                 "site": referral.site,
-            }
+            },
         ),
         "outcome_forms": {
             name: error_forms.get(name)
