@@ -58,10 +58,11 @@ class ReferralForm(forms.Form):
 
     # The patient: chosen beforehand (patient_id) or found/registered by MRN.
     patient_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # (In the order the page shows them: the summary of messages follows it.)
     mrn = forms.CharField(label="MRN", max_length=64, required=False)
+    birth_date = forms.DateField(label="Date of birth", required=False, widget=DateInput())
     family_name = forms.CharField(label="Family name", max_length=100, required=False)
     given_name = forms.CharField(label="Given name", max_length=100, required=False)
-    birth_date = forms.DateField(label="Date of birth", required=False, widget=DateInput())
     sex = forms.ChoiceField(choices=[("", "—"), *Sex.choices], required=False)
     clinical_question = forms.CharField(
         label="Clinical question",
