@@ -65,10 +65,13 @@ def sign_in(browser, site: str, username: str):
 
 
 def pages_for(page, user, world: dict) -> list[str]:
-    """Home, every entry of the navigation bar as drawn for the user, and the record pages the
-    user may open."""
+    """Home, every entry of the navigation bar as drawn for the user, their account, and the
+    record pages and dose charts the user may open."""
     nav = page.get_by_role("navigation", name="Main").get_by_role("link")
     urls = ["/", *(nav.nth(i).get_attribute("href") or "" for i in range(nav.count()))]
+    urls.append(reverse("account"))
+    if can(user, "dose.view"):
+        urls.append(reverse("dose-dashboard"))  # the plotly charts
     if can(user, "referral.view"):
         urls.append(reverse("referral-detail", args=[world["referral_id"]]))
     if can(user, "patient.view"):
