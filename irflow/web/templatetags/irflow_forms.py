@@ -57,5 +57,7 @@ def form_problems(form: Form) -> list[tuple[str, str, str]]:
         anchor = bound.id_for_label or bound.auto_id or ""
         if bound.use_fieldset and bound.auto_id:
             anchor = f"{bound.auto_id}_0"
+        if bound.is_hidden:
+            anchor = ""  # nothing to go to: the message stands alone
         rows += [(anchor, str(bound.label), str(message)) for message in bound.errors]
     return rows
