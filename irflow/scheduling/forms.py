@@ -59,7 +59,7 @@ class BookingForm(forms.Form):
 
     REQUIRED_WHEN = {
         "short_slot_reason": "required when shorter than usual",
-        "retrospective_reason": "required for a start in the past",
+        "retrospective_reason": "required for a past time",
     }
 
     room = forms.ModelChoiceField(queryset=Room.objects.none(), empty_label=None)
@@ -109,7 +109,7 @@ class BookingForm(forms.Form):
 class RescheduleForm(forms.Form):
     REQUIRED_WHEN = {
         "short_slot_reason": "required when shorter than usual",
-        "retrospective_reason": "required for a start in the past",
+        "retrospective_reason": "required for a past time",
     }
 
     start = forms.DateTimeField(label="New start", widget=DateTimeInput())
