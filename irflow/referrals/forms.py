@@ -172,6 +172,12 @@ class ReasonForm(forms.Form):
 
 
 class InformationForm(forms.Form):
+    # Words or files: one of the two.
+    REQUIRED_WHEN = {
+        "information": "required, or attach files",
+        "attachments": "required if nothing is written",
+    }
+
     information = forms.CharField(
         label="Information for IR",
         required=False,

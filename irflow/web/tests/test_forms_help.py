@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from irflow.board.forms import DecisionForm
 from irflow.board.services import MSG_PROCEDURE, MSG_RATIONALE, MSG_TREATMENT
 from irflow.procedures.forms import DeviceForm
-from irflow.referrals.forms import AcceptForm, ReferralForm
+from irflow.referrals.forms import AcceptForm, InformationForm, ReferralForm
 from irflow.referrals.services import MSG_PROCEDURE_REQUIRED
 from irflow.testing.fixtures import login
 
@@ -84,6 +84,8 @@ def test_referral_procedure_is_not_optional_and_is_asked_at_once(client, persona
     html = render_to_string("web/_form.html", {"form": ReferralForm()})
     assert "(required, or describe it)" in label_of(html, "id_procedure_code")
     assert "(required if not in the list)" in label_of(html, "id_requested_procedure_text")
+    more = render_to_string("web/_form.html", {"form": InformationForm()})
+    assert "(required, or attach files)" in label_of(more, "id_information")
 
     login(client, personas["referrer"])
     page = client.post("/referrals/new/", {"mrn": "P1"}).content.decode()
