@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django import forms
 
+from irflow.board import services
 from irflow.board.models import Decision
 from irflow.orders.models import Laterality, Priority
 from irflow.referrals.forms import procedure_choices
-from irflow.web.forms import DateTimeInput
+from irflow.web.forms import DateTimeInput, add_problems
 
 
 class MeetingForm(forms.Form):
@@ -44,12 +45,17 @@ class MeetingForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
+    REQUIRED_WHEN = {
+        "recommended_treatment": "required for a treatment",
+        "procedure_code": "required for IR treatment",
+    }
+
     decision = forms.ChoiceField(choices=[("", "— choose —"), *Decision.choices])
     recommended_treatment = forms.CharField(
         label="Recommended treatment", max_length=300, required=False
     )
     procedure_code = forms.ChoiceField(
-        label="IR procedure to order", required=False, help_text="For IR treatment."
+        label="IR procedure to order", required=False, help_text="Ordered at once."
     )
     priority = forms.ChoiceField(choices=Priority.choices)
     laterality = forms.ChoiceField(choices=Laterality.choices, required=False)
@@ -62,3 +68,17 @@ class DecisionForm(forms.Form):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["procedure_code"].choices = procedure_choices("—")  # type: ignore[attr-defined]
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        add_problems(
+            self,
+            services.decision_problems(
+                decision=data.get("decision", ""),
+                recommended_treatment=data.get("recommended_treatment", ""),
+                rationale=data.get("rationale", ""),
+                procedure_chosen=bool(data.get("procedure_code")),
+            ),
+            aliases={"procedure_type": "procedure_code"},
+        )
+        return data

@@ -101,6 +101,27 @@ def board_case_add(*, actor: Actor, meeting_id: int, referral_id: int) -> BoardC
 
 
 @transaction.atomic
+def decision_problems(
+    *, decision: str, recommended_treatment: str, rationale: str, procedure_chosen: bool
+) -> dict[str, str]:
+    """What `board_decision_record` would refuse in a decision, by field: a treatment needs
+    its name, IR treatment its catalogue procedure, every decision its rationale. The
+    decision form asks it too, so that every message shows at the first try."""
+    errors = {}
+    if decision not in Decision.values:
+        errors["decision"] = MSG_DECISION
+    if (
+        decision in (Decision.IR_TREATMENT, Decision.OTHER_TREATMENT)
+        and not (recommended_treatment or "").strip()
+    ):
+        errors["recommended_treatment"] = MSG_TREATMENT
+    if not (rationale or "").strip():
+        errors["rationale"] = MSG_RATIONALE
+    if decision == Decision.IR_TREATMENT and not procedure_chosen:
+        errors["procedure_type"] = MSG_PROCEDURE
+    return errors
+
+
 def board_decision_record(
     *,
     actor: Actor,
@@ -129,18 +150,12 @@ def board_decision_record(
             MSG_ALREADY_DECIDED.format(decision=case.get_decision_display().lower()),
             code="already_decided",
         )
-    errors = {}
-    if decision not in Decision.values:
-        errors["decision"] = MSG_DECISION
-    if (
-        decision in (Decision.IR_TREATMENT, Decision.OTHER_TREATMENT)
-        and not (recommended_treatment or "").strip()
-    ):
-        errors["recommended_treatment"] = MSG_TREATMENT
-    if not (rationale or "").strip():
-        errors["rationale"] = MSG_RATIONALE
-    if decision == Decision.IR_TREATMENT and procedure_type is None:
-        errors["procedure_type"] = MSG_PROCEDURE
+    errors = decision_problems(
+        decision=decision,
+        recommended_treatment=recommended_treatment,
+        rationale=rationale,
+        procedure_chosen=procedure_type is not None,
+    )
     if errors:
         raise ValidationFailed(errors)
     referral = case.referral

@@ -13,6 +13,12 @@ class BookingChoiceField(forms.ModelChoiceField):
 
 
 class ReconcileForm(forms.Form):
+    # One of the two says what the step belongs to.
+    REQUIRED_WHEN = {
+        "booking": "required, or give an accession number",
+        "accession_number": "required if no booking",
+    }
+
     booking = BookingChoiceField(
         queryset=Booking.objects.none(),
         required=False,

@@ -11,6 +11,8 @@ MSG_ORDER_UNKNOWN = "No order has this accession number."
 
 
 class LinkForm(forms.Form):
+    REQUIRED_WHEN = {"mismatch_reason": "required when the patient IDs differ"}
+
     accession_number = forms.CharField(
         label="Accession number of the procedure",
         max_length=16,

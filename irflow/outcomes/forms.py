@@ -46,6 +46,8 @@ class AdverseEventForm(forms.Form):
     """An adverse event: the facts first, then the grades with their definitions beside them
     (nothing chosen in advance)."""
 
+    REQUIRED_WHEN = {"grade_reason": "required when a grade differs from the facts"}
+
     onset_at = forms.DateTimeField(label="Onset", widget=DateTimeInput())
     detection = forms.ChoiceField(label="Detected", choices=Detection.choices)
     description = forms.CharField(label="What happened", widget=forms.Textarea(attrs={"rows": 2}))

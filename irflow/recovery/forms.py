@@ -103,6 +103,8 @@ class NotesForm(forms.Form):
 class DischargeForm(forms.Form):
     """Where the patient goes (nothing chosen in advance) and when."""
 
+    REQUIRED_WHEN = {"admitted_to": "required when admitted"}
+
     disposition = forms.ChoiceField(
         label="Discharge", choices=Disposition.choices, widget=forms.RadioSelect
     )

@@ -7,8 +7,9 @@ from django import forms
 from irflow.catalogue.models import ProcedureType
 from irflow.orders.models import Laterality, Priority
 from irflow.patients.models import Sex
+from irflow.referrals import services
 from irflow.referrals.attachments import KINDS
-from irflow.web.forms import DateInput
+from irflow.web.forms import DateInput, add_problems
 
 NEW_PATIENT_FIELDS = ("mrn", "family_name", "given_name", "birth_date", "sex")
 ACCEPT = ",".join([e for *_, endings in KINDS for e in endings] + [k[1] for k in KINDS])
@@ -49,12 +50,19 @@ def attachments_field() -> MultipleFileField:
 
 
 class ReferralForm(forms.Form):
+    # One of the two says what is requested: neither label says "optional".
+    REQUIRED_WHEN = {
+        "procedure_code": "required, or describe it",
+        "requested_procedure_text": "required if not in the list",
+    }
+
     # The patient: chosen beforehand (patient_id) or found/registered by MRN.
     patient_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # (In the order the page shows them: the summary of messages follows it.)
     mrn = forms.CharField(label="MRN", max_length=64, required=False)
+    birth_date = forms.DateField(label="Date of birth", required=False, widget=DateInput())
     family_name = forms.CharField(label="Family name", max_length=100, required=False)
     given_name = forms.CharField(label="Given name", max_length=100, required=False)
-    birth_date = forms.DateField(label="Date of birth", required=False, widget=DateInput())
     sex = forms.ChoiceField(choices=[("", "—"), *Sex.choices], required=False)
     clinical_question = forms.CharField(
         label="Clinical question",
@@ -108,6 +116,22 @@ class ReferralForm(forms.Form):
                 for value, label in Priority.choices
             ]
 
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        add_problems(
+            self,
+            services.referral_problems(
+                clinical_question=data.get("clinical_question", ""),
+                urgency=data.get("urgency", ""),
+                procedure_chosen=bool(data.get("procedure_code")),
+                requested_procedure_text=data.get("requested_procedure_text", ""),
+                laterality=data.get("laterality", ""),
+                patient_given=bool(data.get("patient_id")) or bool(self.new_patient()),
+            ),
+            aliases={"procedure_type": "procedure_code", "patient": "mrn"},
+        )
+        return data
+
     def new_patient(self) -> dict:
         data = self.cleaned_data
         return {f: data.get(f) for f in NEW_PATIENT_FIELDS if data.get(f)}
@@ -124,9 +148,16 @@ class AcceptForm(forms.Form):
     site = forms.CharField(label="Site or level", required=False, max_length=100)
     note = forms.CharField(label="Note for the referrer", required=False, max_length=1000)
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, ordering: bool = False, **kwargs) -> None:
+        """`ordering`: the referral is accepted already and this form orders it, so the
+        procedure is required (at triage it may be chosen later)."""
         super().__init__(*args, **kwargs)
-        self.fields["procedure_code"].choices = procedure_choices("— choose later —")  # type: ignore[attr-defined]
+        procedure = self.fields["procedure_code"]
+        blank = "— choose —" if ordering else "— choose later —"
+        procedure.choices = procedure_choices(blank)  # type: ignore[attr-defined]
+        if ordering:
+            procedure.required = True
+            procedure.help_text = "The catalogue entry that will be done."
 
 
 class ReasonForm(forms.Form):
@@ -141,6 +172,12 @@ class ReasonForm(forms.Form):
 
 
 class InformationForm(forms.Form):
+    # Words or files: one of the two.
+    REQUIRED_WHEN = {
+        "information": "required, or attach files",
+        "attachments": "required if nothing is written",
+    }
+
     information = forms.CharField(
         label="Information for IR",
         required=False,

@@ -139,6 +139,31 @@ def _attach(
     return created
 
 
+def referral_problems(
+    *,
+    clinical_question: str,
+    urgency: str,
+    procedure_chosen: bool,
+    requested_procedure_text: str,
+    laterality: str,
+    patient_given: bool,
+) -> dict[str, str]:
+    """What `referral_create` would refuse in what a referral says, by field, before any
+    look-up: the referral form asks it too, so that every message shows at the first try."""
+    errors = {}
+    if not (clinical_question or "").strip():
+        errors["clinical_question"] = MSG_QUESTION_REQUIRED
+    if urgency not in Priority.values:
+        errors["urgency"] = MSG_URGENCY
+    if not procedure_chosen and not (requested_procedure_text or "").strip():
+        errors["procedure_type"] = MSG_PROCEDURE_REQUIRED
+    if laterality not in Laterality.values:
+        errors["laterality"] = f"“{laterality}” is not a laterality."
+    if not patient_given:
+        errors["patient"] = MSG_PATIENT_REQUIRED
+    return errors
+
+
 def referral_create(
     *,
     actor: Actor,
@@ -160,17 +185,16 @@ def referral_create(
     """Submit a referral for a known or new patient, with its files, in one transaction; the
     medications and allergies it lists reach the chart as "reported — to confirm"."""
     require(actor, "referral.create")
-    errors: dict[str, str | list[str]] = {}
-    if not (clinical_question or "").strip():
-        errors["clinical_question"] = MSG_QUESTION_REQUIRED
-    if urgency not in Priority.values:
-        errors["urgency"] = MSG_URGENCY
-    if procedure_type is None and not (requested_procedure_text or "").strip():
-        errors["procedure_type"] = MSG_PROCEDURE_REQUIRED
-    if laterality not in Laterality.values:
-        errors["laterality"] = f"“{laterality}” is not a laterality."
-    if patient_id is None and not new_patient:
-        errors["patient"] = MSG_PATIENT_REQUIRED
+    errors: dict[str, str | list[str]] = dict(
+        referral_problems(
+            clinical_question=clinical_question,
+            urgency=urgency,
+            procedure_chosen=procedure_type is not None,
+            requested_procedure_text=requested_procedure_text,
+            laterality=laterality,
+            patient_given=patient_id is not None or bool(new_patient),
+        )
+    )
     files, file_errors = check_files(attachments)
     if file_errors:
         errors["attachments"] = file_errors

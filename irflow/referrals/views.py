@@ -197,12 +197,13 @@ def _detail(
         else [],
         "accept_form": error_forms.get("accept")
         or forms.AcceptForm(
+            ordering=status == ReferralStatus.ACCEPTED,
             initial={
                 "procedure_code": referral.procedure_type.code if referral.procedure_type else "",
                 "priority": referral.urgency,
                 "laterality": referral.laterality,
                 "site": referral.site,
-            }
+            },
         ),
         "outcome_forms": {
             name: error_forms.get(name)
@@ -248,7 +249,10 @@ def referral_detail(request, referral_id: int):
 @login_required
 @require_POST
 def referral_accept(request, referral_id: int):
-    form = forms.AcceptForm(request.POST)
+    ordering = selectors.referrals_visible(actor=request.user).filter(
+        pk=referral_id, status=ReferralStatus.ACCEPTED
+    )
+    form = forms.AcceptForm(request.POST, ordering=ordering.exists())
     if form.is_valid():
         data = form.cleaned_data
         with refusals_shown() as outcome:

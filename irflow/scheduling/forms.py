@@ -58,6 +58,11 @@ class BookingForm(forms.Form):
     """The booking form offers only the rooms that fit the procedure (`rooms`); the others
     are listed beside it with what they lack."""
 
+    REQUIRED_WHEN = {
+        "short_slot_reason": "required when shorter than usual",
+        "retrospective_reason": "required for a past time",
+    }
+
     room = forms.ModelChoiceField(queryset=Room.objects.none(), empty_label=None)
     start = forms.DateTimeField(widget=DateTimeInput())
     duration_min = forms.IntegerField(
@@ -103,6 +108,11 @@ class BookingForm(forms.Form):
 
 
 class RescheduleForm(forms.Form):
+    REQUIRED_WHEN = {
+        "short_slot_reason": "required when shorter than usual",
+        "retrospective_reason": "required for a past time",
+    }
+
     start = forms.DateTimeField(label="New start", widget=DateTimeInput())
     duration_min = forms.IntegerField(label="Duration (minutes)", min_value=5, max_value=720)
     room = forms.ModelChoiceField(queryset=Room.objects.none(), empty_label=None)

@@ -41,6 +41,18 @@ def add_service_error(
         form.add_error(None, exc.message)
 
 
+def add_problems(
+    form: forms.Form, problems: Mapping[str, str], aliases: Mapping[str, str] | None = None
+) -> None:
+    """From a form's clean(): show what the service would refuse (its own check, run on what
+    the form could read) beside each field that has no message yet, so that the first submit
+    shows every error instead of one layer at a time."""
+    for name, message in problems.items():
+        field = (aliases or {}).get(name, name)
+        if field in form.fields and field not in form.errors:
+            form.add_error(field, message)
+
+
 @dataclass
 class Outcome:
     """What became of a service call run under `refusals_shown`: the refusal, if any."""

@@ -154,7 +154,7 @@ def test_walking_around_the_rules_is_refused_and_an_override_is_seen_everywhere(
     doctor.locator("#next").get_by_role("link", name="Emergency override: no sign-out").click()
     expect(doctor.get_by_text(guards.MSG_SIGN_OUT)).to_be_visible()
     doctor.get_by_role("button", name="Override and go ahead").click()  # no reason
-    expect(doctor.get_by_text("This field is required.")).to_be_visible()
+    expect(doctor.locator(".field-errors").get_by_text("This field is required.")).to_be_visible()
     doctor.get_by_label("Why go ahead now").fill(REASON)
     screenshot(doctor, "day-override")
     doctor.get_by_role("button", name="Override and go ahead").click()

@@ -136,8 +136,11 @@ def test_the_booking_form_offers_only_rooms_that_fit_and_refuses_a_past_start(
     page.get_by_label("Start").fill(past.strftime("%Y-%m-%dT09:00"))
     page.get_by_label("Duration (minutes)").fill("45")
     page.get_by_role("button", name="Book").click()
-    expect(page.get_by_text("45 min is too short for Transarterial")).to_be_visible()
-    expect(page.get_by_text("starts in the past")).to_be_visible()
+    beside = page.locator(".field-errors")  # each message beside its field, and on top
+    summary = page.locator("[data-error-summary]")
+    for text in ("45 min is too short for Transarterial", "starts in the past"):
+        expect(beside.get_by_text(text)).to_be_visible()
+        expect(summary.get_by_role("link", name=text)).to_be_visible()
     screenshot(page, "booking-form-refused")
     page.get_by_label("Duration (minutes)").fill("120")
     page.get_by_label("Why entered after the fact").fill("Emergency case on Sunday night.")

@@ -187,7 +187,9 @@ def test_booked_patient_to_discharge_with_follow_up_and_device_in_situ(
     pain.fill("12")
     page.get_by_role("button", name="Record pain score").click()
     expect(
-        page.get_by_text("A pain score is a whole number from 0 (no pain) to 10")
+        page.locator(".field-errors").get_by_text(
+            "A pain score is a whole number from 0 (no pain) to 10"
+        )
     ).to_be_visible()
     page.get_by_label("Pain score (NRS 0–10)").fill("6")
     page.get_by_label("Time of the score").fill(f"{day:%Y-%m-%d}T10:05")

@@ -69,7 +69,7 @@ def test_good_files_are_kept_on_a_refused_form_and_every_error_is_shown(
     response = _first_try(client, cared_patient)
     assert response.status_code == 422
     html = response.content.decode()
-    assert 'id="id_clinical_question_error">This field is required.' in html
+    assert 'id="id_clinical_question_error"><p class="error">This field is required.' in html
     assert attachments.MSG_WRONG_TYPE.format(name="letter.pdf") in html
     assert "Kept: <strong>ultrasound.png</strong>" in html
     assert "letter.pdf</strong>" not in html  # a bad file is not kept
