@@ -85,6 +85,17 @@ def _full_clean(row: Any, exclude: list[str] | None = None) -> None:
         raise from_django_validation(exc) from exc
 
 
+def _refuse_if_invalid(row: Any, errors: dict[str, str]) -> None:
+    """Refuse the row with every problem at once: the model's own checks and those already
+    found (which win for the same field)."""
+    try:
+        _full_clean(row)
+    except ValidationFailed as exc:
+        errors = {**{k: " ".join(v) for k, v in exc.errors.items()}, **errors}
+    if errors:
+        raise ValidationFailed(errors)
+
+
 # ------------------------------------------------------------------ rooms
 
 
@@ -138,12 +149,7 @@ def room_save(
     room.station_ae_title = station_ae_title
     room.opens_at, room.closes_at, room.open_weekdays = opens_at, closes_at, days
     room.active = active
-    try:
-        _full_clean(room)
-    except ValidationFailed as exc:
-        errors = {**{k: " ".join(v) for k, v in exc.errors.items()}, **errors}
-    if errors:
-        raise ValidationFailed(errors)
+    _refuse_if_invalid(room, errors)
     with history_actor(actor):
         try:
             with transaction.atomic():
@@ -333,12 +339,7 @@ def procedure_type_save(
     }
     for name, value in values.items():
         setattr(procedure, name, value)
-    try:
-        _full_clean(procedure)
-    except ValidationFailed as exc:
-        errors = {**{k: " ".join(v) for k, v in exc.errors.items()}, **errors}
-    if errors:
-        raise ValidationFailed(errors)
+    _refuse_if_invalid(procedure, errors)
     with history_actor(actor):
         try:
             with transaction.atomic():

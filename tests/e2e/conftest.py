@@ -77,3 +77,19 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@pytest.fixture
+def site(live_server, settings, tmp_path):
+    """The service in this process, as `irflow up` runs it on loopback: plain http (so cookies
+    cannot be Secure), the starter catalogue (a transactional test flushes what the
+    migrations seeded), and its files in the test's own folder."""
+    from irflow.catalogue.models import ProcedureType
+    from irflow.catalogue.seed import catalogue_seed
+
+    catalogue_seed(ProcedureType)
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    settings.MEDIA_ROOT = tmp_path / "files"
+    settings.DATA_DIR = tmp_path
+    return live_server.url

@@ -1,7 +1,8 @@
 """axe-core, the accessibility engine, over the main pages of every role: each page the role
-reaches from the navigation, a chart, a booking, a procedure record, a report and a refused
-form. No serious or critical violation may stand; each one found is named in the failure
-(rule, element, what to do). A page with a known fault shows that the check can fail.
+reaches from the navigation, a chart and its timeline, a booking, the slot finder, a procedure
+record, a report, one's own password, the administration's screens and a refused form. No
+serious or critical violation may stand; each one found is named in the failure (rule,
+element, what to do). A page with a known fault shows that the check can fail.
 
 axe-core comes inside the axe-playwright-python wheel (nothing of it is committed here); it
 is injected through the DevTools protocol, so the strict CSP of the pages does not stop it.
@@ -16,10 +17,9 @@ from playwright.sync_api import expect
 
 from irflow.accounts.permissions import can
 from irflow.catalogue.models import ProcedureType
-from irflow.catalogue.seed import catalogue_seed
 from irflow.referrals.services import referral_create
 from irflow.testing.cases import procedure_world
-from irflow.testing.fixtures import PASSWORD, PERSONAS
+from irflow.testing.fixtures import PASSWORD, PERSONAS, make_order
 from tests.e2e.conftest import screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -28,15 +28,6 @@ BLOCKING = ("serious", "critical")
 AXE = Axe()
 # Roles that work through the browser (the integration role is an API client).
 WEB_ROLES = [name for name in PERSONAS if name != "integration"]
-
-
-@pytest.fixture
-def site(live_server, settings, tmp_path):
-    catalogue_seed(ProcedureType)  # transactional tests flush what the migrations seeded
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-    settings.MEDIA_ROOT = tmp_path / "files"
-    return live_server.url
 
 
 def blocking(page) -> list[str]:
@@ -64,18 +55,39 @@ def sign_in(browser, site: str, username: str):
     return context, page
 
 
+ADMIN_SCREENS = [
+    "admin-hub",
+    "admin-rooms",
+    "admin-room-new",
+    "admin-procedures",
+    "admin-procedure-new",
+    "admin-department",
+    "admin-remote-aes",
+    "admin-remote-ae-new",
+    "admin-users",
+    "admin-user-new",
+    "admin-tokens",
+    "admin-token-new",
+]
+
+
 def pages_for(page, user, world: dict) -> list[str]:
     """Home, every entry of the navigation bar as drawn for the user, their account, and the
     record pages and dose charts the user may open."""
     nav = page.get_by_role("navigation", name="Main").get_by_role("link")
     urls = ["/", *(nav.nth(i).get_attribute("href") or "" for i in range(nav.count()))]
-    urls.append(reverse("account"))
+    urls += [reverse("account"), reverse("password-change")]
     if can(user, "dose.view"):
         urls.append(reverse("dose-dashboard"))  # the plotly charts
     if can(user, "referral.view"):
         urls.append(reverse("referral-detail", args=[world["referral_id"]]))
     if can(user, "patient.view"):
         urls.append(reverse("patient-chart", args=[world["patient_id"]]))
+        urls.append(reverse("patient-timeline", args=[world["patient_id"]]))
+    if can(user, "booking.manage"):
+        urls.append(reverse("booking-slots", args=[world["order_id"]]))  # the slot finder
+    if can(user, "room.manage"):  # the administration's screens
+        urls += [reverse(name) for name in ADMIN_SCREENS]
     if can(user, "schedule.view"):
         urls.append(reverse("booking-detail", args=[world["booking_id_in_room"]]))
     if can(user, "procedure.view"):
@@ -105,6 +117,7 @@ def test_no_serious_or_critical_violations_on_the_main_pages_of_every_role(
         procedure_type=ProcedureType.objects.get(code="PARA"),
     )
     world["referral_id"] = referral.pk
+    world["order_id"] = make_order(personas["attending"], patient, "PICC").pk
     found: dict[str, list[str]] = {}
     walked = 0
     for name in WEB_ROLES:

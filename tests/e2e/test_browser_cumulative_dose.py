@@ -14,7 +14,7 @@ from irflow.dicom.rdsr_builder import ProjectionRdsr, make_events
 from irflow.dose.tests.conftest import ingest
 from irflow.testing.fixtures import make_booking, make_order, next_weekday_at
 from tests.e2e.conftest import screenshot
-from tests.e2e.test_browser_dose import sign_in, site  # noqa: F401 (the fixture)
+from tests.e2e.test_browser_dose import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -51,7 +51,7 @@ def repeated(personas, patient, angio_room):
     return orders
 
 
-def test_the_physicist_and_the_physician_see_the_cumulative_srdl(page, site, repeated, patient):  # noqa: F811
+def test_the_physicist_and_the_physician_see_the_cumulative_srdl(page, site, repeated, patient):
     first, second = repeated
     sign_in(page, site, "qi_lead")
     page.goto(f"{site}/dose/orders/{first.pk}/")

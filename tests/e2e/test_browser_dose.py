@@ -20,14 +20,6 @@ SLOW = 30_000
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def site(live_server, settings, tmp_path):
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-    settings.DATA_DIR = tmp_path
-    return live_server.url
-
-
 def report_for(
     order, patient, *, seed, dose_rp_mgy, dap_gy_cm2, count=8, biplane=False, hour=9, **kw
 ):

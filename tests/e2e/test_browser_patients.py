@@ -12,14 +12,6 @@ from tests.e2e.conftest import screenshot
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def site(live_server, settings):
-    # As `irflow up` does on loopback: plain http, so cookies cannot be Secure.
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-    return live_server.url
-
-
 def sign_in(page, site: str, username: str) -> None:
     page.goto(site + "/")
     expect(page).to_have_url(f"{site}/accounts/login/?next=/")

@@ -22,13 +22,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def site(live_server, settings):
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-    return live_server.url
-
-
-@pytest.fixture
 def emergency(personas, patient, angio_room):
     catalogue_seed(ProcedureType)  # transactional tests flush what the migrations seeded
     order = make_order(personas["attending"], patient, priority="emergent")
@@ -72,7 +65,7 @@ def test_technologist_reconciles_an_emergency_step(page, site, emergency):
     page.get_by_label("Note").fill("Emergency, registered as unknown female")
     screenshot(page, "mpps-reconcile-step")
     page.get_by_role("button", name="Link to this booking").click()
-    expect(page.get_by_role("status")).to_contain_text(f"Linked to {booking.sps_id}")
+    expect(page.locator(".messages")).to_contain_text(f"Linked to {booking.sps_id}")
     expect(page.get_by_text("belongs to a booking")).to_be_visible()
     screenshot(page, "mpps-reconcile-done")
     booking.refresh_from_db()

@@ -17,14 +17,6 @@ NEW_PASSWORD = "pale kettle drums at dawn"
 TOO_SHORT = "This password is too short. It must contain at least 12 characters."
 
 
-@pytest.fixture
-def site(live_server, settings):
-    # As `irflow up` does on loopback: plain http, so cookies cannot be Secure.
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-    return live_server.url
-
-
 def sign_in(page, site: str, username: str, password: str = PASSWORD) -> None:
     page.goto(site + "/accounts/login/")
     page.get_by_label("Username").fill(username)

@@ -13,8 +13,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from irflow.catalogue.models import ProcedureType, Room
-from irflow.catalogue.seed import catalogue_seed
+from irflow.catalogue.models import Room
 from irflow.dayofcase import guards
 from irflow.dayofcase import services as day
 from irflow.patients.services import patient_create
@@ -27,14 +26,6 @@ from tests.e2e.test_browser_patients import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 REASON = "Patient deteriorating: to ICU now; sign-out done verbally at the table."
-
-
-@pytest.fixture
-def site(live_server, settings):
-    catalogue_seed(ProcedureType)  # transactional tests flush what the migrations seeded
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-    return live_server.url
 
 
 def today_at(hour: int) -> datetime:

@@ -8,8 +8,6 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from irflow.catalogue.models import ProcedureType
-from irflow.catalogue.seed import catalogue_seed
 from irflow.referrals.models import Referral
 from irflow.referrals.services import MSG_PROCEDURE_REQUIRED
 from tests.e2e.conftest import screenshot
@@ -18,15 +16,6 @@ from tests.e2e.test_browser_patients import sign_in
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-@pytest.fixture
-def site(live_server, settings, tmp_path):
-    catalogue_seed(ProcedureType)  # transactional tests flush what the migrations seeded
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-    settings.MEDIA_ROOT = tmp_path / "files"
-    return live_server.url
 
 
 def focused_id(page) -> str:

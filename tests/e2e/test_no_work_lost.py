@@ -10,8 +10,6 @@ import pytest
 from django.contrib.sessions.models import Session
 from playwright.sync_api import expect
 
-from irflow.catalogue.models import ProcedureType
-from irflow.catalogue.seed import catalogue_seed
 from irflow.recovery.models import PainScore, RecoveryEpisode
 from irflow.testing.cases import booked, completed, past_weekday_at
 from irflow.testing.fixtures import PASSWORD
@@ -21,14 +19,6 @@ from tests.e2e.test_browser_patients import sign_in
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 TABLET = {"width": 800, "height": 1280}
-
-
-@pytest.fixture
-def site(live_server, settings):
-    catalogue_seed(ProcedureType)  # transactional tests flush what the migrations seeded
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-    return live_server.url
 
 
 @pytest.fixture

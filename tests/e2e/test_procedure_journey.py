@@ -11,8 +11,6 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from irflow.catalogue.models import ProcedureType
-from irflow.catalogue.seed import catalogue_seed
 from irflow.dayofcase.guards import MSG_ACCESS_SITE, MSG_SIGN_OUT
 from irflow.devices.models import DeviceInSitu
 from irflow.followup.models import FollowUpTask
@@ -25,14 +23,6 @@ from tests.e2e.conftest import screenshot
 from tests.e2e.test_browser_patients import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def site(live_server, settings):
-    catalogue_seed(ProcedureType)  # transactional tests flush what the migrations seeded
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-    return live_server.url
 
 
 def ready_booking(attending, patient, room):

@@ -6,8 +6,6 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from irflow.catalogue.models import ProcedureType
-from irflow.catalogue.seed import catalogue_seed
 from irflow.clinical import rule
 from irflow.patients.models import LabResult
 from irflow.patients.services import medication_add
@@ -16,14 +14,6 @@ from tests.e2e.conftest import screenshot
 from tests.e2e.test_browser_patients import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def site(live_server, settings):
-    catalogue_seed(ProcedureType)  # transactional tests flush what the migrations seeded
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-    return live_server.url
 
 
 def test_nurse_records_the_missing_inr_and_the_booking_turns_ready(page, site, personas, patient):

@@ -8,8 +8,6 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from irflow.catalogue.models import ProcedureType
-from irflow.catalogue.seed import catalogue_seed
 from irflow.procedures.models import ProcedureRecord
 from irflow.scheduling.models import Booking, BookingStatus
 from irflow.testing.cases import booked, completed, past_weekday_at
@@ -17,14 +15,6 @@ from tests.e2e.conftest import ARTIFACTS, screenshot
 from tests.e2e.test_browser_patients import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def site(live_server, settings):
-    catalogue_seed(ProcedureType)  # transactional tests flush what the migrations seeded
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-    return live_server.url
 
 
 @pytest.fixture

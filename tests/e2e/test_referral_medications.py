@@ -7,23 +7,12 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from irflow.catalogue.models import ProcedureType
-from irflow.catalogue.seed import catalogue_seed
 from irflow.patients.models import Allergy, CareRelation, Medication, Reconciliation
 from irflow.readiness.tests.helpers import booking_for
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_browser_patients import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def site(live_server, settings, tmp_path):
-    catalogue_seed(ProcedureType)  # transactional tests flush what the migrations seeded
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-    settings.MEDIA_ROOT = tmp_path / "files"
-    return live_server.url
 
 
 def test_a_referral_anticoagulant_and_allergy_reach_the_checks(browser, site, personas, patient):

@@ -27,14 +27,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.django_db(transacti
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-@pytest.fixture
-def site(live_server, settings, tmp_path):
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-    settings.MEDIA_ROOT = tmp_path / "files"
-    return live_server.url
-
-
 @pytest.fixture(autouse=True)
 def catalogue():
     """The procedure catalogue (a transactional test before this one may have flushed it)."""

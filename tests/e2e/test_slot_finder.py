@@ -11,8 +11,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from irflow.catalogue.models import ProcedureType, Room
-from irflow.catalogue.seed import catalogue_seed
+from irflow.catalogue.models import Room
 from irflow.patients.services import patient_create
 from irflow.scheduling.models import Booking
 from irflow.testing.fixtures import make_booking, make_order
@@ -20,14 +19,6 @@ from tests.e2e.conftest import screenshot
 from tests.e2e.test_browser_patients import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def site(live_server, settings):
-    catalogue_seed(ProcedureType)  # transactional tests flush what the migrations seeded
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-    return live_server.url
 
 
 def _room(code, name, kind, modality, others=()):
