@@ -107,8 +107,8 @@ def test_a_refused_new_user_shows_every_reason_beside_its_field(client, personas
     )
     assert response.status_code == 422
     page = response.content.decode()
-    assert 'id="id_username_error">This username is already taken.' in page
-    assert 'id="id_first_name_error">This field is required.' in page
+    assert 'id="id_username_error"><p class="error">This username is already taken.' in page
+    assert 'id="id_first_name_error"><p class="error">This field is required.' in page
     assert "It must contain at least 12 characters." in page
     assert 'value="admin12345"' not in page  # a password is never sent back
     assert User.objects.filter(username__iexact="nurse").count() == 1
@@ -168,8 +168,8 @@ def test_a_user_with_a_temporary_password_must_change_it_first(client, personas)
     )
     assert weak.status_code == 422
     assert (
-        'id="id_new_password_error">This password is too short. It must contain at least 12'
-        in weak.content.decode()
+        'id="id_new_password_error"><p class="error">'
+        "This password is too short. It must contain at least 12" in weak.content.decode()
     )
     done = client.post(
         "/accounts/password/?next=/patients/",
@@ -195,8 +195,9 @@ def test_the_page_refuses_an_empty_field_and_a_wrong_current_password_at_once(cl
     )
     page = response.content.decode()
     assert response.status_code == 422
-    assert f'id="id_current_password_error">{services.MSG_CURRENT_PASSWORD}' in page
-    assert 'id="id_new_password_error">This field is required.' in page
+    current = services.MSG_CURRENT_PASSWORD
+    assert f'id="id_current_password_error"><p class="error">{current}' in page
+    assert 'id="id_new_password_error"><p class="error">This field is required.' in page
     assert services.MSG_PASSWORDS_DIFFER in page
 
 
