@@ -100,7 +100,6 @@ def board_case_add(*, actor: Actor, meeting_id: int, referral_id: int) -> BoardC
         raise Conflict(MSG_ALREADY_ON_AGENDA, code="already_on_agenda") from exc
 
 
-@transaction.atomic
 def decision_problems(
     *, decision: str, recommended_treatment: str, rationale: str, procedure_chosen: bool
 ) -> dict[str, str]:
@@ -122,6 +121,7 @@ def decision_problems(
     return errors
 
 
+@transaction.atomic
 def board_decision_record(
     *,
     actor: Actor,
