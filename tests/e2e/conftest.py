@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from irflow.testing.tools import missing_tool_message
@@ -73,9 +74,18 @@ def pytest_runtest_makereport(item, call):
 
 
 def screenshot(page, name: str) -> Path:
+    """The whole page as a picture, for people to look at. Chromium at times answers "Unable
+    to capture screenshot" while a page is still settling (fonts, a late layout): then once
+    more after the page has loaded. A picture is never what a test asserts."""
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    try:
+        page.screenshot(path=str(path), full_page=True)
+    except PlaywrightError as exc:
+        if "Unable to capture screenshot" not in str(exc):
+            raise
+        page.wait_for_load_state("load")
+        page.screenshot(path=str(path), full_page=True)
     return path
 
 
