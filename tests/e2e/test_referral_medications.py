@@ -4,6 +4,8 @@ the readiness page shows the apixaban hold and the contrast premedication."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -62,6 +64,11 @@ def test_a_referral_anticoagulant_and_allergy_reach_the_checks(browser, site, pe
     expect(allergy.get_by_label("Category")).to_have_value("iodinated_contrast")
     allergy.get_by_label("Severity").select_option("moderate")
     allergy.get_by_role("button", name="Confirm").click()
+    # The page after the POST, not the one it came from (which already said "confirmed."):
+    # the allergy no longer waits for confirmation.
+    expect(
+        nurse.get_by_role("form", name=re.compile("^Allergy: Iodinated contrast"))
+    ).to_have_count(0)
     expect(nurse.get_by_text("confirmed.").first).to_be_visible()
     ramipril = nurse.get_by_role("form", name="Medication: Ramipril 5 mg once daily")
     ramipril.get_by_role("button", name="Reject").click()
