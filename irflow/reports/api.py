@@ -80,7 +80,8 @@ class ReportOut(Schema):
 
     @staticmethod
     def resolve_addenda(obj) -> list:
-        return list(obj.addenda.select_related("author", "signed_by"))
+        # The addenda the caller may read (referrers: signed ones), fetched by the selector.
+        return list(obj.addenda.all())
 
 
 class StartIn(Schema):

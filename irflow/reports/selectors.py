@@ -12,6 +12,7 @@ from django.db.models import (
     Count,
     Exists,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Value,
@@ -29,7 +30,7 @@ from irflow.checklists.selectors import safety_for_bookings
 from irflow.lib.errors import NotFound
 from irflow.procedures.models import ProcedureRecord
 from irflow.reports import structure
-from irflow.reports.models import Report, ReportStatus
+from irflow.reports.models import Addendum, Report, ReportStatus
 from irflow.scheduling.models import Booking, BookingTeamMember, TeamRole
 from irflow.scheduling.selectors import bookings_visible
 
@@ -37,14 +38,20 @@ MSG_REPORT_NOT_FOUND = "No such report, or you may not see it."
 
 
 def reports_visible(*, actor: Actor, action: str = "report.view") -> QuerySet[Report]:
-    """Reports `actor` may read: all, or the final reports of their own patients (referrers)."""
+    """Reports `actor` may read: all, or the final reports of their own patients (referrers).
+
+    Each report comes with the addenda `actor` may read (`report.addenda.all()`): all of them,
+    or (referrers) only the signed ones — a draft addendum is not part of the report yet.
+    """
     scope = require(actor, action)
     qs = Report.objects.filter(record__patient__is_active=True)
+    addenda = Addendum.objects.select_related("author", "signed_by")
     if scope is OWN:
         qs = qs.filter(
             status=ReportStatus.FINAL, record__patient__care_relations__clinician=person(actor)
         )
-    return qs.select_related(
+        addenda = addenda.filter(signed_at__isnull=False)
+    return qs.prefetch_related(Prefetch("addenda", queryset=addenda)).select_related(
         "record__order__procedure_type",
         "record__patient",
         "record__booking__room",
@@ -120,7 +127,8 @@ def report_view(report: Report) -> ReportView:
         )
         for s in spec["sections"]
     ]
-    addenda = list(report.addenda.select_related("author", "signed_by"))
+    # The addenda the reader may read, fetched with the report by `reports_visible`.
+    addenda = list(report.addenda.all())
     booking_id = report.record.booking_id
     safety = safety_for_bookings(booking_ids=[booking_id])[booking_id]
     return ReportView(
