@@ -136,7 +136,10 @@ def patient_create(
                 raise
             raise ValidationFailed({"mrn": MSG_MRN_TAKEN.format(mrn=mrn, issuer=issuer)}) from exc
         if scope is OWN or actor.role == Role.REFERRER:
-            CareRelation.objects.get_or_create(patient=patient, clinician=person_only(actor))
+            # Their own registration: a referral of theirs later cancelled does not end it.
+            CareRelation.objects.get_or_create(
+                patient=patient, clinician=person_only(actor), defaults={"reason": "registered"}
+            )
     return patient
 
 

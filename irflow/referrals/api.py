@@ -74,7 +74,16 @@ class ReferralEventOut(Schema):
 
 class ReferralOut(Schema):
     id: int
-    patient_id: int
+    patient_id: int | None = Field(
+        description="Null for the referrer until IR confirms the patient (`patient_match`)."
+    )
+    patient_match: str = Field(
+        description="'' (not needed), 'pending' (IR confirms the patient on record), "
+        "'confirmed' or 'corrected' (attached to another patient)."
+    )
+    submitted_patient: dict[str, str] = Field(
+        description="The patient as the referrer typed them (when not chosen by id)."
+    )
     medications: str
     allergies: str
     status: str
@@ -93,6 +102,10 @@ class ReferralOut(Schema):
     procedure_at: datetime | None
     order_id: int | None
     accession_number: str | None
+
+    @staticmethod
+    def resolve_patient_id(obj: Referral) -> int | None:
+        return None if getattr(obj, "patient_hidden", False) else obj.patient_id
 
     @staticmethod
     def resolve_procedure_code(obj: Referral) -> str | None:
@@ -136,6 +149,11 @@ class AcceptIn(Schema):
     laterality: Laterality | None = None
     site: str | None = Field(None, max_length=100)
     note: str = Field("", max_length=1000)
+
+
+class ReattachIn(Schema):
+    patient_id: int | None = Field(None, description="The right patient on record…")
+    patient: NewPatientIn | None = Field(None, description="…or a new one to register.")
 
 
 class ReasonIn(Schema):
@@ -271,6 +289,35 @@ def referral_accept(request, referral_id: int, payload: AcceptIn):
         note=payload.note,
     )
     return _detail(request, referral_id)
+
+
+@router.post(
+    "/{pending_referral_id}/patient/confirm",
+    response=ReferralDetailOut,
+    openapi_extra=perm("referral.triage"),
+)
+def referral_patient_confirm(request, pending_referral_id: int):
+    """This is the same patient: the referral sent by MRN is for the patient on record, and
+    its referrer may see that patient from now on (409 once the patient is settled)."""
+    services.referral_patient_confirm(actor=request.auth, referral_id=pending_referral_id)
+    return _detail(request, pending_referral_id)
+
+
+@router.post(
+    "/{pending_referral_id}/patient/reattach",
+    response=ReferralDetailOut,
+    openapi_extra=perm("referral.triage", errors=(404,)),
+)
+def referral_patient_reattach(request, pending_referral_id: int, payload: ReattachIn):
+    """Not the same patient: attach the referral to the right patient on record
+    (`patient_id`) or to a new one (`patient`) (409 once the patient is settled)."""
+    services.referral_patient_reattach(
+        actor=request.auth,
+        referral_id=pending_referral_id,
+        patient_id=payload.patient_id,
+        new_patient=payload.patient.dict() if payload.patient is not None else None,
+    )
+    return _detail(request, pending_referral_id)
 
 
 @router.post(

@@ -185,3 +185,28 @@ class InformationForm(forms.Form):
         max_length=8000,
     )
     attachments = attachments_field()
+
+
+class ReattachForm(forms.Form):
+    """ "Not the same patient": the right patient on record, or a new one with the right MRN."""
+
+    patient_id = forms.IntegerField(
+        label="The right patient on record: their number",
+        required=False,
+        min_value=1,
+        help_text="As in the address of their chart (/patients/NUMBER/). Leave empty to "
+        "register a new patient with the details below.",
+    )
+    mrn = forms.CharField(label="MRN of the new patient", max_length=64, required=False)
+    family_name = forms.CharField(label="Family name", max_length=100, required=False)
+    given_name = forms.CharField(label="Given name", max_length=100, required=False)
+    birth_date = forms.DateField(label="Date of birth", required=False, widget=DateInput())
+    sex = forms.ChoiceField(choices=[("", "—"), *Sex.choices], required=False)
+
+    def new_patient(self) -> dict | None:
+        """The new patient's details, unless the right record was chosen by its number."""
+        data = self.cleaned_data
+        details = {f: data.get(f) for f in NEW_PATIENT_FIELDS}
+        if data.get("patient_id") or not any(details.values()):
+            return None
+        return details

@@ -55,13 +55,31 @@ UNTRIAGED = frozenset({S.RECEIVED})
 OPEN = frozenset(REFERRAL_STATES.states) - REFERRAL_STATES.terminal()
 
 
+class PatientMatch(models.TextChoices):
+    """Whether IR has confirmed the patient of a referral sent by MRN for a patient the
+    referrer did not care for yet (see `irflow.referrals.services.referral_patient_confirm`)."""
+
+    NONE = "", "Not needed"
+    PENDING = "pending", "To confirm"
+    CONFIRMED = "confirmed", "Confirmed the same patient"
+    CORRECTED = "corrected", "Attached to the right patient"
+
+
 class Referral(models.Model):
+    # Until IR confirms the match (`patient_match` pending), the patient IR already knows by
+    # the MRN the referrer gave: the referrer does not see that record, only what they typed.
     patient = models.ForeignKey(
         "patients.Patient", on_delete=models.PROTECT, related_name="referrals"
     )
     # The account that sent the referral and follows it (notified of every change).
     referrer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="referrals_sent"
+    )
+    # The patient as the referrer typed them (mrn, issuer, family_name, given_name, birth_date,
+    # sex), when they gave details rather than choosing a patient they already see.
+    submitted_patient = models.JSONField(default=dict, blank=True)
+    patient_match = models.CharField(
+        max_length=10, choices=PatientMatch.choices, default=PatientMatch.NONE, blank=True
     )
     referring_clinician = models.CharField(max_length=150)
     referrer_specialty = models.CharField(max_length=100, blank=True)
@@ -120,6 +138,19 @@ class Referral(models.Model):
 
     def get_additional_data(self) -> dict:
         return {"patient_id": self.patient_id}
+
+    @property
+    def match_pending(self) -> bool:
+        """IR has not yet confirmed that the referral is for the patient on record."""
+        return self.patient_match == PatientMatch.PENDING
+
+    def patient_label(self, *, as_submitted: bool = False) -> str:
+        """ "FAMILY, Given": the record's, or (`as_submitted`, while the match is pending) the
+        names the referrer typed, so that they learn nothing from a record they may not see."""
+        if as_submitted and self.match_pending:
+            typed = self.submitted_patient
+            return f"{str(typed.get('family_name', '')).upper()}, {typed.get('given_name', '')}"
+        return f"{self.patient.family_name.upper()}, {self.patient.given_name}"
 
     @property
     def requested_procedure(self) -> str:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Prefetch, QuerySet
+from django.db.models import BooleanField, Case, Prefetch, QuerySet, Value, When
 from django.utils import timezone
 
 from irflow.accounts.actors import Actor, person
@@ -21,6 +21,7 @@ from irflow.referrals.attachments import media_path
 from irflow.referrals.models import (
     DEFAULT_TARGETS,
     Notification,
+    PatientMatch,
     Referral,
     ReferralAttachment,
     ReferralEvent,
@@ -34,14 +35,24 @@ URGENCY_RANK: dict[str, int] = {Priority.EMERGENT: 0, Priority.URGENT: 1, Priori
 
 
 def referrals_visible(*, actor: Actor, action: str = "referral.view") -> QuerySet[Referral]:
-    """Referrals `actor` may see: all of them, or (referrers) only those they sent."""
+    """Referrals `actor` may see: all of them, or (referrers) only those they sent.
+
+    Each carries `patient_hidden`: true for a referrer's referral whose patient IR has not
+    confirmed yet — they see what they typed (`submitted_patient`), not the record.
+    """
     scope = require(actor, action)
     qs = Referral.objects.select_related("patient", "procedure_type", "referrer", "order").filter(
         patient__is_active=True
     )
     if scope is OWN:
-        qs = qs.filter(referrer=person(actor))
-    return qs
+        return qs.filter(referrer=person(actor)).annotate(
+            patient_hidden=Case(
+                When(patient_match=PatientMatch.PENDING, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+    return qs.annotate(patient_hidden=Value(False, output_field=BooleanField()))
 
 
 def referral_get(

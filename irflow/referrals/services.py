@@ -23,7 +23,7 @@ from irflow.lib.errors import Conflict, InvalidTransition, ValidationFailed
 from irflow.lib.history import history_actor
 from irflow.orders.models import Laterality, Order, OrderStatus, Priority
 from irflow.orders.services import order_create
-from irflow.patients.models import CareRelation, Patient, normalise_name
+from irflow.patients.models import CareRelation, Patient, PatientIdentifier, normalise_name
 from irflow.patients.reported import lines
 from irflow.patients.selectors import patient_get, patients_visible
 from irflow.patients.services import MSG_MRN_TAKEN, patient_create, reported_entries_add
@@ -39,13 +39,14 @@ from irflow.referrals.attachments import (
 from irflow.referrals.models import (
     REFERRAL_STATES,
     Notification,
+    PatientMatch,
     Referral,
     ReferralAttachment,
     ReferralEvent,
     ReferralStatus,
 )
 from irflow.referrals.selectors import referral_get
-from irflow.referrals.transitions import transition
+from irflow.referrals.transitions import notify_referrer, transition
 from irflow.scheduling.services import order_cancel
 
 MSG_QUESTION_REQUIRED = "Write the clinical question: what should IR answer or do?"
@@ -62,6 +63,16 @@ MSG_INFO_NOT_WAITING = "Information can be added while the referral waits for tr
 MSG_CANCEL_REASON = "Give a reason for cancelling the referral."
 MSG_CANCEL_ASK_IR = "The procedure is already ordered: ask the IR department to cancel it."
 MSG_CHOOSE_PROCEDURE = "Choose the procedure from the catalogue before it can be ordered."
+MSG_MATCH_FIRST = (
+    "Confirm the patient first: is this referral for the patient on record with MRN {mrn}?"
+)
+MSG_MATCH_SETTLED = "The patient of this referral is already settled."
+MSG_REATTACH_ONE = "Choose the right patient on record, or give the details of a new one."
+MSG_REATTACH_SAME = "That is the patient on record: confirm it as the same patient instead."
+
+# The reason of the care relation a referral gives its referrer (`CareRelation.reason`);
+# cancelling the referral ends it unless another referral of theirs for the patient holds.
+CARE_FROM_REFERRAL = "referral"
 
 NEW_PATIENT_FIELDS = ("mrn", "family_name", "given_name", "birth_date", "sex")
 
@@ -73,11 +84,22 @@ def _locked(*, actor: Actor, referral_id: int, action: str) -> Referral:
     return Referral.objects.select_for_update().select_related("patient").get(pk=referral.pk)
 
 
-def _patient_for_referral(actor: Actor, new_patient: dict[str, Any]) -> Patient:
-    """Find the patient by MRN among those `actor` may see, or register them.
+def _submitted(new_patient: dict[str, Any]) -> dict[str, str]:
+    """The patient as typed, kept with the referral (what the referrer sees until IR
+    confirms the match)."""
+    keep = (*NEW_PATIENT_FIELDS, "issuer")
+    return {k: str(new_patient[k]).strip() for k in keep if new_patient.get(k) not in (None, "")}
+
+
+def _patient_for_referral(actor: Actor, new_patient: dict[str, Any]) -> tuple[Patient, bool]:
+    """Find the patient by MRN among those `actor` may see, or register them; and whether
+    IR must confirm the match first.
 
     A referrer who sends a patient IR already knows (same MRN, family name and date of
-    birth) is linked to that record: the referral makes them one of the patient's carers.
+    birth) but who does not care for them yet is not given that record: the referral waits
+    for IR staff to confirm that it is the same patient (`referral_patient_confirm`), or to
+    attach it to the right one (`referral_patient_reattach`). Only then does the referral
+    make them one of the patient's carers.
     """
     missing = {f: "This field is required." for f in NEW_PATIENT_FIELDS if not new_patient.get(f)}
     if missing:
@@ -94,19 +116,17 @@ def _patient_for_referral(actor: Actor, new_patient: dict[str, Any]) -> Patient:
         is_active=True, identifiers__issuer=issuer, identifiers__value=mrn
     ).first()
     if existing is None:
-        return patient_create(actor=actor, **{**new_patient, "birth_date": birth_date})
+        return patient_create(actor=actor, **{**new_patient, "birth_date": birth_date}), False
     same_person = existing.birth_date == birth_date and normalise_name(
         existing.family_name
     ) == normalise_name(str(new_patient["family_name"]))
     if patients_visible(actor=actor, action="patient.create").filter(pk=existing.pk).exists():
         if not same_person:
             raise ValidationFailed({"mrn": MSG_MRN_OTHER_PATIENT.format(mrn=mrn)})
-        return existing
+        return existing, False
     if not same_person or actor.role != Role.REFERRER:
         raise ValidationFailed({"mrn": MSG_MRN_TAKEN.format(mrn=mrn, issuer=issuer)})
-    with history_actor(actor):
-        CareRelation.objects.get_or_create(patient=existing, clinician=person_only(actor))
-    return existing
+    return existing, True
 
 
 def _attach(
@@ -202,15 +222,20 @@ def referral_create(
         raise ValidationFailed(errors)
     profile = getattr(actor, "profile", None)
     with staged_files() as stage, transaction.atomic():
+        pending = False
+        submitted: dict[str, str] = {}
         if patient_id is not None:
             patient = patient_get(
                 actor=actor, patient_id=patient_id, what="referral", action="patient.view"
             )
         else:
-            patient = _patient_for_referral(actor, dict(new_patient or {}))
+            patient, pending = _patient_for_referral(actor, dict(new_patient or {}))
+            submitted = _submitted(dict(new_patient or {}))
         now = timezone.now()
         referral = Referral(
             patient=patient,
+            submitted_patient=submitted,
+            patient_match=PatientMatch.PENDING if pending else PatientMatch.NONE,
             referrer=person_only(actor),
             referring_clinician=(referring_clinician or str(actor)).strip()[:150],
             referrer_specialty=(
@@ -236,14 +261,102 @@ def referral_create(
                 referral=referral, at=now, actor=person(actor), to_status=ReferralStatus.RECEIVED
             )
             _attach(referral, files, stage, actor)
-        reported_entries_add(
-            actor=actor,
-            patient_id=patient.pk,
-            reported_by=f"Referral {referral.pk} · {referral.referring_clinician}",
-            medications=referral.medications,
-            allergies=referral.allergies,
-        )
+        if not pending:  # else when IR confirms the patient: not on a chart they may not see
+            _report_entries(referral, actor)
     return referral
+
+
+def _report_entries(referral: Referral, actor: Actor) -> None:
+    """The medications and allergies the referral lists, on its patient's chart "to confirm"."""
+    reported_entries_add(
+        actor=actor,
+        patient_id=referral.patient_id,
+        reported_by=f"Referral {referral.pk} · {referral.referring_clinician}",
+        medications=referral.medications,
+        allergies=referral.allergies,
+    )
+
+
+def _patient_settled(referral: Referral) -> None:
+    """Refuse to act on the patient of a referral whose match IR has not confirmed."""
+    if referral.match_pending:
+        raise Conflict(MSG_MATCH_FIRST.format(mrn=referral.patient.mrn), code="patient_unconfirmed")
+
+
+def _settle(referral: Referral, actor: Actor, match: str, note: str) -> Referral:
+    """The match is settled: the referrer becomes one of the patient's carers, the referral's
+    medications and allergies reach the chart, the timeline says so and the referrer is told."""
+    referral.patient_match = match
+    with history_actor(actor):
+        CareRelation.objects.get_or_create(
+            patient_id=referral.patient_id,
+            clinician_id=referral.referrer_id,
+            defaults={"reason": CARE_FROM_REFERRAL},
+        )
+        referral.save(update_fields=["patient", "patient_match", "updated_at"])
+        ReferralEvent.objects.create(
+            referral=referral,
+            actor=person(actor),
+            from_status=referral.status,
+            to_status=referral.status,
+            note=note,
+        )
+        notify_referrer(referral=referral, text="IR confirmed the patient", actor=actor)
+    _report_entries(referral, actor)
+    return referral
+
+
+def _locked_pending(actor: Actor, referral_id: int) -> Referral:
+    require(actor, "referral.triage")
+    referral = _locked(actor=actor, referral_id=referral_id, action="referral.triage")
+    if not referral.match_pending:
+        raise Conflict(MSG_MATCH_SETTLED, code="match_settled")
+    return referral
+
+
+@transaction.atomic
+def referral_patient_confirm(*, actor: Actor, referral_id: int) -> Referral:
+    """IR staff confirm that a referral sent by MRN is for the patient on record ("this is
+    the same patient"): the referrer is linked to that patient from now on."""
+    referral = _locked_pending(actor, referral_id)
+    note = f"Patient confirmed: the patient on record with MRN {referral.patient.mrn}."
+    return _settle(referral, actor, PatientMatch.CONFIRMED, note)
+
+
+@transaction.atomic
+def referral_patient_reattach(
+    *,
+    actor: Actor,
+    referral_id: int,
+    patient_id: int | None = None,
+    new_patient: dict[str, Any] | None = None,
+) -> Referral:
+    """ "Not the same patient": IR staff attach the referral to the right patient on record
+    (`patient_id`) or to a new one they register (`new_patient`, usually what the referrer
+    typed with the right MRN). The referrer never gains the record first matched."""
+    referral = _locked_pending(actor, referral_id)
+    if (patient_id is None) == (not new_patient):
+        raise ValidationFailed({"patient_id": MSG_REATTACH_ONE})
+    first_mrn = referral.patient.mrn
+    if patient_id is not None:
+        if patient_id == referral.patient_id:
+            raise ValidationFailed({"patient_id": MSG_REATTACH_SAME})
+        patient = patient_get(actor=actor, patient_id=patient_id, what="referral patient")
+    else:
+        details = dict(new_patient or {})
+        errors = {f: "This field is required." for f in NEW_PATIENT_FIELDS if not details.get(f)}
+        mrn, issuer = str(details.get("mrn") or "").strip(), settings.IRFLOW_MRN_ISSUER
+        if mrn and PatientIdentifier.objects.filter(issuer=issuer, value=mrn).exists():
+            errors["mrn"] = MSG_MRN_TAKEN.format(mrn=mrn, issuer=issuer)  # all at once
+        if errors:
+            raise ValidationFailed(errors)
+        patient = patient_create(actor=actor, **details)
+    referral.patient = patient
+    note = (
+        f"Not the patient on record with MRN {first_mrn}: "
+        f"the referral is now for the patient with MRN {patient.mrn}."
+    )
+    return _settle(referral, actor, PatientMatch.CORRECTED, note)
 
 
 def referral_add_information(
@@ -316,6 +429,7 @@ def referral_accept(
     at once, otherwise it waits in "accepted" until one is chosen."""
     require(actor, "referral.triage")
     referral = _locked(actor=actor, referral_id=referral_id, action="referral.triage")
+    _patient_settled(referral)
     if referral.status != ReferralStatus.ACCEPTED:
         transition(referral, ReferralStatus.ACCEPTED, actor=actor, note=note)
     procedure = procedure_type or referral.procedure_type
@@ -369,6 +483,7 @@ def _order(
     note: str = "",
 ) -> Order:
     REFERRAL_STATES.check(referral.status, ReferralStatus.ORDERED)
+    _patient_settled(referral)
     if procedure_type is None:
         raise ValidationFailed({"procedure_type": MSG_CHOOSE_PROCEDURE})
     order = order_create(
@@ -386,9 +501,13 @@ def _order(
     return order
 
 
-def _triage(actor: Actor, referral_id: int, target: str, note: str) -> Referral:
+def _triage(
+    actor: Actor, referral_id: int, target: str, note: str, *, on_patient: bool = False
+) -> Referral:
     require(actor, "referral.triage")
     referral = _locked(actor=actor, referral_id=referral_id, action="referral.triage")
+    if on_patient:  # the board or the clinic will look at the patient's record
+        _patient_settled(referral)
     transition(referral, target, actor=actor, note=note.strip())
     return referral
 
@@ -414,13 +533,13 @@ def referral_request_information(*, actor: Actor, referral_id: int, question: st
 @transaction.atomic
 def referral_send_to_board(*, actor: Actor, referral_id: int, note: str = "") -> Referral:
     """Send to the multidisciplinary board; it joins the agenda of a meeting there."""
-    return _triage(actor, referral_id, ReferralStatus.BOARD, note)
+    return _triage(actor, referral_id, ReferralStatus.BOARD, note, on_patient=True)
 
 
 @transaction.atomic
 def referral_clinic_first(*, actor: Actor, referral_id: int, note: str = "") -> Referral:
     """See the patient in the IR clinic before deciding."""
-    return _triage(actor, referral_id, ReferralStatus.CLINIC, note)
+    return _triage(actor, referral_id, ReferralStatus.CLINIC, note, on_patient=True)
 
 
 @transaction.atomic
@@ -446,7 +565,32 @@ def referral_cancel(*, actor: Actor, referral_id: int, reason: str) -> Referral:
     transition(referral, ReferralStatus.CANCELLED, actor=actor, note=reason.strip())
     if order is not None and order.status != OrderStatus.CANCELLED:
         order_cancel(actor=actor, order_id=order.pk, reason=f"Referral cancelled: {reason}")
+    _end_care_from(referral, actor)
     return referral
+
+
+def _end_care_from(referral: Referral, actor: Actor) -> None:
+    """A cancelled referral no longer lets its referrer see the patient, unless something
+    else does: another referral of theirs for the patient that is not cancelled (and whose
+    patient IR has confirmed), their own registration of the record, or their role."""
+    if referral.match_pending:
+        return  # it gave no access
+    others = (
+        Referral.objects.filter(referrer_id=referral.referrer_id, patient_id=referral.patient_id)
+        .exclude(pk=referral.pk)
+        .exclude(status=ReferralStatus.CANCELLED)
+        .exclude(patient_match=PatientMatch.PENDING)
+    )
+    if others.exists():
+        return
+    relations = CareRelation.objects.filter(
+        patient_id=referral.patient_id,
+        clinician_id=referral.referrer_id,
+        reason=CARE_FROM_REFERRAL,
+    )
+    with history_actor(actor):
+        for relation in relations:
+            relation.delete()
 
 
 @transaction.atomic

@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from irflow.accounts.actors import Actor, person
 from irflow.lib.history import history_actor
-from irflow.patients.models import Patient
 from irflow.referrals.models import (
     REFERRAL_STATES,
     TRIAGE_OUTCOMES,
@@ -35,15 +34,12 @@ NOTICES = {
 }
 
 
-def _patient_label(patient: Patient) -> str:
-    return f"{patient.family_name.upper()}, {patient.given_name}"
-
-
 def notify_referrer(*, referral: Referral, text: str, actor: Actor) -> Notification | None:
     """Tell the referrer about a change they did not make themselves."""
     if actor.pk == referral.referrer_id:
         return None
-    message = f"{_patient_label(referral.patient)}: {text}"
+    # Until IR confirms the patient, the names the referrer typed, not the record's.
+    message = f"{referral.patient_label(as_submitted=True)}: {text}"
     if len(message) > 300:
         message = message[:299] + "…"
     return Notification.objects.create(

@@ -19,4 +19,14 @@ urlpatterns = [
         name="referral-information",
     ),
     path("<int:referral_id>/cancel/", views.referral_cancel, name="referral-cancel"),
+    path(
+        "<int:referral_id>/patient/confirm/",
+        views.referral_patient_confirm,
+        name="referral-patient-confirm",
+    ),
+    path(
+        "<int:referral_id>/patient/reattach/",
+        views.referral_patient_reattach,
+        name="referral-patient-reattach",
+    ),
 ]

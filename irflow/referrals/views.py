@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from irflow.accounts.permissions import can, require
 from irflow.lib.errors import ServiceError, ValidationFailed
 from irflow.orders.services import procedure_by_code
+from irflow.patients.models import Sex
 from irflow.patients.selectors import patient_get
 from irflow.referrals import forms, selectors, services
 from irflow.referrals.models import REFERRAL_STATES, Referral, ReferralStatus
@@ -177,9 +178,19 @@ def _detail(
     user = request.user
     triage = can(user, "referral.triage")
     status = referral.status
+    typed = referral.submitted_patient
     context = {
         "referral": referral,
-        "patient": referral.patient,
+        # Until IR confirms the patient, the referrer sees what they typed, not the record.
+        "patient": None if referral.patient_hidden else referral.patient,
+        "typed_patient": typed,
+        "confirm_patient": triage and referral.match_pending,
+        "match_rows": _match_rows(referral) if triage and referral.match_pending else [],
+        "reattach_form": error_forms.get("reattach")
+        or forms.ReattachForm(
+            initial={k: typed.get(k, "") for k in ("family_name", "given_name", "sex")}
+            | {"birth_date": typed.get("birth_date", "")}
+        ),
         "targets": selectors.urgency_targets(),
         "can_triage": triage and status in TRIAGEABLE,
         "can_order": triage and status == ReferralStatus.ACCEPTED,
@@ -219,6 +230,21 @@ def _detail(
     return render(
         request, "referrals/detail.html", context, status=http_status if error_forms else 200
     )
+
+
+def _match_rows(referral: Referral) -> list[tuple[str, str, str, bool]]:
+    """(label, as the referral says, as on record, differ?) for the "same patient?" check."""
+    typed, patient = referral.submitted_patient, referral.patient
+    sexes = dict(Sex.choices)
+    born = patient.birth_date.isoformat() if patient.birth_date else ""
+    pairs = [
+        ("MRN", typed.get("mrn", ""), patient.mrn or ""),
+        ("Family name", typed.get("family_name", ""), patient.family_name),
+        ("Given name", typed.get("given_name", ""), patient.given_name),
+        ("Date of birth", typed.get("birth_date", ""), born),
+        ("Sex", sexes.get(typed.get("sex", ""), ""), patient.get_sex_display()),
+    ]
+    return [(label, a, b, a.strip().casefold() != b.strip().casefold()) for label, a, b in pairs]
 
 
 def _refused(
@@ -336,6 +362,37 @@ def referral_cancel(request, referral_id: int):
             return redirect("referral-detail", referral_id=referral_id)
         return _refused(request, referral_id, outcome.error, form, "cancel", {"reason": "text"})
     return _detail(request, referral_id, error_forms={"cancel": form})
+
+
+@login_required
+@require_POST
+def referral_patient_confirm(request, referral_id: int):
+    """ "This is the same patient"."""
+    with refusals_shown(request=request) as outcome:
+        services.referral_patient_confirm(actor=request.user, referral_id=referral_id)
+    if outcome.error is None:
+        messages.success(request, "Patient confirmed: the referrer now follows this patient.")
+    return redirect("referral-detail", referral_id=referral_id)
+
+
+@login_required
+@require_POST
+def referral_patient_reattach(request, referral_id: int):
+    """ "Not the same patient": attach the referral to the right or a new patient."""
+    form = forms.ReattachForm(request.POST)
+    if form.is_valid():
+        with refusals_shown() as outcome:
+            services.referral_patient_reattach(
+                actor=request.user,
+                referral_id=referral_id,
+                patient_id=form.cleaned_data["patient_id"],
+                new_patient=form.new_patient(),
+            )
+        if outcome.error is None:
+            messages.success(request, "The referral is now attached to the right patient.")
+            return redirect("referral-detail", referral_id=referral_id)
+        return _refused(request, referral_id, outcome.error, form, "reattach")
+    return _detail(request, referral_id, error_forms={"reattach": form})
 
 
 @login_required

@@ -37,6 +37,7 @@ def journey_world(personas: dict, patient) -> dict:
     board and on an agenda, an order, a room and a free slot."""
     from irflow.board.services import board_case_add, board_meeting_create
     from irflow.catalogue.models import ProcedureType, Room
+    from irflow.patients.services import patient_create
     from irflow.referrals.services import (
         attachment_add,
         referral_create,
@@ -67,8 +68,25 @@ def journey_world(personas: dict, patient) -> dict:
     )
     case = board_case_add(actor=attending, meeting_id=meeting.pk, referral_id=on_agenda.pk)
     room = Room.objects.create(code="JOURNEY1", name="Journey room", kind="angio", modality="XA")
+    # Sent by MRN for a patient IR knows and the referrer does not care for: IR confirms.
+    details = {
+        "mrn": "JOURNEY9",
+        "family_name": "Matchless",
+        "given_name": "Ida",
+        "birth_date": "1944-04-04",
+        "sex": "F",
+    }
+    patient_create(actor=attending, **details)
+    pending = referral_create(
+        actor=referrer,
+        new_patient=details,
+        clinical_question="Drain for ascites?",
+        urgency="routine",
+        procedure_type=picc,
+    )
     return {
         "referral_id": received.pk,
+        "pending_referral_id": pending.pk,
         "attachment_id": attachment.pk,
         "board_referral": waiting.pk,
         "meeting_id": meeting.pk,
@@ -100,6 +118,10 @@ def journey_examples(ids: dict) -> dict[tuple[str, str], object]:
         ("GET", referral): None,
         ("POST", referral + "/accept"): {"procedure_code": "PICC", "site": "Left arm"},
         ("POST", referral + "/decline"): {"reason": "Not indicated."},
+        ("POST", "/api/referrals/{pending_referral_id}/patient/confirm"): None,
+        ("POST", "/api/referrals/{pending_referral_id}/patient/reattach"): {
+            "patient_id": ids["patient_id"]
+        },
         ("POST", referral + "/request-information"): {"question": "Latest platelet count?"},
         ("POST", referral + "/send-to-board"): {"note": "For the MDT"},
         ("POST", referral + "/clinic-first"): {"note": "To discuss options"},
