@@ -6,6 +6,7 @@ Thin: selectors read, services decide; their refusals appear beside the form fie
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -184,6 +185,7 @@ def _detail(
         # Until IR confirms the patient, the referrer sees what they typed, not the record.
         "patient": None if referral.patient_hidden else referral.patient,
         "typed_patient": typed,
+        "typed_born": _day(typed.get("birth_date", "")),
         "confirm_patient": triage and referral.match_pending,
         "match_rows": _match_rows(referral) if triage and referral.match_pending else [],
         "reattach_form": error_forms.get("reattach")
@@ -230,6 +232,13 @@ def _detail(
     return render(
         request, "referrals/detail.html", context, status=http_status if error_forms else 200
     )
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def _match_rows(referral: Referral) -> list[tuple[str, str, str, bool]]:
