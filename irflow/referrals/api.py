@@ -105,6 +105,7 @@ class ReferralOut(Schema):
 
     @staticmethod
     def resolve_patient_id(obj: Referral) -> int | None:
+        # `patient_hidden`: annotated by `referrals_visible` (the referrer, match pending).
         return None if getattr(obj, "patient_hidden", False) else obj.patient_id
 
     @staticmethod

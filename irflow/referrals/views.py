@@ -183,7 +183,7 @@ def _detail(
     context = {
         "referral": referral,
         # Until IR confirms the patient, the referrer sees what they typed, not the record.
-        "patient": None if referral.patient_hidden else referral.patient,
+        "patient": None if getattr(referral, "patient_hidden", False) else referral.patient,
         "typed_patient": typed,
         "typed_born": _day(typed.get("birth_date", "")),
         "confirm_patient": triage and referral.match_pending,

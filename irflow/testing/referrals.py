@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
@@ -76,7 +77,14 @@ def journey_world(personas: dict, patient) -> dict:
         "birth_date": "1944-04-04",
         "sex": "F",
     }
-    patient_create(actor=attending, **details)
+    patient_create(
+        actor=attending,
+        mrn="JOURNEY9",
+        family_name="Matchless",
+        given_name="Ida",
+        birth_date=date(1944, 4, 4),
+        sex="F",
+    )
     pending = referral_create(
         actor=referrer,
         new_patient=details,
