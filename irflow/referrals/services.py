@@ -288,7 +288,7 @@ def _settle(referral: Referral, actor: Actor, match: str, note: str) -> Referral
     medications and allergies reach the chart, the timeline says so and the referrer is told."""
     referral.patient_match = match
     with history_actor(actor):
-        CareRelation.objects.get_or_create(
+        CareRelation.objects.select_for_update().get_or_create(
             patient_id=referral.patient_id,
             clinician_id=referral.referrer_id,
             defaults={"reason": CARE_FROM_REFERRAL},
@@ -575,6 +575,16 @@ def _end_care_from(referral: Referral, actor: Actor) -> None:
     patient IR has confirmed), their own registration of the record, or their role."""
     if referral.match_pending:
         return  # it gave no access
+    # Locked first, so that two cancellations (or a confirmation) at once see each other.
+    relations = list(
+        CareRelation.objects.select_for_update().filter(
+            patient_id=referral.patient_id,
+            clinician_id=referral.referrer_id,
+            reason=CARE_FROM_REFERRAL,
+        )
+    )
+    if not relations:
+        return
     others = (
         Referral.objects.filter(referrer_id=referral.referrer_id, patient_id=referral.patient_id)
         .exclude(pk=referral.pk)
@@ -583,11 +593,6 @@ def _end_care_from(referral: Referral, actor: Actor) -> None:
     )
     if others.exists():
         return
-    relations = CareRelation.objects.filter(
-        patient_id=referral.patient_id,
-        clinician_id=referral.referrer_id,
-        reason=CARE_FROM_REFERRAL,
-    )
     with history_actor(actor):
         for relation in relations:
             relation.delete()
