@@ -46,7 +46,7 @@ POSTGRES = [
            AND coalesce(current_setting('irflow.purge', true), '') = 'on' THEN
             RETURN OLD;
         END IF;
-        RAISE EXCEPTION 'irflow: % is append-only (% refused)', TG_ARGV[0], TG_OP
+        RAISE EXCEPTION '% (% refused)', TG_ARGV[0], TG_OP
             USING ERRCODE = 'integrity_constraint_violation';
     END;
     $$ LANGUAGE plpgsql;
@@ -57,15 +57,15 @@ POSTGRES = [
         for sql in (
             f"""
             CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table}
-            FOR EACH ROW EXECUTE FUNCTION irflow_append_only('{table}');
+            FOR EACH ROW EXECUTE FUNCTION irflow_append_only('{message}');
             """,
             f"""
             CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table}
-            FOR EACH ROW EXECUTE FUNCTION irflow_append_only('{table}');
+            FOR EACH ROW EXECUTE FUNCTION irflow_append_only('{message}');
             """,
             f"""
             CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table}
-            FOR EACH STATEMENT EXECUTE FUNCTION irflow_append_only('{table}');
+            FOR EACH STATEMENT EXECUTE FUNCTION irflow_append_only('{message}');
             """,
         )
     ),
