@@ -90,10 +90,15 @@ def _part(root: Path, relative: str) -> dict[str, Any]:
 
 
 def _value(value: Any) -> Any:
+    """A column value the same however the connection is set up (time zone, JSON decoding)."""
     if isinstance(value, memoryview | bytes | bytearray):
         return bytes(value).hex()
     if isinstance(value, int | float | str | bool) or value is None:
         return value
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.astimezone(dt.UTC).isoformat()
+    if isinstance(value, dict | list):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
     return str(value)
 
 
@@ -457,7 +462,12 @@ def restored_state() -> tuple[dict, dict]:
         finally:
             conn.close()
         return tables, migrations
-    with connection.cursor() as cursor:
+    import psycopg
+
+    # A plain psycopg connection, as the backup read it (Django's loads JSON as text).
+    env, dsn = _pg_env_and_dsn()
+    with psycopg.connect(dsn, password=env.get("PGPASSWORD")) as conn:
+        cursor = conn.cursor()
         tables = postgres_tables(cursor)
         cursor.execute("SELECT app, name FROM django_migrations")
         migrations = _migrations_from(cursor.fetchall())
