@@ -226,7 +226,11 @@ def _pg_env_and_dsn() -> tuple[dict[str, str], str]:
     options = db.get("OPTIONS") or {}
     if options.get("sslmode"):
         parts["sslmode"] = options["sslmode"]
-    dsn = " ".join(f"{k}='{v}'" for k, v in parts.items() if v)
+    dsn = " ".join(
+        "{}='{}'".format(k, v.replace("\\", "\\\\").replace("'", "\\'"))
+        for k, v in parts.items()
+        if v
+    )
     return env, dsn
 
 
@@ -466,8 +470,8 @@ def restored_state() -> tuple[dict, dict]:
 
     # A plain psycopg connection, as the backup read it (Django's loads JSON as text).
     env, dsn = _pg_env_and_dsn()
-    with psycopg.connect(dsn, password=env.get("PGPASSWORD")) as conn:
-        cursor = conn.cursor()
+    with psycopg.connect(dsn, password=env.get("PGPASSWORD")) as pg:
+        cursor = pg.cursor()
         tables = postgres_tables(cursor)
         cursor.execute("SELECT app, name FROM django_migrations")
         migrations = _migrations_from(cursor.fetchall())
