@@ -63,30 +63,32 @@ def purging(using: str = "default") -> Iterator[None]:
 
 
 def ensure_sqlite_triggers(sender, using: str = "default", **kwargs) -> None:
-    """post_migrate receiver: create again any SQLite trigger a table rebuild has dropped."""
+    """post_migrate receiver: create again any SQLite trigger a table rebuild has dropped
+    (only for the migrations that are applied: one undone stays undone)."""
     from importlib import import_module
+
+    from django.db.migrations.recorder import MigrationRecorder
 
     connection = connections[using]
     if connection.vendor != "sqlite":
         return
+    applied = MigrationRecorder(connection).applied_migrations()
     existing = set(connection.introspection.table_names())
-    modules = [
-        import_module("irflow.audit.migrations.0002_audit_append_only"),
-    ]
-    for extra in _EXTRA_SQLITE:
-        modules.append(import_module(extra))
     with connection.cursor() as cursor:
-        for module in modules:
+        for app, name in _PROTECTING:
+            if (app, name) not in applied:
+                continue
+            module = import_module(f"irflow.{app}.migrations.{name}")
             for table, sql in module.SQLITE_BY_TABLE:
                 if table in existing:
                     cursor.execute(sql)
 
 
-# Migrations of apps above this one that protect their own tables the same way (named here so
-# that the re-creation after a rebuild covers them; each module has SQLITE_BY_TABLE).
-_EXTRA_SQLITE: list[str] = []
+# The migrations that protect tables this way (each module has SQLITE_BY_TABLE); apps above
+# this one add theirs with `also_ensure`.
+_PROTECTING: list[tuple[str, str]] = [("audit", "0002_audit_append_only")]
 
 
-def also_ensure(module: str) -> None:
-    if module not in _EXTRA_SQLITE:
-        _EXTRA_SQLITE.append(module)
+def also_ensure(app: str, migration: str) -> None:
+    if (app, migration) not in _PROTECTING:
+        _PROTECTING.append((app, migration))

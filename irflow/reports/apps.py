@@ -14,7 +14,7 @@ class ReportsConfig(AppConfig):
         from irflow.reports.selectors import report_worklist_count
         from irflow.web.navigation import NavItem, register
 
-        also_ensure("irflow.reports.migrations.0004_signed_reports_never_deleted")
+        also_ensure("reports", "0004_signed_reports_never_deleted")
         auditlog.register(Report)
         auditlog.register(Addendum)
         register(
