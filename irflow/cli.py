@@ -3,6 +3,7 @@
     irflow up [--host H] [--port P] [--data-dir D] [--no-demo]   the whole service
     irflow web | worker                                            one part of it
     irflow demo --patients N --seed S                              synthetic department
+    irflow backup [--to DIR] | irflow restore BACKUP --data-dir D  backup and restore
     irflow migrate, irflow createsuperuser, irflow shell, …        Django's commands
 
 `--data-dir` (anywhere on the line) sets IRFLOW_DATA_DIR before settings load.
@@ -28,6 +29,8 @@ Data
   user            create a user, give one a temporary password, unlock one
   api-token       create, list or revoke integration tokens
   import-rdsr     import radiation dose reports (RDSR files or folders; --json)
+  backup          back up database, files and secret key with a manifest (--to DIR --keep N)
+  restore         restore a backup into a fresh data dir and database (checks it first and after)
 
 DICOM
   simulate-modality  act as a modality: worklist, MPPS, dose report (--station ANGIO1)

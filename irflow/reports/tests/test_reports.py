@@ -297,3 +297,19 @@ def test_the_report_pages_answer_404_for_a_missing_report_and_403_for_a_role_tha
     assert client.post(f"{base}/return/", {"reason": "Redo."}).status_code == 403
     report.refresh_from_db()
     assert report.status == "draft" and report.sections["impression"] == IMPRESSION
+
+
+def test_signed_report_and_signed_addendum_cannot_be_deleted_in_sql(attending, final):
+    addendum = services.addendum_create(
+        actor=attending, report_id=final.pk, text="Late finding.", sign=True
+    )
+    refusals = [
+        ("DELETE FROM reports_addendum WHERE id = %s", addendum.pk, "signed addendum"),
+        ("DELETE FROM reports_report WHERE id = %s", final.pk, "signed report"),
+    ]
+    for sql, pk, words in refusals:
+        with pytest.raises(DatabaseError) as exc, transaction.atomic(), connection.cursor() as cur:
+            cur.execute(sql, [pk])
+        assert f"{words} is never deleted" in str(exc.value)
+    assert Report.objects.filter(pk=final.pk, status="final").exists()
+    assert Addendum.objects.filter(pk=addendum.pk).exists()
