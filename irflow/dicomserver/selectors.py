@@ -131,6 +131,12 @@ def remote_ae_get(*, ae_title: str) -> RemoteAE | None:
     )
 
 
+def remote_aes_configured() -> bool:
+    """True when at least one calling AE is configured and active (the listener may then
+    listen beyond loopback)."""
+    return RemoteAE.objects.filter(active=True).exists()
+
+
 def _addresses(host: str) -> set[str]:
     try:
         return {str(info[4][0]) for info in socket.getaddrinfo(host, None)}
