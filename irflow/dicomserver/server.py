@@ -252,18 +252,23 @@ def start(config: ListenerConfig, *, block: bool = False) -> Running:
     return running
 
 
+def _in_progress(running: Running) -> list:
+    return [assoc for assoc in running.active_associations if assoc.is_established]
+
+
 def stop(running: Running, *, grace_s: float = 5.0) -> None:
     """Stop accepting associations; let those in progress finish (a C-STORE half-received,
-    a worklist being answered) for up to `grace_s`, then abort what is left. Each association
-    thread closes its database connection as it ends."""
+    a worklist being answered) for up to `grace_s`, then abort what is left. Connections that
+    never associated are not waited for. Each association thread closes its database
+    connection as it ends."""
     for server in running.servers:
         server.shutdown()
     deadline = time.monotonic() + grace_s
-    while running.active_associations and time.monotonic() < deadline:
+    while _in_progress(running) and time.monotonic() < deadline:
         time.sleep(0.05)
-    for assoc in running.active_associations:
+    for assoc in _in_progress(running):
         logger.warning("association with %s aborted at shutdown", assoc.requestor.ae_title)
         assoc.abort()
     deadline = time.monotonic() + 2
-    while running.active_associations and time.monotonic() < deadline:
+    while _in_progress(running) and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -114,11 +114,14 @@ class GuardedServer(ThreadedAssociationServer):
     limits: Limits
 
     def __init__(self, *args, **kwargs) -> None:
+        self._accepted: list[tuple[str, socket.socket]] = []
         super().__init__(*args, request_handler=GuardedRequestHandler, **kwargs)
 
     def open_connections(self) -> list[str]:
-        """The peer address of every connection not yet ended."""
-        return [a.requestor.address for a in self.active_associations if not _ended(a)]
+        """The peer address of every connection accepted and not yet closed. Counted here, in
+        the thread that accepts, not from association threads that may not have started."""
+        self._accepted = [(a, s) for a, s in self._accepted if s.fileno() != -1]
+        return [address for address, _ in self._accepted]
 
     def get_request(self) -> tuple[socket.socket, tuple[str, int]]:
         assert self.socket is not None
@@ -145,4 +148,5 @@ class GuardedServer(ThreadedAssociationServer):
                 open_now.count(host),
             )
             return False
+        self._accepted.append((host, request))
         return True
