@@ -144,13 +144,21 @@ def _addresses(host: str) -> set[str]:
         return set()
 
 
-def remote_ae_allowed(*, ae_title: str, address: str) -> bool:
-    """True if `ae_title` is configured and active, and calls from its configured host."""
+def remote_ae_for_call(*, ae_title: str, address: str) -> RemoteAE | None:
+    """The configuration of a calling AE title if it is configured, active, and calls from
+    its configured host; else None."""
     remote = remote_ae_get(ae_title=ae_title)
     if remote is None:
-        return False
+        return None
     host = remote.host.strip()
-    return not host or host == address or address in _addresses(host)
+    if not host or host == address or address in _addresses(host):
+        return remote
+    return None
+
+
+def remote_ae_allowed(*, ae_title: str, address: str) -> bool:
+    """True if `ae_title` is configured and active, and calls from its configured host."""
+    return remote_ae_for_call(ae_title=ae_title, address=address) is not None
 
 
 def response_charset(*, remote: RemoteAE | None, query: WorklistQuery) -> str:

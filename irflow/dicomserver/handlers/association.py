@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import close_old_connections, connections
 
 from irflow.dicomserver import selectors
+from irflow.dicomserver.models import RemoteAE
+from irflow.dicomserver.registry import services
 from irflow.dicomserver.transport import Slots
 
 logger = logging.getLogger("irflow.dicom")
@@ -44,21 +46,32 @@ def _reject(assoc, reason: tuple[int, int, int]) -> None:
     assoc.kill()
 
 
-def _calling_ae_refusal(calling: str, address: str) -> tuple[int, int, int] | None:
+def _remote(calling: str, address: str) -> tuple[RemoteAE | None, bool]:
+    """The calling AE's configuration (None when unknown), and whether it could be read."""
     try:
         close_old_connections()
-        if selectors.remote_ae_allowed(ae_title=calling, address=address):
-            return None
-        return REJECT_CALLING_AE
+        return selectors.remote_ae_for_call(ae_title=calling, address=address), True
     except Exception:
         logger.exception("could not check calling AE %s", calling)
-        return REJECT_TRANSIENT
+        return None, False
+
+
+def _withhold_services(assoc, refused: set[str]) -> None:
+    """Offer this association none of the contexts of the `refused` services: negotiation
+    then rejects them (abstract syntax not supported)."""
+    if not refused:
+        return
+    syntaxes = {uid for s in services() if s.name in refused for uid, _ in s.contexts}
+    assoc.acceptor.supported_contexts = [
+        cx for cx in assoc.acceptor.supported_contexts if cx.abstract_syntax not in syntaxes
+    ]
 
 
 def on_requested(event, policy: AccessPolicy) -> None:
     """EVT_REQUESTED: reject a wrong called AE title; when the policy requires it, calling AE
     titles that are not configured and active or call from another host; then a request
-    beyond the association limits (in all, per peer address)."""
+    beyond the association limits (in all, per peer address). A configured AE is offered
+    only the services it may use."""
     assoc = event.assoc
     request = assoc.requestor.primitive
     calling = str(request.calling_ae_title or "").strip()
@@ -68,15 +81,17 @@ def on_requested(event, policy: AccessPolicy) -> None:
         logger.warning("association from %s at %s for AE %r rejected", calling, address, called)
         _reject(assoc, REJECT_CALLED_AE)
         return
-    if policy.requires_configured_aes():
-        reason = _calling_ae_refusal(calling, address)
-        if reason is not None:
-            logger.warning("association from unknown AE %r at %s rejected", calling, address)
-            _reject(assoc, reason)
-            return
+    remote, checked = _remote(calling, address)
+    if policy.requires_configured_aes() and remote is None:
+        logger.warning("association from unknown AE %r at %s rejected", calling, address)
+        _reject(assoc, REJECT_CALLING_AE if checked else REJECT_TRANSIENT)
+        return
     if not policy.slots.admit(assoc, address):
         logger.warning("association from %s at %s rejected: limit reached", calling, address)
         _reject(assoc, REJECT_LIMIT)
+        return
+    if remote is not None:
+        _withhold_services(assoc, remote.refused_services())
 
 
 def on_finished(event) -> None:

@@ -11,7 +11,11 @@ import sys
 import pytest
 from django.core.management import CommandError, call_command
 from pynetdicom import AE
-from pynetdicom.sop_class import Verification  # type: ignore[attr-defined]
+from pynetdicom.sop_class import (  # type: ignore[attr-defined]
+    ModalityPerformedProcedureStep,
+    ModalityWorklistInformationFind,
+    Verification,
+)
 
 from irflow.dicomserver import server
 from irflow.dicomserver.handlers.association import AccessPolicy
@@ -73,6 +77,23 @@ def test_an_unconfigured_calling_ae_is_rejected_when_required(listener, settings
     assert echoscu(listener, calling="ANGIO1").returncode == 0
     ok, _ = findscu(listener, "PatientName=*", calling="ANGIO1", out=tmp_path)
     assert ok.returncode == 0, ok.stdout + ok.stderr
+
+
+def test_a_configured_ae_is_offered_only_the_services_it_may_use(listener, tmp_path):
+    RemoteAE.objects.create(ae_title="ANGIO1", may_query_worklist=False)
+    ae = AE(ae_title="ANGIO1")
+    for context in (ModalityWorklistInformationFind, ModalityPerformedProcedureStep, Verification):
+        ae.add_requested_context(context)
+    assoc = ae.associate(listener.host, listener.port, ae_title=listener.ae_title)
+    assert assoc.is_established
+    accepted = {cx.abstract_syntax for cx in assoc.accepted_contexts}
+    assert accepted == {ModalityPerformedProcedureStep, Verification}
+    assoc.release()
+    process, answers = findscu(listener, "PatientName=*", calling="ANGIO1", out=tmp_path)
+    assert process.returncode != 0 and answers == []
+    # Another AE (unknown, on loopback without the setting) is offered everything.
+    other, _ = findscu(listener, "PatientName=*", calling="CT2", out=tmp_path)
+    assert other.returncode == 0, other.stdout + other.stderr
 
 
 def test_configured_aes_are_required_whenever_the_listener_is_not_on_loopback(settings):
