@@ -217,9 +217,7 @@ def _serve(ae: AE, config: ListenerConfig, port: int, handlers: list, context) -
     )
     assert isinstance(server, GuardedServer)
     server.limits = config.limits
-    thread = threading.Thread(
-        target=server.serve_forever, name=f"irflow-dicom-{port}", daemon=True
-    )
+    thread = threading.Thread(target=server.serve_forever, name=f"irflow-dicom-{port}", daemon=True)
     thread.start()
     ae._servers.append(server)  # as AE.start_server does: AE.shutdown() reaches it
     return server, thread
@@ -235,7 +233,7 @@ def start(config: ListenerConfig, *, block: bool = False) -> Running:
     ae, handlers = build_ae(config)
     logger.debug("%s", describe(config))
     running = Running(servers=[])
-    ports = [(config.port, None)]
+    ports: list[tuple[int, ssl.SSLContext | None]] = [(config.port, None)]
     if config.tls_port:
         ports.append((config.tls_port, tls_context(config)))
     try:

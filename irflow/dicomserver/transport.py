@@ -46,9 +46,7 @@ class Limits:
 
 
 def _ended(assoc: Association) -> bool:
-    return bool(
-        assoc.is_released or assoc.is_aborted or assoc.is_rejected or not assoc.is_alive()
-    )
+    return bool(assoc.is_released or assoc.is_aborted or assoc.is_rejected or not assoc.is_alive())
 
 
 class Slots:
@@ -115,7 +113,8 @@ class GuardedServer(ThreadedAssociationServer):
 
     def __init__(self, *args, **kwargs) -> None:
         self._accepted: list[tuple[str, socket.socket]] = []
-        super().__init__(*args, request_handler=GuardedRequestHandler, **kwargs)
+        kwargs["request_handler"] = GuardedRequestHandler
+        super().__init__(*args, **kwargs)
 
     def open_connections(self) -> list[str]:
         """The peer address of every connection accepted and not yet closed. Counted here, in

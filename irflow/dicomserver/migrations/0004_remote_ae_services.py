@@ -4,25 +4,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dicomserver', '0003_performed_steps_are_the_procedures_app'),
+        ("dicomserver", "0003_performed_steps_are_the_procedures_app"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='remoteae',
-            name='may_query_worklist',
-            field=models.BooleanField(default=True, help_text='Modality Worklist C-FIND.', verbose_name='may query the worklist'),
+            model_name="remoteae",
+            name="may_query_worklist",
+            field=models.BooleanField(
+                default=True,
+                help_text="Modality Worklist C-FIND.",
+                verbose_name="may query the worklist",
+            ),
         ),
         migrations.AddField(
-            model_name='remoteae',
-            name='may_report_steps',
-            field=models.BooleanField(default=True, help_text='MPPS N-CREATE and N-SET.', verbose_name='may report procedure steps'),
+            model_name="remoteae",
+            name="may_report_steps",
+            field=models.BooleanField(
+                default=True,
+                help_text="MPPS N-CREATE and N-SET.",
+                verbose_name="may report procedure steps",
+            ),
         ),
         migrations.AddField(
-            model_name='remoteae',
-            name='may_send_dose_reports',
-            field=models.BooleanField(default=True, help_text='Storage of radiation dose SRs.', verbose_name='may send dose reports'),
+            model_name="remoteae",
+            name="may_send_dose_reports",
+            field=models.BooleanField(
+                default=True,
+                help_text="Storage of radiation dose SRs.",
+                verbose_name="may send dose reports",
+            ),
         ),
     ]

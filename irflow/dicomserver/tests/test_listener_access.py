@@ -27,12 +27,16 @@ from irflow.testing.tools import require_tool
 
 pytestmark = pytest.mark.e2e
 
+EVERY_ADDRESS = "0.0.0.0"  # noqa: S104 - never bound here: the point is that irflow refuses
+
 
 def echoscu(listener, *, calling: str = "ANGIO1", called: str | None = None):
     binary = require_tool("echoscu", "dcmtk")
     return subprocess.run(
-        [binary, "-v", "-aet", calling, "-aec", called or listener.ae_title]
-        + [listener.host, str(listener.port)],
+        [
+            *(binary, "-v", "-aet", calling, "-aec", called or listener.ae_title),
+            *(listener.host, str(listener.port)),
+        ],
         capture_output=True,
         text=True,
         timeout=60,
@@ -105,16 +109,16 @@ def test_configured_aes_are_required_whenever_the_listener_is_not_on_loopback(se
     assert AccessPolicy("IRFLOW", loopback_only=True, slots=slots).requires_configured_aes()
     for host, loopback in [("127.0.0.1", True), ("::1", True), ("localhost", True)]:
         assert server.is_loopback(host) is loopback
-    for host in ["0.0.0.0", "", "10.1.2.3", "::", "pacs.example.org"]:
+    for host in [EVERY_ADDRESS, "", "10.1.2.3", "::", "pacs.example.org"]:
         assert not server.is_loopback(host)
 
 
 @pytest.mark.django_db
 def test_irflow_dicom_refuses_to_listen_beyond_loopback_without_a_configured_ae():
-    config = server.ListenerConfig.from_settings(host="0.0.0.0", port=free_port())
-    assert server.refusal(config) == server.MSG_OPEN_WITHOUT_AES.format(host="0.0.0.0")
+    config = server.ListenerConfig.from_settings(host=EVERY_ADDRESS, port=free_port())
+    assert server.refusal(config) == server.MSG_OPEN_WITHOUT_AES.format(host=EVERY_ADDRESS)
     with pytest.raises(CommandError, match="no calling AE is configured"):
-        call_command("dicom", "--host", "0.0.0.0", "--port", str(config.port), "--quiet")
+        call_command("dicom", "--host", EVERY_ADDRESS, "--port", str(config.port), "--quiet")
     RemoteAE.objects.create(ae_title="ANGIO1", host="10.0.0.7", active=False)
     assert server.refusal(config) is not None  # an inactive AE does not count
     RemoteAE.objects.create(ae_title="ANGIO2", host="10.0.0.8")
@@ -127,12 +131,12 @@ def test_irflow_dicom_refuses_to_listen_beyond_loopback_without_a_configured_ae(
 def test_irflow_up_refuses_to_listen_beyond_loopback_without_a_configured_ae(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("IRFLOW_")}
     env.pop("DATABASE_URL", None)  # the refusal comes before anything is served: SQLite
-    env.update(
-        IRFLOW_DATA_DIR=str(tmp_path), IRFLOW_DICOM_HOST="0.0.0.0", PYTHONUNBUFFERED="1"
-    )
+    env.update(IRFLOW_DATA_DIR=str(tmp_path), IRFLOW_DICOM_HOST=EVERY_ADDRESS, PYTHONUNBUFFERED="1")
     process = subprocess.run(
-        [sys.executable, "-m", "irflow", "up", "--no-demo", "--port", str(free_port())]
-        + ["--dicom-port", str(free_port())],
+        [
+            *(sys.executable, "-m", "irflow", "up", "--no-demo"),
+            *("--port", str(free_port()), "--dicom-port", str(free_port())),
+        ],
         env=env,
         capture_output=True,
         text=True,

@@ -86,9 +86,7 @@ def pki(tmp_path_factory) -> Pki:
     server_key, server_cert = _leaf(directory, "irflow", ca, "serverAuth")
     client_key, client_cert = _leaf(directory, "angio1", ca, "clientAuth")
     stranger_key, stranger_cert = _leaf(directory, "stranger", other_ca, "clientAuth")
-    return Pki(
-        ca[1], server_cert, server_key, client_cert, client_key, stranger_cert, stranger_key
-    )
+    return Pki(ca[1], server_cert, server_key, client_cert, client_key, stranger_cert, stranger_key)
 
 
 @pytest.fixture
@@ -221,9 +219,7 @@ def test_tls_settings_that_cannot_work_are_refused(pki, tmp_path):
     no_files = server.ListenerConfig.from_settings(**base)
     assert server.refusal(no_files) == server.MSG_TLS_FILES.format(port=base["tls_port"])
     files = {"tls_cert": str(pki.server_cert), "tls_key": str(pki.server_key)}
-    verify_without_ca = server.ListenerConfig.from_settings(
-        **base, **files, tls_verify_client=True
-    )
+    verify_without_ca = server.ListenerConfig.from_settings(**base, **files, tls_verify_client=True)
     assert server.refusal(verify_without_ca) == server.MSG_TLS_VERIFY_NO_CA
     missing = server.ListenerConfig.from_settings(**base, **files, tls_ca=str(tmp_path / "x"))
     assert "does not exist" in (server.refusal(missing) or "")
