@@ -23,7 +23,12 @@ from django.conf import settings
 from pynetdicom import AE, _config, evt
 
 from irflow.dicomserver import selectors
-from irflow.dicomserver.handlers.association import AccessPolicy, on_finished, on_requested
+from irflow.dicomserver.handlers.association import (
+    AccessPolicy,
+    on_connection_closed,
+    on_finished,
+    on_requested,
+)
 from irflow.dicomserver.registry import services
 from irflow.dicomserver.transport import GuardedServer, Limits, Slots
 
@@ -161,8 +166,8 @@ def build_ae(config: ListenerConfig) -> tuple[AE, list]:
     """The AE with every registered service's contexts, and the event handlers to bind."""
     ae = AE(ae_title=config.ae_title)
     # irflow counts associations itself (`transport`): pynetdicom's own count includes idle
-    # connections and ended threads. Its limit stays only as a backstop above irflow's.
-    ae.maximum_associations = config.max_connections + 1
+    # connections and ended threads. Its limit stays only as a backstop far above irflow's.
+    ae.maximum_associations = 2 * config.max_connections
     ae.network_timeout = config.network_timeout_s
     # For an acceptor pynetdicom's ACSE timeout is the ARTIM timer: how long a new
     # connection may stay silent before its A-ASSOCIATE-RQ.
@@ -175,6 +180,7 @@ def build_ae(config: ListenerConfig) -> tuple[AE, list]:
     )
     handlers: list = [
         (evt.EVT_CONN_OPEN, _on_connection_open),
+        (evt.EVT_CONN_CLOSE, on_connection_closed),
         (evt.EVT_REQUESTED, on_requested, [policy]),
         (evt.EVT_RELEASED, on_finished),
         (evt.EVT_ABORTED, on_finished),

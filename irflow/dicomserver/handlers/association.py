@@ -51,8 +51,8 @@ def _remote(calling: str, address: str) -> tuple[RemoteAE | None, bool]:
     try:
         close_old_connections()
         return selectors.remote_ae_for_call(ae_title=calling, address=address), True
-    except Exception:
-        logger.exception("could not check calling AE %s", calling)
+    except Exception as exc:
+        logger.warning("could not check calling AE %s: %s", calling, exc)
         return None, False
 
 
@@ -92,6 +92,15 @@ def on_requested(event, policy: AccessPolicy) -> None:
         return
     if remote is not None:
         _withhold_services(assoc, remote.refused_services())
+
+
+def on_connection_closed(event) -> None:
+    """EVT_CONN_CLOSE: a connection closed (by the peer, or at the ARTIM timeout) before its
+    A-ASSOCIATE-RQ arrived. pynetdicom's association thread would wait out the ARTIM timeout
+    for a request that cannot come; an empty item tells it there is none, so it ends now."""
+    assoc = event.assoc
+    if assoc.is_acceptor and assoc.requestor.primitive is None and assoc.dul.to_user_queue.empty():
+        assoc.dul.to_user_queue.put(None)
 
 
 def on_finished(event) -> None:

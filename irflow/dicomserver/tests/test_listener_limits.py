@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import socket
 import struct
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import date
@@ -56,10 +57,16 @@ def closed_by_listener(sock: socket.socket) -> bool:
 
 @contextmanager
 def running_listener(**overrides) -> Iterator[server.ListenerConfig]:
+    with running_servers(**overrides) as (config, _):
+        yield config
+
+
+@contextmanager
+def running_servers(**overrides) -> Iterator[tuple[server.ListenerConfig, server.Running]]:
     config = server.ListenerConfig.from_settings(host="127.0.0.1", port=free_port(), **overrides)
     running = server.start(config)
     try:
-        yield config
+        yield config, running
     finally:
         server.stop(running, grace_s=0.5)
 
@@ -103,6 +110,21 @@ def test_a_connection_that_never_associates_is_closed_at_the_artim_timeout(trans
         idle_sockets(config.host, config.port, 3) as idle,
     ):
         assert all(closed_by_listener(sock) for sock in idle)  # within the sockets' 30 s
+
+
+def test_connections_closed_before_associating_leave_no_thread_behind(transactional_db):
+    """pynetdicom's association thread would wait out the ARTIM timeout (here 60 s) for a
+    request from a peer that has already gone; irflow tells it there is none."""
+    with running_servers(artim_timeout_s=60) as (config, running):
+        with idle_sockets(config.host, config.port, 15):
+            deadline = time.monotonic() + 10
+            while len(running.active_associations) < 15 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert len(running.active_associations) == 15
+        deadline = time.monotonic() + 10  # an upper bound, far below the ARTIM timeout
+        while running.active_associations and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert running.active_associations == []
 
 
 def test_a_peer_that_stalls_mid_pdu_is_cut_off(transactional_db):
