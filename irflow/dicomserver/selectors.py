@@ -156,11 +156,6 @@ def remote_ae_for_call(*, ae_title: str, address: str) -> RemoteAE | None:
     return None
 
 
-def remote_ae_allowed(*, ae_title: str, address: str) -> bool:
-    """True if `ae_title` is configured and active, and calls from its configured host."""
-    return remote_ae_for_call(ae_title=ae_title, address=address) is not None
-
-
 def response_charset(*, remote: RemoteAE | None, query: WorklistQuery) -> str:
     """The character set to answer in: the AE's configured one; for an unknown AE, the
     query's own when irflow can write it, else the site default."""
