@@ -323,12 +323,27 @@ IRFLOW_RETROSPECTIVE_GRACE_MIN = envint("IRFLOW_RETROSPECTIVE_GRACE_MINUTES", 30
 IRFLOW_DICOM_HOST = envstr("IRFLOW_DICOM_HOST", "127.0.0.1")
 IRFLOW_DICOM_PORT = envint("IRFLOW_DICOM_PORT", 11112)
 IRFLOW_DICOM_AE_TITLE = envstr("IRFLOW_DICOM_AE_TITLE", "IRFLOW")
+# Accepted associations at once, in all and from one peer address; open connections
+# (associated or not), in all and from one peer address.
 IRFLOW_DICOM_MAX_ASSOCIATIONS = envint("IRFLOW_DICOM_MAX_ASSOCIATIONS", 10)
+IRFLOW_DICOM_MAX_ASSOCIATIONS_PER_PEER = envint("IRFLOW_DICOM_MAX_ASSOCIATIONS_PER_PEER", 5)
+IRFLOW_DICOM_MAX_CONNECTIONS = envint("IRFLOW_DICOM_MAX_CONNECTIONS", 200)
+IRFLOW_DICOM_MAX_CONNECTIONS_PER_PEER = envint("IRFLOW_DICOM_MAX_CONNECTIONS_PER_PEER", 40)
+# ARTIM: how long a new connection may stay silent before its A-ASSOCIATE-RQ. Network: how
+# long a peer may stay silent mid-PDU or on an idle association. DIMSE: wait for a message.
+IRFLOW_DICOM_ARTIM_TIMEOUT_S = envint("IRFLOW_DICOM_ARTIM_TIMEOUT_S", 10)
 IRFLOW_DICOM_NETWORK_TIMEOUT_S = envint("IRFLOW_DICOM_NETWORK_TIMEOUT_S", 60)
-IRFLOW_DICOM_ACSE_TIMEOUT_S = envint("IRFLOW_DICOM_ACSE_TIMEOUT_S", 30)
 IRFLOW_DICOM_DIMSE_TIMEOUT_S = envint("IRFLOW_DICOM_DIMSE_TIMEOUT_S", 60)
-# Refuse associations from calling AE titles that are not configured (admin: remote AEs).
+# Calling AEs must be configured (admin: remote AEs) whenever the listener is bound beyond
+# loopback; with this setting on loopback too.
 IRFLOW_DICOM_REFUSE_UNKNOWN_AE = envbool("IRFLOW_DICOM_REFUSE_UNKNOWN_AE", False)
+# DICOM over TLS (BCP 195) on its own port, 0 = off (2762 is the registered port).
+IRFLOW_DICOM_TLS_PORT = envint("IRFLOW_DICOM_TLS_PORT", 0)
+IRFLOW_DICOM_TLS_CERT = envstr("IRFLOW_DICOM_TLS_CERT", "")
+IRFLOW_DICOM_TLS_KEY = envstr("IRFLOW_DICOM_TLS_KEY", "")
+# CA certificates for client certificates; with VERIFY_CLIENT, clients must present one.
+IRFLOW_DICOM_TLS_CA = envstr("IRFLOW_DICOM_TLS_CA", "")
+IRFLOW_DICOM_TLS_VERIFY_CLIENT = envbool("IRFLOW_DICOM_TLS_VERIFY_CLIENT", False)
 # Worklist answers to AEs that are not configured: in this character set.
 IRFLOW_DICOM_DEFAULT_CHARSET = envstr("IRFLOW_DICOM_DEFAULT_CHARSET", "ISO_IR 192")
 

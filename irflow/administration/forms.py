@@ -362,6 +362,15 @@ class RemoteAEForm(forms.Form):
         initial=True,
         help_text="Inactive AEs are treated as unknown.",
     )
+    may_query_worklist = forms.BooleanField(
+        label="May query the worklist", required=False, initial=True
+    )
+    may_report_steps = forms.BooleanField(
+        label="May report procedure steps (MPPS)", required=False, initial=True
+    )
+    may_send_dose_reports = forms.BooleanField(
+        label="May send dose reports", required=False, initial=True
+    )
 
     def __init__(self, *args, rooms=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)

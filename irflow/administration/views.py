@@ -353,7 +353,17 @@ def remote_ae_edit(request, remote_id: int | None = None):
     if remote is not None:
         initial = {
             f: getattr(remote, f)
-            for f in ("ae_title", "room", "host", "charset", "description", "active")
+            for f in (
+                "ae_title",
+                "room",
+                "host",
+                "charset",
+                "description",
+                "active",
+                "may_query_worklist",
+                "may_report_steps",
+                "may_send_dose_reports",
+            )
         }
     form = RemoteAEForm(request.POST or None, initial=initial, rooms=room_choices)
     if request.method == "POST" and form.is_valid():

@@ -15,7 +15,17 @@ class RemoteAEAdmin(admin.ModelAdmin):
     list_display = ["ae_title", "room", "host", "charset", "active", "updated_at"]
     list_filter = ["active", "charset"]
     search_fields = ["ae_title", "host", "description"]
-    fields = ["ae_title", "room", "host", "charset", "active", "description"]
+    fields = [
+        "ae_title",
+        "room",
+        "host",
+        "charset",
+        "active",
+        "may_query_worklist",
+        "may_report_steps",
+        "may_send_dose_reports",
+        "description",
+    ]
 
     def _allowed(self, request) -> bool:
         return can(request.user, "dicom.configure")
@@ -46,6 +56,9 @@ class RemoteAEAdmin(admin.ModelAdmin):
             charset=data["charset"],
             active=data["active"],
             description=data["description"],
+            may_query_worklist=data["may_query_worklist"],
+            may_report_steps=data["may_report_steps"],
+            may_send_dose_reports=data["may_send_dose_reports"],
         )
         obj.pk = saved.pk  # the admin's message and log name the object its form built
 

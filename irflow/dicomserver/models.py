@@ -38,6 +38,15 @@ def validate_ae_title(value: str) -> None:
         raise ValidationError(MSG_AE_TITLE)
 
 
+# The listener's services (`irflow.dicomserver.registry`) a remote AE may be refused, and the
+# field that allows each. Verification is always offered.
+SERVICE_PERMISSIONS = {
+    "worklist": "may_query_worklist",
+    "mpps": "may_report_steps",
+    "dose-storage": "may_send_dose_reports",
+}
+
+
 class RemoteAE(models.Model):
     """A modality (or other DICOM peer) that may call irflow, and how to talk to it."""
 
@@ -72,6 +81,15 @@ class RemoteAE(models.Model):
         "when they declare none.",
     )
     active = models.BooleanField(default=True, help_text="Inactive AEs are treated as unknown.")
+    may_query_worklist = models.BooleanField(
+        "may query the worklist", default=True, help_text="Modality Worklist C-FIND."
+    )
+    may_report_steps = models.BooleanField(
+        "may report procedure steps", default=True, help_text="MPPS N-CREATE and N-SET."
+    )
+    may_send_dose_reports = models.BooleanField(
+        "may send dose reports", default=True, help_text="Storage of radiation dose SRs."
+    )
     description = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -86,3 +104,7 @@ class RemoteAE(models.Model):
 
     def clean(self) -> None:
         self.ae_title = self.ae_title.strip(" ")
+
+    def refused_services(self) -> set[str]:
+        """Names of the services this AE may not use."""
+        return {name for name, flag in SERVICE_PERMISSIONS.items() if not getattr(self, flag)}

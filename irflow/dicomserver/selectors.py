@@ -131,6 +131,12 @@ def remote_ae_get(*, ae_title: str) -> RemoteAE | None:
     )
 
 
+def remote_aes_configured() -> bool:
+    """True when at least one calling AE is configured and active (the listener may then
+    listen beyond loopback)."""
+    return RemoteAE.objects.filter(active=True).exists()
+
+
 def _addresses(host: str) -> set[str]:
     try:
         return {str(info[4][0]) for info in socket.getaddrinfo(host, None)}
@@ -138,13 +144,16 @@ def _addresses(host: str) -> set[str]:
         return set()
 
 
-def remote_ae_allowed(*, ae_title: str, address: str) -> bool:
-    """True if `ae_title` is configured and active, and calls from its configured host."""
+def remote_ae_for_call(*, ae_title: str, address: str) -> RemoteAE | None:
+    """The configuration of a calling AE title if it is configured, active, and calls from
+    its configured host; else None."""
     remote = remote_ae_get(ae_title=ae_title)
     if remote is None:
-        return False
+        return None
     host = remote.host.strip()
-    return not host or host == address or address in _addresses(host)
+    if not host or host == address or address in _addresses(host):
+        return remote
+    return None
 
 
 def response_charset(*, remote: RemoteAE | None, query: WorklistQuery) -> str:

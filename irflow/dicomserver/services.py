@@ -365,6 +365,9 @@ def remote_ae_save(
     charset: str = LATIN1,
     active: bool = True,
     description: str = "",
+    may_query_worklist: bool = True,
+    may_report_steps: bool = True,
+    may_send_dose_reports: bool = True,
 ) -> RemoteAE:
     """Create (`remote_id` None) or change a remote AE's configuration (validated, kept in the
     history)."""
@@ -374,6 +377,9 @@ def remote_ae_save(
     )
     remote.ae_title, remote.host, remote.room = ae_title, host, room
     remote.charset, remote.active, remote.description = charset, active, description
+    remote.may_query_worklist = may_query_worklist
+    remote.may_report_steps = may_report_steps
+    remote.may_send_dose_reports = may_send_dose_reports
     try:
         remote.full_clean()
     except DjangoValidationError as exc:

@@ -221,11 +221,21 @@ def test_a_modality_is_configured_and_forgotten_from_the_pages(client, personas,
     login(client, personas["admin"])
     added = client.post(
         "/administration/modalities/new/",
-        {"ae_title": "ANGIO1", "room": angio_room.pk, "charset": "ISO_IR 100", "active": "on"},
+        {
+            "ae_title": "ANGIO1",
+            "room": angio_room.pk,
+            "charset": "ISO_IR 100",
+            "active": "on",
+            "may_query_worklist": "on",
+            "may_send_dose_reports": "on",
+        },
     )
     assert added.status_code == 302
     remote = RemoteAE.objects.get(ae_title="ANGIO1")
     assert remote.room == angio_room
+    assert remote.refused_services() == {"mpps"}
+    listed = client.get("/administration/modalities/").content.decode()
+    assert "worklist, dose reports" in listed
     wrong = client.post(
         f"/administration/modalities/{remote.pk}/", {"ae_title": "BAD\\AE", "charset": "ISO_IR 100"}
     )

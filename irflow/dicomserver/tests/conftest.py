@@ -50,14 +50,16 @@ def findscu(
     calling: str = "ANGIO1",
     timeout: float = 60,
     debug: bool = False,
+    options: tuple[str, ...] = (),
 ) -> tuple[subprocess.CompletedProcess, list[Dataset]]:
-    """Run dcmtk's findscu as a worklist query; return the process and the responses."""
+    """Run dcmtk's findscu as a worklist query; return the process and the responses.
+    `options` go before the keys (TLS options, for one)."""
     binary = require_tool("findscu", "dcmtk")
     out.mkdir(parents=True, exist_ok=True)
     for old in out.glob("rsp*.dcm"):
         old.unlink()
     args = [binary, "-d" if debug else "-v", "-W", "-X", "-od", str(out)]
-    args += ["-aet", calling, "-aec", listener.ae_title]
+    args += ["-aet", calling, "-aec", listener.ae_title, *options]
     for key in keys:
         args += ["-k", key]
     args += [listener.host, str(listener.port)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import signal
 import threading
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from irflow.dicomserver import server
 
@@ -23,6 +23,8 @@ class Command(BaseCommand):
 
     def handle(self, *, host, port, ae_title, quiet, **options) -> None:
         config = server.ListenerConfig.from_settings(host=host, port=port, ae_title=ae_title)
+        if problem := server.refusal(config):
+            raise CommandError(problem)
         running = server.start(config, block=False)
         if not quiet:
             self.stdout.write(server.describe(config))

@@ -124,7 +124,7 @@ class Command(BaseCommand):
             Child("worker", python_m("worker"), about="background tasks"),
         ]
         if not options["no_dicom"]:
-            from irflow.dicomserver.server import ListenerConfig, describe
+            from irflow.dicomserver.server import ListenerConfig, describe, refusal
 
             dicom_port = options["dicom_port"] or settings.IRFLOW_DICOM_PORT
             if not port_free(settings.IRFLOW_DICOM_HOST, dicom_port):
@@ -132,6 +132,8 @@ class Command(BaseCommand):
                     f"DICOM port {dicom_port} is in use (choose one with --dicom-port)."
                 )
             listener = ListenerConfig.from_settings(port=dicom_port)
+            if problem := refusal(listener):
+                raise CommandError(problem)
             children.append(
                 Child(
                     "dicom",
