@@ -277,10 +277,16 @@ def _report_entries(referral: Referral, actor: Actor) -> None:
     )
 
 
+def referral_patient_refusal(referral: Referral) -> str:
+    """Why the moves that act on the patient (accept, order, the board, clinic first) are
+    refused now — IR has not confirmed the patient of the referral — or "" when they are not."""
+    return MSG_MATCH_FIRST.format(mrn=referral.patient.mrn) if referral.match_pending else ""
+
+
 def _patient_settled(referral: Referral) -> None:
     """Refuse to act on the patient of a referral whose match IR has not confirmed."""
-    if referral.match_pending:
-        raise Conflict(MSG_MATCH_FIRST.format(mrn=referral.patient.mrn), code="patient_unconfirmed")
+    if refusal := referral_patient_refusal(referral):
+        raise Conflict(refusal, code="patient_unconfirmed")
 
 
 def _settle(referral: Referral, actor: Actor, match: str, note: str) -> Referral:

@@ -28,6 +28,8 @@ from irflow.scheduling.models import Booking
 from irflow.web.forms import add_service_error, refusals_shown
 
 TRIAGEABLE = (ReferralStatus.RECEIVED, ReferralStatus.CLINIC)
+# Outcomes that act on the patient: not offered while IR has not confirmed who it is.
+ON_PATIENT = ("board", "clinic")
 OUTCOMES: dict[str, tuple[Callable[..., Referral], str, str, bool, str]] = {
     # outcome -> (service, form label, required, success message)
     "decline": (services.referral_decline, "reason", "Reason for declining", True, "Declined."),
@@ -180,6 +182,7 @@ def _detail(
     triage = can(user, "referral.triage")
     status = referral.status
     typed = referral.submitted_patient
+    patient_refusal = services.referral_patient_refusal(referral) if triage else ""
     context = {
         "referral": referral,
         # Until IR confirms the patient, the referrer sees what they typed, not the record.
@@ -196,6 +199,7 @@ def _detail(
         "targets": selectors.urgency_targets(),
         "can_triage": triage and status in TRIAGEABLE,
         "can_order": triage and status == ReferralStatus.ACCEPTED,
+        "patient_refusal": patient_refusal,
         "can_add_info": can(user, "referral.create")
         and status in (ReferralStatus.RECEIVED, ReferralStatus.MORE_INFO),
         "can_cancel": can(user, "referral.cancel")
@@ -222,6 +226,7 @@ def _detail(
             name: error_forms.get(name)
             or forms.ReasonForm(prefix=name, label=label, required=required)
             for name, (_, _, label, required, _) in OUTCOMES.items()
+            if not (patient_refusal and name in ON_PATIENT)
         },
         "info_form": error_forms.get("information_added") or forms.InformationForm(),
         "cancel_form": error_forms.get("cancel")

@@ -326,11 +326,18 @@ def test_ir_confirms_on_the_referral_page(client, personas, known):
     assert "Is this the patient on record?" in page
     assert "Maja" in page and RECORD_GIVEN in page  # side by side
     assert "Patient to confirm" in client.get("/referrals/triage/").content.decode()
+    # The moves that act on the patient are not offered yet; the reason stands in their place.
+    accept = f'action="/referrals/{referral.pk}/accept/"'
+    assert accept not in page
+    assert "Send to the board" not in page and "See in clinic first" not in page
+    assert "Confirm the patient first" in page
+    assert "Decline" in page and "Ask for more information" in page
     response = client.post(f"/referrals/{referral.pk}/patient/confirm/")
     assert response.status_code == 302
     page = client.get(response["Location"]).content.decode()
     assert "Patient confirmed" in page
     assert "Is this the patient on record?" not in page
+    assert accept in page and "Send to the board" in page
     login(client, personas["referrer"])
     assert client.get(f"/patients/{known.pk}/").status_code == 200
 
