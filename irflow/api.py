@@ -16,6 +16,7 @@ tests/e2e/test_api_fuzz.py holds the running service to all of this.
 from __future__ import annotations
 
 import functools
+from enum import Enum
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
@@ -141,6 +142,8 @@ def _clean(value: Any, field: str, errors: dict[str, str], multiline: bool = Fal
     """`value` with its text as irflow keeps it (irflow.lib.text), collecting by field what
     is refused: text no database keeps (NUL, lone surrogates), line breaks in single-line
     fields, control characters. Invisible bidirectional and zero-width characters go."""
+    if isinstance(value, Enum):  # one of its choices: validated already
+        return value
     if isinstance(value, str):
         if "\x00" in value:
             errors.setdefault(field, MSG_NUL)
@@ -161,7 +164,7 @@ def _clean(value: Any, field: str, errors: dict[str, str], multiline: bool = Fal
         for name, info in type(value).model_fields.items():
             item = getattr(value, name)
             cleaned = _clean(item, name, errors, _is_free_text(info))
-            if cleaned is not item:
+            if cleaned is not item and cleaned != item:
                 value.__dict__[name] = cleaned  # no validation on assignment: it was validated
         return value
     if isinstance(value, dict):
