@@ -51,7 +51,9 @@ def bearer(user) -> dict:
 def test_the_api_refuses_line_breaks_and_control_characters_naming_the_field(
     client, personas, field, value, message
 ):
-    response = client.post("/api/patients", {**NEW_PATIENT, field: value}, **bearer(personas["nurse"]))
+    response = client.post(
+        "/api/patients", {**NEW_PATIENT, field: value}, **bearer(personas["nurse"])
+    )
     assert response.status_code == 422, response.content
     assert response.json()["errors"] == {field: [message]}
     assert not registered()
@@ -100,9 +102,7 @@ def test_an_id_must_be_an_integer_not_a_boolean(client, personas, patient, setti
     assert not Order.objects.exists()
 
 
-def test_the_web_forms_refuse_line_breaks_in_names_and_drop_invisible_characters(
-    client, personas
-):
+def test_the_web_forms_refuse_line_breaks_in_names_and_drop_invisible_characters(client, personas):
     login(client, personas["nurse"])
     refused = client.post("/patients/new/", {**NEW_PATIENT, "family_name": "Hygiene\r\nX"})
     assert refused.status_code == 422
