@@ -273,10 +273,7 @@ PRIVILEGED_ACTIONS = frozenset(
 def privileged_roles() -> frozenset[Role]:
     """The person roles holding a privileged action (the system is not a person)."""
     return frozenset(
-        role
-        for action in PRIVILEGED_ACTIONS
-        for role in MATRIX[action]
-        if role is not Role.SYSTEM
+        role for action in PRIVILEGED_ACTIONS for role in MATRIX[action] if role is not Role.SYSTEM
     )
 
 

@@ -43,12 +43,12 @@ MSG_TOKEN_NAME = "Say what the token is for (e.g. “HL7 engine”)."  # noqa: S
 MSG_TOKEN_SCOPE = "Choose read only, or read and write."  # noqa: S105 - a message
 MSG_TOKEN_EXPIRED = "The expiry must be in the future."  # noqa: S105 - a message
 MSG_TOKEN_USER_INACTIVE = "{user} is deactivated: a token for them would not work."  # noqa: S105
-MSG_TOKEN_PRIVILEGED = (  # noqa: S105 - a message
-    "{user} is an administrator, who signs in with a second factor; an API token cannot ask "
+MSG_TOKEN_PRIVILEGED = (
+    "{user} is an administrator, who signs in with a second factor; an API token cannot ask "  # noqa: S105
     "for one. Give the integration a user of its own (role Integration)."
 )
-MSG_TOKEN_PRIVILEGED_REFUSED = (  # noqa: S105 - a message
-    "API tokens of administrators are refused: an administrator signs in with a second "
+MSG_TOKEN_PRIVILEGED_REFUSED = (
+    "API tokens of administrators are refused: an administrator signs in with a second "  # noqa: S105
     "factor. Use a token of an integration user."
 )
 MSG_TOKEN_ALREADY_REVOKED = "This token was already revoked."  # noqa: S105 - a message

@@ -14,7 +14,7 @@ class TextForm(forms.Form):
     characters; passwords are taken exactly as typed."""
 
     def _clean_fields(self) -> None:
-        super()._clean_fields()
+        super()._clean_fields()  # type: ignore[misc]  # Django's, missing from its stubs
         for name, field in self.fields.items():
             value = self.cleaned_data.get(name)
             if not isinstance(field, forms.CharField) or not isinstance(value, str):
