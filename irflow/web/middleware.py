@@ -78,5 +78,5 @@ class RequestSizeMiddleware:
                 return JsonResponse(
                     {"detail": message, "code": "too_large", "limit": limit}, status=413
                 )
-            return render(request, "413.html", {"message": message}, status=413)
+            return render(request, "web/413.html", {"message": message}, status=413)
         return self.get_response(request)
