@@ -129,6 +129,9 @@ def test_a_textarea_is_free_text_and_a_password_is_taken_as_typed():
         "title": [MSG_LINE_BREAK],
         "note": [MSG_CONTROL.format(codepoint="U+0007")],
     }
+    # A refused form shows the text as it would be kept, not reordered by what was removed.
+    shown = NoteForm({"title": "\u202eAB\u202c", "note": "bell\x07", "secret": "x"})
+    assert not shown.is_valid() and shown["title"].value() == "AB"
 
 
 def four_files(size: int) -> list[SimpleUploadedFile]:

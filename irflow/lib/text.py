@@ -35,7 +35,7 @@ INVISIBLE = frozenset(
 )
 LINE_BREAKS = frozenset("\r\n\u2028\u2029\x0b\x0c\x85")
 
-MSG_LINE_BREAK = "Line breaks are not allowed here: keep it to one line."
+MSG_LINE_BREAK = "Line breaks are not allowed here; keep it to one line."
 MSG_CONTROL = "Control characters are not allowed ({codepoint})."
 
 
