@@ -128,12 +128,13 @@ api = IrflowAPI(
 
 
 def _is_free_text(info: FieldInfo) -> bool:
-    """A field is free text (keeps line breaks and tabs) when marked `multiline` or when it
+    """A field is free text (keeps line breaks and tabs) when marked `x-multiline` (its
+    `json_schema_extra`, shown in the OpenAPI schema) or when it
     allows MULTILINE_MIN_LENGTH characters or more (or has no bound); names, codes and short
     reasons are single-line."""
     extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
-    if "multiline" in extra:
-        return bool(extra["multiline"])
+    if "x-multiline" in extra:
+        return bool(extra["x-multiline"])
     bounds = [m.max_length for m in info.metadata if getattr(m, "max_length", None) is not None]
     return not bounds or min(bounds) >= MULTILINE_MIN_LENGTH
 

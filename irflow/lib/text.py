@@ -7,12 +7,12 @@ text (notes, findings, histories) keeps its line breaks (CR LF and CR become LF,
 too) and tabs, and refuses the other control characters. Everywhere, the invisible characters
 that reorder or hide what is shown (bidirectional embeddings, overrides and isolates,
 zero-width spaces and joiners, the byte-order mark, the soft hyphen) are removed, unless a
-field allows them: "ADMIN\u202eNIMDA" must not read differently on screen, in a letter and in
-a message to another system.
+field allows them: "ADMIN" + U+202E + "NIMDA" must not read differently on screen, in a
+letter and in a message to another system.
 
 The API applies this to every text field (irflow.api; a field is free text when its
-`max_length` is at least MULTILINE_MIN_LENGTH, or unbounded, or marked `multiline`), the web
-forms to every CharField (irflow.web.forms.TextForm; free text is a Textarea).
+`max_length` is at least MULTILINE_MIN_LENGTH, or unbounded, or marked `x-multiline`), the
+web forms to every CharField (irflow.lib.forms.TextForm; free text is a Textarea).
 """
 
 from __future__ import annotations
