@@ -128,10 +128,10 @@ api = IrflowAPI(
 
 
 def _is_free_text(info: FieldInfo) -> bool:
-    """A field is free text (keeps line breaks and tabs) when marked `x-multiline` (its
-    `json_schema_extra`, shown in the OpenAPI schema) or when it
-    allows MULTILINE_MIN_LENGTH characters or more (or has no bound); names, codes and short
-    reasons are single-line."""
+    """A field is free text (keeps line breaks and tabs) when marked `x-multiline` (in its
+    `json_schema_extra`, so shown in the OpenAPI schema), or when it allows
+    MULTILINE_MIN_LENGTH characters or more, or has no bound; names, codes and short reasons
+    are single-line."""
     extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
     if "x-multiline" in extra:
         return bool(extra["x-multiline"])
