@@ -160,3 +160,28 @@ def test_uploaded_files_count_toward_the_request_limit(client, personas, setting
     assert "3.9 KB one request may carry" in page.content.decode()
     assert not registered()
     assert not any(tmp_path.rglob("*.pdf"))
+
+
+def test_every_irflow_form_is_a_text_form():
+    """A new form gets the same text rules without anyone remembering them."""
+    import importlib
+    import pkgutil
+
+    import irflow
+
+    for module in pkgutil.walk_packages(irflow.__path__, "irflow."):
+        if module.name.rsplit(".", 1)[-1] in ("forms", "groups", "views"):
+            importlib.import_module(module.name)
+
+    def subclasses(cls: type) -> set[type]:
+        found = set(cls.__subclasses__())
+        return found.union(*(subclasses(c) for c in found))
+
+    ours = {c for c in subclasses(forms.Form) if c.__module__.startswith("irflow.")}
+    assert len(ours) > 40
+    plain = sorted(
+        f"{c.__module__}.{c.__qualname__}"
+        for c in ours
+        if not issubclass(c, TextForm) and "tests" not in c.__module__
+    )
+    assert plain == [], "subclass irflow.lib.forms.TextForm"
