@@ -7,13 +7,16 @@ each operation can give (`error_statuses`, plus `perm(..., errors=...)`).
 
 Input is checked here before any service sees it, beyond what pydantic does: bodies and nested
 objects must be JSON objects, dates and times ISO 8601 text within plausible years (`Day`,
-`Moment`), and no text may hold what a database cannot keep (NUL, lone surrogates).
+`Moment`), ids integers (never `true`), and no text may hold what a database cannot keep (NUL,
+lone surrogates), a line break where one line is expected, or a control character; invisible
+bidirectional and zero-width characters are removed (irflow.lib.text).
 tests/e2e/test_api_fuzz.py holds the running service to all of this.
 """
 
 from __future__ import annotations
 
 import functools
+from enum import Enum
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
@@ -23,11 +26,13 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 from ninja.security import HttpBearer, SessionAuth
 from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 
 from irflow.accounts.selectors import second_factor_satisfied
 from irflow.accounts.services import api_token_authenticate
 from irflow.lib.apischema import ERROR_SCHEMA, error_response, error_statuses
 from irflow.lib.errors import ServiceError, ValidationFailed
+from irflow.lib.text import MULTILINE_MIN_LENGTH, TextRefused, clean_text
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MSG_TOO_BIG = "The request is larger than the {limit} bytes allowed."
@@ -35,6 +40,9 @@ MSG_NOT_AUTHENTICATED = "Sign in, or send an API token as 'Authorization: Bearer
 MSG_NOT_AN_OBJECT = "The request body must be a JSON object."
 MSG_NUL = "Null characters are not allowed."
 MSG_NOT_UNICODE = "This text is not valid Unicode (a lone surrogate)."
+MSG_ID_NOT_INTEGER = "Give the id as a whole number (not true, false or a decimal)."
+# Taken exactly as sent.
+SECRET_FIELDS = ("password", "secret")
 
 
 class TokenAuth(HttpBearer):
@@ -60,13 +68,39 @@ class BodyNotAnObject(ValueError):
     pass
 
 
+def _is_id(key: Any) -> bool:
+    return isinstance(key, str) and (key == "id" or key.endswith(("_id", "_ids")))
+
+
+def _non_integer_ids(data: Any, errors: dict[str, str], field: str = "") -> None:
+    """Collect, by field, ids that JSON sent as something else than an integer: pydantic
+    would read `true` as 1 and `1.0` as 1 (`"patient_id": true` was patient 1)."""
+    if isinstance(data, dict):
+        for key, item in data.items():
+            if _is_id(key) and (isinstance(item, bool | float)):
+                errors.setdefault(key, MSG_ID_NOT_INTEGER)
+            elif _is_id(key) and isinstance(item, list):
+                if any(isinstance(i, bool | float) for i in item):
+                    errors.setdefault(key, MSG_ID_NOT_INTEGER)
+            else:
+                _non_integer_ids(item, errors, key if isinstance(key, str) else field)
+    elif isinstance(data, list):
+        for item in data:
+            _non_integer_ids(item, errors, field)
+
+
 class JsonObjectParser(Parser):
-    """Every irflow body is a JSON object; Ninja's schemas would read a list as an empty one."""
+    """Every irflow body is a JSON object (Ninja's schemas would read a list as an empty one),
+    and its ids are integers, never booleans or decimals."""
 
     def parse_body(self, request: HttpRequest) -> dict:
         data = super().parse_body(request)
         if not isinstance(data, dict):
             raise BodyNotAnObject(MSG_NOT_AN_OBJECT)
+        errors: dict[str, str] = {}
+        _non_integer_ids(data, errors)
+        if errors:
+            raise ValidationFailed(errors)
         return data
 
 
@@ -93,37 +127,69 @@ api = IrflowAPI(
 )
 
 
-def _bad_text(value: Any, field: str, errors: dict[str, str]) -> None:
-    """Collect, by field, text no database keeps: NUL characters, lone surrogates."""
+def _is_free_text(info: FieldInfo) -> bool:
+    """A field is free text (keeps line breaks and tabs) when marked `x-multiline` (in its
+    `json_schema_extra`, so shown in the OpenAPI schema), or when it allows
+    MULTILINE_MIN_LENGTH characters or more, or has no bound; names, codes and short reasons
+    are single-line."""
+    extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+    if "x-multiline" in extra:
+        return bool(extra["x-multiline"])
+    bounds = [m.max_length for m in info.metadata if getattr(m, "max_length", None) is not None]
+    return not bounds or min(bounds) >= MULTILINE_MIN_LENGTH
+
+
+def _clean(value: Any, field: str, errors: dict[str, str], multiline: bool = False) -> Any:
+    """`value` with its text as irflow keeps it (irflow.lib.text), collecting by field what
+    is refused: text no database keeps (NUL, lone surrogates), line breaks in single-line
+    fields, control characters. Invisible bidirectional and zero-width characters go."""
+    if isinstance(value, Enum):  # one of its choices: validated already
+        return value
     if isinstance(value, str):
         if "\x00" in value:
             errors.setdefault(field, MSG_NUL)
-        else:
-            try:
-                value.encode()
-            except UnicodeEncodeError:
-                errors.setdefault(field, MSG_NOT_UNICODE)
-    elif isinstance(value, BaseModel):
-        for name in type(value).model_fields:
-            _bad_text(getattr(value, name), name, errors)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _bad_text(key, field, errors)
-            _bad_text(item, key if isinstance(key, str) else field, errors)
-    elif isinstance(value, list | tuple | set | frozenset):
-        for item in value:
-            _bad_text(item, field, errors)
+            return value
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            errors.setdefault(field, MSG_NOT_UNICODE)
+            return value
+        if any(word in field for word in SECRET_FIELDS):
+            return value
+        try:
+            return clean_text(value, multiline=multiline)
+        except TextRefused as exc:
+            errors.setdefault(field, exc.message)
+            return value
+    if isinstance(value, BaseModel):
+        for name, info in type(value).model_fields.items():
+            item = getattr(value, name)
+            cleaned = _clean(item, name, errors, _is_free_text(info))
+            if cleaned is not item and cleaned != item:
+                value.__dict__[name] = cleaned  # no validation on assignment: it was validated
+        return value
+    if isinstance(value, dict):
+        return {
+            _clean(key, field, errors): _clean(
+                item, key if isinstance(key, str) else field, errors, multiline
+            )
+            for key, item in value.items()
+        }
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [_clean(item, field, errors, multiline) for item in value]
+        return type(value)(items)
+    return value
 
 
 def _refuse_bad_text(view):
-    """Refuse input that JSON and pydantic accept but the databases do not (PostgreSQL
-    rejects NUL in text and JSON; neither encodes a lone surrogate), before any write."""
+    """Refuse input that JSON and pydantic accept but irflow does not keep (PostgreSQL
+    rejects NUL in text and JSON; neither encodes a lone surrogate; see irflow.lib.text for
+    line breaks, control and invisible characters), before any write."""
 
     @functools.wraps(view)
     def checked(request, *args, **kwargs):
         errors: dict[str, str] = {}
-        for name, value in kwargs.items():
-            _bad_text(value, name, errors)
+        kwargs = {name: _clean(value, name, errors) for name, value in kwargs.items()}
         if errors:
             raise ValidationFailed(errors)
         return view(request, *args, **kwargs)
@@ -162,6 +228,8 @@ def _validation_error(request, exc: ValidationError):
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
     # Ninja raises these itself, e.g. 400 for a body that is not JSON.
+    if isinstance(exc.__cause__, ValidationFailed):  # the body's ids (JsonObjectParser)
+        return _service_error(request, exc.__cause__)
     code = "bad_request" if exc.status_code == 400 else "http_error"
     detail = str(exc.__cause__) if isinstance(exc.__cause__, BodyNotAnObject) else str(exc)
     return api.create_response(request, {"detail": detail, "code": code}, status=exc.status_code)

@@ -148,11 +148,13 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "irflow.web.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "irflow.web.middleware.RequestSizeMiddleware",
     "irflow.administration.middleware.FirstRunMiddleware",
     "irflow.accounts.middleware.SignedOutAnswerMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -299,6 +301,8 @@ MEDIA_ROOT = DATA_DIR / "files"
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("IRFLOW_MAX_REQUEST_BYTES", 2 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 IRFLOW_MAX_ATTACHMENT_BYTES = envint("IRFLOW_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
+# One request with everything in it, uploaded files included (RequestSizeMiddleware).
+IRFLOW_MAX_UPLOAD_BYTES = envint("IRFLOW_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 
 TASKS = {
     "default": {

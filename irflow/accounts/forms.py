@@ -7,6 +7,7 @@ from django import forms
 
 from irflow.accounts.models import TokenScope, User
 from irflow.accounts.roles import PERSON_ROLES
+from irflow.lib.forms import TextForm
 
 POLICY_HELP = (
     "At least 12 characters, not only digits, not a common password and not like your name, "
@@ -16,7 +17,7 @@ ACTIVE_CHOICES = [("", "Active and deactivated"), ("active", "Active"), ("inacti
 TOKEN_STATES = [("", "All"), ("active", "Working"), ("ended", "Revoked or expired")]
 
 
-class PasswordChangeForm(forms.Form):
+class PasswordChangeForm(TextForm):
     current_password = forms.CharField(
         label="Current password",
         strip=False,
@@ -35,7 +36,7 @@ class PasswordChangeForm(forms.Form):
     )
 
 
-class UserFilterForm(forms.Form):
+class UserFilterForm(TextForm):
     q = forms.CharField(label="Name, username or e-mail", required=False)
     role = forms.ChoiceField(
         label="Role", choices=[("", "Every role"), *PERSON_ROLES], required=False
@@ -47,7 +48,7 @@ class UserFilterForm(forms.Form):
         return {"active": True, "inactive": False}.get(state)
 
 
-class UserCreateForm(forms.Form):
+class UserCreateForm(TextForm):
     username = forms.CharField(
         label="Username",
         max_length=150,
@@ -76,11 +77,11 @@ class UserCreateForm(forms.Form):
     )
 
 
-class UserRoleForm(forms.Form):
+class UserRoleForm(TextForm):
     role = forms.ChoiceField(label="Role", choices=PERSON_ROLES)
 
 
-class UserPasswordResetForm(forms.Form):
+class UserPasswordResetForm(TextForm):
     password = forms.CharField(
         label="Temporary password",
         required=False,
@@ -91,11 +92,11 @@ class UserPasswordResetForm(forms.Form):
     )
 
 
-class TokenFilterForm(forms.Form):
+class TokenFilterForm(TextForm):
     state = forms.ChoiceField(label="State", choices=TOKEN_STATES, required=False)
 
 
-class TokenCreateForm(forms.Form):
+class TokenCreateForm(TextForm):
     user = forms.ModelChoiceField(
         label="Acts as user",
         queryset=User.objects.filter(is_active=True).order_by("username"),

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django_otp import user_has_device
 
-from irflow.accounts.roles import Role
+from irflow.accounts.selectors import second_factor_required
 
 # Requests the page makes on its own (board refresh) do not count as activity.
 BACKGROUND_HEADER = "HTTP_X_IRFLOW_BACKGROUND"
@@ -137,9 +137,7 @@ class SecondFactorMiddleware:
         ):
             if user_has_device(user):
                 return _redirect(request, reverse("otp-verify") + "?next=" + request.path)
-            if settings.IRFLOW_REQUIRE_2FA_FOR_ADMINS and (
-                user.role == Role.ADMIN or user.is_superuser
-            ):
+            if second_factor_required(user):
                 return _redirect(request, reverse("otp-setup") + "?next=" + request.path)
         return self.get_response(request)
 

@@ -248,3 +248,38 @@ def require(actor: Actor | AnonymousUser, action: str) -> Scope:
 
 def roles_for(action: str) -> dict[Role, Scope]:
     return dict(MATRIX[action])
+
+
+# Actions that decide who may do what (users, roles, API tokens), how the clinical rules and
+# the department behave (site policy, catalogue, rooms, targets, letterhead) and which machines
+# irflow trusts (DICOM AEs): one misuse changes what every other user sees and may do. A role
+# holding any of them is privileged: it signs in with a second factor (while
+# IRFLOW_REQUIRE_2FA_FOR_ADMINS is on), and its API tokens are refused, because a bearer token
+# is a standing secret that cannot ask for one (docs/security.md, "API tokens").
+PRIVILEGED_ACTIONS = frozenset(
+    {
+        "user.manage",
+        "apitoken.manage",
+        "policy.manage",
+        "catalogue.manage",
+        "room.manage",
+        "department.manage",
+        "referral.targets",
+        "dicom.configure",
+    }
+)
+
+
+def privileged_roles() -> frozenset[Role]:
+    """The person roles holding a privileged action (the system is not a person)."""
+    return frozenset(
+        role for action in PRIVILEGED_ACTIONS for role in MATRIX[action] if role is not Role.SYSTEM
+    )
+
+
+def is_privileged(user: object) -> bool:
+    """Whether `user` (a person) holds a privileged action, or is a Django superuser."""
+    if getattr(user, "is_superuser", False):
+        return True
+    code = getattr(user, "role", "")
+    return bool(code) and Role(code) in privileged_roles()

@@ -15,8 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from irflow.accounts.actors import Actor
 from irflow.accounts.models import ApiToken, User
-from irflow.accounts.permissions import require
-from irflow.accounts.roles import Role
+from irflow.accounts.permissions import is_privileged, require
 from irflow.lib.errors import NotFound
 
 MSG_NO_USER = "There is no such user."
@@ -47,6 +46,12 @@ def staff_list(*, actor: Actor, role: str = "") -> QuerySet[User]:
     return qs.filter(role=role) if role else qs
 
 
+def second_factor_required(user: User) -> bool:
+    """`user` must sign in with a second factor: a privileged user (permissions.is_privileged)
+    while IRFLOW_REQUIRE_2FA_FOR_ADMINS is on. Their API tokens are refused meanwhile."""
+    return bool(settings.IRFLOW_REQUIRE_2FA_FOR_ADMINS) and is_privileged(user)
+
+
 def second_factor_satisfied(user: User) -> bool:
     """The session of `user` needs no second factor, or has given it."""
     # django-otp's is_verified(), which a user signed in during this request does not have yet.
@@ -54,9 +59,7 @@ def second_factor_satisfied(user: User) -> bool:
         return True
     if user_has_device(user):
         return False
-    return not (
-        settings.IRFLOW_REQUIRE_2FA_FOR_ADMINS and (user.role == Role.ADMIN or user.is_superuser)
-    )
+    return not second_factor_required(user)
 
 
 def locked_usernames(usernames: Iterable[str]) -> set[str]:

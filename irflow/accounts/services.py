@@ -18,7 +18,7 @@ from irflow.accounts.models import ApiToken, Privilege, StaffProfile, TokenScope
 from irflow.accounts.passwords import password_check, password_generate
 from irflow.accounts.permissions import require
 from irflow.accounts.roles import PERSON_ROLES, Role
-from irflow.accounts.selectors import MSG_NO_USER
+from irflow.accounts.selectors import MSG_NO_USER, second_factor_required
 from irflow.lib.errors import (
     Conflict,
     Forbidden,
@@ -43,6 +43,14 @@ MSG_TOKEN_NAME = "Say what the token is for (e.g. “HL7 engine”)."  # noqa: S
 MSG_TOKEN_SCOPE = "Choose read only, or read and write."  # noqa: S105 - a message
 MSG_TOKEN_EXPIRED = "The expiry must be in the future."  # noqa: S105 - a message
 MSG_TOKEN_USER_INACTIVE = "{user} is deactivated: a token for them would not work."  # noqa: S105
+MSG_TOKEN_PRIVILEGED = (
+    "{user} is an administrator, who signs in with a second factor; an API token cannot ask "  # noqa: S105
+    "for one. Give the integration a user of its own (role Integration)."
+)
+MSG_TOKEN_PRIVILEGED_REFUSED = (
+    "API tokens of administrators are refused: an administrator signs in with a second "  # noqa: S105
+    "factor. Use a token of an integration user."
+)
 MSG_TOKEN_ALREADY_REVOKED = "This token was already revoked."  # noqa: S105 - a message
 MSG_TOKEN_READ_ONLY = (
     "This API token may only read (scope: read only); ask an administrator for a token that "  # noqa: S105
@@ -391,6 +399,8 @@ def api_token_create(
         errors["expires_at"] = MSG_TOKEN_EXPIRED
     if not user.is_active:
         errors["user"] = MSG_TOKEN_USER_INACTIVE.format(user=user)
+    elif second_factor_required(user):
+        errors["user"] = MSG_TOKEN_PRIVILEGED.format(user=user)
     if errors:
         raise ValidationFailed(errors)
     key_id = secrets.token_hex(6)
@@ -445,6 +455,9 @@ def api_token_authenticate(raw: str, *, write: bool = False) -> User | None:
         return None
     if not token.user.is_active:
         return None
+    if second_factor_required(token.user):
+        # Made before the rule, or before the user became an administrator.
+        raise Forbidden(MSG_TOKEN_PRIVILEGED_REFUSED, code="token_privileged_user")
     if write and token.scope == TokenScope.READ:
         raise Forbidden(MSG_TOKEN_READ_ONLY, code="token_read_only")
     # Record use at most once a minute: a busy integration must not write on every call.

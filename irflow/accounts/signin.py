@@ -14,7 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from irflow.accounts.actors import Actor, person_only
 from irflow.accounts.models import User
-from irflow.accounts.roles import Role
+from irflow.accounts.selectors import second_factor_required
 from irflow.lib.errors import Forbidden, ValidationFailed
 
 MSG_SIGNIN_USERNAME = "Enter your username."
@@ -89,7 +89,7 @@ def session_sign_in(*, request: HttpRequest, username: str, password: str, code:
         device = next((d for d in devices if d.verify_token(code.strip())), None)
         if device is None:
             raise ValidationFailed({"code": MSG_BAD_CODE})
-    elif settings.IRFLOW_REQUIRE_2FA_FOR_ADMINS and (user.role == Role.ADMIN or user.is_superuser):
+    elif second_factor_required(user):
         raise Forbidden(MSG_SETUP_NEEDED, code="second_factor_setup")
     login(request, user)
     if device is not None:

@@ -26,6 +26,7 @@ from irflow.accounts.middleware import AUTH_CSRF, auth_answer, is_htmx
 from irflow.accounts.selectors import second_factor_satisfied
 from irflow.accounts.signin import MSG_BAD_CODE
 from irflow.lib.errors import ServiceError, ValidationFailed
+from irflow.lib.forms import TextForm
 
 MSG_OTHER_USER = (
     "You are now signed in as {user}. What was typed on this page by {previous} was not sent: "
@@ -36,7 +37,7 @@ MSG_PASSWORD_CHANGED = "Your password is changed."  # noqa: S105 - a message
 STATUS_LOCKED = 429
 
 
-class CodeForm(forms.Form):
+class CodeForm(TextForm):
     code = forms.CharField(
         label="Six-digit code",
         min_length=6,

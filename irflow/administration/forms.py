@@ -24,6 +24,7 @@ from irflow.dicom.charset import LATIN1, RESPONSE_CHARSETS
 from irflow.dicomserver.models import CHARSET_LABELS
 from irflow.followup.models import FollowUpKind
 from irflow.lib.choices import choices
+from irflow.lib.forms import TextForm
 from irflow.orders.models import Priority
 from irflow.readiness.forms import LetterheadForm
 from irflow.reports.structure import FIELD_TYPES
@@ -61,7 +62,7 @@ def _checkboxes(label: str, options: list[tuple[Any, str]], **kwargs) -> forms.F
     )
 
 
-class FirstAdministratorForm(forms.Form):
+class FirstAdministratorForm(TextForm):
     username = forms.CharField(
         max_length=150,
         help_text="What you type to sign in (letters, digits and @ . + - _).",
@@ -88,7 +89,7 @@ class FirstAdministratorForm(forms.Form):
         return data
 
 
-class RoomForm(forms.Form):
+class RoomForm(TextForm):
     name = forms.CharField(max_length=100, help_text="As the team calls it, e.g. “Angio suite 1”.")
     code = forms.CharField(max_length=20, help_text="Short and unique, e.g. ANGIO1.")
     kind = forms.ChoiceField(choices=RoomKind.choices)
@@ -116,7 +117,7 @@ class RoomForm(forms.Form):
     )
 
 
-class ClosureForm(forms.Form):
+class ClosureForm(TextForm):
     starts_at = forms.DateTimeField(label="Closed from", widget=DateTimeInput())
     ends_at = forms.DateTimeField(label="Until", widget=DateTimeInput())
     reason = forms.CharField(
@@ -143,7 +144,7 @@ def follow_up_text(rules: list[dict]) -> str:
     )
 
 
-class ProcedureTypeForm(forms.Form):
+class ProcedureTypeForm(TextForm):
     name = forms.CharField(max_length=200)
     code = forms.CharField(max_length=20, help_text="The local procedure code, unique.")
     category = forms.ChoiceField(choices=CATEGORY_CHOICES)
@@ -307,7 +308,7 @@ class DepartmentForm(LetterheadForm):
     remove_logo = forms.BooleanField(label="Remove the logo", required=False)
 
 
-class UrgencyTargetsForm(forms.Form):
+class UrgencyTargetsForm(TextForm):
     """Triage and procedure targets for each urgency, in hours."""
 
     def __init__(self, *args, **kwargs) -> None:
@@ -334,7 +335,7 @@ class UrgencyTargetsForm(forms.Form):
         return names
 
 
-class RemoteAEForm(forms.Form):
+class RemoteAEForm(TextForm):
     ae_title = forms.CharField(
         label="AE title", max_length=16, help_text="The calling AE title the modality uses."
     )

@@ -7,10 +7,11 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from irflow.audit import selectors
+from irflow.lib.forms import TextForm
 from irflow.web.forms import DateInput
 
 
-class AuditFilter(forms.Form):
+class AuditFilter(TextForm):
     view = forms.ChoiceField(
         choices=[("access", "Reads (access log)"), ("history", "Changes (history)")],
         initial="access",

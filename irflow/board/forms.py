@@ -6,12 +6,13 @@ from django import forms
 
 from irflow.board import services
 from irflow.board.models import Decision
+from irflow.lib.forms import TextForm
 from irflow.orders.models import Laterality, Priority
 from irflow.referrals.forms import procedure_choices
 from irflow.web.forms import DateTimeInput, add_problems
 
 
-class MeetingForm(forms.Form):
+class MeetingForm(TextForm):
     title = forms.CharField(max_length=200, help_text="e.g. Hepatobiliary MDT")
     held_at = forms.DateTimeField(label="Date and time", widget=DateTimeInput())
     location = forms.CharField(max_length=200, required=False)
@@ -44,7 +45,7 @@ class MeetingForm(forms.Form):
         return rows
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(TextForm):
     REQUIRED_WHEN = {
         "recommended_treatment": "required for a treatment",
         "procedure_code": "required for IR treatment",

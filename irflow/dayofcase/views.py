@@ -29,6 +29,7 @@ from irflow.devices.models import DeviceKind
 from irflow.devices.selectors import devices_overdue
 from irflow.followup.selectors import followups_due
 from irflow.followup.views import may_do
+from irflow.lib.forms import TextForm
 from irflow.outcomes.forms import AdverseEventForm
 from irflow.outcomes.services import adverse_event_record
 from irflow.procedures import forms, groups
@@ -485,7 +486,7 @@ def discharge(request, procedure_id: int):
 # ------------------------------------------------------------------ overrides and flags
 
 
-class OverrideForm(django_forms.Form):
+class OverrideForm(TextForm):
     reason = django_forms.CharField(
         max_length=500,
         widget=django_forms.Textarea(attrs={"rows": 3}),

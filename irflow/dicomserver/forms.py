@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from irflow.lib.forms import TextForm
 from irflow.scheduling.models import Booking
 
 
@@ -12,7 +13,7 @@ class BookingChoiceField(forms.ModelChoiceField):
         return obj.sps_id
 
 
-class ReconcileForm(forms.Form):
+class ReconcileForm(TextForm):
     # One of the two says what the step belongs to.
     REQUIRED_WHEN = {
         "booking": "required, or give an accession number",

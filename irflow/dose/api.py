@@ -121,7 +121,7 @@ class OrderDoseOut(Schema):
 
 class LinkIn(Schema):
     order_id: int
-    mismatch_reason: str = Field("", max_length=300)
+    mismatch_reason: str = Field("", max_length=300, json_schema_extra={"x-multiline": True})
 
 
 class AcknowledgeIn(Schema):

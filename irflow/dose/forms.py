@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django import forms
 
+from irflow.lib.forms import TextForm
 from irflow.orders.models import Order
 from irflow.web.forms import DateInput
 
 MSG_ORDER_UNKNOWN = "No order has this accession number."
 
 
-class LinkForm(forms.Form):
+class LinkForm(TextForm):
     REQUIRED_WHEN = {"mismatch_reason": "required when the patient IDs differ"}
 
     accession_number = forms.CharField(
@@ -39,6 +40,6 @@ class LinkForm(forms.Form):
     order_id: int
 
 
-class DateRangeForm(forms.Form):
+class DateRangeForm(TextForm):
     start = forms.DateField(label="From", required=False, widget=DateInput())
     end = forms.DateField(label="To", required=False, widget=DateInput())

@@ -8,6 +8,7 @@ from django import forms
 
 from irflow.clinical import grade_system
 from irflow.clinical.grading import FACTS, suggest
+from irflow.lib.forms import TextForm
 from irflow.outcomes.models import (
     AeOutcome,
     Attribution,
@@ -42,7 +43,7 @@ def _radios() -> forms.RadioSelect:
     return forms.RadioSelect()
 
 
-class AdverseEventForm(forms.Form):
+class AdverseEventForm(TextForm):
     """An adverse event: the facts first, then the grades with their definitions beside them
     (nothing chosen in advance)."""
 
@@ -130,7 +131,7 @@ class AdverseEventForm(forms.Form):
         return rows
 
 
-class VisitOutcomeForm(forms.Form):
+class VisitOutcomeForm(TextForm):
     contact = forms.ChoiceField(label="Contact", choices=ContactKind.choices)
     pain_score = forms.CharField(
         label="Pain score (NRS 0–10)",

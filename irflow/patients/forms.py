@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
+from irflow.lib.forms import TextForm
 from irflow.patients.drugs import ANTITHROMBOTICS
 from irflow.patients.models import (
     AllergyCategory,
@@ -15,7 +16,7 @@ from irflow.patients.services import MSG_SEVERITY
 from irflow.web.forms import DateInput, DateTimeInput
 
 
-class SearchForm(forms.Form):
+class SearchForm(TextForm):
     q = forms.CharField(
         label="Name, MRN or date of birth",
         required=False,
@@ -24,7 +25,7 @@ class SearchForm(forms.Form):
     )
 
 
-class PatientForm(forms.Form):
+class PatientForm(TextForm):
     mrn = forms.CharField(label="MRN", max_length=64)
     family_name = forms.CharField(label="Family name", max_length=100)
     given_name = forms.CharField(label="Given name", max_length=100)
@@ -46,14 +47,14 @@ class PatientEditForm(PatientForm):
         del self.fields["mrn"]
 
 
-class AllergyForm(forms.Form):
+class AllergyForm(TextForm):
     agent = forms.CharField(max_length=200, help_text="e.g. Iohexol, Penicillin, Latex")
     category = forms.ChoiceField(choices=AllergyCategory.choices)
     severity = forms.ChoiceField(choices=Severity.choices)
     reaction = forms.CharField(required=False, max_length=300)
 
 
-class MedicationForm(forms.Form):
+class MedicationForm(TextForm):
     name = forms.CharField(max_length=200, help_text="As prescribed, e.g. Apixaban 5 mg")
     drug = forms.ChoiceField(
         label="Antithrombotic",
@@ -72,7 +73,7 @@ class MedicationForm(forms.Form):
         return [t.strip() for t in raw.replace(";", ",").split(",") if t.strip()]
 
 
-class ReconcileMedicationForm(forms.Form):
+class ReconcileMedicationForm(TextForm):
     """One reported medication as the team corrects it before confirming (the button says
     confirm or reject)."""
 
@@ -83,7 +84,7 @@ class ReconcileMedicationForm(forms.Form):
     clean_dose_times = MedicationForm.clean_dose_times
 
 
-class ReconcileAllergyForm(forms.Form):
+class ReconcileAllergyForm(TextForm):
     """One reported allergy as the team corrects it before confirming (severity is needed)."""
 
     agent = forms.CharField(max_length=200)
@@ -97,7 +98,7 @@ class ReconcileAllergyForm(forms.Form):
 CONFIRM_AS_TYPED = "Right as typed — save it anyway"
 
 
-class LabForm(forms.Form):
+class LabForm(TextForm):
     analyte = forms.ChoiceField(choices=Analyte.choices)
     value = forms.DecimalField(max_digits=8, decimal_places=2)
     collected_at = forms.DateTimeField(label="Collected", widget=DateTimeInput())
@@ -112,11 +113,11 @@ class LabForm(forms.Form):
             self.fields["confirm_implausible"].widget = forms.CheckboxInput()
 
 
-class ConditionForm(forms.Form):
+class ConditionForm(TextForm):
     code = forms.ChoiceField(label="Condition", choices=ConditionCode.choices)
     note = forms.CharField(required=False, max_length=300)
 
 
-class MergeForm(forms.Form):
+class MergeForm(TextForm):
     target_id = forms.IntegerField(label="Keep record number", min_value=1)
     reason = forms.CharField(max_length=300)

@@ -11,6 +11,7 @@ from typing import Any, cast
 from django import forms
 from django.utils import timezone
 
+from irflow.lib.forms import TextForm
 from irflow.procedures import groups
 from irflow.scheduling.models import TeamRole
 
@@ -22,7 +23,7 @@ class TimeInput(forms.TimeInput):
         super().__init__(format="%H:%M", **kwargs)
 
 
-class TimesForm(forms.Form):
+class TimesForm(TextForm):
     in_room_at = forms.TimeField(label="In room", required=False, widget=TimeInput())
     started_at = forms.TimeField(label="Start", required=False, widget=TimeInput())
     ended_at = forms.TimeField(label="End", required=False, widget=TimeInput())
@@ -70,7 +71,7 @@ GROUP_FORMS: dict[str, tuple[str, type[forms.Form]]] = {
 }
 
 
-class TeamForm(forms.Form):
+class TeamForm(TextForm):
     user_id = forms.TypedChoiceField(label="Staff member", coerce=int, choices=())
     role = forms.ChoiceField(label="Role", choices=TeamRole.choices)
 
@@ -81,7 +82,7 @@ class TeamForm(forms.Form):
         ]
 
 
-class SedationAgentForm(forms.Form):
+class SedationAgentForm(TextForm):
     agent = forms.CharField(label="Agent", max_length=100)
     dose = forms.CharField(
         label="Dose", max_length=12, widget=forms.TextInput(attrs={"inputmode": "decimal"})
@@ -91,7 +92,7 @@ class SedationAgentForm(forms.Form):
     )
 
 
-class DeviceForm(forms.Form):
+class DeviceForm(TextForm):
     """A device used. The UDI field is the scanner's: what it reads fills the fields below
     as it is scanned (`check_url`, answered by the page's device check), and its Enter never
     submits the form (`data-scan`, irflow.js). Physicians also see why an expired device is
@@ -164,7 +165,7 @@ class DeviceForm(forms.Form):
         )
 
 
-class SpecimenForm(forms.Form):
+class SpecimenForm(TextForm):
     label = forms.CharField(label="Label", max_length=100)
     specimen_type = forms.CharField(label="Specimen", required=False, max_length=100)
     sent_to = forms.ChoiceField(

@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from irflow.lib.errors import ValidationFailed
+from irflow.lib.forms import TextForm
 from irflow.procedures.models import AccessSite, Monitoring, ProcedureRecord
 
 MSG_UNKNOWN_GROUP = "“{group}” is not a part of the procedure record."
@@ -173,7 +174,7 @@ def time_order_errors(values: Mapping[str, datetime | None]) -> dict[str, str]:
     return errors
 
 
-class TimesGroup(forms.Form):
+class TimesGroup(TextForm):
     in_room_at = Instant(required=False)
     started_at = Instant(required=False)
     ended_at = Instant(required=False)
@@ -187,7 +188,7 @@ class TimesGroup(forms.Form):
         return cleaned
 
 
-class AccessGroup(forms.Form):
+class AccessGroup(TextForm):
     access_sites = Choices(AccessSite.choices, label="Access sites")
     access_note = Text("access_note", label="Access note")
 
@@ -198,7 +199,7 @@ class AccessGroup(forms.Form):
         return sites
 
 
-class SedationGroup(forms.Form):
+class SedationGroup(TextForm):
     sedation_depth = Choice("sedation_depth", label="Depth")
     asa_class = Choice("asa_class", label="ASA class")
     asa_emergency = forms.BooleanField(label="Emergency (E)", required=False)
@@ -206,13 +207,13 @@ class SedationGroup(forms.Form):
     monitoring = Choices(Monitoring.choices, label="Monitoring")
 
 
-class ContrastGroup(forms.Form):
+class ContrastGroup(TextForm):
     contrast_agent = Text("contrast_agent", label="Agent")
     contrast_ml = ContrastVolume("contrast_ml", label="Volume (ml)")
     contrast_route = Choice("contrast_route", label="Route")
 
 
-class FindingsGroup(forms.Form):
+class FindingsGroup(TextForm):
     findings = Text("findings", label="Findings", widget=forms.Textarea(attrs={"rows": 4}))
     intra_procedure_events = Text(
         "intra_procedure_events",
@@ -222,7 +223,7 @@ class FindingsGroup(forms.Form):
     )
 
 
-class OutcomeGroup(forms.Form):
+class OutcomeGroup(TextForm):
     technical_success = Choice("technical_success", label="Technical success")
     technical_success_note = Text("technical_success_note", label="Note")
     clinical_success = Choice("clinical_success", label="Clinical success")

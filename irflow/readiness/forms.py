@@ -4,6 +4,7 @@ from django import forms
 
 from irflow.clinical import rule
 from irflow.clinical.medications import BRIDGING
+from irflow.lib.forms import TextForm
 from irflow.patients.models import Analyte
 from irflow.readiness.models import (
     ARTERIAL_ACCESS_CHOICES,
@@ -32,7 +33,7 @@ def _blank(choices, label: str = "Not recorded") -> list[tuple[str, str]]:
     return [("", label), *[(v, lbl) for v, lbl in choices if v]]
 
 
-class PreparationForm(forms.Form):
+class PreparationForm(TextForm):
     sedation = forms.ChoiceField(
         label="Sedation plan", choices=_blank(SEDATION_CHOICES), required=False
     )
@@ -82,7 +83,7 @@ class PreparationForm(forms.Form):
     )
 
 
-class QuickLabForm(forms.Form):
+class QuickLabForm(TextForm):
     """One missing lab, recorded from the readiness page."""
 
     analyte = forms.ChoiceField(choices=Analyte.choices, widget=forms.HiddenInput)
@@ -91,29 +92,29 @@ class QuickLabForm(forms.Form):
     confirm_implausible = forms.BooleanField(required=False)
 
 
-class LastDoseForm(forms.Form):
+class LastDoseForm(TextForm):
     medication_id = forms.IntegerField(widget=forms.HiddenInput)
     taken_at = forms.DateTimeField(label="Last dose taken", widget=DateTimeInput())
 
 
-class AcknowledgeForm(forms.Form):
+class AcknowledgeForm(TextForm):
     finding_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
     reason = forms.CharField(label="Reason for overriding", max_length=500)
 
 
-class BleedingRiskForm(forms.Form):
+class BleedingRiskForm(TextForm):
     category = forms.ChoiceField(
         label="Bleeding-risk category", choices=[("low", "Low"), ("high", "High")]
     )
 
 
-class PolicyValueForm(forms.Form):
+class PolicyValueForm(TextForm):
     rule_id = forms.CharField(widget=forms.HiddenInput, max_length=100)
     param = forms.CharField(widget=forms.HiddenInput, max_length=100)
     value = forms.CharField(required=False, max_length=500)
 
 
-class LetterheadForm(forms.Form):
+class LetterheadForm(TextForm):
     """The hospital and department printed on patient letters (blank: left out)."""
 
     hospital_name = forms.CharField(label="Hospital", required=False, max_length=200)
@@ -133,7 +134,7 @@ class LetterheadForm(forms.Form):
     )
 
 
-class ArrivalForm(forms.Form):
+class ArrivalForm(TextForm):
     arrival_lead_min = forms.IntegerField(
         label="Patients arrive this many minutes before the start", min_value=0, max_value=480
     )

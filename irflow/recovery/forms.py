@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from irflow.clinical.discharge import item_choices, item_label
+from irflow.lib.forms import TextForm
 from irflow.recovery.models import Consciousness, Disposition
 from irflow.web.forms import DateTimeInput
 
@@ -29,7 +30,7 @@ def _item(name: str) -> forms.ChoiceField:
     )
 
 
-class VitalsForm(forms.Form):
+class VitalsForm(TextForm):
     """One set of vital signs, in the order a nurse reads them off the monitor; Enter saves."""
 
     recorded_at = forms.DateTimeField(label="Time", required=False, widget=DateTimeInput())
@@ -69,7 +70,7 @@ class VitalsForm(forms.Form):
         return [[self[name] for name in self.VITALS], [self[name] for name in self.ITEMS]]
 
 
-class PainForm(forms.Form):
+class PainForm(TextForm):
     # Text, not a number field: the service's refusal of 11 or -1 is the message shown.
     score = forms.CharField(
         label="Pain score (NRS 0–10)",
@@ -84,7 +85,7 @@ class PainForm(forms.Form):
     note = forms.CharField(label="Note", required=False, max_length=200)
 
 
-class NotesForm(forms.Form):
+class NotesForm(TextForm):
     baseline_systolic_mmhg = _number("Pre-procedure systolic BP (mmHg)")
     baseline_heart_rate_bpm = _number("Pre-procedure pulse (/min)")
     observations = forms.CharField(
@@ -100,7 +101,7 @@ class NotesForm(forms.Form):
     )
 
 
-class DischargeForm(forms.Form):
+class DischargeForm(TextForm):
     """Where the patient goes (nothing chosen in advance) and when."""
 
     REQUIRED_WHEN = {"admitted_to": "required when admitted"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from irflow.catalogue.models import ProcedureType
+from irflow.lib.forms import TextForm
 from irflow.orders.models import Laterality, Priority
 from irflow.patients.models import Sex
 from irflow.referrals import services
@@ -49,7 +50,7 @@ def attachments_field() -> MultipleFileField:
     )
 
 
-class ReferralForm(forms.Form):
+class ReferralForm(TextForm):
     # One of the two says what is requested: neither label says "optional".
     REQUIRED_WHEN = {
         "procedure_code": "required, or describe it",
@@ -137,7 +138,7 @@ class ReferralForm(forms.Form):
         return {f: data.get(f) for f in NEW_PATIENT_FIELDS if data.get(f)}
 
 
-class AcceptForm(forms.Form):
+class AcceptForm(TextForm):
     procedure_code = forms.ChoiceField(
         label="Procedure",
         required=False,
@@ -160,7 +161,7 @@ class AcceptForm(forms.Form):
             procedure.help_text = "The catalogue entry that will be done."
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(TextForm):
     """One text: the reason for declining, the question to ask, the note for the board."""
 
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
@@ -171,7 +172,7 @@ class ReasonForm(forms.Form):
         self.fields["text"].required = required
 
 
-class InformationForm(forms.Form):
+class InformationForm(TextForm):
     # Words or files: one of the two.
     REQUIRED_WHEN = {
         "information": "required, or attach files",

@@ -8,6 +8,7 @@ from django import forms
 from irflow.accounts.models import User
 from irflow.accounts.roles import Role
 from irflow.catalogue.models import Room
+from irflow.lib.forms import TextForm
 from irflow.scheduling.models import CancelReason, TeamRole
 from irflow.web.forms import DateInput, DateTimeInput
 
@@ -54,7 +55,7 @@ def retrospective_field() -> forms.CharField:
     )
 
 
-class BookingForm(forms.Form):
+class BookingForm(TextForm):
     """The booking form offers only the rooms that fit the procedure (`rooms`); the others
     are listed beside it with what they lack."""
 
@@ -107,7 +108,7 @@ class BookingForm(forms.Form):
         ]
 
 
-class RescheduleForm(forms.Form):
+class RescheduleForm(TextForm):
     REQUIRED_WHEN = {
         "short_slot_reason": "required when shorter than usual",
         "retrospective_reason": "required for a past time",
@@ -129,12 +130,12 @@ class RescheduleForm(forms.Form):
         )
 
 
-class CancelForm(forms.Form):
+class CancelForm(TextForm):
     reason = forms.ChoiceField(choices=[("", "— choose —"), *CancelReason.choices])
     note = forms.CharField(required=False, max_length=300, label="Note")
 
 
-class SlotSearchForm(forms.Form):
+class SlotSearchForm(TextForm):
     """The slot finder's question: which days, with which operator, on what grid."""
 
     first_day = forms.DateField(label="From", widget=DateInput())
@@ -159,7 +160,7 @@ class SlotSearchForm(forms.Form):
         self.fields["operator"].queryset = _staff(Role.PHYSICIAN)  # type: ignore[attr-defined]
 
 
-class SlotBookForm(forms.Form):
+class SlotBookForm(TextForm):
     """One click on a free slot: its room and start, and the operator it was found for."""
 
     room = forms.ModelChoiceField(queryset=Room.objects.filter(active=True))
