@@ -5,12 +5,15 @@ the fields it names."""
 from __future__ import annotations
 
 import json
+import re
+from html import unescape
 
 import pytest
 from auditlog.models import LogEntry
 
 from irflow.patients.models import Patient
 from irflow.patients.services import patient_update
+from irflow.testing.fixtures import login
 
 pytestmark = pytest.mark.django_db
 
@@ -83,3 +86,67 @@ def test_saving_the_same_values_changes_nothing(attending, patient):
     patient_update(actor=attending, patient_id=patient.pk, family_name=patient.family_name)
     patient.refresh_from_db()
     assert patient.version == 1
+
+
+def _edit_post(client, patient_id, **values):
+    return client.post(f"/patients/{patient_id}/edit/", values)
+
+
+def _opened(client, patient_id) -> dict:
+    """The edit form's fields as the page sends them."""
+    return _opened_from(client.get(f"/patients/{patient_id}/edit/").content.decode())
+
+
+def test_edit_form_over_a_newer_version_shows_both_values_and_saves_nothing(
+    client, personas, patient
+):
+    login(client, personas["nurse"])
+    mine = _opened(client, patient.pk)
+    assert mine["version"] == "1"
+    # Meanwhile the attending changes the phone and the address.
+    patient_update(
+        actor=personas["attending"], patient_id=patient.pk, phone="111", address="Their street"
+    )
+    # The nurse, from the form opened before, changes the phone and the given name.
+    sent = _edit_post(client, patient.pk, **{**mine, "phone": "222", "given_name": "Georg"})
+    assert sent.status_code == 409
+    page = sent.content.decode()
+    assert f"Changed by {personas['attending']} at" in page
+    assert "since you opened it" in page
+    assert "111" in page and "222" in page and "Their street" in page
+    patient.refresh_from_db()
+    assert (patient.phone, patient.given_name, patient.version) == ("111", "Jörg", 2)
+    # The form came back at version 2 with the nurse's values and the attending's address:
+    # saving it again deliberately keeps both.
+    again = _opened_from(page)
+    assert again["version"] == "2" and again["phone"] == "222"
+    assert again["address"] == "Their street" and again["given_name"] == "Georg"
+    saved = _edit_post(client, patient.pk, **again)
+    assert saved.status_code == 302
+    patient.refresh_from_db()
+    assert (patient.phone, patient.given_name, patient.address) == ("222", "Georg", "Their street")
+    assert patient.version == 3
+
+
+def _opened_from(page: str) -> dict:
+    fields = {}
+    for name in ("family_name", "given_name", "birth_date", "phone", "address", "version"):
+        found = re.search(rf'name="{name}"[^>]*?value="([^"]*)"', page) or re.search(
+            rf'value="([^"]*)"[^>]*name="{name}"', page
+        )
+        fields[name] = unescape(found.group(1)) if found else ""
+    opened = re.search(r'name="opened" value="([^"]*)"', page)
+    fields["opened"] = unescape(opened.group(1)) if opened else ""
+    fields["sex"] = "M"
+    return fields
+
+
+def test_two_edit_forms_of_different_fields_keep_both(client, personas, patient):
+    login(client, personas["nurse"])
+    first = _opened(client, patient.pk)
+    second = dict(first)
+    assert _edit_post(client, patient.pk, **{**first, "phone": "333"}).status_code == 302
+    refused = _edit_post(client, patient.pk, **{**second, "address": "Mine 1"})
+    assert refused.status_code == 409  # a newer version: shown, not overwritten
+    patient.refresh_from_db()
+    assert (patient.phone, patient.address) == ("333", "")
