@@ -42,6 +42,9 @@ class PatientOut(Schema):
     sex: str
     weight_kg: Decimal | None
     height_cm: Decimal | None
+    phone: str
+    address: str
+    language: str
     identifiers: list[IdentifierOut]
     version: int = Field(description="Grows by one on every change; the ETag carries it.")
 
