@@ -230,7 +230,7 @@ class VersionedEditForm(forms.Form):
             if name in yours:
                 data[name] = self.data.get(self.add_prefix(name), "")
             else:
-                data[name] = self.fields[name].widget.format_value(now[name]) or ""
+                data[name] = _as_text(now[name])
         data["version"] = str(current.version)  # type: ignore[attr-defined]
         data["opened"] = self._dump(now)
         fresh = type(self)(data, prefix=self.prefix)
