@@ -31,8 +31,11 @@ MSG_STALE = (
 
 
 class Versioned(models.Model):
-    """Abstract: a record people edit. `version` starts at 1 and grows by one on every saved
-    change (see `save_changes`)."""
+    """Abstract: a record people edit. `version` starts at 1 and grows by one on every save of
+    an existing row (also a save with `update_fields`, which then writes the version too).
+
+    The new version is computed from the one read, so the row must be read under its lock
+    (`locked`, or select_for_update) for the count to hold under concurrent writers."""
 
     version = models.PositiveIntegerField(
         default=1, editable=False, help_text="Grows by one on every change (ETag, If-Match)."
@@ -40,6 +43,13 @@ class Versioned(models.Model):
 
     class Meta:
         abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding and self.pk is not None:
+            self.version += 1
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
+        super().save(*args, **kwargs)
 
 
 def locked[M: models.Model](
@@ -131,14 +141,19 @@ def save_changes[M: models.Model](
             obj.full_clean(exclude=exclude)
         except ValidationError as exc:
             raise from_django_validation(exc) from exc
-    for f in obj._meta.concrete_fields:
-        if getattr(f, "auto_now", False):
-            fields.add(f.name)
-    if isinstance(obj, Versioned):
-        obj.version += 1
-        fields.add("version")
-    obj.save(update_fields=sorted(fields))
+    fields.update(auto_now_fields(obj))
+    obj.save(update_fields=sorted(fields))  # Versioned.save adds the version
     return obj
+
+
+def auto_now_fields(obj: models.Model) -> set[str]:
+    """The fields Django sets on every save (`auto_now`): an `update_fields` save names them."""
+    return {f.name for f in obj._meta.concrete_fields if getattr(f, "auto_now", False)}
+
+
+def save_fields(obj: models.Model, *fields: str) -> None:
+    """Save only `fields` of the (locked) `obj`, with its auto_now fields and version."""
+    obj.save(update_fields=sorted({*fields, *auto_now_fields(obj)}))
 
 
 def parse_if_match(header: str | None) -> int | str | None:
@@ -162,3 +177,42 @@ def parse_if_match(header: str | None) -> int | str | None:
 def etag(obj: models.Model) -> str:
     """The strong entity tag of `obj`'s version: `"7"`."""
     return f'"{obj.version}"'  # type: ignore[attr-defined]
+
+
+def add_version_column(app_label: str, model_name: str) -> Any:
+    """A migration operation that adds `Versioned.version` to an existing table, every row at
+    version 1. On SQLite the column is added in place (ALTER TABLE … ADD COLUMN): Django would
+    rebuild the table for a NOT NULL column, and a rebuilt table loses its triggers (the
+    overlap triggers of bookings, the immutability triggers of reports)."""
+    from django.db import migrations
+
+    def field() -> models.PositiveIntegerField:
+        f = Versioned._meta.get_field("version").clone()
+        f.set_attributes_from_name("version")
+        return f  # type: ignore[return-value]
+
+    def forward(apps: Any, schema_editor: Any) -> None:
+        model = apps.get_model(app_label, model_name)
+        if schema_editor.connection.vendor == "sqlite":
+            table = schema_editor.quote_name(model._meta.db_table)
+            schema_editor.execute(
+                f'ALTER TABLE {table} ADD COLUMN "version" integer unsigned DEFAULT 1 NOT NULL '
+                'CHECK ("version" >= 0)'
+            )
+        else:
+            schema_editor.add_field(model, field())
+
+    def backward(apps: Any, schema_editor: Any) -> None:
+        model = apps.get_model(app_label, model_name)
+        if schema_editor.connection.vendor == "sqlite":
+            table = schema_editor.quote_name(model._meta.db_table)
+            schema_editor.execute(f'ALTER TABLE {table} DROP COLUMN "version"')
+        else:
+            schema_editor.remove_field(model, field())
+
+    return migrations.SeparateDatabaseAndState(
+        database_operations=[migrations.RunPython(forward, backward)],
+        state_operations=[
+            migrations.AddField(model_name=model_name.lower(), name="version", field=field())
+        ],
+    )

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 
 from irflow.lib.states import StateMachine
+from irflow.lib.versions import Versioned
 from irflow.orders.models import Laterality, Priority
 
 
@@ -55,7 +56,7 @@ UNTRIAGED = frozenset({S.RECEIVED})
 OPEN = frozenset(REFERRAL_STATES.states) - REFERRAL_STATES.terminal()
 
 
-class Referral(models.Model):
+class Referral(Versioned):
     patient = models.ForeignKey(
         "patients.Patient", on_delete=models.PROTECT, related_name="referrals"
     )
