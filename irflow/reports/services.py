@@ -13,6 +13,7 @@ from irflow.accounts.permissions import require
 from irflow.accounts.roles import Role
 from irflow.lib.errors import Conflict, NotFound, ValidationFailed
 from irflow.lib.history import history_actor
+from irflow.lib.versions import save_fields
 from irflow.procedures.selectors import procedure_get
 from irflow.reports import drafting, structure
 from irflow.reports.models import (
@@ -105,7 +106,7 @@ def report_update(
     if errors:
         raise ValidationFailed(errors)
     with history_actor(actor):
-        report.save()
+        save_fields(report, "fields", "sections")
     return report
 
 
@@ -122,6 +123,9 @@ def _check_complete(report: Report) -> None:
     )
     if missing:
         raise ValidationFailed(missing)
+
+
+RETURN_FIELDS = ("return_reason", "returned_by", "returned_at")
 
 
 def _clear_return(report: Report) -> None:
@@ -141,7 +145,7 @@ def report_submit(*, actor: Actor, report_id: int) -> Report:
     report.submitted_at = timezone.now()
     _clear_return(report)
     with history_actor(actor):
-        report.save()
+        save_fields(report, "status", "submitted_at", *RETURN_FIELDS)
     return report
 
 
@@ -161,7 +165,7 @@ def report_return(*, actor: Actor, report_id: int, reason: str) -> Report:
     report.returned_by = person(actor)
     report.returned_at = timezone.now()
     with history_actor(actor):
-        report.save()
+        save_fields(report, "status", "submitted_at", *RETURN_FIELDS)
     return report
 
 
@@ -175,7 +179,9 @@ def _finalise(actor: Actor, report: Report, *, cosigned: bool) -> Report:
     report.content_sha256 = report.content_digest()
     _clear_return(report)
     with history_actor(actor):
-        report.save()
+        save_fields(
+            report, "status", "signed_by", "signed_at", "cosigned", "content_sha256", *RETURN_FIELDS
+        )
     outbound_enqueue(OutboundEvent(report_id=report.pk, event="signed"))
     return report
 
@@ -234,7 +240,7 @@ def addendum_sign(*, actor: Actor, addendum_id: int) -> Addendum:
     addendum.signed_by = person(actor)
     addendum.signed_at = timezone.now()
     with history_actor(actor):
-        addendum.save()
+        save_fields(addendum, "signed_by", "signed_at")
     outbound_enqueue(
         OutboundEvent(
             report_id=addendum.report_id, event="addendum_signed", addendum_id=addendum.pk
