@@ -189,7 +189,7 @@ def add_version_column(app_label: str, model_name: str) -> Any:
     def field() -> models.PositiveIntegerField:
         f = Versioned._meta.get_field("version").clone()
         f.set_attributes_from_name("version")
-        return f  # type: ignore[return-value]
+        return f
 
     def forward(apps: Any, schema_editor: Any) -> None:
         model = apps.get_model(app_label, model_name)

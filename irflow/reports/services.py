@@ -13,7 +13,7 @@ from irflow.accounts.permissions import require
 from irflow.accounts.roles import Role
 from irflow.lib.errors import Conflict, NotFound, ValidationFailed
 from irflow.lib.history import history_actor
-from irflow.lib.versions import save_fields
+from irflow.lib.versions import check_version, save_fields
 from irflow.procedures.selectors import procedure_get
 from irflow.reports import drafting, structure
 from irflow.reports.models import (
@@ -90,9 +90,14 @@ def report_update(
     report_id: int,
     fields: dict[str, Any] | None = None,
     sections: dict[str, Any] | None = None,
+    expected_version: int | None = None,
 ) -> Report:
-    """Change a draft's field values and section texts (the page autosaves them)."""
+    """Change a draft's field values and section texts (the page autosaves them).
+
+    Only the values named are replaced, on the locked row; with `expected_version` (If-Match)
+    a draft changed since is refused with VersionConflict and nothing is written."""
     report = _report_for_update(actor, report_id, "report.draft")
+    check_version(report, expected_version)
     _editable(report)
     errors: dict[str, str] = {}
     if fields:
