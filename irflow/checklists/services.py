@@ -25,6 +25,7 @@ from irflow.clinical import checklist_items
 from irflow.lib.db import violates
 from irflow.lib.errors import Conflict, NotFound, ValidationFailed
 from irflow.lib.history import history_actor
+from irflow.lib.versions import save_fields
 from irflow.readiness.selectors import booking_get, readiness_detail
 from irflow.readiness.services import readiness_sign_in_snapshot
 
@@ -224,5 +225,5 @@ def safety_flag_review(
     flag.reviewed_by = person(actor)
     flag.review_note = (note or "").strip()[:500]
     with history_actor(actor):
-        flag.save()
+        save_fields(flag, "reviewed_at", "reviewed_by", "review_note")
     return flag

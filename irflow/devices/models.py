@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 
 from irflow.lib.states import StateMachine
+from irflow.lib.versions import Versioned
 
 
 class DeviceKind(models.TextChoices):
@@ -49,7 +50,7 @@ class RemovalReason(models.TextChoices):
     ERROR = "entered_in_error", "Entered in error"
 
 
-class DeviceInSitu(models.Model):
+class DeviceInSitu(Versioned):
     patient = models.ForeignKey(
         "patients.Patient", on_delete=models.PROTECT, related_name="devices_in_situ"
     )

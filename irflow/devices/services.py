@@ -19,6 +19,7 @@ from irflow.devices.models import (
 )
 from irflow.lib.errors import NotFound, ValidationFailed
 from irflow.lib.history import history_actor
+from irflow.lib.versions import save_fields
 from irflow.patients.selectors import patient_get
 from irflow.procedures.models import ProcedureRecord
 
@@ -145,7 +146,15 @@ def _close(
     device.removed_by_procedure = procedure
     device.removed_by = person(actor)
     with history_actor(actor):
-        device.save()
+        save_fields(
+            device,
+            "status",
+            "removed_on",
+            "removal_reason",
+            "removal_note",
+            "removed_by_procedure",
+            "removed_by",
+        )
     return device
 
 

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 
 from irflow.lib.states import StateMachine
+from irflow.lib.versions import Versioned
 
 
 class FollowUpKind(models.TextChoices):
@@ -43,7 +44,7 @@ FOLLOWUP_STATES = StateMachine(
 PENDING = (FollowUpStatus.OPEN, FollowUpStatus.ACKNOWLEDGED)
 
 
-class FollowUpTask(models.Model):
+class FollowUpTask(Versioned):
     patient = models.ForeignKey(
         "patients.Patient", on_delete=models.PROTECT, related_name="followup_tasks"
     )

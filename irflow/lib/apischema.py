@@ -108,6 +108,17 @@ ERROR_SCHEMA = {
             "is missing: see docs/day-of-case.md.",
             "additionalProperties": {"type": "string"},
         },
+        "current_version": {
+            "type": "integer",
+            "description": "412: the record's version now (its ETag).",
+        },
+        "your_version": {"type": "integer", "description": "412: the version If-Match named."},
+        "changed_by": {"type": "string", "description": "412: who made the last change."},
+        "changed_at": {
+            "type": ["string", "null"],
+            "format": "date-time",
+            "description": "412: when the last change was made.",
+        },
     },
     "required": ["detail", "code"],
 }
@@ -117,6 +128,8 @@ ERROR_DESCRIPTIONS = {
     403: "The user's role does not allow this (or, with a browser session, no CSRF token).",
     404: "No such record, or not one this user may see.",
     409: "The record's state does not allow this now (the message names it).",
+    412: "If-Match named an older version than the record's: nothing was written; the body "
+    "names the current version and who changed it when.",
     413: "The request is too large.",
     422: "Invalid input: `errors` names each field with its messages.",
 }
@@ -166,13 +179,42 @@ def error_response(status: int) -> dict:
     return {"description": ERROR_DESCRIPTIONS[status], "content": content}
 
 
-def perm(action: str, *, errors: tuple[int, ...] = ()) -> dict:
+def perm(
+    action: str,
+    *,
+    errors: tuple[int, ...] = (),
+    etag: str | None = None,
+    if_match: bool = False,
+) -> dict:
     """OpenAPI extension naming the permission an operation needs (read by tests and docs).
 
     `errors` are error answers beyond those the operation's shape implies (`error_statuses`),
-    e.g. 404 when a record named in the body is not found.
+    e.g. 404 when a record named in the body is not found. `etag` says what the answer's
+    `ETag` header is the version of; `if_match` marks a write that honours `If-Match` (412).
     """
     extra: dict[str, Any] = {"x-permission": action}
-    if errors:
-        extra["responses"] = {status: error_response(status) for status in errors}
+    responses: dict[Any, Any] = {status: error_response(status) for status in errors}
+    if etag or if_match:
+        header = {"description": f'Strong entity tag: {etag or "the record version"}, e.g. "7".'}
+        responses[200] = {"headers": {"ETag": {"schema": {"type": "string"}, **header}}}
+    if if_match:
+        responses[412] = error_response(412)
+        extra["x-if-match"] = True
+    if responses:
+        extra["responses"] = responses
     return extra
+
+
+MSG_IF_MATCH = 'Give the version as the ETag sent it, e.g. "7" (or *).'
+
+
+def if_match_version(request: Any) -> int | None:
+    """The version the request's `If-Match` header names (None when absent or `*`)."""
+    from irflow.lib.errors import ValidationFailed
+    from irflow.lib.versions import parse_if_match
+
+    try:
+        wanted = parse_if_match(request.headers.get("If-Match"))
+    except ValueError as exc:
+        raise ValidationFailed({"If-Match": MSG_IF_MATCH}) from exc
+    return None if wanted == "*" else wanted  # type: ignore[return-value]

@@ -6,9 +6,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
+from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
-from irflow.lib.apischema import Day, Moment, perm
+from irflow.lib.apischema import Day, Moment, if_match_version, perm
+from irflow.lib.versions import etag
 from irflow.patients import selectors, services
 from irflow.patients.models import (
     AllergyCategory,
@@ -40,7 +42,11 @@ class PatientOut(Schema):
     sex: str
     weight_kg: Decimal | None
     height_cm: Decimal | None
+    phone: str
+    address: str
+    language: str
     identifiers: list[IdentifierOut]
+    version: int = Field(description="Grows by one on every change; the ETag carries it.")
 
     @staticmethod
     def resolve_identifiers(obj: Patient) -> list:
@@ -189,17 +195,38 @@ def patient_merge(request, payload: MergeIn):
     return Status(201, services.patient_merge(actor=request.auth, **payload.dict()))
 
 
-@router.get("/{patient_id}", response=ChartOut, openapi_extra=perm("patient.view"))
-def patient_chart(request, patient_id: int):
+@router.get(
+    "/{patient_id}",
+    response=ChartOut,
+    openapi_extra=perm("patient.view", etag="the patient record's version"),
+)
+def patient_chart(request, patient_id: int, response: HttpResponse):
+    """The chart; the `ETag` header is the patient record's version (send it back as
+    `If-Match` with a PATCH)."""
     chart = selectors.patient_chart(actor=request.auth, patient_id=patient_id)
+    response["ETag"] = etag(chart.patient)
     return chart.__dict__
 
 
-@router.patch("/{patient_id}", response=PatientOut, openapi_extra=perm("patient.edit"))
-def patient_update(request, patient_id: int, payload: PatientPatch):
+@router.patch(
+    "/{patient_id}",
+    response=PatientOut,
+    openapi_extra=perm("patient.edit", if_match=True),
+)
+def patient_update(request, patient_id: int, payload: PatientPatch, response: HttpResponse):
+    """Change demographics. With `If-Match: "<version>"` (the chart's ETag), a record changed
+    since is refused with 412 and nothing is written; without it only the fields sent are
+    written, so a concurrent change of another field is kept."""
     changes = payload.dict(exclude_unset=True)
-    services.patient_update(actor=request.auth, patient_id=patient_id, **changes)
-    return selectors.patient_get(actor=request.auth, patient_id=patient_id, what="updated")
+    services.patient_update(
+        actor=request.auth,
+        patient_id=patient_id,
+        expected_version=if_match_version(request),
+        **changes,
+    )
+    patient = selectors.patient_get(actor=request.auth, patient_id=patient_id, what="updated")
+    response["ETag"] = etag(patient)
+    return patient
 
 
 @router.post(

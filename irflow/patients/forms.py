@@ -13,7 +13,7 @@ from irflow.patients.models import (
     Sex,
 )
 from irflow.patients.services import MSG_SEVERITY
-from irflow.web.forms import DateInput, DateTimeInput
+from irflow.web.forms import DateInput, DateTimeInput, VersionedEditForm
 
 
 class SearchForm(TextForm):
@@ -41,7 +41,20 @@ class PatientForm(TextForm):
     address = forms.CharField(required=False, max_length=300)
 
 
-class PatientEditForm(PatientForm):
+class PatientEditForm(VersionedEditForm, PatientForm):
+    """Edit patient details: carries the version it was opened at (no lost updates)."""
+
+    edited = (
+        "family_name",
+        "given_name",
+        "birth_date",
+        "sex",
+        "weight_kg",
+        "height_cm",
+        "phone",
+        "address",
+    )
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         del self.fields["mrn"]

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from irflow.lib.versions import Versioned
+
 
 def normalise_name(value: str) -> str:
     """Case- and accent-insensitive search key: 'Müller-Lüdenscheidt' -> 'muller-ludenscheidt'."""
@@ -32,7 +34,7 @@ class PatientOwned:
         return {"patient_id": self.patient_id}
 
 
-class Patient(models.Model):
+class Patient(Versioned):
     family_name = models.CharField(max_length=100)
     given_name = models.CharField(max_length=100)
     birth_date = models.DateField()

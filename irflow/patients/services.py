@@ -22,6 +22,7 @@ from irflow.clinical.plausibility import lab_plausibility
 from irflow.lib.db import violates
 from irflow.lib.errors import Conflict, NotFound, ValidationFailed, from_django_validation
 from irflow.lib.history import history_actor
+from irflow.lib.versions import check_version, locked, save_changes
 from irflow.patients.drugs import ANTITHROMBOTICS
 from irflow.patients.models import (
     ANALYTE_UNITS,
@@ -144,22 +145,29 @@ def patient_create(
 
 
 @transaction.atomic
-def patient_update(*, actor: Actor, patient_id: int, **changes: Any) -> Patient:
-    """Change demographics; unknown fields are refused, not ignored."""
-    patient = patient_get(actor=actor, patient_id=patient_id, what="edit", action="patient.edit")
+def patient_update(
+    *, actor: Actor, patient_id: int, expected_version: int | None = None, **changes: Any
+) -> Patient:
+    """Change demographics; unknown fields are refused, not ignored.
+
+    The row is locked and only the changed fields are written, so a concurrent change of
+    another field is kept; with `expected_version` (If-Match, a form's hidden version) a
+    record changed since is refused with VersionConflict and nothing is written."""
+    patient_get(actor=actor, patient_id=patient_id, what="edit", action="patient.edit")
     unknown = set(changes) - set(PATIENT_FIELDS)
     if unknown:
         raise ValidationFailed({f: "This field cannot be changed here." for f in sorted(unknown)})
+    patient = locked(Patient, patient_id)
+    check_version(patient, expected_version)
     # full_clean() lets None through for blank text fields, and the database then refuses it.
     nulls = [f for f, v in changes.items() if v is None and not Patient._meta.get_field(f).null]
     if nulls:
         raise ValidationFailed({f: MSG_NOT_NULL for f in sorted(nulls)})
     if "birth_date" in changes:
         _check_birth_date(changes["birth_date"])
-    for field, value in changes.items():
-        setattr(patient, field, value.strip() if isinstance(value, str) else value)
+    cleaned = {f: v.strip() if isinstance(v, str) else v for f, v in changes.items()}
     with history_actor(actor):
-        _clean_and_save(patient, exclude=["merged_into"])
+        save_changes(patient, cleaned, exclude=["merged_into"])
     return patient
 
 
@@ -350,7 +358,7 @@ def condition_add(
 
 @transaction.atomic
 def condition_resolve(*, actor: Actor, condition_id: int) -> Condition:
-    condition = Condition.objects.get(pk=condition_id)
+    condition = locked(Condition, condition_id)
     _clinical_patient(actor, condition.patient_id)
     condition.active = False
     with history_actor(actor):

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from irflow.accounts.permissions import can
 from irflow.lib.errors import NotFound, ValidationFailed
+from irflow.lib.versions import VersionConflict
 from irflow.patients import forms, selectors, services
 from irflow.patients.models import Medication
 from irflow.web.forms import refusals_shown
@@ -179,23 +180,44 @@ def patient_create(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def patient_edit(request, patient_id: int):
+    """Edit patient details. The form carries the version it was opened at: a save over a
+    newer version is refused and the form comes back with both values of each field changed
+    since, keeping what was typed (nothing is overwritten, nothing is lost)."""
     patient = selectors.patient_get(
         actor=request.user, patient_id=patient_id, what="edit form", action="patient.edit"
     )
-    initial = {f: getattr(patient, f) for f in services.PATIENT_FIELDS}
-    form = forms.PatientEditForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        changes = {k: v for k, v in form.cleaned_data.items() if k in form.changed_data}
-        with refusals_shown(form=form) as outcome:
-            services.patient_update(actor=request.user, patient_id=patient_id, **changes)
-        if outcome.ok:
-            messages.success(request, "Saved.")
-            return redirect("patient-chart", patient_id=patient_id)
+    conflict = None
+    if request.method != "POST":
+        form = forms.PatientEditForm.opening(patient)
+    else:
+        form = forms.PatientEditForm(request.POST)
+        if form.is_valid():
+            with refusals_shown(form=form) as outcome:
+                services.patient_update(
+                    actor=request.user,
+                    patient_id=patient_id,
+                    expected_version=form.expected_version(),
+                    **form.edits(patient),
+                )
+            if outcome.ok:
+                messages.success(request, "Saved.")
+                return redirect("patient-chart", patient_id=patient_id)
+            if isinstance(outcome.error, VersionConflict):
+                stale = outcome.error
+                form, conflict = form.after_conflict(
+                    stale.current, stale.changed_by, stale.changed_at
+                )
     return render(
         request,
         "patients/form.html",
-        {"form": form, "title": "Edit patient details", "patient": patient},
-        status=422 if form.errors else 200,
+        {
+            "form": form,
+            "title": "Edit patient details",
+            "patient": patient,
+            "conflict": conflict,
+            "submit": "Save my values" if conflict else "Save",
+        },
+        status=409 if conflict else 422 if form.errors else 200,
     )
 
 

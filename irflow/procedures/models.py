@@ -21,6 +21,7 @@ from irflow.clinical.vocabulary import (
 )
 from irflow.lib.choices import choices
 from irflow.lib.states import StateMachine
+from irflow.lib.versions import Versioned
 from irflow.scheduling.models import TeamRole
 
 
@@ -90,7 +91,7 @@ class Success(models.TextChoices):
     FAILURE = "failure", "Not achieved"
 
 
-class ProcedureRecord(models.Model):
+class ProcedureRecord(Versioned):
     booking = models.OneToOneField(
         "scheduling.Booking", on_delete=models.PROTECT, related_name="procedure_record"
     )

@@ -23,6 +23,7 @@ from irflow.clinical.inputs import SEDATION_LEVELS
 from irflow.clinical.vocabulary import GIVEN_FOR_PLANNED
 from irflow.lib.errors import Conflict, NotFound, ValidationFailed
 from irflow.lib.history import history_actor
+from irflow.lib.versions import save_fields
 from irflow.procedures import groups
 from irflow.procedures.models import (
     RECORD_STATES,
@@ -182,7 +183,7 @@ def procedure_record_update(
         setattr(record, name, value)
     record.updated_by = person(actor)
     with history_actor(actor):
-        record.save()
+        save_fields(record, *clean, "updated_by")
     return record
 
 
@@ -397,5 +398,5 @@ def procedure_record_complete(*, actor: Actor, procedure_id: int) -> ProcedureRe
     record.completed_at = timezone.now()
     record.completed_by = person(actor)
     with history_actor(actor):
-        record.save()
+        save_fields(record, "status", "completed_at", "completed_by")
     return record

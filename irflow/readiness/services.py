@@ -24,6 +24,7 @@ from irflow.clinical.inputs import (
 )
 from irflow.lib.errors import Conflict, NotFound, ValidationFailed
 from irflow.lib.history import history_actor
+from irflow.lib.versions import save_fields
 from irflow.patients.models import Medication
 from irflow.readiness import engine
 from irflow.readiness.logo import Upload, logo_check
@@ -126,7 +127,10 @@ def preparation_update(*, actor: Actor, booking_id: int, **changes: Any) -> Prep
         prep.intake_asked = True
     prep.updated_by = person(actor)
     with history_actor(actor):
-        prep.save()
+        if prep.pk is None:
+            prep.save()
+        else:  # only what changed, on the locked row
+            save_fields(prep, *changes, "premedication_planned_at", "intake_asked", "updated_by")
     return prep
 
 

@@ -18,6 +18,7 @@ from irflow.accounts.permissions import require
 from irflow.clinical import pain_band
 from irflow.lib.errors import Conflict, NotFound, ValidationFailed
 from irflow.lib.history import history_actor
+from irflow.lib.versions import save_fields
 from irflow.procedures.models import ProcedureRecord
 from irflow.procedures.selectors import procedure_get
 from irflow.recovery.instructions import default_instructions
@@ -232,8 +233,18 @@ def recovery_update(
         episode.observations = observations.strip()
     if discharge_instructions is not None:
         episode.discharge_instructions = discharge_instructions.strip()
+    changed = [
+        field
+        for field, value in (
+            ("baseline_systolic_mmhg", baseline_systolic_mmhg),
+            ("baseline_heart_rate_bpm", baseline_heart_rate_bpm),
+            ("observations", observations),
+            ("discharge_instructions", discharge_instructions),
+        )
+        if value is not None
+    ]
     with history_actor(actor):
-        episode.save()
+        save_fields(episode, *changed)  # only what was sent, on the locked row
     return episode
 
 
@@ -271,7 +282,7 @@ def recovery_discharge(
     episode.discharged_at = at
     episode.discharged_by = person(actor)
     with history_actor(actor):
-        episode.save()
+        save_fields(episode, "disposition", "admitted_to", "discharged_at", "discharged_by")
     return episode
 
 

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 
 from irflow.lib.states import StateMachine
+from irflow.lib.versions import Versioned
 from irflow.orders.models import Laterality, Priority
 
 
@@ -65,7 +66,7 @@ class PatientMatch(models.TextChoices):
     CORRECTED = "corrected", "Attached to the right patient"
 
 
-class Referral(models.Model):
+class Referral(Versioned):
     # Until IR confirms the match (`patient_match` pending), the patient IR already knows by
     # the MRN the referrer gave: the referrer does not see that record, only what they typed.
     patient = models.ForeignKey(

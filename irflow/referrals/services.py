@@ -503,7 +503,7 @@ def _order(
     )
     referral.order = order
     text = f"{procedure_type.name}, accession {order.accession_number}"
-    transition(referral, ReferralStatus.ORDERED, actor=actor, note=note or text)
+    transition(referral, ReferralStatus.ORDERED, actor=actor, note=note or text, also=("order",))
     return order
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from irflow.accounts.actors import Actor, person
 from irflow.lib.history import history_actor
+from irflow.lib.versions import save_fields
 from irflow.referrals.models import (
     REFERRAL_STATES,
     TRIAGE_OUTCOMES,
@@ -50,8 +51,12 @@ def notify_referrer(*, referral: Referral, text: str, actor: Actor) -> Notificat
     )
 
 
-def transition(referral: Referral, target: str, *, actor: Actor, note: str = "") -> None:
-    """Move a (locked) referral along the state machine: event, history, notification."""
+def transition(
+    referral: Referral, target: str, *, actor: Actor, note: str = "", also: tuple[str, ...] = ()
+) -> None:
+    """Move a (locked) referral along the state machine: event, history, notification.
+
+    Only the state's fields are written (with `also`, fields the caller changed with it)."""
     REFERRAL_STATES.check(referral.status, target)
     previous = referral.status
     now = timezone.now()
@@ -62,7 +67,15 @@ def transition(referral: Referral, target: str, *, actor: Actor, note: str = "")
         referral.triaged_at = now
         referral.triaged_by = person(actor)
     with history_actor(actor):
-        referral.save()
+        save_fields(
+            referral,
+            "status",
+            "status_note",
+            "status_changed_at",
+            "triaged_at",
+            "triaged_by",
+            *also,
+        )
         ReferralEvent.objects.create(
             referral=referral,
             at=now,

@@ -8,9 +8,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.http import HttpResponse
 from ninja import Field, Router, Schema, Status
 
-from irflow.lib.apischema import perm
+from irflow.lib.apischema import if_match_version, perm
+from irflow.lib.versions import etag
 from irflow.reports import selectors, services
 
 router = Router()
@@ -53,6 +55,7 @@ class ReportOut(Schema):
     returned_by: str
     returned_at: datetime | None
     addenda: list[AddendumOut]
+    version: int = Field(description="Grows by one on every change; the ETag carries it.")
 
     @staticmethod
     def resolve_procedure_id(obj) -> int:
@@ -109,21 +112,37 @@ def report_start(request, payload: StartIn):
     return Status(201, report)
 
 
-@router.get("/{report_id}", response=ReportOut, openapi_extra=perm("report.view"))
-def report_get(request, report_id: int):
-    """A report; referring clinicians see final reports of their own patients only."""
-    return _report(request, report_id)
+@router.get(
+    "/{report_id}",
+    response=ReportOut,
+    openapi_extra=perm("report.view", etag="the report's version"),
+)
+def report_get(request, report_id: int, response: HttpResponse):
+    """A report; referring clinicians see final reports of their own patients only. The
+    `ETag` header is the report's version (send it back as `If-Match` with a PATCH)."""
+    report = _report(request, report_id)
+    response["ETag"] = etag(report)
+    return report
 
 
-@router.patch("/{draft_report_id}/content", response=ReportOut, openapi_extra=perm("report.draft"))
-def report_update(request, draft_report_id: int, payload: ReportPatch):
-    """Change a draft (409 once the report is final)."""
-    return services.report_update(
+@router.patch(
+    "/{draft_report_id}/content",
+    response=ReportOut,
+    openapi_extra=perm("report.draft", if_match=True),
+)
+def report_update(request, draft_report_id: int, payload: ReportPatch, response: HttpResponse):
+    """Change a draft (409 once the report is final). With `If-Match: "<version>"` a draft
+    changed since is refused with 412; without it only the fields and sections sent are
+    replaced, so a concurrent change of others is kept."""
+    report = services.report_update(
         actor=request.auth,
         report_id=draft_report_id,
         fields=payload.fields,
         sections=payload.sections,
+        expected_version=if_match_version(request),
     )
+    response["ETag"] = etag(report)
+    return report
 
 
 @router.post("/{draft_report_id}/submit", response=ReportOut, openapi_extra=perm("report.draft"))

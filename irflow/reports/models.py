@@ -16,6 +16,7 @@ from django.db import models
 
 from irflow.lib.errors import Conflict
 from irflow.lib.states import StateMachine
+from irflow.lib.versions import Versioned
 
 MSG_FINAL_IMMUTABLE = "A signed report is final and cannot be changed: add an addendum instead."
 MSG_ADDENDUM_IMMUTABLE = "A signed addendum cannot be changed: add another addendum."
@@ -49,7 +50,7 @@ class ReportQuerySet(models.QuerySet):
         raise Conflict(MSG_NO_DELETE, code="no_delete")
 
 
-class Report(models.Model):
+class Report(Versioned):
     record = models.OneToOneField(
         "procedures.ProcedureRecord", on_delete=models.PROTECT, related_name="report"
     )

@@ -13,6 +13,7 @@ from irflow.accounts.permissions import require
 from irflow.accounts.roles import Role
 from irflow.lib.errors import Conflict, NotFound, ValidationFailed
 from irflow.lib.history import history_actor
+from irflow.lib.versions import check_version, save_fields
 from irflow.procedures.selectors import procedure_get
 from irflow.reports import drafting, structure
 from irflow.reports.models import (
@@ -89,9 +90,14 @@ def report_update(
     report_id: int,
     fields: dict[str, Any] | None = None,
     sections: dict[str, Any] | None = None,
+    expected_version: int | None = None,
 ) -> Report:
-    """Change a draft's field values and section texts (the page autosaves them)."""
+    """Change a draft's field values and section texts (the page autosaves them).
+
+    Only the values named are replaced, on the locked row; with `expected_version` (If-Match)
+    a draft changed since is refused with VersionConflict and nothing is written."""
     report = _report_for_update(actor, report_id, "report.draft")
+    check_version(report, expected_version)
     _editable(report)
     errors: dict[str, str] = {}
     if fields:
@@ -105,7 +111,7 @@ def report_update(
     if errors:
         raise ValidationFailed(errors)
     with history_actor(actor):
-        report.save()
+        save_fields(report, "fields", "sections")
     return report
 
 
@@ -122,6 +128,9 @@ def _check_complete(report: Report) -> None:
     )
     if missing:
         raise ValidationFailed(missing)
+
+
+RETURN_FIELDS = ("return_reason", "returned_by", "returned_at")
 
 
 def _clear_return(report: Report) -> None:
@@ -141,7 +150,7 @@ def report_submit(*, actor: Actor, report_id: int) -> Report:
     report.submitted_at = timezone.now()
     _clear_return(report)
     with history_actor(actor):
-        report.save()
+        save_fields(report, "status", "submitted_at", *RETURN_FIELDS)
     return report
 
 
@@ -161,7 +170,7 @@ def report_return(*, actor: Actor, report_id: int, reason: str) -> Report:
     report.returned_by = person(actor)
     report.returned_at = timezone.now()
     with history_actor(actor):
-        report.save()
+        save_fields(report, "status", "submitted_at", *RETURN_FIELDS)
     return report
 
 
@@ -175,7 +184,9 @@ def _finalise(actor: Actor, report: Report, *, cosigned: bool) -> Report:
     report.content_sha256 = report.content_digest()
     _clear_return(report)
     with history_actor(actor):
-        report.save()
+        save_fields(
+            report, "status", "signed_by", "signed_at", "cosigned", "content_sha256", *RETURN_FIELDS
+        )
     outbound_enqueue(OutboundEvent(report_id=report.pk, event="signed"))
     return report
 
@@ -234,7 +245,7 @@ def addendum_sign(*, actor: Actor, addendum_id: int) -> Addendum:
     addendum.signed_by = person(actor)
     addendum.signed_at = timezone.now()
     with history_actor(actor):
-        addendum.save()
+        save_fields(addendum, "signed_by", "signed_at")
     outbound_enqueue(
         OutboundEvent(
             report_id=addendum.report_id, event="addendum_signed", addendum_id=addendum.pk

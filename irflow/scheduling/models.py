@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 
 from irflow.lib.states import StateMachine
+from irflow.lib.versions import Versioned
 
 
 class BookingStatus(models.TextChoices):
@@ -67,7 +68,7 @@ class CancelReason(models.TextChoices):
     OTHER = "other", "Other"
 
 
-class Booking(models.Model):
+class Booking(Versioned):
     order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="bookings")
     # Copied from the order so that the database can forbid overlaps per patient.
     patient = models.ForeignKey(

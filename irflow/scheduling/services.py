@@ -28,6 +28,7 @@ from irflow.catalogue.models import ProcedureType, Room, RoomClosure
 from irflow.lib.db import violates
 from irflow.lib.errors import Conflict, InvalidTransition, ValidationFailed
 from irflow.lib.history import history_actor
+from irflow.lib.versions import save_fields
 from irflow.orders.identifiers import new_sps_id
 from irflow.orders.models import ORDER_STATES, Order, OrderStatus, Priority
 from irflow.orders.selectors import order_get
@@ -390,7 +391,9 @@ def booking_cancel(
     booking.cancel_note = note.strip()[:300]
     booking.status_changed_at = timezone.now()
     with history_actor(actor):
-        booking.save()
+        save_fields(
+            booking, "status", "active", "cancel_reason", "cancel_note", "status_changed_at"
+        )
         if release_order:
             _order_follows(booking, actor)
     return booking

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date, datetime
 
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest
+from django.utils import formats
 
 from irflow.lib.errors import Forbidden, NotFound, Refused, ServiceError, ValidationFailed
 
@@ -114,3 +117,142 @@ class DateTimeInput(forms.DateTimeInput):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+# ---------------------------------------------------------------- editing a versioned record
+
+MSG_CHANGED_SINCE = "Changed by {who} at {when} since you opened it"
+
+
+def _as_text(value: object) -> str:
+    if value is None:
+        return ""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+@dataclass
+class ChangedField:
+    """One field another user changed while this user had the form open."""
+
+    label: str
+    theirs: str
+    yours: str
+    you_changed: bool
+
+
+@dataclass
+class EditConflict:
+    """What the form shows after a VersionConflict: who, when, and the fields that differ."""
+
+    who: str
+    when: str
+    fields: list[ChangedField]
+
+    @property
+    def heading(self) -> str:
+        return MSG_CHANGED_SINCE.format(who=self.who, when=self.when)
+
+
+class VersionedEditForm(forms.Form):
+    """The edit form of a record that carries a `version` (irflow.lib.versions).
+
+    It sends back the version it was opened at and the values it showed (hidden fields), so
+    that the service refuses a save over a newer version, and the view can show both values
+    of every field changed since (`after_conflict`) instead of overwriting them."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+    opened = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    edited: tuple[str, ...] = ()  # the record's fields this form edits
+
+    @classmethod
+    def opening(cls, record: object, **kwargs: object) -> VersionedEditForm:
+        """The form as a user opens it: the record's values, version and opened values."""
+        values = {name: getattr(record, name) for name in cls.edited}
+        return cls(
+            initial={
+                **values,
+                "version": record.version,  # type: ignore[attr-defined]
+                "opened": cls._dump(values),
+            },
+            **kwargs,  # type: ignore[arg-type]
+        )
+
+    @classmethod
+    def _dump(cls, values: Mapping[str, object]) -> str:
+        return json.dumps({name: _as_text(value) for name, value in values.items()})
+
+    def _opened_values(self) -> dict[str, object] | None:
+        try:
+            raw = json.loads(self.cleaned_data.get("opened") or "null")
+        except ValueError:
+            return None
+        if not isinstance(raw, dict):
+            return None
+        values: dict[str, object] = {}
+        for name in self.edited:
+            try:
+                values[name] = self.fields[name].clean(raw.get(name, ""))
+            except forms.ValidationError:
+                values[name] = raw.get(name)
+        return values
+
+    def edits(self, record: object) -> dict[str, object]:
+        """The values the user changed: those that differ from what the form showed when it
+        was opened (from the record as it is, for a form sent without them)."""
+        opened = self._opened_values()
+        if opened is None:
+            opened = {name: getattr(record, name) for name in self.edited}
+        return {
+            name: self.cleaned_data[name]
+            for name in self.edited
+            if self.cleaned_data[name] != opened[name]
+        }
+
+    def expected_version(self) -> int | None:
+        return self.cleaned_data.get("version")
+
+    def after_conflict(
+        self, current: object, changed_by: str, changed_at: datetime | None
+    ) -> tuple[VersionedEditForm, EditConflict]:
+        """After a refused save: a form at the current version that keeps what this user
+        typed in the fields they changed and takes the other user's values in the rest, and
+        the fields the other user changed, with both values."""
+        from django.utils import timezone
+
+        yours = self.edits(current)
+        now = {name: getattr(current, name) for name in self.edited}
+        opened = self._opened_values() or now
+        data: dict[str, object] = {}
+        for name in self.edited:
+            if name in yours:
+                data[name] = self.data.get(self.add_prefix(name), "")
+            else:
+                data[name] = _as_text(now[name])
+        data["version"] = str(current.version)  # type: ignore[attr-defined]
+        data["opened"] = self._dump(now)
+        fresh = type(self)(data, prefix=self.prefix)
+        rows = [
+            ChangedField(
+                label=str(self.fields[name].label or name.replace("_", " ").capitalize()),
+                theirs=self._shown(name, now[name]),
+                yours=self._shown(name, yours[name]) if name in yours else "",
+                you_changed=name in yours,
+            )
+            for name in self.edited
+            if now[name] != opened[name]
+        ]
+        when = timezone.localtime(changed_at).strftime("%H:%M") if changed_at else "—"
+        return fresh, EditConflict(who=changed_by, when=when, fields=rows)
+
+    def _shown(self, name: str, value: object) -> str:
+        if value in (None, ""):
+            return "—"
+        field = self.fields[name]
+        if isinstance(field, forms.ChoiceField):
+            return str(dict(field.choices).get(value, value))  # type: ignore[arg-type]
+        if isinstance(value, date):
+            return formats.date_format(value)
+        return str(value)

@@ -1,0 +1,13 @@
+"""Referral carries a version that grows on every change (no lost updates: ETag, If-Match,
+the version an edit form was opened at). Existing rows start at 1; see
+irflow.lib.versions.add_version_column for why the column is added in place on SQLite."""
+
+from django.db import migrations
+
+from irflow.lib.versions import add_version_column
+
+
+class Migration(migrations.Migration):
+    dependencies = [("referrals", "0004_patient_match")]
+
+    operations = [add_version_column("referrals", "Referral")]
