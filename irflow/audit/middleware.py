@@ -43,3 +43,4 @@ class RequestContextMiddleware:
         if actor is None or not getattr(actor, "is_authenticated", False):
             return
         access_log_refused(actor=actor, what=what)
+        refusals_write_pending()

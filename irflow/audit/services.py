@@ -18,6 +18,7 @@ from irflow.accounts.actors import Actor, person
 from irflow.audit.models import AccessLog
 from irflow.lib.origin import current_origin
 
+
 def access_log_record_machine(
     *, calling: str, address: str, patients: dict[int, str], what: str, channel: str
 ) -> None:
@@ -64,24 +65,28 @@ def access_log_record(
     actor: Actor,
     patient: Model | None,
     what: str,
-    shown: Iterable[Model | None] | None = None,
+    shown: Iterable[Model | tuple[int, str] | None] | None = None,
 ) -> None:
     """Append to the access log that `actor` read `patient`.
 
-    A list or search passes `patient=None` and the patients it `shown`: one row per patient
-    (each once, in the order shown), written in one statement; a list that showed nobody
-    still leaves one row, so the query itself is on record."""
+    A list or search passes `patient=None` and the patients it `shown` (patients, or
+    (patient id, label) pairs): one row per patient, each once, in the order shown, written
+    in one statement; a list that showed nobody still leaves one row, so the query itself is
+    on record."""
     if shown is None:
         label = str(patient) if patient is not None else ""
         _row(actor, patient.pk if patient is not None else None, label, what, False).save()
         return
-    seen: dict[int, Model] = {}
-    for item in shown:
-        if item is not None and item.pk is not None:
-            seen.setdefault(item.pk, item)
+    seen: dict[int, str] = {}
     if patient is not None:
-        seen = {patient.pk: patient, **seen}
-    rows = [_row(actor, pk, str(p), what, False) for pk, p in seen.items()]
+        seen[patient.pk] = str(patient)
+    for item in shown:
+        if isinstance(item, tuple):
+            if item[0] is not None:
+                seen.setdefault(item[0], item[1])
+        elif item is not None and item.pk is not None and item.pk not in seen:
+            seen[item.pk] = str(item)
+    rows = [_row(actor, pk, label, what, False) for pk, label in seen.items()]
     AccessLog.objects.bulk_create(rows or [_row(actor, None, "", what, False)])
 
 

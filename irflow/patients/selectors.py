@@ -118,7 +118,9 @@ def patient_search(
             :limit
         ]
     )
-    access_log_record(actor=actor, patient=None, what=f"search “{q.strip()[:80]}” ({len(results)})")
+    access_log_record(
+        actor=actor, patient=None, what=f"search “{q.strip()[:80]}” ({len(results)})", shown=results
+    )
     return results
 
 

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0001_initial'),
+        ("audit", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='accesslog',
-            name='refused',
+            model_name="accesslog",
+            name="refused",
             field=models.BooleanField(default=False),
         ),
     ]
