@@ -149,7 +149,7 @@ def refuse_patient(
     existing = Patient.objects.filter(pk=patient_id).first()
     access_log_refused(
         actor=actor,
-        what=f"{what} (refused)",
+        what=what,
         patient_id=patient_id,
         label=str(existing) if existing is not None else "",
     )
