@@ -298,3 +298,10 @@ def test_web_pages_answer_a_refused_role_alike_for_existing_and_missing_ids(
         assert [a.status_code for a in answers] == [403, 403], (persona, path)
         assert [r.refused for r in _new_rows(before)] == [True, True], (persona, path)
         client.logout()
+    # A button too: a role that may not sign gets 403 for an addendum that exists or not.
+    login(client, personas["scheduler"])
+    signs = [
+        client.post(f"/reports/addenda/{addendum}/sign/")
+        for addendum in (ids["addendum_id"], MISSING)
+    ]
+    assert [a.status_code for a in signs] == [403, 403]
