@@ -39,17 +39,13 @@ def access_log_record_machine(
     )
 
 
-def _row(
-    actor: Actor | None, patient_id: int | None, label: str, what: str, refused: bool
-) -> AccessLog:
+def _row(actor: Actor, patient_id: int | None, label: str, what: str, refused: bool) -> AccessLog:
     where = current_origin()
-    user = person(actor) if actor is not None else None
-    if user is not None and not user.is_authenticated:
-        user = None
+    user = person(actor)
     return AccessLog(
         user=user,
         username=user.username if user is not None else "",
-        role=(getattr(actor, "role", "") or "") if actor is not None else "",
+        role=actor.role or "",
         patient_id=patient_id,
         patient_label=label[:200],
         what=what[:200],
@@ -91,7 +87,7 @@ def access_log_record(
 
 
 def access_log_refused(
-    *, actor: Actor | None, what: str, patient_id: int | None = None, label: str = ""
+    *, actor: Actor, what: str, patient_id: int | None = None, label: str = ""
 ) -> None:
     """Append a refused read: `actor` asked for `what` (of patient `patient_id`, when the
     request named one) and was refused, by the permission matrix or because the record is
