@@ -23,6 +23,7 @@ class AccessOut(Schema):
     what: str
     channel: str
     remote_addr: str
+    refused: bool
 
 
 class HistoryOut(Schema):

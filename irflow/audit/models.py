@@ -1,7 +1,8 @@
 """The access log: who read which patient's data, what, when and from where.
 
 Change history (who changed what) is django-auditlog's LogEntry; this table records reads,
-which auditlog does not. Rows are only ever appended.
+which auditlog does not: every record opened, one row per patient a list or search showed, and
+every refused attempt to read. Rows are only ever appended.
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ class AccessLog(models.Model):
     channel = models.CharField(max_length=10, choices=Channel.choices)
     remote_addr = models.CharField(max_length=64, blank=True)
     path = models.CharField(max_length=300, blank=True)
+    # The read was refused (no permission, or a record outside the reader's scope): the
+    # attempt is logged like a read, so probing leaves a trace.
+    refused = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -44,4 +48,8 @@ class AccessLog(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.what} patient={self.patient_id}"
+        refused = " (refused)" if self.refused else ""
+        return (
+            f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.what} "
+            f"patient={self.patient_id}{refused}"
+        )

@@ -10,6 +10,7 @@ from django.utils import timezone
 from irflow.accounts.actors import Actor
 from irflow.accounts.permissions import require
 from irflow.audit.models import AccessLog
+from irflow.audit.services import access_log_record
 
 ACTIONS = {0: "create", 1: "update", 2: "delete", 3: "access"}
 
@@ -38,7 +39,14 @@ def access_log_search(
         qs = qs.filter(at__gte=_day_start(since))
     if until:
         qs = qs.filter(at__lt=_day_start(until + timedelta(days=1)))
-    return list(qs[:limit])
+    rows = list(qs[:limit])
+    access_log_record(
+        actor=actor,
+        patient=None,
+        what=_search_what("access log search", len(rows), username, patient_id, since, until),
+        shown=[(r.patient_id, r.patient_label) for r in rows if r.patient_id is not None],
+    )
+    return rows
 
 
 def history_search(
@@ -61,6 +69,17 @@ def history_search(
         qs = qs.filter(timestamp__gte=_day_start(since))
     if until:
         qs = qs.filter(timestamp__lt=_day_start(until + timedelta(days=1)))
+    entries = list(qs[:limit])
+    access_log_record(
+        actor=actor,
+        patient=None,
+        what=_search_what("history search", len(entries), username, patient_id, since, until),
+        shown=[
+            (pid, e.object_repr if e.content_type and e.content_type.model == "patient" else "")
+            for e in entries
+            if isinstance(pid := (e.additional_data or {}).get("patient_id"), int)
+        ],
+    )
     return [
         {
             "at": e.timestamp,
@@ -72,8 +91,30 @@ def history_search(
             "changes": e.changes_dict if isinstance(e.changes_dict, dict) else {},
             "change_rows": _change_rows(e.changes_dict),
         }
-        for e in qs[:limit]
+        for e in entries
     ]
+
+
+def _search_what(
+    name: str,
+    found: int,
+    username: str,
+    patient_id: int | None,
+    since: date | None,
+    until: date | None,
+) -> str:
+    """The auditor's search as the access log names it: the filters and how many it found."""
+    filters = [
+        f"{label}={value}"
+        for label, value in (
+            ("user", username),
+            ("patient", patient_id),
+            ("from", since),
+            ("to", until),
+        )
+        if value not in (None, "")
+    ]
+    return f"{name} {' '.join(filters) or 'all'} ({found})"
 
 
 def _change_rows(changes: object) -> list[tuple[str, str, str]]:

@@ -1,7 +1,17 @@
-"""Writing the audit trail."""
+"""Writing the audit trail.
+
+Every read of patient data is one call here, from the selector that reads it: one row for a
+record opened, one row per patient a list or search showed (written in one statement), one row
+for a refused attempt. Entry points need not log anything themselves; a refusal that escaped
+the selectors (a permission refused before any record was looked up) is logged by the
+request's middleware.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from django.db import connection
 from django.db.models import Model
 
 from irflow.accounts.actors import Actor, person
@@ -29,18 +39,77 @@ def access_log_record_machine(
     )
 
 
-def access_log_record(*, actor: Actor, patient: Model | None, what: str) -> AccessLog:
-    """Append an access-log row: `actor` read `patient` (None for a search)."""
+def _row(actor: Actor, patient_id: int | None, label: str, what: str, refused: bool) -> AccessLog:
     where = current_origin()
     user = person(actor)
-    return AccessLog.objects.create(
+    return AccessLog(
         user=user,
         username=user.username if user is not None else "",
         role=actor.role or "",
-        patient_id=patient.pk if patient is not None else None,
-        patient_label=str(patient)[:200] if patient is not None else "",
+        patient_id=patient_id,
+        patient_label=label[:200],
         what=what[:200],
         channel=where.channel,
         remote_addr=where.remote_addr,
         path=where.path,
+        refused=refused,
     )
+
+
+def access_log_record(
+    *,
+    actor: Actor,
+    patient: Model | None,
+    what: str,
+    shown: Iterable[Model | tuple[int, str] | None] | None = None,
+) -> None:
+    """Append to the access log that `actor` read `patient`.
+
+    A list or search passes `patient=None` and the patients it `shown` (patients, or
+    (patient id, label) pairs): one row per patient, each once, in the order shown, written
+    in one statement; a list that showed nobody still leaves one row, so the query itself is
+    on record."""
+    if shown is None:
+        label = str(patient) if patient is not None else ""
+        _row(actor, patient.pk if patient is not None else None, label, what, False).save()
+        return
+    seen: dict[int, str] = {}
+    if patient is not None:
+        seen[patient.pk] = str(patient)
+    for item in shown:
+        if isinstance(item, tuple):
+            if item[0] is not None:
+                seen.setdefault(item[0], item[1])
+        elif item is not None and item.pk is not None and item.pk not in seen:
+            seen[item.pk] = str(item)
+    rows = [_row(actor, pk, label, what, False) for pk, label in seen.items()]
+    AccessLog.objects.bulk_create(rows or [_row(actor, None, "", what, False)])
+
+
+def access_log_refused(
+    *, actor: Actor, what: str, patient_id: int | None = None, label: str = ""
+) -> None:
+    """Append a refused read: `actor` asked for `what` (of patient `patient_id`, when the
+    request named one) and was refused, by the permission matrix or because the record is
+    outside what they may see. Refusals come as exceptions that roll back the transaction
+    they happen in: inside one, the row waits for the entry point to write it (an HTTP
+    request's middleware, after the answer)."""
+    row = _row(actor, patient_id, label, what, True)
+    where = current_origin()
+    if where.refusals is None or not connection.in_atomic_block:
+        row.save()
+    if where.refusals is not None:
+        where.refusals.append(row)
+
+
+def refusals_write_pending() -> int:
+    """Write the refused reads of the current piece of work that a rolled-back transaction
+    may have taken with it; the number of refusals it logged in all."""
+    refusals = current_origin().refusals or []
+    for row in refusals:
+        if isinstance(row, AccessLog) and (
+            row.pk is None or not AccessLog.objects.filter(pk=row.pk).exists()
+        ):
+            row.pk = None
+            row.save(force_insert=True)
+    return len(refusals)

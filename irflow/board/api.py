@@ -108,9 +108,7 @@ def _agenda(request, meeting_id: int) -> dict:
 @router.get("/meetings", response=list[MeetingOut], openapi_extra=perm("board.view"))
 def meeting_list(request, upcoming: bool | None = None):
     """Board meetings (newest first; `upcoming=true` for the next ones, soonest first)."""
-    return selectors.board_meetings(actor=request.auth, upcoming=upcoming).prefetch_related(
-        "attendees"
-    )[:200]
+    return selectors.board_meetings(actor=request.auth, upcoming=upcoming)
 
 
 @router.post("/meetings", response={201: MeetingOut}, openapi_extra=perm("board.manage"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from irflow.accounts.actors import Actor
@@ -19,18 +19,24 @@ from irflow.referrals.selectors import referrals_visible
 MSG_MEETING_NOT_FOUND = "No such board meeting."
 
 
-def board_meetings(*, actor: Actor, upcoming: bool | None = None) -> QuerySet[BoardMeeting]:
-    """Meetings with their number of cases and of decided cases (newest first)."""
+def board_meetings(
+    *, actor: Actor, upcoming: bool | None = None, limit: int = 200
+) -> list[BoardMeeting]:
+    """Meetings with their number of cases and of decided cases (newest first), attendees
+    prefetched. Titles and attendees name people: the read is access-logged."""
     require(actor, "board.view")
     qs = BoardMeeting.objects.annotate(
         case_count=Count("cases"), decided_count=Count("cases", filter=~Q(cases__decision=""))
-    )
+    ).prefetch_related("attendees")
     now = timezone.now()
     if upcoming is True:
         qs = qs.filter(held_at__gte=now - timedelta(hours=12)).order_by("held_at")
     elif upcoming is False:
         qs = qs.filter(held_at__lt=now - timedelta(hours=12))
-    return qs
+    meetings: list[BoardMeeting] = list(qs[:limit])
+    which = "" if upcoming is None else "upcoming " if upcoming else "past "
+    access_log_record(actor=actor, patient=None, what=f"{which}board meetings ({len(meetings)})")
+    return meetings
 
 
 @dataclass
@@ -57,8 +63,12 @@ def board_meeting_get(*, actor: Actor, meeting_id: int, what: str = "board agend
         .prefetch_related("referral__patient__identifiers", "referral__attachments")
         .order_by("position")
     )
-    for case in cases:
-        access_log_record(actor=actor, patient=case.referral.patient, what=f"{what} {meeting.pk}")
+    access_log_record(
+        actor=actor,
+        patient=None,
+        what=f"{what} {meeting.pk}",
+        shown=[case.referral.patient for case in cases],
+    )
     return Agenda(meeting=meeting, cases=cases)
 
 
@@ -73,5 +83,10 @@ def referrals_awaiting_board(*, actor: Actor) -> list[Referral]:
         .prefetch_related("patient__identifiers")
         .order_by("received_at")
     )
-    access_log_record(actor=actor, patient=None, what=f"awaiting board ({len(referrals)})")
+    access_log_record(
+        actor=actor,
+        patient=None,
+        what=f"awaiting board ({len(referrals)})",
+        shown=[r.patient for r in referrals],
+    )
     return referrals

@@ -24,8 +24,8 @@ AGENDA_CSS = Path(__file__).resolve().parent / "static" / "board" / "agenda.css"
 
 @login_required
 def meeting_list(request, form=None):
-    upcoming = list(selectors.board_meetings(actor=request.user, upcoming=True))
-    past = list(selectors.board_meetings(actor=request.user, upcoming=False)[:20])
+    upcoming = selectors.board_meetings(actor=request.user, upcoming=True)
+    past = selectors.board_meetings(actor=request.user, upcoming=False, limit=20)
     awaiting = selectors.referrals_awaiting_board(actor=request.user)
     return render(
         request,

@@ -173,7 +173,12 @@ def department_board(*, actor: Actor, day: date | None = None, log: bool = True)
         )
         by_room.setdefault(booking.room_id, []).append(entry)
     if log:
-        access_log_record(actor=actor, patient=None, what=f"department board {day}")
+        access_log_record(
+            actor=actor,
+            patient=None,
+            what=f"department board {day}",
+            shown=[b.patient for b in bookings],
+        )
     rooms = Room.objects.filter(active=True).order_by("code")
     return [BoardRoom(room=r, cases=by_room.get(r.pk, [])) for r in rooms]
 

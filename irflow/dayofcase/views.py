@@ -35,7 +35,7 @@ from irflow.outcomes.services import adverse_event_record
 from irflow.procedures import forms, groups
 from irflow.procedures import services as procedures
 from irflow.procedures.models import ProcedureRecord, RecordStatus
-from irflow.procedures.selectors import MSG_PROCEDURE_NOT_FOUND, procedure_get
+from irflow.procedures.selectors import procedure_booking_id, procedure_get
 from irflow.recovery.forms import DischargeForm
 from irflow.recovery.models import Disposition
 from irflow.recovery.views import render_recovery_page
@@ -294,10 +294,8 @@ def procedure_page(request, booking_id: int):
 
 @login_required
 def procedure_by_id(request, procedure_id: int):
-    record = ProcedureRecord.objects.filter(pk=procedure_id).values("booking_id").first()
-    if record is None:
-        raise Http404(MSG_PROCEDURE_NOT_FOUND)
-    return redirect("procedure-page", booking_id=record["booking_id"])
+    booking_id = procedure_booking_id(actor=request.user, procedure_id=procedure_id)
+    return redirect("procedure-page", booking_id=booking_id)
 
 
 @login_required

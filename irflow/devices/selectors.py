@@ -55,7 +55,12 @@ def devices_overdue(*, actor: Actor, on: date, log: bool = True) -> list[DeviceL
     qs = _visible(actor).filter(status=DeviceStatus.IN_SITU, due_on__lt=on)
     devices = list(qs.prefetch_related("patient__identifiers").order_by("due_on", "pk")[:200])
     if log:
-        access_log_record(actor=actor, patient=None, what=f"devices overdue {on:%Y-%m-%d}")
+        access_log_record(
+            actor=actor,
+            patient=None,
+            what=f"devices overdue {on:%Y-%m-%d}",
+            shown=[d.patient for d in devices],
+        )
     return [_line(d, on) for d in devices]
 
 
@@ -63,7 +68,12 @@ def devices_in_situ(*, actor: Actor, on: date) -> list[DeviceLine]:
     """Every device still in place, by due date (the devices worklist)."""
     qs = _visible(actor).filter(status=DeviceStatus.IN_SITU)
     devices = list(qs.prefetch_related("patient__identifiers").order_by("due_on", "pk")[:500])
-    access_log_record(actor=actor, patient=None, what=f"devices in situ {on:%Y-%m-%d}")
+    access_log_record(
+        actor=actor,
+        patient=None,
+        what=f"devices in situ {on:%Y-%m-%d}",
+        shown=[d.patient for d in devices],
+    )
     return [_line(d, on) for d in devices]
 
 
@@ -72,8 +82,9 @@ def devices_for_patient(
 ) -> list[DeviceLine]:
     """A patient's devices: those still in first (overdue first), then removed ones.
 
-    `log=False` for the chart's card: opening the chart was logged already."""
-
+    `log=False` for the chart's card: opening the chart was logged already. The role is
+    checked before the patient is looked up: one answer whether the patient exists or not."""
+    require(actor, "device.view")
     if log:
         patient_get(actor=actor, patient_id=patient_id, what="devices in situ")
     devices = list(_visible(actor).filter(patient_id=patient_id).order_by("due_on", "pk"))
@@ -162,5 +173,6 @@ def device_recall(*, actor: Actor, product: str = "", lot: str = "") -> list[Rec
         actor=actor,
         patient=None,
         what=f"device recall product={product or '-'} lot={lot or '-'} ({len(devices)} found)",
+        shown=[d.record.patient for d in devices],
     )
     return [RecallLine(d, *_recall_status(d)) for d in devices]

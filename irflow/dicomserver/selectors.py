@@ -182,7 +182,12 @@ def mpps_unreconciled(*, actor: Actor) -> list[PerformedProcedureStep]:
         .select_related("room", "patient", "order__procedure_type")
         .order_by("-created_at")[:200]
     )
-    access_log_record(actor=actor, patient=None, what="MPPS reconciliation list")
+    access_log_record(
+        actor=actor,
+        patient=None,
+        what="MPPS reconciliation list",
+        shown=[s.patient for s in steps],
+    )
     return steps
 
 
@@ -190,11 +195,18 @@ def mpps_recently_reconciled(*, actor: Actor, days: int = 2) -> list[PerformedPr
     """Steps linked by hand in the last `days` days, newest first."""
     require(actor, "mpps.view")
     since = timezone.now() - timedelta(days=days)
-    return list(
+    steps = list(
         PerformedProcedureStep.objects.filter(reconciled_at__gte=since)
         .select_related("booking__room", "patient", "reconciled_by")
         .order_by("-reconciled_at")[:50]
     )
+    access_log_record(
+        actor=actor,
+        patient=None,
+        what=f"MPPS recently reconciled ({len(steps)})",
+        shown=[s.patient for s in steps],
+    )
+    return steps
 
 
 def mpps_detail(*, actor: Actor, step_id: int) -> PerformedProcedureStep:
@@ -229,8 +241,12 @@ def mpps_candidate_bookings(*, actor: Actor, step: PerformedProcedureStep) -> li
     bookings = list(qs[:60])
     if step.room_id is not None:
         bookings.sort(key=lambda b: b.room_id != step.room_id)
-    for patient in {b.patient_id: b.patient for b in bookings}.values():
-        access_log_record(actor=actor, patient=patient, what="MPPS reconciliation: bookings")
+    access_log_record(
+        actor=actor,
+        patient=None,
+        what="MPPS reconciliation: bookings",
+        shown=[b.patient for b in bookings],
+    )
     return bookings
 
 

@@ -254,6 +254,7 @@ def dose_export_rows(
         patient=None,
         what=f"dose export {start}–{end} ({len(rows)}, "
         f"{'identified' if identified else 'de-identified'})",
+        shown=[r.patient for r in reports],
     )
     return columns, rows
 

@@ -75,7 +75,12 @@ def dose_reports_list(
             "-performed_at", "-pk"
         )[:limit]
     )
-    access_log_record(actor=actor, patient=None, what=f"dose report list ({len(reports)})")
+    access_log_record(
+        actor=actor,
+        patient=None,
+        what=f"dose report list ({len(reports)})",
+        shown=[r.patient for r in reports],
+    )
     return reports
 
 
@@ -293,7 +298,12 @@ def reconciliation_list(*, actor: Actor) -> list[Unmatched]:
     for order in orders:
         for ident in order.patient.identifiers.all():
             by_id.setdefault(ident.value.strip(), []).append(order)
-    access_log_record(actor=actor, patient=None, what=f"dose reconciliation ({len(reports)})")
+    access_log_record(
+        actor=actor,
+        patient=None,
+        what=f"dose reconciliation ({len(reports)})",
+        shown=[o.patient for o in orders],
+    )
     result = []
     for report in reports:
         candidates = by_id.get(report.dicom_patient_id.strip(), [])

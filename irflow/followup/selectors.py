@@ -41,7 +41,12 @@ def followups_due(*, actor: Actor, on: date) -> list[DueTask]:
         .filter(Q(window_start__lte=on) | Q(window_start__isnull=True, due_date__lte=on))
     )
     tasks = list(qs.prefetch_related("patient__identifiers").order_by("due_date", "pk")[:500])
-    access_log_record(actor=actor, patient=None, what=f"follow-up due list {on:%Y-%m-%d}")
+    access_log_record(
+        actor=actor,
+        patient=None,
+        what=f"follow-up due list {on:%Y-%m-%d}",
+        shown=[t.patient for t in tasks],
+    )
     return [
         DueTask(task=t, overdue=t.due_date < on, days_overdue=max((on - t.due_date).days, 0))
         for t in tasks
@@ -49,7 +54,9 @@ def followups_due(*, actor: Actor, on: date) -> list[DueTask]:
 
 
 def followups_for_patient(*, actor: Actor, patient_id: int) -> list[FollowUpTask]:
-    """Every follow-up task of one patient, pending first, then by due date."""
+    """Every follow-up task of one patient, pending first, then by due date. The role is
+    checked before the patient is looked up: one answer whether the patient exists or not."""
+    require(actor, "followup.view")
     patient = patient_get(actor=actor, patient_id=patient_id, what="follow-up tasks")
     tasks = list(_visible(actor).filter(patient=patient).order_by("due_date", "pk"))
     tasks.sort(key=lambda t: (t.status not in PENDING, t.due_date))

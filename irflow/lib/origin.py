@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -16,6 +16,10 @@ class Origin:
     channel: str
     remote_addr: str = ""
     path: str = ""
+    # Refused reads the access log took down during this piece of work, when its entry point
+    # collects them (an HTTP request): a refusal inside a transaction that then rolls back is
+    # written again by the entry point after the answer; None where nobody collects them.
+    refusals: list[object] | None = field(default=None, compare=False, repr=False)
 
 
 _origin: contextvars.ContextVar[Origin | None] = contextvars.ContextVar(
@@ -30,8 +34,15 @@ def current_origin() -> Origin:
 
 
 @contextlib.contextmanager
-def origin(channel: str, remote_addr: str = "", path: str = "") -> Iterator[Origin]:
-    value = Origin(channel=channel, remote_addr=remote_addr, path=path[:300])
+def origin(
+    channel: str, remote_addr: str = "", path: str = "", *, collect_refusals: bool = False
+) -> Iterator[Origin]:
+    value = Origin(
+        channel=channel,
+        remote_addr=remote_addr,
+        path=path[:300],
+        refusals=[] if collect_refusals else None,
+    )
     token = _origin.set(value)
     try:
         yield value

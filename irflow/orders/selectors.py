@@ -49,5 +49,10 @@ def order_list(
     elif status:
         qs = qs.filter(status=status)
     orders = list(qs.order_by(PRIORITY_RANK, "created_at", "pk")[:limit])
-    access_log_record(actor=actor, patient=None, what=f"order list ({len(orders)})")
+    access_log_record(
+        actor=actor,
+        patient=None,
+        what=f"order list ({len(orders)})",
+        shown=[o.patient for o in orders],
+    )
     return orders

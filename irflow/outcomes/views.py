@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from irflow.accounts.permissions import require
-from irflow.followup.models import FollowUpTask
-from irflow.followup.selectors import followups_for_patient
+from irflow.followup.selectors import followup_get
 from irflow.outcomes import forms, services
 from irflow.web.forms import refusals_shown
 
@@ -20,15 +18,9 @@ from irflow.web.forms import refusals_shown
 @require_http_methods(["GET", "POST"])
 def followup_outcome(request, task_id: int):
     """Record what a follow-up call or visit found (completes the task)."""
-
-    task = (
-        FollowUpTask.objects.select_related("patient", "order__procedure_type")
-        .filter(pk=task_id)
-        .first()
-    )
-    if task is None:
-        raise Http404("No such follow-up task.")
-    followups_for_patient(actor=request.user, patient_id=task.patient_id)
+    # The role first, then the task within the reader's scope: one answer for a task that
+    # does not exist and one they may not see.
+    task = followup_get(actor=request.user, task_id=task_id)
     form = forms.VisitOutcomeForm(
         request.POST or None,
         initial={"contact": {"call": "call", "imaging": "imaging"}.get(task.kind, "visit")},

@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import NoReturn
 
 from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 
 from irflow.accounts.actors import Actor, person
 from irflow.accounts.permissions import OWN, require
-from irflow.audit.services import access_log_record
+from irflow.audit.services import access_log_record, access_log_refused
 from irflow.lib.errors import NotFound, ValidationFailed
 from irflow.patients.models import (
     Allergy,
@@ -117,7 +118,9 @@ def patient_search(
             :limit
         ]
     )
-    access_log_record(actor=actor, patient=None, what=f"search “{q.strip()[:80]}” ({len(results)})")
+    access_log_record(
+        actor=actor, patient=None, what=f"search “{q.strip()[:80]}” ({len(results)})", shown=results
+    )
     return results
 
 
@@ -132,14 +135,28 @@ def patient_get(
         .first()
     )
     if patient is None:
-        merged = Patient.objects.filter(pk=patient_id, merged_into__isnull=False).first()
-        if merged is not None:
-            raise NotFound(
-                f"This record was merged into patient {merged.merged_into_id}.", code="merged"
-            )
-        raise NotFound(MSG_PATIENT_NOT_FOUND)
+        refuse_patient(actor=actor, patient_id=patient_id, what=what, action=action)
     access_log_record(actor=actor, patient=patient, what=what)
     return patient
+
+
+def refuse_patient(
+    *, actor: Actor, patient_id: int, what: str, action: str = "patient.view"
+) -> NoReturn:
+    """Refuse a read of patient `patient_id` that `actor` may not see or that does not exist:
+    the attempt goes to the access log, and the answer is the same 404 either way. A merged
+    record names the record it was merged into only to a reader who may see that one."""
+    existing = Patient.objects.filter(pk=patient_id).first()
+    access_log_refused(
+        actor=actor,
+        what=what,
+        patient_id=patient_id,
+        label=str(existing) if existing is not None else "",
+    )
+    target = existing.merged_into_id if existing is not None else None
+    if target is not None and patients_visible(actor=actor, action=action).filter(pk=target):
+        raise NotFound(f"This record was merged into patient {target}.", code="merged")
+    raise NotFound(MSG_PATIENT_NOT_FOUND)
 
 
 @dataclass

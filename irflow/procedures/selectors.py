@@ -105,6 +105,22 @@ class DeviceCheck:
         return expired_on(self.expiry, self.day)
 
 
+def procedure_booking_id(*, actor: Actor, procedure_id: int) -> int:
+    """The booking a procedure record belongs to (its page is the booking's), for a reader
+    who may see procedure records: the role is checked before the record is looked up, so a
+    missing record and a refused one answer alike. Names no patient: not access-logged (the
+    page it leads to is)."""
+    require(actor, "procedure.view")
+    booking_id = (
+        ProcedureRecord.objects.filter(pk=procedure_id, patient__is_active=True)
+        .values_list("booking_id", flat=True)
+        .first()
+    )
+    if booking_id is None:
+        raise NotFound(MSG_PROCEDURE_NOT_FOUND)
+    return booking_id
+
+
 def device_check(
     *, actor: Actor, procedure_id: int, udi: str, expiry: date | None, today: date
 ) -> DeviceCheck:

@@ -82,7 +82,12 @@ def referral_list(*, actor: Actor, status: str = "", limit: int = 200) -> list[R
     if status:
         qs = qs.filter(status=status)
     referrals = list(qs[:limit])
-    access_log_record(actor=actor, patient=None, what=f"referral list ({len(referrals)})")
+    access_log_record(
+        actor=actor,
+        patient=None,
+        what=f"referral list ({len(referrals)})",
+        shown=[r.patient for r in referrals],
+    )
     return referrals
 
 
@@ -159,7 +164,12 @@ def triage_queue(*, actor: Actor, now: datetime | None = None) -> TriageQueue:
     for items in sections.values():
         items.sort(key=lambda i: (URGENCY_RANK.get(i.referral.urgency, 9), i.due_at))
     count = sum(len(v) for v in sections.values())
-    access_log_record(actor=actor, patient=None, what=f"triage queue ({count})")
+    access_log_record(
+        actor=actor,
+        patient=None,
+        what=f"triage queue ({count})",
+        shown=[i.referral.patient for items in sections.values() for i in items],
+    )
     return TriageQueue(**sections)
 
 
@@ -235,8 +245,20 @@ def attachment_get(*, actor: Actor, attachment_id: int) -> tuple[ReferralAttachm
 
 
 def notifications_for(*, actor: Actor, limit: int = 50) -> list[Notification]:
-    """The user's own notifications, newest first."""
-    return list(Notification.objects.filter(recipient=person(actor))[:limit])
+    """The user's own notifications, newest first. Their messages name patients: the read is
+    access-logged, one row per patient whose referral they concern."""
+    items = list(
+        Notification.objects.filter(recipient=person(actor)).select_related("referral__patient")[
+            :limit
+        ]
+    )
+    access_log_record(
+        actor=actor,
+        patient=None,
+        what=f"notifications ({len(items)})",
+        shown=[n.referral.patient for n in items if n.referral is not None],
+    )
+    return items
 
 
 def unread_count(user: User | AnonymousUser) -> int:

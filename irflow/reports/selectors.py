@@ -198,9 +198,18 @@ def _worklist(actor: Actor, action: str, condition: Q) -> QuerySet[Report]:
     )
 
 
+def _patients_of(items: list[Report] | list[Booking] | None) -> list:
+    """The patient of each worklist item (a report's, through its record, or a booking's)."""
+    return [
+        item.record.patient if isinstance(item, Report) else item.patient for item in items or []
+    ]
+
+
 def _logged(actor: Actor, what: str, items: list, log: bool) -> list:
     if log:
-        access_log_record(actor=actor, patient=None, what=f"{what} ({len(items)})")
+        access_log_record(
+            actor=actor, patient=None, what=f"{what} ({len(items)})", shown=_patients_of(items)
+        )
     return items
 
 
@@ -288,7 +297,17 @@ def report_worklists(*, actor: Actor) -> Worklists:
         cases_today=cases_of_day(actor=actor, log=False),
     )
     shown = lists.waiting + len(lists.cases_today or [])
-    access_log_record(actor=actor, patient=None, what=f"report worklists ({shown})")
+    access_log_record(
+        actor=actor,
+        patient=None,
+        what=f"report worklists ({shown})",
+        shown=[
+            *_patients_of(lists.to_sign),
+            *_patients_of(lists.to_cosign),
+            *_patients_of(lists.returned),
+            *_patients_of(lists.cases_today),
+        ],
+    )
     return lists
 
 

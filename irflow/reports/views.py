@@ -191,15 +191,16 @@ def addendum_add(request, report_id: int):
 @login_required
 @require_POST
 def addendum_sign(request, addendum_id: int):
-
-    addendum = Addendum.objects.filter(pk=addendum_id).first()
-    if addendum is None:
-        raise Http404("No such addendum.")
+    # The service checks the role before it looks the addendum up: one answer whether it
+    # exists or not. Its report is looked up only once the role may sign.
     with refusals_shown(request=request) as outcome:
         services.addendum_sign(actor=request.user, addendum_id=addendum_id)
     if outcome.ok:
         messages.success(request, "Addendum signed.")
-    return redirect("report-detail", report_id=addendum.report_id)
+    report_id = Addendum.objects.filter(pk=addendum_id).values_list("report_id", flat=True).first()
+    if report_id is None:
+        raise Http404("No such addendum.")
+    return redirect("report-detail", report_id=report_id)
 
 
 @login_required

@@ -76,7 +76,12 @@ def booking_list(*, actor: Actor, day: date, room: Room | None = None) -> list[B
     if room is not None:
         qs = qs.filter(room=room)
     bookings = list(_with_details(qs).order_by("start", "room__code"))
-    access_log_record(actor=actor, patient=None, what=f"bookings of {day} ({len(bookings)})")
+    access_log_record(
+        actor=actor,
+        patient=None,
+        what=f"bookings of {day} ({len(bookings)})",
+        shown=[b.patient for b in bookings],
+    )
     return bookings
 
 
@@ -168,7 +173,10 @@ def room_day(*, actor: Actor, room: Room, day: date) -> RoomDay:
     start, end = _day_bounds(day)
     result = _room_day(room, day, _active_between(room, start, end))
     access_log_record(
-        actor=actor, patient=None, what=f"{room.code} day {day} ({len(result.bookings)})"
+        actor=actor,
+        patient=None,
+        what=f"{room.code} day {day} ({len(result.bookings)})",
+        shown=[b.patient for b in result.bookings],
     )
     return result
 
@@ -188,7 +196,12 @@ def room_week(*, actor: Actor, room: Room, day: date) -> list[RoomDay]:
             _room_day(room, current, [b for b in bookings if day_start <= b.start < day_end])
         )
     count = sum(len(d.bookings) for d in days)
-    access_log_record(actor=actor, patient=None, what=f"{room.code} week of {monday} ({count})")
+    access_log_record(
+        actor=actor,
+        patient=None,
+        what=f"{room.code} week of {monday} ({count})",
+        shown=[b.patient for b in bookings],
+    )
     return days
 
 

@@ -90,7 +90,7 @@ def test_search_is_access_logged(client, attending, patient):
     login(client, attending)
     client.get("/patients/", {"q": "muller"})
     entry = AccessLog.objects.order_by("-id").first()
-    assert entry.what.startswith("search “muller”") and entry.patient_id is None
+    assert entry.what.startswith("search “muller”") and entry.patient_id == patient.pk
 
 
 @pytest.mark.parametrize("route", ["access", "history"])

@@ -75,9 +75,13 @@ def test_a_referrer_finds_only_their_own_patients(client, personas, patient, oth
     assert "MÜLLEROVÁ, Jana" in html and "MÜLLER, Jörg" not in html
 
 
-def test_searches_are_in_the_access_log(client, personas, patient):
+def test_searches_are_in_the_access_log_with_every_patient_shown(client, personas, patient):
     login(client, personas["nurse"])
     before = AccessLog.objects.count()
     client.get("/patients/quick/", {"q": "müller"})
+    client.get("/patients/quick/", {"q": "nobody"})
     log = AccessLog.objects.order_by("pk")[before:]
-    assert [(a.what, a.patient_id) for a in log] == [("search “müller” (1)", None)]
+    assert [(a.what, a.patient_id) for a in log] == [
+        ("search “müller” (1)", patient.pk),
+        ("search “nobody” (0)", None),
+    ]
