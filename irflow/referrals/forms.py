@@ -188,7 +188,7 @@ class InformationForm(TextForm):
     attachments = attachments_field()
 
 
-class ReattachForm(forms.Form):
+class ReattachForm(TextForm):
     """ "Not the same patient": the right patient on record, or a new one with the right MRN."""
 
     patient_id = forms.IntegerField(

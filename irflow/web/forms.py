@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from django.utils import formats
 
 from irflow.lib.errors import Forbidden, NotFound, Refused, ServiceError, ValidationFailed
+from irflow.lib.forms import TextForm
 
 
 def add_service_error(
@@ -155,7 +156,7 @@ class EditConflict:
         return MSG_CHANGED_SINCE.format(who=self.who, when=self.when)
 
 
-class VersionedEditForm(forms.Form):
+class VersionedEditForm(TextForm):
     """The edit form of a record that carries a `version` (irflow.lib.versions).
 
     It sends back the version it was opened at and the values it showed (hidden fields), so
