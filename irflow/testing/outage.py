@@ -16,6 +16,14 @@ from irflow.testing.service import free_port
 def database_away(alias: str = "default") -> Iterator[None]:
     conn = connections[alias]
     saved = dict(conn.settings_dict)
+    if conn.vendor == "postgresql":
+        # Other threads of this process (a live server) hold connections of their own: cut
+        # them off, as a server going away does, so that they too must connect again.
+        with conn.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
     conn.close()
     if conn.vendor == "sqlite":
         conn.settings_dict["NAME"] = "/nonexistent-irflow-folder/irflow.db"

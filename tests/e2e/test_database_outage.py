@@ -191,7 +191,7 @@ def test_a_minute_without_postgresql(tmp_path):
 
         # DICOM: a failure status, never a success for what could not be kept, never a hang.
         ok, said = storescu(dicom, rdsr(tmp_path, "2.25.9101", 2))
-        assert not ok and "Out of Resources" in said, said
+        assert not ok and "Refused: OutOfResources" in said, said
         ok, responses, said = findscu(dicom, tmp_path / "find")
         assert not ok and responses == 0, said
 
