@@ -184,7 +184,7 @@ class ResilientWorker(Worker):
         self.next_sweep = 0.0  # sweep first thing once the database is back
 
     def run(self) -> None:
-        logger.info("task worker %s started", self.worker_id)
+        logger.debug("task worker %s started", self.worker_id)
         beat = Heartbeat(self.worker_id)
         beat.start()
         self.delay = 1.0

@@ -42,7 +42,8 @@ import json
 from irflow.dose.models import ReceivedObject
 from irflow.patients.models import Patient
 print(json.dumps({
-    "received": dict(ReceivedObject.objects.values_list("sop_instance_uid", "status")),
+    "received": list(ReceivedObject.objects.filter(sop_instance_uid__startswith="2.25.91")
+                     .values_list("sop_instance_uid", "status")),
     "given_name": Patient.objects.get(pk=%(patient)d).given_name,
 }))
 """
@@ -231,12 +232,14 @@ def test_a_minute_without_postgresql(tmp_path):
         )
 
         def all_read() -> bool:
-            received = state(service, patient)["received"]
+            received = dict(state(service, patient)["received"])
             return all(received.get(uid) not in (None, "received") for uid in acknowledged)
 
         wait_until("the reading of every acknowledged object", all_read, within=120)
         final = state(service, patient)
-        assert set(final["received"]) == set(acknowledged)  # none lost, none duplicated
+        # Each acknowledged object recorded once (none lost, none twice); the one refused
+        # during the outage only once its resend was acknowledged.
+        assert sorted(uid for uid, _ in final["received"]) == sorted(acknowledged)
         assert final["given_name"] == "Before"  # saved before; the refused change was not
         log = service.log()
         assert "keeps failing" not in log and "Traceback" not in log, log[-4000:]
