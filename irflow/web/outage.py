@@ -39,8 +39,9 @@ def wants_json(request: HttpRequest) -> bool:
     )
 
 
-def _typed(request: HttpRequest) -> list[tuple[str, str]]:
-    """What a sent form held, field by field, secrets left out (files cannot be kept)."""
+def _typed(request: HttpRequest) -> list[tuple[str, str, str]]:
+    """What a sent form held, field by field as (label, name, value), secrets left out
+    (files cannot be kept). The label is the field's name made readable."""
     if request.method != "POST" or wants_json(request):
         return []
     try:
@@ -48,7 +49,7 @@ def _typed(request: HttpRequest) -> list[tuple[str, str]]:
     except Exception:  # an unreadable body: nothing to show
         return []
     return [
-        (name, value)
+        (name.replace("_", " ").strip().capitalize(), name, value)
         for name, values in data.lists()
         if name != CSRF_FIELD and not any(w in name.lower() for w in SECRET_WORDS)
         for value in values
