@@ -99,7 +99,7 @@ def test_a_reading_cut_off_by_a_killed_worker_is_read_again_without_new_traffic(
 
                 wait_for("the reader waiting on the report table", reading, 60)
                 status, workers = look.execute(
-                    "SELECT status, worker_ids FROM django_tasks_db_dbtaskresult WHERE id=%s",
+                    "SELECT status, worker_ids FROM django_tasks_database_dbtaskresult WHERE id=%s",
                     (task,),
                 ).fetchone()
                 assert status == "RUNNING"
@@ -121,7 +121,8 @@ def test_a_reading_cut_off_by_a_killed_worker_is_read_again_without_new_traffic(
 
             wait_for("the reading", read, READ_WITHIN_S - (time.monotonic() - killed))
             status, path_ = look.execute(
-                "SELECT status, exception_class_path FROM django_tasks_db_dbtaskresult WHERE id=%s",
+                "SELECT status, exception_class_path "
+                "FROM django_tasks_database_dbtaskresult WHERE id=%s",
                 (task,),
             ).fetchone()
             assert (status, path_) == ("FAILED", WORKER_GONE_PATH)
