@@ -125,6 +125,11 @@ class Heartbeat(threading.Thread):
                     heartbeat(self.worker_id, started_at=self.started_at)
                 except DATABASE_ERRORS:
                     connection.close()  # the main loop says the database is away
+                except Exception:
+                    # Never let the heartbeat stop while the worker runs: silent, it would
+                    # look gone, and its task would be swept up while it still runs.
+                    logger.exception("task worker %s: heartbeat failed", self.worker_id)
+                    connection.close()
                 self.stopping.wait(settings.IRFLOW_WORKER_HEARTBEAT_S)
         finally:
             connection.close()
