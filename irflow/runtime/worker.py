@@ -200,6 +200,8 @@ class ResilientWorker(Worker):
                     close_old_connections()
                     self._sweep_if_due()
                     task_result = self._claim()
+                    self.outage.back()  # the database answered
+                    self.delay = 1.0
                     empty = task_result is None
                     if task_result is not None:
                         self.run_task(task_result)
@@ -208,8 +210,6 @@ class ResilientWorker(Worker):
                         raise
                     self._wait_for_database(exc)
                     continue
-                self.outage.back()
-                self.delay = 1.0
                 if self.batch and empty:
                     return
                 if self.max_tasks is not None and self._run_tasks >= self.max_tasks:
