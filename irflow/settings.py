@@ -57,6 +57,8 @@ def database_from_url(url: str) -> dict:
     parts = urlsplit(url)
     options = dict(parse_qsl(parts.query))
     if parts.scheme in {"postgres", "postgresql", "pgsql"}:
+        # An unreachable server must fail a request quickly (a 503), not hang it.
+        options.setdefault("connect_timeout", str(envint("IRFLOW_DB_CONNECT_TIMEOUT_S", 5)))
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": unquote(parts.path.lstrip("/")),
@@ -168,6 +170,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
     "irflow.web.middleware.ServiceErrorMiddleware",
+    # Last, so that its process_exception runs first: a database outage is a calm 503.
+    "irflow.web.outage.DatabaseAwayMiddleware",
 ]
 
 ROOT_URLCONF = "irflow.urls"
@@ -311,6 +315,17 @@ TASKS = {
     }
 }
 
+# The task worker (irflow.runtime.worker): a heartbeat every few seconds; a worker silent for
+# longer than GONE_AFTER is gone, and the sweep (every SWEEP seconds, run by the workers)
+# fails its running tasks so that their work is queued again. While the database is away a
+# worker waits, doubling its wait up to RETRY_MAX seconds.
+IRFLOW_WORKER_HEARTBEAT_S = envint("IRFLOW_WORKER_HEARTBEAT_S", 5)
+IRFLOW_WORKER_GONE_AFTER_S = envint("IRFLOW_WORKER_GONE_AFTER_S", 30)
+IRFLOW_TASK_SWEEP_S = envint("IRFLOW_TASK_SWEEP_S", 15)
+IRFLOW_WORKER_RETRY_MAX_S = envint("IRFLOW_WORKER_RETRY_MAX_S", 5)
+# While the database is away, pages and the API answer 503 with this Retry-After.
+IRFLOW_DB_RETRY_AFTER_S = envint("IRFLOW_DB_RETRY_AFTER_S", 10)
+
 # Site identity, used in identifiers and documents.
 IRFLOW_SITE_NAME = envstr("IRFLOW_SITE_NAME", "irflow")
 IRFLOW_MRN_ISSUER = envstr("IRFLOW_MRN_ISSUER", "HOSP")
@@ -324,6 +339,8 @@ IRFLOW_PORTABLE_MODALITIES = [
 IRFLOW_RETROSPECTIVE_GRACE_MIN = envint("IRFLOW_RETROSPECTIVE_GRACE_MINUTES", 30)
 
 # DICOM listener (irflow dicom; part of irflow up). See docs/dicom-conformance.md.
+# IRFLOW_DICOM_ENABLED=false (irflow up --no-dicom) leaves the listener out of /health.
+IRFLOW_DICOM_ENABLED = envbool("IRFLOW_DICOM_ENABLED", True)
 IRFLOW_DICOM_HOST = envstr("IRFLOW_DICOM_HOST", "127.0.0.1")
 IRFLOW_DICOM_PORT = envint("IRFLOW_DICOM_PORT", 11112)
 IRFLOW_DICOM_AE_TITLE = envstr("IRFLOW_DICOM_AE_TITLE", "IRFLOW")

@@ -8,13 +8,16 @@ from django.contrib import admin
 from django.urls import include, path
 
 from irflow.api import api
-from irflow.web import views
+from irflow.runtime.health import health
 
 admin.site.site_header = "irflow administration"
 admin.site.site_title = "irflow admin"
 
+# A database outage met before any view is a 503 too (irflow.web.outage).
+handler500 = "irflow.web.outage.server_error"
+
 urlpatterns = [
-    path("health", views.health, name="health"),
+    path("health", health, name="health"),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

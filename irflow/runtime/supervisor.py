@@ -2,6 +2,12 @@
 
 Small on purpose: one parent, N children (web, worker, listeners), each a plain
 `python -m irflow <part>` process that can equally be run alone or under systemd.
+
+A part that keeps failing is restarted with a growing wait (1 s, doubling, at most
+MAX_BACKOFF_S) and never takes the others down: web keeps answering (503 where it needs the
+database) while, say, the database is away. Once a part has run for STABLE_AFTER_S its wait
+starts again from the beginning. The log says so calmly: every restart, then only every
+tenth while the part keeps failing.
 """
 
 from __future__ import annotations
@@ -11,12 +17,11 @@ import signal
 import subprocess
 import sys
 import time
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-RESTART_WINDOW_S = 60
-MAX_RESTARTS_IN_WINDOW = 5
+MAX_BACKOFF_S = 15.0
+STABLE_AFTER_S = 60.0
 STOP_GRACE_S = 10
 
 
@@ -26,7 +31,9 @@ class Child:
     argv: list[str]
     about: str = ""  # what it serves, for the line that says it started
     process: subprocess.Popen | None = None
-    restarts: deque = field(default_factory=deque)
+    started_at: float = 0.0
+    failures: int = 0  # consecutive exits without a stable run in between
+    restart_at: float | None = None  # when to start it again, while it waits
 
 
 class Supervisor:
@@ -38,8 +45,22 @@ class Supervisor:
 
     def _start(self, child: Child) -> None:
         child.process = subprocess.Popen(child.argv, env=self.env)
-        about = f" — {child.about}" if child.about else ""
-        self.log(f"started {child.name}{about} (pid {child.process.pid})")
+        child.started_at = time.monotonic()
+        child.restart_at = None
+        if child.failures <= 1 or child.failures % 10 == 0:
+            about = f" — {child.about}" if child.about else ""
+            self.log(f"started {child.name}{about} (pid {child.process.pid})")
+
+    def _exited(self, child: Child, code: int, now: float) -> None:
+        """Plan the restart of a child that exited: soon, later if it keeps failing."""
+        if now - child.started_at >= STABLE_AFTER_S:
+            child.failures = 0
+        child.failures += 1
+        wait = backoff(child.failures)
+        child.restart_at = now + wait
+        if child.failures <= 3 or child.failures % 10 == 0:
+            again = f" (exit {child.failures} in a row)" if child.failures > 1 else ""
+            self.log(f"{child.name} exited with {code}{again}; restarting in {wait:g} s")
 
     def _handle_signal(self, signum, frame) -> None:
         if not self.stopping:
@@ -51,28 +72,22 @@ class Supervisor:
         signal.signal(signal.SIGTERM, self._handle_signal)
         for child in self.children:
             self._start(child)
-        exit_code = 0
         while not self.stopping:
             time.sleep(0.2)
+            now = time.monotonic()
             for child in self.children:
+                if self.stopping:
+                    break
+                if child.restart_at is not None:
+                    if now >= child.restart_at:
+                        self._start(child)
+                    continue
                 assert child.process is not None
                 code = child.process.poll()
-                if code is None or self.stopping:
-                    continue
-                now = time.monotonic()
-                while child.restarts and now - child.restarts[0] > RESTART_WINDOW_S:
-                    child.restarts.popleft()
-                if len(child.restarts) >= MAX_RESTARTS_IN_WINDOW:
-                    self.log(f"{child.name} keeps failing (exit {code}); stopping irflow")
-                    self.stopping = True
-                    exit_code = 1
-                    break
-                child.restarts.append(now)
-                self.log(f"{child.name} exited with {code}; restarting")
-                time.sleep(min(2 ** len(child.restarts) / 4, 5))
-                self._start(child)
+                if code is not None:
+                    self._exited(child, code, now)
         self.stop()
-        return exit_code
+        return 0
 
     def stop(self) -> None:
         for child in self.children:
@@ -80,7 +95,7 @@ class Supervisor:
                 child.process.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + STOP_GRACE_S
         for child in self.children:
-            if child.process is None:
+            if child.process is None or child.process.returncode is not None:
                 continue
             try:
                 child.process.wait(timeout=max(0.1, deadline - time.monotonic()))
@@ -89,6 +104,11 @@ class Supervisor:
                 child.process.kill()
                 child.process.wait()
         self.log("stopped")
+
+
+def backoff(failures: int) -> float:
+    """The wait before restarting a part that has exited `failures` times in a row."""
+    return min(2.0 ** (failures - 1), MAX_BACKOFF_S)
 
 
 def python_m(*args: str) -> list[str]:

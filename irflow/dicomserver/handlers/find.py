@@ -18,7 +18,12 @@ from irflow.dicom.worklist import (
     parse_worklist_query,
 )
 from irflow.dicomserver import selectors
-from irflow.dicomserver.handlers.status import status_dataset
+from irflow.dicomserver.handlers.status import (
+    MSG_DATABASE_AWAY,
+    database_away,
+    outage,
+    status_dataset,
+)
 from irflow.lib.origin import origin
 
 logger = logging.getLogger("irflow.dicom")
@@ -54,10 +59,14 @@ def handle_find(event) -> Iterator[Response]:
         offending = [exc.tag] if exc.tag is not None else []
         yield status_dataset(exc.status, exc.error_comment, offending=offending), None
         return
-    except Exception:
+    except Exception as exc:
+        if database_away(exc):
+            yield status_dataset(STATUS_UNABLE_TO_PROCESS, MSG_DATABASE_AWAY), None
+            return
         logger.exception("worklist query from %s failed", requestor.ae_title)
         yield status_dataset(STATUS_UNABLE_TO_PROCESS, MSG_UNABLE), None
         return
+    outage.back()
     pending = STATUS_PENDING_UNSUPPORTED_KEYS if query.unsupported_keys else STATUS_PENDING
     for item in items:
         if event.is_cancelled:

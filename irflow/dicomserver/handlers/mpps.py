@@ -26,7 +26,12 @@ from irflow.dicom.mpps import (
     parse_mpps_set,
 )
 from irflow.dicomserver import selectors, services
-from irflow.dicomserver.handlers.status import status_dataset
+from irflow.dicomserver.handlers.status import (
+    MSG_DATABASE_AWAY,
+    database_away,
+    outage,
+    status_dataset,
+)
 from irflow.lib.origin import origin
 
 logger = logging.getLogger("irflow.dicom")
@@ -81,9 +86,12 @@ def handle_n_create(event) -> Result:
     except MppsError as exc:
         logger.info("MPPS N-CREATE from %s refused: %s", requestor.ae_title, exc)
         return _refusal(exc, operation=Operation.N_CREATE), None
-    except Exception:
+    except Exception as exc:
+        if database_away(exc):
+            return status_dataset(STATUS_PROCESSING_FAILURE, MSG_DATABASE_AWAY), None
         logger.exception("MPPS N-CREATE from %s failed", requestor.ae_title)
         return status_dataset(STATUS_PROCESSING_FAILURE, MSG_FAILED), None
+    outage.back()
     logger.info(
         "MPPS %s IN PROGRESS from %s (%s)",
         step.sop_instance_uid,
@@ -113,9 +121,12 @@ def handle_n_set(event) -> Result:
     except MppsError as exc:
         logger.info("MPPS N-SET from %s refused: %s", requestor.ae_title, exc)
         return _refusal(exc, operation=Operation.N_SET), None
-    except Exception:
+    except Exception as exc:
+        if database_away(exc):
+            return status_dataset(STATUS_PROCESSING_FAILURE, MSG_DATABASE_AWAY), None
         logger.exception("MPPS N-SET from %s failed", requestor.ae_title)
         return status_dataset(STATUS_PROCESSING_FAILURE, MSG_FAILED), None
+    outage.back()
     logger.info("MPPS %s %s from %s", step.sop_instance_uid, step.status, requestor.ae_title)
     if update.ignored_keywords:
         # Attributes an N-SET may not change were ignored: a warning, the step is updated.

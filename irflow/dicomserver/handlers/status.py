@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 
 from pydicom.dataset import Dataset
 
+from irflow.lib.outage import CalmLog, database_unavailable
+
 MAX_ERROR_COMMENT = 64  # Error Comment (0000,0902) is LO
+MSG_DATABASE_AWAY = "irflow's database is unavailable; try again"
+
+logger = logging.getLogger("irflow.dicom")
+# While the database is away every handler fails: a line as it starts, one a minute, one
+# when it is back (irflow.lib.outage), not a traceback per request.
+outage = CalmLog(logger, "DICOM listener")
+
+
+def database_away(exc: BaseException) -> bool:
+    """Whether a handler's failure is a database outage (then logged calmly, here)."""
+    if not database_unavailable(exc):
+        return False
+    outage.away(exc)
+    return True
 
 
 def status_dataset(

@@ -25,6 +25,7 @@ from pydicom.uid import (
     RLELossless,
 )
 
+from irflow.dicomserver.handlers.status import database_away, outage
 from irflow.dose import storage
 from irflow.dose.models import ReceivedChannel
 from irflow.dose.tasks import received_record_queued
@@ -89,13 +90,15 @@ def handle_store(event) -> int:
                 calling_ae_title=str(requestor.ae_title or "").strip(),
                 remote_address=str(requestor.address or ""),
             )
-    except Exception:
+    except Exception as exc:
         # Stored on disk but not recorded: refuse, so the sender keeps it and tries again
         # (the stored copy is content-addressed, so the retry lands on the same file).
-        logger.exception("C-STORE %s: recording the object failed", sop_instance_uid)
+        if not database_away(exc):
+            logger.exception("C-STORE %s: recording the object failed", sop_instance_uid)
         return STATUS_OUT_OF_RESOURCES
     finally:
         close_old_connections()
+    outage.back()
     logger.info(
         "C-STORE %s from %s stored as received object %s",
         sop_instance_uid,

@@ -34,6 +34,7 @@ from irflow.dose.services.storing import report_store
 from irflow.lib.db import violates
 from irflow.lib.errors import NotFound, ValidationFailed
 from irflow.lib.history import history_actor
+from irflow.lib.workers import RETRY_AT_ONCE_PATHS
 
 logger = logging.getLogger("irflow.dose")
 
@@ -302,20 +303,34 @@ def _live_tasks(task_ids: list[str], *, started_after: datetime) -> set[str]:
     return {str(pk) for pk in live.values_list("id", flat=True)}
 
 
+def _abandoned_tasks(task_ids: list[str]) -> set[str]:
+    """Tasks a worker's sweep found without their worker (killed mid-task), or that failed
+    because the database was away: their objects are queued again at once, whatever
+    `older_than` says."""
+    if not task_ids:
+        return set()
+    from django_tasks_db.models import DBTaskResult
+
+    gone = DBTaskResult.objects.filter(
+        id__in=task_ids, status="FAILED", exception_class_path__in=RETRY_AT_ONCE_PATHS
+    )
+    return {str(pk) for pk in gone.values_list("id", flat=True)}
+
+
 def received_unread_lost(*, older_than: timedelta = timedelta(minutes=10)) -> list[ReceivedObject]:
-    """Objects still unread whose task is gone, failed, or has been running longer than
+    """Objects still unread whose task was abandoned by its worker (found by the workers'
+    sweep, `irflow.runtime.worker`), or is gone, failed, or has been running longer than
     `older_than` — e.g. a worker killed while reading (`irflow.dose.tasks` queues them
     again). Objects whose task still waits in the queue are left alone."""
     cutoff = timezone.now() - older_than
-    rows = list(
-        ReceivedObject.objects.filter(status=ReceivedStatus.RECEIVED)
-        .filter(Q(queued_at__isnull=True) | Q(queued_at__lte=cutoff))
-        .order_by("pk")[:1000]
-    )
-    if not rows:
-        return []
-    live = _live_tasks([r.task_id for r in rows if r.task_id], started_after=cutoff)
-    return [r for r in rows if r.task_id not in live]
+    unread = ReceivedObject.objects.filter(status=ReceivedStatus.RECEIVED).order_by("pk")
+    old = list(unread.filter(Q(queued_at__isnull=True) | Q(queued_at__lte=cutoff))[:1000])
+    recent = list(unread.filter(queued_at__gt=cutoff)[:1000])
+    abandoned = _abandoned_tasks([r.task_id for r in recent if r.task_id])
+    live = _live_tasks([r.task_id for r in old if r.task_id], started_after=cutoff)
+    lost = [r for r in old if r.task_id not in live]
+    lost += [r for r in recent if r.task_id in abandoned]
+    return sorted(lost, key=lambda r: r.pk)
 
 
 def received_recover(*, actor: Actor) -> list[Outcome]:

@@ -112,6 +112,11 @@ class Command(BaseCommand):
             # Traffic never leaves this machine, and browsers would drop Secure cookies on
             # plain http elsewhere than localhost. Any other address keeps secure cookies.
             extra_env["IRFLOW_SECURE_COOKIES"] = "false"
+        if options["no_dicom"]:
+            extra_env["IRFLOW_DICOM_ENABLED"] = "false"  # /health: no listener to expect
+        else:
+            dicom_port = options["dicom_port"] or settings.IRFLOW_DICOM_PORT
+            extra_env["IRFLOW_DICOM_PORT"] = str(dicom_port)  # for /health
         env = child_env(**extra_env)
         quiet = [] if chatty else ["--quiet"]
         url_host = f"[{host}]" if ":" in host else host
@@ -179,6 +184,4 @@ class Command(BaseCommand):
         import threading
 
         threading.Thread(target=announce, daemon=True).start()
-        code = supervisor.run()
-        if code:
-            raise CommandError("irflow stopped because a part of it kept failing.")
+        supervisor.run()

@@ -1,21 +1,16 @@
-"""`irflow worker`: the background task worker (django-tasks-db). Run several on PostgreSQL."""
+"""`irflow worker`: the background task worker (django-tasks-db). Run several on PostgreSQL.
+
+It waits out database outages, writes a heartbeat and sweeps up tasks left running by a
+worker that died (`irflow.runtime.worker`).
+"""
 
 from __future__ import annotations
 
-from django.core.management import call_command
 from django.core.management.base import BaseCommand
-from django_tasks_db.management.commands.db_worker import Command as DbWorker
+from django.utils.crypto import get_random_string
+from django_tasks_db.compat import DEFAULT_TASK_BACKEND_ALIAS
 
-
-class TaskWorker(DbWorker):
-    """django-tasks-db's worker, logging at the levels of settings.LOGGING.
-
-    Its own command sets the task loggers to INFO (a line per task) whatever the settings
-    say; irflow's are WARNING unless IRFLOW_TASK_LOG_LEVEL says otherwise.
-    """
-
-    def configure_logging(self, verbosity: int) -> None:
-        pass
+from irflow.runtime.worker import ResilientWorker
 
 
 class Command(BaseCommand):
@@ -26,11 +21,17 @@ class Command(BaseCommand):
         parser.add_argument("--batch", action="store_true", help="Run what is queued, then exit.")
 
     def handle(self, *, interval: float, batch: bool, **options) -> None:
-        call_command(
-            TaskWorker(),
-            queue_name="*",
+        # Logging follows settings.LOGGING (task lines at IRFLOW_TASK_LOG_LEVEL), not
+        # django-tasks-db's own command, which would set its loggers to INFO.
+        worker = ResilientWorker(
+            queue_names=["*"],
             interval=interval,
             batch=batch,
-            reload=False,
-            verbosity=options.get("verbosity", 1),
+            backend_name=DEFAULT_TASK_BACKEND_ALIAS,
+            startup_delay=False,
+            max_tasks=None,
+            worker_id=get_random_string(32),
+            excluded_queue_names=[],
         )
+        worker.configure_signals()
+        worker.run()
