@@ -472,11 +472,32 @@
     }
   });
 
+  // A button's request (not an autosave) that the server could not carry out — the network
+  // down, or a 5xx such as the database being away — would otherwise change nothing on the
+  // page: say beside the form that nothing was saved; what was entered is still there.
+  function sayIfNotSaved(elt, status) {
+    var form = elt && elt.closest ? elt.closest("form") || elt : null;
+    if (!form || !form.parentNode) return;
+    var previous = form.previousElementSibling;
+    if (previous && previous.classList.contains("not-saved")) previous.remove();
+    if (status !== 0 && status < 500) return;
+    var note = document.createElement("p");
+    note.className = "msg msg-error not-saved";
+    note.setAttribute("role", "alert");
+    note.textContent =
+      (status === 0 ? "Not saved: irflow could not be reached." : "Not saved: irflow could not do it just now.") +
+      " Nothing has changed; try again in a moment.";
+    form.parentNode.insertBefore(note, form);
+  }
+
   document.addEventListener("htmx:afterRequest", function (event) {
     var config = event.detail.requestConfig;
     if (!config || config.verb === "get") return;
     var group = autosaveGroup(config.elt);
-    if (!group) return;
+    if (!group) {
+      sayIfNotSaved(config.elt, event.detail.xhr.status);
+      return;
+    }
     var xhr = event.detail.xhr;
     var status = xhr.status;
     var marker = xhr.getResponseHeader(AUTH_HEADER);
