@@ -139,7 +139,15 @@ def _is_free_text(info: FieldInfo) -> bool:
     return not bounds or min(bounds) >= MULTILINE_MIN_LENGTH
 
 
-def _clean(value: Any, field: str, errors: dict[str, str], multiline: bool = False) -> Any:
+def _is_barcode(info: FieldInfo) -> bool:
+    """A field marked `x-barcode` takes what a scanner types, the GS1 group separator included."""
+    extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+    return bool(extra.get("x-barcode"))
+
+
+def _clean(
+    value: Any, field: str, errors: dict[str, str], multiline: bool = False, barcode: bool = False
+) -> Any:
     """`value` with its text as irflow keeps it (irflow.lib.text), collecting by field what
     is refused: text no database keeps (NUL, lone surrogates), line breaks in single-line
     fields, control characters. Invisible bidirectional and zero-width characters go."""
@@ -157,14 +165,14 @@ def _clean(value: Any, field: str, errors: dict[str, str], multiline: bool = Fal
         if any(word in field for word in SECRET_FIELDS):
             return value
         try:
-            return clean_text(value, multiline=multiline)
+            return clean_text(value, multiline=multiline, barcode=barcode)
         except TextRefused as exc:
             errors.setdefault(field, exc.message)
             return value
     if isinstance(value, BaseModel):
         for name, info in type(value).model_fields.items():
             item = getattr(value, name)
-            cleaned = _clean(item, name, errors, _is_free_text(info))
+            cleaned = _clean(item, name, errors, _is_free_text(info), _is_barcode(info))
             if cleaned is not item and cleaned != item:
                 value.__dict__[name] = cleaned  # no validation on assignment: it was validated
         return value

@@ -12,7 +12,8 @@ class TextForm(forms.Form):
     """Each text field's value goes through `clean_text` before the form's own clean() sees
     it. A Textarea is free text (line breaks and tabs kept); any other text field is
     single-line. A field with `allow_invisible = True` keeps bidirectional and zero-width
-    characters; passwords are taken exactly as typed."""
+    characters, one with `barcode = True` the GS1 group separator a scanner types; passwords
+    are taken exactly as typed."""
 
     def _clean_fields(self) -> None:
         super()._clean_fields()  # type: ignore[misc]  # Django's, missing from its stubs
@@ -28,6 +29,7 @@ class TextForm(forms.Form):
                     value,
                     multiline=isinstance(field.widget, forms.Textarea),
                     invisible_allowed=getattr(field, "allow_invisible", False),
+                    barcode=getattr(field, "barcode", False),
                 )
             except TextRefused as exc:
                 self.add_error(name, exc.message)

@@ -51,19 +51,28 @@ def _is_control(char: str) -> bool:
     return unicodedata.category(char) == "Cc"
 
 
-def clean_text(value: str, *, multiline: bool = False, invisible_allowed: bool = False) -> str:
+# GS1's FNC1 as a barcode scanner types it: the separator between a UDI's variable-length
+# parts (lot, serial). A field that takes a scanned barcode keeps it (`barcode`).
+GROUP_SEPARATOR = "\x1d"
+
+
+def clean_text(
+    value: str, *, multiline: bool = False, invisible_allowed: bool = False, barcode: bool = False
+) -> str:
     """`value` as irflow keeps it, or TextRefused.
 
     Single-line: any line break or control character (tab included) is refused. Multi-line:
     CR LF, CR and the Unicode line and paragraph separators become LF; LF and tab stay; other
     control characters are refused. Invisible characters (INVISIBLE) are removed unless
-    `invisible_allowed`.
+    `invisible_allowed`. A `barcode` field keeps the GS1 group separator.
     """
     if multiline:
         value = value.replace("\r\n", "\n").replace("\r", "\n")
         value = value.replace("\u2028", "\n").replace("\u2029", "\n")
     for char in value:
         if multiline and char in "\n\t":
+            continue
+        if barcode and char == GROUP_SEPARATOR:
             continue
         if not multiline and char in LINE_BREAKS:
             raise TextRefused(MSG_LINE_BREAK)

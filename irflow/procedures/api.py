@@ -135,7 +135,12 @@ class SedationIn(Schema):
 
 class ProcedureDeviceIn(Schema):
     device_type: str = Field("", max_length=100)
-    udi: str = Field("", max_length=200, description="A GS1 or HIBC UDI as scanned.")
+    udi: str = Field(
+        "",
+        max_length=200,
+        description="A GS1 or HIBC UDI as scanned (GS1's group separator, U+001D, kept).",
+        json_schema_extra={"x-barcode": True},
+    )
     manufacturer: str = Field("", max_length=100)
     lot: str = Field("", max_length=20)
     expiry: Day | None = None

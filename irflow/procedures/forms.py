@@ -107,6 +107,7 @@ class DeviceForm(TextForm):
             attrs={"autocomplete": "off", "spellcheck": "false", "data-scan": ""}
         ),
     )
+    udi.barcode = True  # type: ignore[attr-defined]  # keeps the scanner's GS1 separator
     device_type = forms.CharField(label="Device type", max_length=100)
     manufacturer = forms.CharField(label="Manufacturer", required=False, max_length=100)
     lot = forms.CharField(label="Lot", required=False, max_length=20)

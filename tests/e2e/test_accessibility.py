@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 
 from irflow.accounts.permissions import can
 from irflow.catalogue.models import ProcedureType
-from irflow.referrals.services import referral_create
+from irflow.referrals.services import referral_create, referral_patient_confirm
 from irflow.testing.cases import procedure_world
 from irflow.testing.fixtures import PASSWORD, PERSONAS, make_order
 from tests.e2e.conftest import screenshot
@@ -101,8 +101,7 @@ def test_no_serious_or_critical_violations_on_the_main_pages_of_every_role(
     browser, site, personas, patient
 ):
     world = {**procedure_world(personas, patient), "patient_id": patient.pk}
-    # The referrer refers the same patient (by MRN, name and birth date): a carer, who sees
-    # the chart.
+    # The referrer refers the same patient (by MRN, name and birth date).
     referral = referral_create(
         actor=personas["referrer"],
         new_patient={
@@ -116,6 +115,8 @@ def test_no_serious_or_critical_violations_on_the_main_pages_of_every_role(
         urgency="routine",
         procedure_type=ProcedureType.objects.get(code="PARA"),
     )
+    # IR confirms that the referral is for the patient on record: the referrer cares for them.
+    referral_patient_confirm(actor=personas["attending"], referral_id=referral.pk)
     world["referral_id"] = referral.pk
     world["order_id"] = make_order(personas["attending"], patient, "PICC").pk
     found: dict[str, list[str]] = {}

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from irflow.lib.text import (
+    GROUP_SEPARATOR,
     INVISIBLE,
     LINE_BREAKS,
     MSG_LINE_BREAK,
@@ -79,3 +80,12 @@ def test_free_text_keeps_tabs_and_a_name_refuses_them():
     with pytest.raises(TextRefused):
         clean_text("x\x0by", multiline=True)  # vertical tab
     assert clean_text("ADMIN\u202eNIMDA") == "ADMINNIMDA"
+
+
+def test_a_scanned_udi_keeps_gs1_group_separators_and_other_text_refuses_them():
+    scanned = "0100884838035683174912311" + "0LOT42" + GROUP_SEPARATOR + "21SN7"
+    assert clean_text(scanned, barcode=True) == scanned
+    with pytest.raises(TextRefused):
+        clean_text(scanned)
+    with pytest.raises(TextRefused):  # a barcode is still one line
+        clean_text(scanned + "\n", barcode=True)
