@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import io
 import re
+import time
 
 import pytest
 import requests
@@ -119,6 +120,10 @@ def add_user(page, username: str, first: str, last: str, role: str) -> str:
 
 def test_a_new_site_is_set_up_from_the_browser(service, page, browser):
     site = service.url
+    # `irflow up` says so once it answers, from its own thread: a moment after /health does.
+    deadline = time.monotonic() + 30
+    while "No administrator yet" not in service.log() and time.monotonic() < deadline:
+        time.sleep(0.2)
     assert "No administrator yet" in service.log()
 
     # The first visit: no administrator, so the first-run page.
