@@ -68,6 +68,9 @@ def database_from_url(url: str) -> dict:
             "PORT": str(parts.port or ""),
             "CONN_MAX_AGE": envint("IRFLOW_DB_CONN_MAX_AGE", 60),
             "CONN_HEALTH_CHECKS": True,
+            # Behind a pooler in transaction mode (PgBouncer pool_mode=transaction) a cursor
+            # must not outlive its transaction: no server-side cursors (docs/operations.md).
+            "DISABLE_SERVER_SIDE_CURSORS": envbool("IRFLOW_DB_TRANSACTION_POOLING", False),
             "OPTIONS": options,
             "TEST": {"NAME": options.pop("test_name", None)},
         }

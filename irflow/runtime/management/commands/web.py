@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 
 from django.core.management.base import BaseCommand
 
@@ -28,11 +29,14 @@ def cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def web_defaults(environ: dict[str, str] | None = None) -> tuple[int, int]:
+def web_defaults(
+    environ: Mapping[str, str] | None = None, *, cpu: int | None = None
+) -> tuple[int, int]:
     """(workers, threads) for gunicorn: IRFLOW_WEB_WORKERS/THREADS if set, else one worker
-    process per core (at least 2, at most 8) and WEB_THREADS_PER_WORKER threads each."""
+    process per core (`cpu`, default `cores()`; at least 2, at most 8) and
+    WEB_THREADS_PER_WORKER threads each."""
     env = os.environ if environ is None else environ
-    workers = min(max(cores(), MIN_WORKERS), MAX_WORKERS)
+    workers = min(max(cpu or cores(), MIN_WORKERS), MAX_WORKERS)
     return (
         int(env.get("IRFLOW_WEB_WORKERS") or workers),
         int(env.get("IRFLOW_WEB_THREADS") or WEB_THREADS_PER_WORKER),
