@@ -133,6 +133,8 @@
   function resend(elt) {
     var request = lastRequest.get(elt);
     if (!request || !document.body.contains(elt)) return;
+    // Sent again after a pause: drawn afresh, not answered "unchanged" (304).
+    elt.removeAttribute("data-etag");
     // Values are gathered now: what was typed while signed out goes too.
     var sent = htmx.ajax(request.verb, request.path, { source: elt });
     if (sent && sent.catch) sent.catch(function () {});
