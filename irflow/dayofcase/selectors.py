@@ -162,7 +162,7 @@ def department_board(*, actor: Actor, day: date | None = None, log: bool = True)
     require(actor, "schedule.view")
     day = day or timezone.localdate()
     bookings = bookings_of_day(actor=actor, day=day)
-    cases = cases_for(bookings)
+    cases = cases_for(bookings, fresh=True)
     can_progress = can(actor, "booking.progress")
     can_record = can(actor, "procedure.record")
     by_room: dict[int, list[BoardCase]] = {}
