@@ -1,6 +1,6 @@
 """The Today board is cheap to keep open: its refresh (and the board API) is answered 304
 while nothing it shows has changed, a new tag follows every kind of change, and the board,
-its refresh, the board API and the schedule's day and week cost the same queries for 3 or
+its refresh, the board API and the schedule's day and week cost the same queries for 6 or
 30 bookings."""
 
 from __future__ import annotations
