@@ -9,10 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.http import HttpResponse
+from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
 from irflow.checklists.services import safety_flag_review
-from irflow.dayofcase import selectors, services
+from irflow.dayofcase import selectors, services, versions
 from irflow.dayofcase.cases import cases_for
 from irflow.dayofcase.guards import RULES, Move, verdict
 from irflow.lib.apischema import Moment, perm
@@ -60,9 +62,23 @@ def booking_set_status(request, booking_id: int, payload: StatusIn):
     return booking_get(actor=request.auth, booking_id=booking_id)
 
 
-@scheduling.get("/board", response=list[BoardRoomOut], openapi_extra=perm("schedule.view"))
-def department_board(request):
-    """Today's department board: every room, its bookings and their live status."""
+@scheduling.get(
+    "/board",
+    response={200: list[BoardRoomOut], 304: None},
+    openapi_extra=perm("schedule.view"),
+)
+def department_board(request, response: HttpResponse):
+    """Today's department board: every room, its bookings and their live status. The answer
+    carries an `ETag`; sent back in `If-None-Match`, it is answered 304 (no body) while the
+    board is unchanged."""
+    base = selectors.board_tag_base(actor=request.auth, what="api")
+    sent = request.headers.get("If-None-Match", "")
+    if sent and versions.holds(sent, base):
+        unchanged = HttpResponse(status=304)
+        unchanged["ETag"] = sent.split(",")[0].strip()
+        return unchanged
+    rooms = selectors.department_board(actor=request.auth)
+    response["ETag"] = selectors.board_tag(base, rooms, drawn_at=timezone.now()).etag
     return [
         {
             "room_code": column.room.code,
@@ -70,7 +86,7 @@ def department_board(request):
             "busy": column.busy,
             "bookings": [c.booking for c in column.cases],
         }
-        for column in selectors.department_board(actor=request.auth)
+        for column in rooms
     ]
 
 

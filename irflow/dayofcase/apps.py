@@ -10,3 +10,7 @@ class DayOfCaseConfig(AppConfig):
         from irflow.web.navigation import NavItem, register
 
         register(NavItem("Today", "department-board", "schedule.view"), before="Referrals")
+
+        from irflow.dayofcase import versions
+
+        versions.connect()

@@ -20,19 +20,25 @@ from irflow.scheduling.selectors import in_room_by_room
 
 
 def cases_for(
-    bookings: Sequence[Booking], *, now: datetime | None = None, discharge: bool = False
+    bookings: Sequence[Booking],
+    *,
+    now: datetime | None = None,
+    discharge: bool = False,
+    fresh: bool = False,
 ) -> dict[int, Case]:
     """The case of each booking (the caller checked permission and logged the read).
 
     Readiness is evaluated for the bookings that have not gone into the room yet: after that
     the checklists speak for the patient. The discharge criteria of those in recovery are
     loaded when `discharge` is asked for (one patient's page, the discharge itself).
+    `fresh`: the bookings were just loaded with their details (the board), readiness's facts
+    are attached to them.
     """
     ids = [b.pk for b in bookings]
     records = records_for_bookings(booking_ids=ids)
     safety = safety_for_bookings(booking_ids=ids)
     waiting = [b for b in bookings if b.status in BEFORE_ROOM]
-    readiness = readiness_for_bookings(bookings=waiting, now=now or timezone.now())
+    readiness = readiness_for_bookings(bookings=waiting, now=now or timezone.now(), fresh=fresh)
     in_rooms = in_room_by_room(room_ids={b.room_id for b in bookings})
     recovering = [
         records[b.pk].pk

@@ -4,7 +4,7 @@ number of queries whatever the number of bookings, with what the rules allow nex
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.utils import timezone
@@ -15,6 +15,7 @@ from irflow.audit.services import access_log_record
 from irflow.catalogue.models import Room
 from irflow.checklists.models import PHASE_ORDER, SafetyFlag, SafetyOverride
 from irflow.checklists.selectors import BookingChecklists, booking_checklists
+from irflow.dayofcase import versions
 from irflow.dayofcase.cases import cases_for
 from irflow.dayofcase.guards import BEFORE_ROOM, Case, Move, Refusal, Verdict, verdict
 from irflow.dose.selectors import OrderDoseTotals, dose_totals_for_order
@@ -161,7 +162,7 @@ def department_board(*, actor: Actor, day: date | None = None, log: bool = True)
     require(actor, "schedule.view")
     day = day or timezone.localdate()
     bookings = bookings_of_day(actor=actor, day=day)
-    cases = cases_for(bookings)
+    cases = cases_for(bookings, fresh=True)
     can_progress = can(actor, "booking.progress")
     can_record = can(actor, "procedure.record")
     by_room: dict[int, list[BoardCase]] = {}
@@ -181,6 +182,26 @@ def department_board(*, actor: Actor, day: date | None = None, log: bool = True)
         )
     rooms = Room.objects.filter(active=True).order_by("code")
     return [BoardRoom(room=r, cases=by_room.get(r.pk, [])) for r in rooms]
+
+
+def board_tag_base(*, actor: Actor, day: date | None = None, what: str = "board") -> str:
+    """What a board of `day` drawn for `actor` now depends on (`irflow.dayofcase.versions`):
+    read before the board itself, one query. `what` tells the kinds of answer apart (the
+    page's fragment, the API)."""
+    require(actor, "schedule.view")
+    return versions.base_of(actor=actor, day=day or timezone.localdate(), what=what)
+
+
+def board_tag(base: str, rooms: list[BoardRoom], *, drawn_at: datetime) -> versions.Tag:
+    """The tag of a board drawn at `drawn_at`: it expires by itself when the readiness of a
+    patient waiting can change with the clock alone."""
+    expires = [
+        entry.case.readiness.valid_until
+        for column in rooms
+        for entry in column.cases
+        if entry.case.readiness is not None
+    ]
+    return versions.tag_for(base, drawn_at=drawn_at, expires=expires)
 
 
 @dataclass

@@ -22,7 +22,7 @@ from irflow.accounts.models import User
 from irflow.accounts.permissions import can
 from irflow.accounts.roles import Role
 from irflow.checklists.services import safety_flag_review
-from irflow.dayofcase import selectors, services
+from irflow.dayofcase import selectors, services, versions
 from irflow.dayofcase.cases import cases_for
 from irflow.dayofcase.guards import BEFORE_ROOM, MOVE_LABELS, RULES_BY_CODE, Move, verdict
 from irflow.devices.models import DeviceKind
@@ -75,25 +75,47 @@ def home(request):
 
 
 def _board(request, *, greeting: bool = False, error: str = "", status: int = 200):
-    background = bool(request.META.get(BACKGROUND_HEADER))
-    rooms = selectors.department_board(actor=request.user, log=not background)
+    """The board, or (to the page's own refresh) 304 while the board it shows still holds."""
     user = request.user
+    refresh = bool(request.htmx) and request.method == "GET"
+    # The marks are read before the board: a change committed while it is drawn shows at
+    # the next refresh.
+    base = selectors.board_tag_base(actor=user, what="fragment")
+    sent = request.headers.get("If-None-Match", "")
+    if refresh and sent and versions.holds(sent, base):
+        response = HttpResponse(status=304)
+        response["ETag"] = sent.split(",")[0].strip()
+        return response
+    now = timezone.localtime()
+    # A refresh that draws the board again says whom it shows, as the page load does (a 304
+    # shows nobody and is not logged).
+    rooms = selectors.department_board(actor=user)
+    tag = selectors.board_tag(base, rooms, drawn_at=now)
     today = timezone.localdate()
     context = {
         "rooms": rooms,
-        "due": followups_due(actor=user, on=today) if can(user, "followup.view") else None,
-        "may": may_do(user),
-        "overdue": devices_overdue(actor=user, on=today, log=not background)
-        if can(user, "device.view")
-        else None,
-        "today": timezone.localdate(),
-        "now": timezone.localtime(),
+        "etag": tag.etag,
+        "today": today,
+        "now": now,
         "greeting": greeting,
         "error": error,
         "can_override": can(request.user, "case.override"),
     }
+    if not request.htmx:
+        # The cards below the board (the fragment leaves them alone).
+        background = bool(request.META.get(BACKGROUND_HEADER))
+        context["due"] = followups_due(actor=user, on=today) if can(user, "followup.view") else None
+        context["may"] = may_do(user)
+        context["overdue"] = (
+            devices_overdue(actor=user, on=today, log=not background)
+            if can(user, "device.view")
+            else None
+        )
     template = "dayofcase/board.html#board" if request.htmx else "dayofcase/board.html"
-    return render(request, template, context, status=status)
+    response = render(request, template, context, status=status)
+    if refresh:
+        response["ETag"] = tag.etag
+    return response
 
 
 @login_required

@@ -133,6 +133,8 @@
   function resend(elt) {
     var request = lastRequest.get(elt);
     if (!request || !document.body.contains(elt)) return;
+    // Sent again after a pause: drawn afresh, not answered "unchanged" (304).
+    elt.removeAttribute("data-etag");
     // Values are gathered now: what was typed while signed out goes too.
     var sent = htmx.ajax(request.verb, request.path, { source: elt });
     if (sent && sent.catch) sent.catch(function () {});
@@ -436,6 +438,11 @@
     if (isBackground(event.detail.elt)) {
       event.detail.headers["X-Irflow-Background"] = "1";
     }
+    // A refresh names what it shows (data-etag): the server answers 304 while that holds.
+    var tag = event.detail.elt.getAttribute && event.detail.elt.getAttribute("data-etag");
+    if (tag && event.detail.verb === "get") {
+      event.detail.headers["If-None-Match"] = tag;
+    }
   });
 
   // While signed out, requests wait here instead of going out to be refused.
@@ -457,7 +464,16 @@
     var xhr = detail.xhr;
     var config = detail.requestConfig;
     var marker = xhr.getResponseHeader(AUTH_HEADER);
-    if (xhr.status === 401 && marker === "signed-out") {
+    if (xhr.status === 304) {
+      // Nothing changed: what is shown stays; say when it was last checked.
+      detail.shouldSwap = false;
+      detail.isError = false;
+      var checked = config.elt.querySelector && config.elt.querySelector("[data-checked]");
+      if (checked) {
+        var at = new Date();
+        checked.textContent = pad(at.getHours()) + ":" + pad(at.getMinutes()) + ":" + pad(at.getSeconds());
+      }
+    } else if (xhr.status === 401 && marker === "signed-out") {
       detail.shouldSwap = false;
       detail.isError = false;
       hold(config.elt, config.verb, config.path);
