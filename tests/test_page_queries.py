@@ -216,3 +216,164 @@ def test_audit_views(client, personas):
         f"/api/audit/history?username={attending.username}",
     ]
     same_for_3_and_30(client, urls, add, ceiling=12)
+
+
+# --- readiness ------------------------------------------------------------------------------
+
+
+def test_readiness_page(client, personas, patient):
+    """A booking's readiness as its patient has 3 and 30 medications, allergies and labs
+    (written in bulk: the services' own re-evaluations would cost the test seconds)."""
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from irflow.patients.models import ANALYTE_UNITS, Allergy, LabResult, Medication
+    from irflow.testing.cases import booked, fresh_room
+
+    attending = personas["attending"]
+    booking = booked(attending, patient, fresh_room())
+    drugs = ["apixaban", "aspirin", "clopidogrel"]
+    analytes = [("inr", "1.1"), ("platelets", "250"), ("haemoglobin", "130")]
+
+    def add(a: int, b: int) -> None:
+        now = timezone.now()
+        Medication.objects.bulk_create(
+            Medication(
+                patient=patient,
+                name=f"Drug {i}",
+                drug=drugs[i % 3],
+                dose=Decimal(5),
+                dose_unit="mg",
+                frequency="bd",
+                dose_times=["08:00", "20:00"],
+                is_antithrombotic=True,
+            )
+            for i in range(a, b)
+        )
+        Allergy.objects.bulk_create(
+            Allergy(patient=patient, agent=f"Agent {i}", category="drug", severity="mild")
+            for i in range(a, b)
+        )
+        LabResult.objects.bulk_create(
+            LabResult(
+                patient=patient,
+                analyte=analytes[i % 3][0],
+                value=Decimal(analytes[i % 3][1]),
+                unit=ANALYTE_UNITS[analytes[i % 3][0]],
+                collected_at=now - timedelta(hours=i + 1),
+                recorded_by=attending,
+            )
+            for i in range(a, b)
+        )
+
+    login(client, personas["nurse"])
+    urls = [f"/readiness/bookings/{booking.pk}/", f"/api/readiness/bookings/{booking.pk}"]
+    same_for_3_and_30(client, urls, add, ceiling=30)
+
+
+# --- dose -----------------------------------------------------------------------------------
+
+
+def _dose_reports(attending, patient, counts: list[int]) -> list[int]:
+    """One TACE order per entry of `counts`, each with a dose report of that many events,
+    received and processed as the listener's would be; returns the order ids."""
+    import tempfile
+    from pathlib import Path
+
+    from django.test import override_settings
+
+    from irflow.accounts.actors import SYSTEM
+    from irflow.dicom.rdsr_builder import ProjectionRdsr, make_events
+    from irflow.dose import storage
+    from irflow.dose.services import received_process, received_record
+    from irflow.testing.fixtures import make_order
+
+    orders = []
+    with tempfile.TemporaryDirectory() as folder, override_settings(DATA_DIR=Path(folder)):
+        for n in counts:
+            order = make_order(attending, patient, "TACE")
+            rdsr = ProjectionRdsr(
+                events=make_events(n, seed=n + order.pk),
+                seed=order.pk,
+                patient_id=patient.mrn,
+                study_instance_uid=order.study_instance_uid,
+                accession_number=order.accession_number,
+                mpps_uid=None,
+            )
+            received = received_record(
+                stored=storage.store_durably(rdsr.to_bytes()), channel="import"
+            )
+            received_process(actor=SYSTEM, received_id=received.pk)
+            orders.append(order.pk)
+    return orders
+
+
+def test_dose_review_of_3_and_30_events(client, personas, patient):
+    few, many = _dose_reports(personas["attending"], patient, [3, 30])
+    login(client, personas["qi_lead"])
+    counts(client, [f"/dose/orders/{few}/"])
+    assert queries(client, f"/dose/orders/{few}/") == queries(client, f"/dose/orders/{many}/")
+    assert queries(client, f"/dose/orders/{many}/") <= 30
+
+
+def test_dose_lists(client, personas):
+    attending = personas["attending"]
+
+    def add(a: int, b: int) -> None:
+        for p in _patients(attending, a, b, family="Dose"):
+            _dose_reports(attending, p, [2])
+
+    login(client, personas["qi_lead"])
+    urls = ["/dose/", "/dose/dashboard/", "/api/dose/reports"]
+    same_for_3_and_30(client, urls, add, ceiling=20)
+
+
+# --- reports --------------------------------------------------------------------------------
+
+
+def test_report_worklists(client, personas):
+    """The physician's report worklists with 2 and 6 drafts (each draft needs a procedure
+    taken into the room: 2 and 6 keep the test cheap and still show any per-row query)."""
+    from irflow.reports.services import report_start
+    from irflow.testing.cases import booked, fresh_room, in_room, past_weekday_at
+
+    attending = personas["attending"]
+
+    def add(a: int, b: int) -> None:
+        for i, p in enumerate(_patients(attending, a, b, family="Draft"), start=a):
+            booking = booked(attending, p, fresh_room(), start=past_weekday_at(9 + i % 8))
+            report_start(actor=attending, procedure_id=in_room(attending, booking).pk)
+
+    login(client, attending)
+    urls = ["/reports/"]
+    add(0, 2)
+    few = counts(client, urls)
+    add(2, 6)
+    assert counts(client, urls) == few and max(few.values()) <= 20, few
+
+
+def test_report_with_3_and_30_addenda(client, personas, patient):
+    from irflow.reports import services as reports
+    from irflow.testing.cases import booked, completed, fresh_room, past_weekday_at
+
+    attending = personas["attending"]
+    done = completed(attending, booked(attending, patient, fresh_room(), start=past_weekday_at(10)))
+    report = reports.report_start(actor=attending, procedure_id=done.pk)
+    reports.report_update(
+        actor=attending,
+        report_id=report.pk,
+        fields={"retrievable": "yes", "filter_position": "Infrarenal"},
+        sections={"impression": "Retrievable infrarenal IVC filter placed."},
+    )
+    reports.report_sign(actor=attending, report_id=report.pk)
+
+    def add(a: int, b: int) -> None:
+        for i in range(a, b):
+            reports.addendum_create(
+                actor=attending, report_id=report.pk, text=f"Note {i}.", sign=i % 2 == 0
+            )
+
+    login(client, attending)
+    urls = [f"/reports/{report.pk}/", f"/api/reports/{report.pk}"]
+    same_for_3_and_30(client, urls, add, ceiling=25)
