@@ -185,10 +185,21 @@ def pages(ids: dict[str, object]) -> list[Page]:
     return [Page(name, role, url, kind, []) for name, role, url, kind in rows]
 
 
-def sign_in(base: str, username: str):
+def keep_alive_session():
+    """A session that reconnects when the server has closed an idle keep-alive connection
+    (gunicorn does after a few seconds; a slow page keeps the other session idle)."""
     import requests
+    from requests.adapters import HTTPAdapter
+    from urllib3.util.retry import Retry
 
     session = requests.Session()
+    adapter = HTTPAdapter(max_retries=Retry(total=2, connect=2, read=2, allowed_methods=["GET"]))
+    session.mount("http://", adapter)
+    return session
+
+
+def sign_in(base: str, username: str):
+    session = keep_alive_session()
     page = session.get(base + "/accounts/login/", timeout=30)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
     assert token, page.text[:300]
@@ -241,26 +252,31 @@ def main() -> int:
         action="store_true",
         help="a small run to check the script: 1 year × 200 procedures, 20 today, 10 requests",
     )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="SQLite: a data dir a previous run filled (printed at its start) to run again on",
+    )
     parser.add_argument("--only", nargs="*", default=[], help="pages whose name contains this")
     args = parser.parse_args()
     if args.quick:
         args.years, args.procedures_per_year, args.bookings_today = 1, 200, 20
         args.patients, args.requests = 200, 10
 
-    import requests
-
     backend = "PostgreSQL" if os.environ.get("DATABASE_URL") else "SQLite"
-    data_dir = Path(tempfile.mkdtemp(prefix="irflow-bench-pages-"))
+    data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="irflow-bench-pages-"))
+    reuse = backend == "SQLite" and (data_dir / "irflow.db").exists()
     with running_service(data_dir, "--no-demo", timeout=600) as service:
-        how = fill(service, args)
-        print(how)
+        how = f"history: the one already in {data_dir}" if reuse else fill(service, args)
+        print(f"{how}; data dir {data_dir}")
         ids = pick_ids(service.env)
         todo = pages(ids)
         if args.only:
             todo = [p for p in todo if any(o.lower() in p.name.lower() for o in args.only)]
         base = service.url
         sessions = {role: sign_in(base, role) for role in {p.role for p in todo}}
-        health = requests.Session()
+        health = keep_alive_session()
         health_ms: list[float] = []
         for page in list(todo):  # warm-up: every page twice
             for _ in range(2):
