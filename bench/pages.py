@@ -1,7 +1,7 @@
 """The page budget: every role's key pages and API lists against /health, in one run.
 
     .venv/bin/python bench/pages.py [--years 10] [--procedures-per-year 5000]
-        [--bookings-today 100] [--requests 60] [--quick] [--only NAME …]
+        [--bookings-today 100] [--requests 60] [--quick] [--only NAME …] [--data-dir D]
 
 Starts the real `irflow up` (subprocess, own data dir, loopback port; SQLite, or a fresh
 PostgreSQL database when DATABASE_URL is set), fills it with
