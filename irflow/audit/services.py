@@ -39,19 +39,35 @@ def access_log_record_machine(
     )
 
 
-def _row(actor: Actor, patient_id: int | None, label: str, what: str, refused: bool) -> AccessLog:
+def _who(actor: Actor) -> dict[str, object]:
+    """Who reads and from where, once per call: a request's user is a lazy object, and
+    resolving it for each of a list's hundreds of rows cost more than the query that
+    read them."""
     where = current_origin()
     user = person(actor)
+    return {
+        "user_id": user.pk if user is not None else None,
+        "username": user.username if user is not None else "",
+        "role": actor.role or "",
+        "channel": where.channel,
+        "remote_addr": where.remote_addr,
+        "path": where.path,
+    }
+
+
+def _row(
+    actor: Actor,
+    patient_id: int | None,
+    label: str,
+    what: str,
+    refused: bool,
+    who: dict[str, object] | None = None,
+) -> AccessLog:
     return AccessLog(
-        user=user,
-        username=user.username if user is not None else "",
-        role=actor.role or "",
+        **(who if who is not None else _who(actor)),
         patient_id=patient_id,
         patient_label=label[:200],
         what=what[:200],
-        channel=where.channel,
-        remote_addr=where.remote_addr,
-        path=where.path,
         refused=refused,
     )
 
@@ -82,8 +98,9 @@ def access_log_record(
                 seen.setdefault(item[0], item[1])
         elif item is not None and item.pk is not None and item.pk not in seen:
             seen[item.pk] = str(item)
-    rows = [_row(actor, pk, label, what, False) for pk, label in seen.items()]
-    AccessLog.objects.bulk_create(rows or [_row(actor, None, "", what, False)])
+    who = _who(actor)
+    rows = [_row(actor, pk, label, what, False, who) for pk, label in seen.items()]
+    AccessLog.objects.bulk_create(rows or [_row(actor, None, "", what, False, who)])
 
 
 def access_log_refused(
