@@ -25,13 +25,13 @@ from irflow.dicom.worklist import (
     parse_worklist_query,
 )
 from irflow.dicomserver import selectors
-from irflow.dicomserver.worklist.wire import SYNTAXES, PendingSender, identifier_plan
 from irflow.dicomserver.handlers.status import (
     MSG_DATABASE_AWAY,
     database_away,
     outage,
     status_dataset,
 )
+from irflow.dicomserver.worklist.wire import SYNTAXES, PendingSender, identifier_plan
 from irflow.lib.origin import origin
 
 logger = logging.getLogger("irflow.dicom")

@@ -63,9 +63,12 @@ def query(charset: str = "") -> Dataset:
     return ds
 
 
-def ask(listener, calling: str, syntax: str, identifier: Dataset) -> list[Dataset]:
+def ask(
+    listener, calling: str, syntax: str, identifier: Dataset, maximum_pdu: int = 16382
+) -> list[Dataset]:
     """One C-FIND on a new association in `syntax`; the pending answers' identifiers."""
     ae = AE(ae_title=calling)
+    ae.maximum_pdu_size = maximum_pdu
     ae.acse_timeout = ae.dimse_timeout = ae.network_timeout = 30
     ae.add_requested_context(ModalityWorklistInformationFind, [SYNTAXES[syntax]])
     assoc = ae.associate(listener.host, listener.port, ae_title=listener.ae_title)
@@ -101,6 +104,9 @@ def test_every_attribute_of_every_item(listener):
         assert len(got[name]) == len(expected[name]), name
         for n, (answer, wanted) in enumerate(zip(got[name], expected[name], strict=True)):
             assert answer == wanted, f"{name}: item {n}"
+    # A modality that takes small PDUs gets the same answers, in fragments.
+    small = ask(listener, "WLTEST", "explicit", query("ISO_IR 192"), maximum_pdu=512)
+    assert [ds.to_json_dict() for ds in small] == expected["unknown-ae-utf8-explicit"]
     # The fill has what the comparison must cover: transliteration, allergies, alerts.
     latin1 = json.dumps(expected["latin1-ae-implicit"], ensure_ascii=False)
     assert "Lukasiewicz" in latin1 and "Łukasiewicz" not in latin1
@@ -108,3 +114,37 @@ def test_every_attribute_of_every_item(listener):
     allergies, alerts = "00102110", "00102000"
     assert any(item[allergies].get("Value") for item in expected["latin1-ae-implicit"])
     assert any(item[alerts].get("Value") for item in expected["latin1-ae-implicit"])
+
+
+@contextmanager
+def queries_everywhere() -> Iterator[list[str]]:
+    """Every SQL statement run on a database connection opened meanwhile, in any thread (the
+    listener's association threads open their own)."""
+    statements: list[str] = []
+    lock = threading.Lock()
+
+    def record(execute, sql, params, many, context):
+        with lock:
+            statements.append(sql)
+        return execute(sql, params, many, context)
+
+    def watch(sender, connection, **kwargs):
+        if record not in connection.execute_wrappers:
+            connection.execute_wrappers.append(record)
+
+    connection_created.connect(watch)
+    try:
+        yield statements
+    finally:
+        connection_created.disconnect(watch)
+
+
+def test_the_same_number_of_queries_for_3_items_as_for_30(listener):
+    worklist_fill(count=3, first_day=FIRST_DAY, seed=1, stations=3, gone_fraction=0)
+    with queries_everywhere() as few:
+        assert len(ask(listener, "WLTEST", "explicit", query())) == 3
+    worklist_fill(count=27, first_day=date(2026, 4, 20), seed=2, stations=3, gone_fraction=0)
+    with queries_everywhere() as many:
+        assert len(ask(listener, "WLTEST", "explicit", query())) == 30
+    assert few, "the listener's queries are seen"
+    assert len(many) == len(few), many

@@ -45,7 +45,7 @@ from irflow.dicom.worklist.values import format_da, format_tm
 logger = logging.getLogger("irflow.dicom.worklist.response")
 
 # The transfer syntaxes this module writes; the others go through pydicom.
-SYNTAXES = {ImplicitVRLittleEndian: True, ExplicitVRLittleEndian: False}  # uid: implicit VR
+SYNTAXES: dict[str, bool] = {ImplicitVRLittleEndian: True, ExplicitVRLittleEndian: False}
 # Explicit VR: these VRs have a 2-byte reserved field and a 4-byte length (PS3.5 7.1.2).
 LONG_VRS = frozenset({"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR", "UT", "UV"})
 # Numbers written binary (PS3.5 6.2).
@@ -83,7 +83,7 @@ def _pn(text: str) -> str:
 class _Leaf:
     """One requested element with a value from the item, encoded once per distinct value."""
 
-    __slots__ = ("cache", "codec", "get", "keyword", "log", "vr", "charset", "tag", "implicit")
+    __slots__ = ("cache", "charset", "codec", "get", "implicit", "keyword", "tag", "vr")
 
     def __init__(
         self, spec: KeySpec, tag: int, get: Callable, charset: str, codec: str, implicit: bool
@@ -276,10 +276,10 @@ def encode_item(plan: IdentifierPlan, item: WorklistItem) -> bytes:
     return plan.encode(item)
 
 
-class PendingSender:
-    """Sends the pending answers of one C-FIND on an association, as pynetdicom would."""
+class PendingMessage:
+    """The C-FIND-RSP of one pending answer, as pynetdicom fragments it into P-DATA."""
 
-    def __init__(self, assoc, context_id: int, request, status: int) -> None:
+    def __init__(self, context_id: int, request, status: int, maximum_length: int) -> None:
         response = C_FIND()
         response.MessageID = request.MessageID
         response.MessageIDBeingRespondedTo = request.MessageID
@@ -288,34 +288,46 @@ class PendingSender:
         response.Identifier = BytesIO(b"\0")  # an identifier follows each pending answer
         message = C_FIND_RSP()
         message.primitive_to_message(response)
-        self.command = encode(message.command_set, True, True)  # always implicit VR LE
-        self.assoc = assoc
+        command = encode(message.command_set, True, True)  # always implicit VR LE
+        assert command is not None
+        self.command: bytes = command
         self.context_id = context_id
-        self.fragment = max(0, int(assoc.requestor.maximum_length or 0) - 6)
-        self.queue = assoc.dul.to_provider_queue
-        self.send_pdu = assoc.dul.send_pdu
+        # The peer's maximum P-DATA length (0: no limit) less the PDV item header.
+        self.fragment = max(0, maximum_length - 6)
 
     def primitives(self, identifier: bytes) -> list[P_DATA]:
-        """The P-DATA primitives of one pending answer: command fragments, then identifier
-        fragments (PS3.8 Annex E message control header: 1/3 command, 0/2 data)."""
+        """Command fragments, then identifier fragments, each in a P-DATA of its own
+        (PS3.8 Annex E message control header: 1, 3 last for the command; 0, 2 last for data)."""
         out = []
         for data, more, last in ((self.command, 1, 3), (identifier, 0, 2)):
             size = self.fragment or len(data)
-            chunks = [data[i : i + size] for i in range(0, len(data), size)] or [b""]
+            chunks = [data[i : i + size] for i in range(0, len(data), size)]
             for n, chunk in enumerate(chunks):
                 pdata = P_DATA()
-                header = last if n == len(chunks) - 1 else more
-                pdata.presentation_data_value_list.append((self.context_id, bytes([header]) + chunk))
+                header = bytes([last if n == len(chunks) - 1 else more])
+                pdata.presentation_data_value_list.append((self.context_id, header + chunk))
                 out.append(pdata)
         return out
+
+
+class PendingSender:
+    """Sends the pending answers of one C-FIND on the association serving it, through the
+    association's own socket thread (as pynetdicom's DIMSE provider does)."""
+
+    def __init__(self, assoc, context_id: int, request, status: int) -> None:
+        maximum_length = int(assoc.requestor.maximum_length or 0)
+        self.message = PendingMessage(context_id, request, status, maximum_length)
+        self.assoc = assoc
+        self.queue = assoc.dul.to_provider_queue
+        self.send_pdu = assoc.dul.send_pdu
 
     def send(self, identifier: bytes) -> bool:
         """Queue one pending answer; False once the association has ended."""
         while self.queue.qsize() > MAX_QUEUED and self.assoc.is_established:
-            time.sleep(0.0005)  # let the association's socket thread catch up
+            time.sleep(0.0005)  # let the socket thread catch up
         if not self.assoc.is_established:
             return False
-        for pdata in self.primitives(identifier):
+        for pdata in self.message.primitives(identifier):
             self.send_pdu(pdata)
         return True
 
