@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -29,6 +30,7 @@ from pydicom.uid import (
     ImplicitVRLittleEndian,
 )
 from pynetdicom import AE
+from pynetdicom.association import Association
 from pynetdicom.sop_class import ModalityWorklistInformationFind  # type: ignore[attr-defined]
 
 from irflow.catalogue.models import Room
@@ -164,3 +166,24 @@ def test_the_same_number_of_queries_for_3_items_as_for_30(listener):
         assert len(ask(listener, "WLTEST", "explicit", query())) == 30
     assert few, "the listener's queries are seen"
     assert len(many) == len(few), many
+
+
+def test_an_answer_aborted_midway_ends_its_association(listener):
+    """The peer aborts after the first of many answers (many more than the association holds
+    queued): the answering thread stops and the association ends, within seconds."""
+    worklist_fill(count=1200, first_day=FIRST_DAY, seed=3, stations=20, gone_fraction=0)
+
+    def answering() -> list[Association]:
+        return [t for t in threading.enumerate() if isinstance(t, Association) and t.is_acceptor]
+
+    ae = AE(ae_title="WLTEST")
+    ae.add_requested_context(ModalityWorklistInformationFind, [ExplicitVRLittleEndian])
+    assoc = ae.associate(listener.host, listener.port, ae_title=listener.ae_title)
+    answers = assoc.send_c_find(query(), ModalityWorklistInformationFind)
+    status, _ = next(answers)
+    assert status.Status == 0xFF00
+    assoc.abort()
+    deadline = time.monotonic() + 20
+    while answering() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not answering()

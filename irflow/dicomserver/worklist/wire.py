@@ -320,12 +320,33 @@ class PendingSender:
         self.assoc = assoc
         self.queue = assoc.dul.to_provider_queue
         self.send_pdu = assoc.dul.send_pdu
+        self.stall_s = float(assoc.network_timeout or 60)
+
+    def open(self) -> bool:
+        """The association can still carry answers. Only the association's own thread (the
+        one answering) marks it ended, so an abort from the peer shows in the socket thread:
+        an abort waiting to be read, or the thread gone."""
+        assoc = self.assoc
+        return assoc.is_established and assoc.dul.is_alive() and not assoc.acse.is_aborted()
+
+    def drained(self) -> bool:
+        """Wait until the socket thread has caught up with the answers queued; False if the
+        association ends meanwhile or nothing leaves for the network timeout."""
+        last, since = self.queue.qsize(), time.monotonic()
+        while (size := self.queue.qsize()) > MAX_QUEUED:
+            if not self.open():
+                return False
+            if size < last:
+                last, since = size, time.monotonic()
+            elif time.monotonic() - since > self.stall_s:
+                return False
+            time.sleep(0.0005)
+        return True
 
     def send(self, identifier: bytes) -> bool:
-        """Queue one pending answer; False once the association has ended."""
-        while self.queue.qsize() > MAX_QUEUED and self.assoc.is_established:
-            time.sleep(0.0005)  # let the socket thread catch up
-        if not self.assoc.is_established:
+        """Queue one pending answer; False once the association has ended (the handler then
+        stops, and the association's thread sees the abort as soon as it returns)."""
+        if not self.drained() or not self.open():
             return False
         for pdata in self.message.primitives(identifier):
             self.send_pdu(pdata)
