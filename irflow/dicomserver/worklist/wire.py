@@ -38,7 +38,7 @@ from pynetdicom.dsutils import encode
 from pynetdicom.pdu_primitives import P_DATA
 
 from irflow.dicom.charset import CHARSET_VRS, DEFAULT_CHARSET, fit_text, response_charset_value
-from irflow.dicom.worklist import ReturnKey, WorklistItem, WorklistQuery
+from irflow.dicom.worklist import ReturnKey, WorklistQuery
 from irflow.dicom.worklist.keys import TOP_KEYS, KeySpec, specs_by_tag
 from irflow.dicom.worklist.values import format_da, format_tm
 
@@ -271,11 +271,6 @@ def identifier_plan(query: WorklistQuery, charset: str, transfer_syntax: str) ->
     )
 
 
-def encode_item(plan: IdentifierPlan, item: WorklistItem) -> bytes:
-    """One item's identifier (a name for the tests and the benchmark)."""
-    return plan.encode(item)
-
-
 class PendingMessage:
     """The C-FIND-RSP of one pending answer, as pynetdicom fragments it into P-DATA."""
 
@@ -354,7 +349,7 @@ class PendingSender:
 
 
 def dataset_bytes(ds: Dataset, transfer_syntax: str) -> bytes:
-    """How pynetdicom encodes a response dataset (for the tests and the benchmark)."""
+    """How pynetdicom encodes a response dataset (for the tests)."""
     data = encode(ds, SYNTAXES[transfer_syntax], True)
     assert data is not None
     return data
