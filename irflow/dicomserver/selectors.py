@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import socket
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -66,6 +66,11 @@ def _by_patient(rows: Iterable[tuple[int, str]]) -> dict[int, tuple[str, ...]]:
 
 def worklist_items(rows: list[dict], *, allergies: bool, alerts: bool) -> list[WorklistItem]:
     """Items for booking rows; active allergies and conditions only when asked for."""
+    return list(_worklist_items(rows, allergies=allergies, alerts=alerts))
+
+
+def _worklist_items(rows: list[dict], *, allergies: bool, alerts: bool) -> Iterator[WorklistItem]:
+    """The items of `rows`, each built as it is taken; two queries at most, now."""
     patient_ids = {row["patient_id"] for row in rows}
     by_allergy = (
         _by_patient(
@@ -85,25 +90,35 @@ def worklist_items(rows: list[dict], *, allergies: bool, alerts: bool) -> list[W
             .values_list("patient_id", "code")
         )
         by_alert = {p: tuple(labels.get(c, c) for c in cs) for p, cs in codes.items()}
-    return [
+    return (
         worklist_item(
             row,
             allergies=by_allergy.get(row["patient_id"], ()),
             medical_alerts=by_alert.get(row["patient_id"], ()),
         )
         for row in rows
-    ]
+    )
 
 
-def worklist_find(*, query: WorklistQuery, requestor: Requestor) -> list[WorklistItem]:
-    """The scheduled procedure steps matching `query`, in start order; logs who read whom."""
+def worklist_answer(*, query: WorklistQuery, requestor: Requestor) -> Iterator[WorklistItem]:
+    """The scheduled procedure steps matching `query`, in start order, for the C-FIND handler.
+
+    The database work happens now, in a number of queries that does not grow with the
+    answer: the matching bookings, the allergies and alerts when requested, and one insert
+    into the access log (who read whom, before anything is sent). Each item is built only as
+    it is taken, so the handler sends the first while the rest are still rows."""
     rows = list(worklist_queryset().filter(worklist_filter(query)).values(*ITEM_FIELDS))
     _log_worklist_read(rows, requestor)
-    return worklist_items(
+    return _worklist_items(
         rows,
         allergies=_requests(query, "Allergies"),
         alerts=_requests(query, "MedicalAlerts"),
     )
+
+
+def worklist_find(*, query: WorklistQuery, requestor: Requestor) -> list[WorklistItem]:
+    """The scheduled procedure steps matching `query`, in start order; logs who read whom."""
+    return list(worklist_answer(query=query, requestor=requestor))
 
 
 def _log_worklist_read(rows: list[dict], requestor: Requestor) -> None:
