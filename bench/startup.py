@@ -165,7 +165,8 @@ def main() -> None:
     print(f"\n{args.runs} runs; data in {data_dir}; log {log}")
     print(f"{'':38} {'median':>8} {'min':>8} {'max':>8} {'ratio':>7}")
     print(f"{'baseline: gunicorn, trivial app, 200':38} {base_s:8.2f} s")
-    for key, label in (("health_s", "irflow up: first 200 of /health"), ("login_s", "… of /accounts/login/")):
+    rows = (("health_s", "irflow up: first 200 of /health"), ("login_s", "… of /accounts/login/"))
+    for key, label in rows:
         values = [row[key] for row in ups]
         print(
             f"{label:38} {statistics.median(values):8.2f} {min(values):8.2f} {max(values):8.2f}"

@@ -163,7 +163,7 @@ def main(argv: list[str]) -> int:
         console.print(f"[bold green]irflow is running at {url}[/]  (Ctrl-C to stop)")
         if options.simulate_modality and dicom:
             step = [sys.executable, "-m", "irflow.runtime.startup", "simulate"]
-            subprocess.run([*step, options.simulate_modality, str(dicom["port"])], env=env)  # noqa: S603
+            subprocess.run([*step, options.simulate_modality, str(dicom["port"])], env=env)
 
     threading.Thread(target=announce, daemon=True).start()
     return supervisor.run()
