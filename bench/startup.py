@@ -8,7 +8,8 @@ Creates DIR with `irflow demo --patients N` unless it already holds a database (
 outside the repository and pass it again: the demo takes minutes at 20,000 patients), then
 starts `irflow up --no-demo` on it `--runs` times and measures the time from the command to
 the first HTTP 200 of `/health` and of the sign-in page, and, once it answers, the resident
-memory (RSS) of the `irflow up` process itself (the supervisor) and of all its processes.
+memory of the `irflow up` process itself (the supervisor, RSS) and of all its processes
+(PSS: pages shared between processes, such as gunicorn's forked workers', counted once).
 SQLite in DIR, or PostgreSQL if DATABASE_URL is set (the demo is then created there once).
 Prints medians and the ratio to the baseline; absolute times depend on the machine.
 """
@@ -62,14 +63,22 @@ def rss_kb(pid: int) -> int:
     return 0
 
 
-def group_rss_kb(pgid: int) -> int:
+def pss_kb(pid: int) -> int:
+    """Proportional set size: shared pages (gunicorn's forked workers) counted once in all."""
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1])
+    return 0
+
+
+def group_pss_kb(pgid: int) -> int:
     total = 0
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             if os.getpgid(int(entry.name)) == pgid:
-                total += rss_kb(int(entry.name))
+                total += pss_kb(int(entry.name))
         except (ProcessLookupError, FileNotFoundError, PermissionError):
             continue
     return total
@@ -106,7 +115,7 @@ def run_up(env: dict[str, str], log: Path) -> dict[str, float]:
             "health_s": health,
             "login_s": login,
             "supervisor_mb": rss_kb(process.pid) / 1024,
-            "all_mb": group_rss_kb(process.pid) / 1024,
+            "all_mb": group_pss_kb(process.pid) / 1024,
         }
     finally:
         stop(process)
@@ -153,10 +162,13 @@ def main() -> None:
             )
             marker.write_text(str(args.patients))
     log = tmp / "up.log"
+    print("warm-up run (collects the static files if they changed) …", flush=True)
+    run_up(env, log)
     ups, bases = [], []
     for _ in range(args.runs):  # interleaved, so that the machine's load falls on both
         bases.append(run_baseline(tmp, env))
         ups.append(run_up(env, log))
+        print(f"  baseline {bases[-1]['health_s']:.2f} s, irflow up {ups[-1]['health_s']:.2f} s")
 
     def median(rows: list[dict[str, float]], key: str) -> float:
         return statistics.median(row[key] for row in rows)
@@ -174,7 +186,7 @@ def main() -> None:
         )
     print(f"{'RSS of the baseline gunicorn master':38} {median(bases, 'supervisor_mb'):8.0f} MB")
     print(f"{'RSS of the irflow up process':38} {median(ups, 'supervisor_mb'):8.0f} MB")
-    print(f"{'RSS of all irflow up processes':38} {median(ups, 'all_mb'):8.0f} MB")
+    print(f"{'PSS of all irflow up processes':38} {median(ups, 'all_mb'):8.0f} MB")
 
 
 if __name__ == "__main__":

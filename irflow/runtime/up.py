@@ -126,6 +126,10 @@ def main(argv: list[str]) -> int:
 
     chatty = options.verbosity >= 2
     env = child_env(**found["extra_env"])
+    # gunicorn loads Django and the URLs once, in its master, and forks its workers from it:
+    # one load instead of one per worker at start (and after a worker restarts), the
+    # loaded code shared between them.
+    env["GUNICORN_CMD_ARGS"] = f"{env.get('GUNICORN_CMD_ARGS', '')} --preload".strip()
     quiet = [] if chatty else ["--quiet"]
     url = service_url(options.host, options.port)
     web_argv = python_m("web", "--host", options.host, "--port", str(options.port), *quiet)
