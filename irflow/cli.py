@@ -61,6 +61,18 @@ def main(argv: list[str] | None = None) -> None:
     if not args or args[0] in {"-h", "--help"}:
         sys.stdout.write(USAGE)
         return
+    if args[0] == "up":
+        # The supervisor stays plain Python: Django loads in its short-lived children only.
+        from irflow.runtime.up import main as up
+
+        sys.exit(up(args[1:]))
+    if args[0] == "web":
+        # Only builds gunicorn's command line and replaces itself with it: no need to load
+        # Django's apps (gunicorn's workers do) nor to run the system checks first.
+        from irflow.runtime.management.commands.web import Command as Web
+
+        Web().run_from_argv(["irflow", *args, "--skip-checks"])
+        return
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["irflow", *args])

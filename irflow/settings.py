@@ -85,6 +85,9 @@ def sqlite_database(path: Path) -> dict:
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(path),
+        # Each server thread keeps its connection (opened, PRAGMAs run, functions registered
+        # once) instead of opening one per request: 1.7 ms against a few microseconds.
+        "CONN_MAX_AGE": envint("IRFLOW_DB_CONN_MAX_AGE", 60),
         "OPTIONS": {
             # Writers queue on the busy timeout instead of failing; IMMEDIATE takes the write
             # lock at BEGIN so a read-then-write transaction cannot deadlock on upgrade.

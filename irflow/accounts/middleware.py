@@ -30,6 +30,10 @@ MSG_2FA_REQUIRED = "Two-factor authentication is required for this account."
 MSG_NOT_SAVED = (
     "You were signed out, so what you last sent was not saved. Sign in, then enter it again."
 )
+# The last activity is stored at most this often: a page view within a minute of the one
+# before does not write the session row. The idle timeout is therefore exact to this much
+# (docs/security.md, "Sessions").
+ACTIVITY_GRANULARITY_S = 60
 MSG_PASSWORD_DUE = "Choose a new password first, on /accounts/password/."  # noqa: S105
 SESSION_PATH = "/accounts/session/"
 PASSWORD_PATH = "/accounts/password/"  # noqa: S105 - a path
@@ -98,6 +102,14 @@ class SignedOutAnswerMiddleware:
 
 
 class IdleTimeoutMiddleware:
+    """Sign out a session idle for longer than IRFLOW_IDLE_TIMEOUT_S.
+
+    The session keeps `last_seen`, the time of the last activity, rounded to
+    ACTIVITY_GRANULARITY_S: it is written when it moves on by that much, so that a page view
+    does not write the session row each time (a session unchanged by a request is not saved).
+    A session may therefore end up to that much earlier than the timeout, never later.
+    """
+
     def __init__(self, get_response) -> None:
         self.get_response = get_response
 
@@ -118,7 +130,9 @@ class IdleTimeoutMiddleware:
                     messages.info(request, MSG_IDLE.format(minutes=timeout // 60))
                 login = reverse("login") + "?" + urlencode({"next": request.get_full_path()})
                 return _redirect(request, login)
-            if not request.META.get(BACKGROUND_HEADER):
+            if not request.META.get(BACKGROUND_HEADER) and (
+                last is None or now - last >= ACTIVITY_GRANULARITY_S
+            ):
                 request.session["last_seen"] = now
         return self.get_response(request)
 

@@ -5,11 +5,26 @@ a PostgreSQL port nobody listens on), so the driver itself refuses to connect.""
 from __future__ import annotations
 
 import contextlib
+import time
+import weakref
 from collections.abc import Iterator
 
 from django.db import connections
+from django.db.backends.signals import connection_created
 
 from irflow.testing.service import free_port
+
+# SQLite connections of every thread (a live server's, a worker's), kept between requests
+# (CONN_MAX_AGE): an outage must reach them as PostgreSQL's terminated backends do.
+_sqlite_connections: weakref.WeakSet = weakref.WeakSet()
+
+
+def _track(sender, connection, **kwargs) -> None:
+    if connection.vendor == "sqlite":
+        _sqlite_connections.add(connection)
+
+
+connection_created.connect(_track, dispatch_uid="irflow-testing-outage-track")
 
 
 @contextlib.contextmanager
@@ -26,6 +41,10 @@ def database_away(alias: str = "default") -> Iterator[None]:
             )
     conn.close()
     if conn.vendor == "sqlite":
+        # Other threads close theirs at their next request (or worker loop), as they would
+        # a connection past its age, and must connect again: to nowhere.
+        for other in list(_sqlite_connections):
+            other.close_at = time.monotonic()
         conn.settings_dict["NAME"] = "/nonexistent-irflow-folder/irflow.db"
     else:
         conn.settings_dict.update(HOST="127.0.0.1", PORT=str(free_port()))
