@@ -499,6 +499,7 @@ class History:
         if missing <= 0:
             return 0
         self.rooms = history_rooms(self.ctx, max(len(self.rooms), math.ceil(target / 7)))
+        self.planner = _Planner(self.ctx)  # knows the operators of the rooms just added
         self.planner.rooms = self.rooms
         self.candidates = {r.pk: self.planner.candidates(r) for r in self.rooms}
         cases = self._plan(day, missing, room_busy, busy_operators)
