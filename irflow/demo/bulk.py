@@ -23,10 +23,26 @@ BATCH = 5000
 ID_BLOCK = 10_000
 
 
+class Encoded(str):
+    """A JSON value already encoded (a large constant, written as it is into every row)."""
+
+    __slots__ = ()
+
+    @classmethod
+    def of(cls, value: Any) -> Encoded:
+        return cls(json.dumps(value, ensure_ascii=False))
+
+
+def _json(value: Any) -> str | None:
+    if value is None or isinstance(value, Encoded):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
 def _converter(field: models.Field) -> Callable[[Any], Any] | None:
     """How a value of `field` goes to the driver (None: as it is)."""
     if isinstance(field, models.JSONField):
-        return lambda v: None if v is None else json.dumps(v, ensure_ascii=False)
+        return _json
     if connection.vendor != "sqlite":
         return None
     ops = connection.ops

@@ -27,13 +27,15 @@ import json
 import math
 import random
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.utils import timezone
 from faker import Faker
 
@@ -49,7 +51,7 @@ from irflow.clinical import checklist_items
 from irflow.clinical.inputs import SEDATION_LEVELS
 from irflow.clinical.vocabulary import PROCEDURE_CATEGORIES
 from irflow.demo.bookings import OPERATORS, _Planner
-from irflow.demo.bulk import Writer
+from irflow.demo.bulk import Encoded, Writer
 from irflow.demo.day import EVENTS, FINDINGS
 from irflow.demo.patients import ALLERGIES, ANTITHROMBOTIC_REGIMENS, OTHER_MEDS
 from irflow.demo.rooms import CLOSES, DEMO_ROOMS, EVERY_DAY, OPENS
@@ -216,11 +218,18 @@ class History:
         self.issuer = settings.IRFLOW_MRN_ISSUER
         self.uid_root = settings.IRFLOW_UID_ROOT
         self.templates: dict[int, tuple[dict, dict]] = {}
+        self.encoded: dict[int, Encoded] = {}
         self.checklist_items = {
-            phase: [{**i.to_dict(), "answer": "done"} for i in checklist_items(phase)]
+            phase: Encoded.of([{**i.to_dict(), "answer": "done"} for i in checklist_items(phase)])
             for phase in ("sign_in", "time_out", "sign_out")
         }
         self.snapshot = _snapshot_template()
+        # The evaluation kept at sign-in, encoded once: only its time and urgency change.
+        evaluation = dict(self.snapshot["evaluation"], evaluated_at="@AT@", urgency="@URGENCY@")
+        self.evaluation = json.dumps(evaluation, ensure_ascii=False)
+        self.rule_sets = Encoded.of(self.snapshot["rule_sets"])
+        self.filters = Encoded.of(FILTERS)
+        self.calibrations = Encoded.of([{"factor": 0.93, "uncertainty_pct": 5.0}])
         self.content_types = {
             m: ContentType.objects.get_for_model(m).pk
             for m in (Order, Booking, ProcedureRecord, Report, Referral, Patient, FollowUpTask)
@@ -438,6 +447,10 @@ class History:
     # ------------------------------------------------------------------ the run
 
     def run(self, progress: Callable[[str], None] = lambda _: None) -> dict[str, int]:
+        with _sqlite_cache():
+            return self._run(progress)
+
+    def _run(self, progress: Callable[[str], None]) -> dict[str, int]:
         day = self.first_day
         year = None
         while day < self.today:
@@ -755,11 +768,13 @@ class History:
         present.sort(key=lambda m: str(m["name"]))
         sign_in_at = in_room - timedelta(minutes=5)
         snap = self.snapshot
-        evaluation = dict(snap["evaluation"], evaluated_at=sign_in_at.isoformat(), urgency=urgency)
+        evaluation = Encoded(
+            self.evaluation.replace("@AT@", sign_in_at.isoformat()).replace("@URGENCY@", urgency)
+        )
         self.t_snapshot.add(
             (
                 self.t_snapshot.new_id(), bid, "sign_in", snap["state"], snap["effective_state"],
-                False, False, evaluation, snap["rule_sets"],
+                False, False, evaluation, self.rule_sets,
                 hashlib.sha256(f"{bid}:{sign_in_at.isoformat()}".encode()).hexdigest(),
                 sign_in_at, None, self.nurse.pk,
             )
@@ -981,6 +996,7 @@ class History:
                 else:
                     values[field["key"]] = ""
             self.templates[procedure.pk] = (template, values)
+            self.encoded[procedure.pk] = Encoded.of(template)
         return self.templates[procedure.pk]
 
     def _report(self, rid, pid, procedure, surgeon, out: datetime) -> None:
@@ -1005,7 +1021,7 @@ class History:
         ).hexdigest()
         report_id = self.t_report.new_id()
         self.t_report.add(
-            (report_id, 4, rid, template, values, sections, "final", author.pk,
+            (report_id, 4, rid, self.encoded[procedure.pk], values, sections, "final", author.pk,
              signed - timedelta(minutes=30) if trainee else None, surgeon.pk, signed, trainee,
              digest, "", created, signed)
         )  # fmt: skip
@@ -1042,7 +1058,7 @@ class History:
         self.t_plane.add(
             (self.t_plane.new_id(), rdid, "single", round(dap, 3), round(total, 2),
              round(fluoro_s, 1), "15cm from Isocenter toward Source (113860, DCM)",
-             [{"factor": 0.93, "uncertainty_pct": 5.0}])
+             self.calibrations)
         )  # fmt: skip
         span = (ended - started).total_seconds()
         for k in range(count):
@@ -1057,7 +1073,8 @@ class History:
                     round(dap / count, 4), round(total / count, 3), float(rng.randint(70, 120)),
                     float(rng.randint(10, 400)), round(fluoro_s / count, 1),
                     7.5 if fluoro else 3.0, "pulsed" if fluoro else "",
-                    float(rng.randint(-40, 40)), float(rng.randint(-30, 30)), "Abdomen", FILTERS,
+                    float(rng.randint(-40, 40)), float(rng.randint(-30, 30)), "Abdomen",
+                    self.filters,
                 )
             )  # fmt: skip
         if total >= DOSE_SRDL_MGY:
@@ -1135,6 +1152,28 @@ class History:
              {"id": ["None", str(pk)]}, actor.pk if actor is not None else None, at,
              {"patient_id": pid})
         )  # fmt: skip
+
+
+SQLITE_CACHE_KIB = 256 * 1024
+
+
+@contextmanager
+def _sqlite_cache() -> Iterator[None]:
+    """A page cache of SQLITE_CACHE_KIB while the history is written (SQLite's default, 2 MB,
+    makes every index insert into a large table read its pages again from the write-ahead
+    log: the time grew with the rows already written)."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        before = cursor.fetchone()[0]
+        cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(before)}")
 
 
 def _next_mrn() -> int:
