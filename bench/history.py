@@ -79,9 +79,15 @@ def main() -> int:
         transaction.set_rollback(True)
 
     wall, cpu = time.perf_counter(), time.process_time()
+    history = History(ctx, years=args.years, per_year=args.procedures_per_year)
+    begun = time.perf_counter()
+    counts = history.run(  # a transaction a year, as `irflow demo --years` does
+        lambda step: print(
+            f"  {time.perf_counter() - begun:7.1f} s, {history.placed} procedures: {step}",
+            flush=True,
+        )
+    )
     with transaction.atomic():
-        history = History(ctx, years=args.years, per_year=args.procedures_per_year)
-        counts = history.run()
         _statistics_refresh()
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     rows = counts["history rows"]

@@ -93,14 +93,18 @@ def demo_create(
             _statistics_refresh()
             progress(name)
             step(ctx)
-        if years and procedures_per_year:
-            _statistics_refresh()
-            progress(f"{years} years of history")
-            demo_history_create(ctx, years=years, per_year=procedures_per_year, progress=progress)
-        if bookings_today is not None:
-            progress(f"{bookings_today} bookings today")
-            bookings_today_fill(ctx, bookings_today)
         _statistics_refresh()  # for what reads the department next: the worklist, the board
+    # The history commits a year at a time (an interrupted run keeps the years written).
+    if years and procedures_per_year:
+        progress(f"{years} years of history")
+        demo_history_create(ctx, years=years, per_year=procedures_per_year, progress=progress)
+    if bookings_today is not None:
+        progress(f"{bookings_today} bookings today")
+        with transaction.atomic():
+            bookings_today_fill(ctx, bookings_today)
+    if years or bookings_today is not None:
+        with transaction.atomic():
+            _statistics_refresh()
     return ctx
 
 
