@@ -25,6 +25,8 @@ def demo_board_create(ctx) -> None:
     referrers = [u for u in ctx.users.values() if u.role == "referrer"]
     waiting = list(
         Referral.objects.filter(status=ReferralStatus.BOARD, referrer__in=referrers)
+        # Not those an earlier demo run put on an agenda (they wait for its meeting).
+        .exclude(board_cases__decision="")
         .select_related("procedure_type")
         .order_by("received_at", "pk")
     )

@@ -18,11 +18,11 @@ from irflow.demo.board import demo_board_create
 from irflow.demo.bookings import demo_bookings_create
 from irflow.demo.day import demo_day_create
 from irflow.demo.dose import demo_dose_create
+from irflow.demo.history import bookings_today_fill, demo_history_create
 from irflow.demo.patients import demo_patients_create
 from irflow.demo.referrals import demo_referrals_create
 from irflow.demo.rooms import demo_rooms_create
 from irflow.demo.staff import demo_staff_create
-from irflow.lib.errors import Conflict
 from irflow.patients.models import Patient, PatientIdentifier
 
 
@@ -50,12 +50,22 @@ STEPS: list[tuple[str, DemoStep]] = [
 
 
 def demo_create(
-    *, patients: int, seed: int, today: date, progress: Callable[[str], None] = lambda _: None
+    *,
+    patients: int,
+    seed: int,
+    today: date,
+    years: int = 0,
+    procedures_per_year: int = 0,
+    bookings_today: int | None = None,
+    progress: Callable[[str], None] = lambda _: None,
 ) -> DemoContext:
-    """Create staff, rooms and `patients` patients (plus every registered step's data)."""
-    first_mrn = 1_000_000 + (seed % 1000) * 10_000
-    if PatientIdentifier.objects.filter(value=f"D{first_mrn:07d}").exists():
-        raise Conflict(f"Demo data for seed {seed} already exists; use another --seed.")
+    """Create staff, rooms and `patients` patients (plus every registered step's data); then
+    `years` of history at `procedures_per_year` (irflow.demo.history), and today's bookings
+    topped up to `bookings_today`.
+
+    On a database that has demo data already, it adds more: new patients (their MRNs after
+    the highest demo MRN on file), referrals, bookings where rooms are free."""
+    first_mrn = _first_mrn(seed)
     with transaction.atomic():
         progress("staff")
         users = demo_staff_create(today=today)
@@ -84,7 +94,32 @@ def demo_create(
             progress(name)
             step(ctx)
         _statistics_refresh()  # for what reads the department next: the worklist, the board
+    # The history commits a year at a time (an interrupted run keeps the years written).
+    if years and procedures_per_year:
+        progress(f"{years} years of history")
+        demo_history_create(ctx, years=years, per_year=procedures_per_year, progress=progress)
+    if bookings_today is not None:
+        progress(f"{bookings_today} bookings today")
+        with transaction.atomic():
+            bookings_today_fill(ctx, bookings_today)
+    if years or bookings_today is not None:
+        with transaction.atomic():
+            _statistics_refresh()
     return ctx
+
+
+def _first_mrn(seed: int) -> int:
+    """The seed's first MRN; after the highest demo MRN on file when that one is taken."""
+    first = 1_000_000 + (seed % 1000) * 10_000
+    if not PatientIdentifier.objects.filter(value=f"D{first:07d}").exists():
+        return first
+    last = (
+        PatientIdentifier.objects.filter(value__startswith="D")
+        .order_by("-value")
+        .values_list("value", flat=True)
+        .first()
+    )
+    return int(last[1:]) + 1 if last and last[1:].isdigit() else first
 
 
 def _statistics_refresh() -> None:

@@ -207,17 +207,28 @@ TRIAGE_DELAYS_H: dict[str, list[float]] = {
 }
 
 
+# How many of the demo's patients each referrer's referrals go to, and how many are looked at
+# to find them: a fixed number, so that the demo's cost does not grow with its patients.
+PATIENTS_PER_REFERRER = 12
+SAMPLE = 4 * PATIENTS_PER_REFERRER
+
+
 def _patients_for(referrer, pool: list[Patient], rng: random.Random) -> list[Patient]:
-    """The referrer's patients, adding care relations to demo patients when too few."""
-    mine = list(
-        Patient.objects.filter(care_relations__clinician=referrer, pk__in=[p.pk for p in pool])
+    """The referrer's patients among a sample of the pool, with care relations added to
+    others of the sample when too few."""
+    sample = rng.sample(pool, min(len(pool), SAMPLE))
+    cared = set(
+        CareRelation.objects.filter(
+            clinician=referrer, patient_id__in=[p.pk for p in sample]
+        ).values_list("patient_id", flat=True)
     )
-    others = [p for p in pool if p not in mine]
-    rng.shuffle(others)
-    for patient in others[: max(0, 12 - len(mine))]:
-        CareRelation.objects.get_or_create(patient=patient, clinician=referrer)
-        mine.append(patient)
-    return mine
+    mine = [p for p in sample if p.pk in cared][:PATIENTS_PER_REFERRER]
+    others = [p for p in sample if p.pk not in cared]
+    added = others[: max(0, PATIENTS_PER_REFERRER - len(mine))]
+    CareRelation.objects.bulk_create(
+        [CareRelation(patient=p, clinician=referrer) for p in added], ignore_conflicts=True
+    )
+    return mine + added
 
 
 def _drive(referral: Referral, target: str, *, physician, referrer) -> None:

@@ -1,5 +1,10 @@
 """`irflow demo --patients N --seed S`: fill the database with a synthetic department.
 
+`--years N --procedures-per-year M` adds N years of finished work before today, written in
+bulk (irflow.demo.history), for measuring at a department's scale; `--bookings-today K`
+books today up to K bookings across the rooms. Run again on a database that has demo data,
+it adds more.
+
 Migrates first, so that it works on a fresh data directory as the first command a newcomer
 runs (as `irflow up` does).
 """
@@ -25,15 +30,46 @@ class Command(BaseCommand):
         parser.add_argument("--patients", type=int, default=200)
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument(
+            "--years", type=int, default=0, help="Years of history before today (bulk)."
+        )
+        parser.add_argument(
+            "--procedures-per-year",
+            type=int,
+            default=5000,
+            help="Procedures a year in the history (with --years).",
+        )
+        parser.add_argument(
+            "--bookings-today",
+            type=int,
+            default=None,
+            help="Book today up to this many bookings across the rooms.",
+        )
+        parser.add_argument(
             "--today",
             type=date.fromisoformat,
             default=None,
             help="Pretend today is this date (YYYY-MM-DD).",
         )
 
-    def handle(self, *, patients: int, seed: int, today: date | None, **options) -> None:
-        if patients < 0:
-            raise CommandError("--patients must be 0 or more.")
+    def handle(
+        self,
+        *,
+        patients: int,
+        seed: int,
+        today: date | None,
+        years: int,
+        procedures_per_year: int,
+        bookings_today: int | None,
+        **options,
+    ) -> None:
+        for name, value in (
+            ("--patients", patients),
+            ("--years", years),
+            ("--procedures-per-year", procedures_per_year),
+            ("--bookings-today", bookings_today or 0),
+        ):
+            if value < 0:
+                raise CommandError(f"{name} must be 0 or more.")
         from rich.console import Console
 
         console = Console(highlight=False)
@@ -46,6 +82,9 @@ class Command(BaseCommand):
                     patients=patients,
                     seed=seed,
                     today=today or timezone.localdate(),
+                    years=years,
+                    procedures_per_year=procedures_per_year,
+                    bookings_today=bookings_today,
                     progress=lambda step: status.update(f"Creating demo data: {step}…"),
                 )
             except ServiceError as exc:
