@@ -101,6 +101,13 @@ class SignedOutAnswerMiddleware:
         return response
 
 
+def activity_at_sign_in(sender, request, user, **kwargs) -> None:
+    """Sign-in is activity: it is stored with the new session, which is saved anyway, so
+    the first page after it need not write the session again."""
+    if request is not None and hasattr(request, "session"):
+        request.session["last_seen"] = int(time.time())
+
+
 class IdleTimeoutMiddleware:
     """Sign out a session idle for longer than IRFLOW_IDLE_TIMEOUT_S.
 
