@@ -70,11 +70,17 @@ def dose_reports_list(
     qs = _reports()
     if link_status:
         qs = qs.filter(link_status=link_status)
-    reports: list[RadiationDoseReport] = list(
-        qs.annotate(alert_count=Count("order__dose_alerts", distinct=True)).order_by(
-            "-performed_at", "-pk"
-        )[:limit]
+    reports: list[RadiationDoseReport] = list(qs.order_by("-performed_at", "-pk")[:limit])
+    # The alerts of the rows shown, counted for those rows only: an annotation would group
+    # every report of the department's history before the list is cut.
+    alerts = dict(
+        DoseAlert.objects.filter(order_id__in={r.order_id for r in reports if r.order_id})
+        .values("order_id")
+        .annotate(n=Count("pk"))
+        .values_list("order_id", "n")
     )
+    for r in reports:
+        r.alert_count = alerts.get(r.order_id or 0, 0)  # type: ignore[attr-defined]
     access_log_record(
         actor=actor,
         patient=None,

@@ -151,3 +151,14 @@ def test_follow_up_due_dates_follow_the_report_date_not_today(case):
 
     task = FollowUpTask.objects.get(order=case.order)
     assert task.due_date == date(2024, 2, 27)
+
+
+def test_the_report_list_counts_each_orders_alerts(case, personas):
+    from irflow.dose.selectors import dose_reports_list
+
+    report = ingest(case.rdsr(high_dose_events(6200)).to_bytes()).report
+    expected = DoseAlert.objects.filter(order=case.order).count()
+    assert expected >= 2  # the notification level and the SRDL
+
+    listed = dose_reports_list(actor=personas["qi_lead"])
+    assert [(r.pk, r.alert_count) for r in listed] == [(report.pk, expected)]
