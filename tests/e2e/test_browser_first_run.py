@@ -260,6 +260,7 @@ def test_a_new_site_is_set_up_from_the_browser(service, page, browser):
     form.get_by_label("New password again").fill(NURSE_PASSWORD)
     nurse.get_by_role("button", name="Change password").click()
     expect(nurse.get_by_text("Your password is changed.")).to_be_visible()
+    nurse.wait_for_load_state("load")  # "/" is the page's script's: it must have run (deferred)
     nurse.keyboard.press("/")
     expect(nurse.locator(".header-search input")).to_be_focused()
     nurse.keyboard.type("okonk")

@@ -28,6 +28,7 @@ def test_nurse_finds_a_patient_from_the_header_and_filters_the_timeline(
     timeline_world(personas, patient)
     sign_in(page, site, "nurse")
 
+    page.wait_for_load_state("load")  # "/" is the page's script's: it must have run (deferred)
     page.keyboard.press("/")
     search = page.get_by_role("searchbox", name="Find a patient")
     expect(search).to_be_focused()
