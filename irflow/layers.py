@@ -16,6 +16,7 @@ LAYER_NAMES = {
 LAYERS: dict[str, int] = {
     "clinical": 1,
     "dicom": 1,
+    "hl7": 1,
     "lib": 1,
     "accounts": 2,
     "web": 2,
@@ -38,9 +39,10 @@ LAYERS: dict[str, int] = {
     "dayofcase": 4,
     "timeline": 4,
     "dicomserver": 5,
+    "hl7server": 5,
     "administration": 5,
     "runtime": 5,
     "demo": 5,
 }
 # Pure cores: no Django, tested without a database.
-PURE = frozenset({"clinical", "dicom"})
+PURE = frozenset({"clinical", "dicom", "hl7"})

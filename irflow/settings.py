@@ -147,6 +147,7 @@ INSTALLED_APPS = [
     "irflow.dayofcase",
     "irflow.timeline",
     "irflow.dicomserver",
+    "irflow.hl7server",
     "irflow.administration",
     "irflow.web",
     "irflow.runtime",

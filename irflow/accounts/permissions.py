@@ -112,6 +112,8 @@ MATRIX: dict[str, dict[Role, Scope]] = {
     "mpps.view": _all(PHY, TRN, NUR, TEC, SCH),
     "mpps.reconcile": _all(PHY, TEC),
     "dicom.configure": _all(ADM),
+    "hl7.view": _all(ADM, INT),
+    "hl7.manage": _all(ADM),
     # Day of procedure, reports, recovery, adverse events and devices left in patients
     "procedure.view": _all(PHY, TRN, NUR, TEC, SCH, INT),
     "procedure.record": _all(PHY, TRN, NUR, TEC),
@@ -166,6 +168,8 @@ ACTION_LABELS = {
     "mpps.view": "view procedure steps reported by modalities",
     "mpps.reconcile": "link an unscheduled procedure step to its booking",
     "dicom.configure": "configure the modalities (remote DICOM AEs) irflow talks to",
+    "hl7.view": "see the HL7 messages received and sent, raw",
+    "hl7.manage": "configure HL7 destinations and code mappings; re-process or resend messages",
     "dose.view": "view radiation dose reports",
     "dose.reconcile": "link unmatched dose reports and re-process quarantined ones",
     "dose.acknowledge": "acknowledge radiation dose alerts",
