@@ -1,0 +1,8 @@
+"""The messages irflow sends, built from plain data (no Django)."""
+
+from __future__ import annotations
+
+from irflow.hl7.fields import EventUse, FieldUse
+
+EVENTS: list[EventUse] = []
+FIELDS: list[FieldUse] = []
