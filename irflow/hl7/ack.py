@@ -19,7 +19,8 @@ IRFLOW_APPLICATION = "IRFLOW"
 
 def _escape(text: str, separators: str = "|^~\\&") -> str:
     """Text made safe for one HL7 field (escapes of 2.7; new lines as \\.br\\)."""
-    field, component, repetition, escape, sub = (separators + "&")[:5]
+    chars = (separators + "&")[:5]
+    field, component, repetition, escape, sub = chars[0], chars[1], chars[2], chars[3], chars[4]
     out = text.replace(escape, f"{escape}E{escape}")
     for char, code in ((field, "F"), (component, "S"), (repetition, "R"), (sub, "T")):
         out = out.replace(char, f"{escape}{code}{escape}")
