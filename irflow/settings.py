@@ -338,6 +338,17 @@ IRFLOW_SITE_NAME = envstr("IRFLOW_SITE_NAME", "irflow")
 IRFLOW_MRN_ISSUER = envstr("IRFLOW_MRN_ISSUER", "HOSP")
 IRFLOW_UID_ROOT = envstr("IRFLOW_UID_ROOT", "1.2.826.0.1.3680043.10.1293")
 
+# HL7 in (irflow.hl7server.apply; docs/hl7-interface.md). A message that names an identifier
+# merged away by an A40: "accept" (applied to the surviving record) or "reject" (AE, PID-3).
+IRFLOW_HL7_MERGED_IDENTIFIER = envstr("IRFLOW_HL7_MERGED_IDENTIFIER", "accept")
+# PID-3.4 assigning authorities → irflow issuers, "ADT1=HOSP,EPIC=HOSP"; an authority not
+# listed is the issuer as sent, an empty one the hospital MRN issuer (IRFLOW_MRN_ISSUER).
+IRFLOW_HL7_ISSUERS = dict(
+    pair.split("=", 1) for pair in envstr("IRFLOW_HL7_ISSUERS", "").split(",") if "=" in pair
+)
+# The issuer of PID-19 (social security / national number sent outside PID-3).
+IRFLOW_HL7_SSN_ISSUER = envstr("IRFLOW_HL7_SSN_ISSUER", "SSN")
+
 # Booking fit (docs/referral-to-booking.md): modalities every room has at hand (a portable
 # ultrasound), and how long after its start a booking may still be entered without a reason.
 IRFLOW_PORTABLE_MODALITIES = [

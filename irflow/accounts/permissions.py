@@ -49,29 +49,32 @@ def _all(*roles: Role) -> dict[Role, Scope]:
 # action -> {role: scope}. Keep actions named `<thing>.<verb>`. The system (SYS) holds only what
 # it does: moving bookings along the day from the modality's reports (MPPS), creating follow-up
 # tasks (dose alerts, the catalogue's rules), re-reading quarantined dose reports
-# (`irflow import-rdsr`), creating users, privileges and API tokens (set-up commands, the demo).
+# (`irflow import-rdsr`), creating users, privileges and API tokens (set-up commands, the demo),
+# and applying what the hospital sends over HL7 (irflow.hl7server.apply): registering and
+# updating patients, merging them and changing their identifiers (ADT), creating, changing and
+# cancelling orders with their bookings, and referrals for procedures the catalogue lacks (orders).
 MATRIX: dict[str, dict[Role, Scope]] = {
     # Patients
-    "patient.view": {**_all(PHY, TRN, NUR, TEC, SCH, ADM, INT), REF: OWN},
-    "patient.create": {**_all(PHY, TRN, NUR, SCH, INT), REF: OWN},
-    "patient.edit": {**_all(PHY, TRN, NUR, SCH, INT), REF: OWN},
+    "patient.view": {**_all(PHY, TRN, NUR, TEC, SCH, ADM, INT, SYS), REF: OWN},
+    "patient.create": {**_all(PHY, TRN, NUR, SCH, INT, SYS), REF: OWN},
+    "patient.edit": {**_all(PHY, TRN, NUR, SCH, INT, SYS), REF: OWN},
     "patient.clinical_edit": _all(PHY, TRN, NUR, INT),
     "patient.report": {**_all(PHY, TRN, NUR, SCH, INT), REF: OWN},
-    "patient.merge": _all(SCH, ADM, INT),
+    "patient.merge": _all(SCH, ADM, INT, SYS),
     # Orders and bookings
-    "order.create": _all(PHY, INT),
-    "order.view": {**_all(PHY, TRN, NUR, TEC, SCH, ADM, INT), REF: OWN},
+    "order.create": _all(PHY, INT, SYS),
+    "order.view": {**_all(PHY, TRN, NUR, TEC, SCH, ADM, INT, SYS), REF: OWN},
     "order.bleeding_risk": _all(PHY),
     "booking.view": {**_all(PHY, TRN, NUR, TEC, SCH, INT), REF: OWN},
-    "booking.manage": _all(PHY, SCH, INT),
+    "booking.manage": _all(PHY, SCH, INT, SYS),
     "booking.progress": _all(PHY, TRN, NUR, TEC, SCH, INT, SYS),
-    "order.cancel": _all(PHY, SCH, INT),
+    "order.cancel": _all(PHY, SCH, INT, SYS),
     "schedule.view": _all(PHY, TRN, NUR, TEC, SCH, INT),
     # Referrals, triage, waiting times and the multidisciplinary board
     "referral.view": {**_all(PHY, TRN, NUR, SCH, INT), REF: OWN},
-    "referral.create": {**_all(PHY, TRN, SCH, INT), REF: OWN},
+    "referral.create": {**_all(PHY, TRN, SCH, INT, SYS), REF: OWN},
     "referral.triage": _all(PHY),
-    "referral.cancel": {**_all(PHY, SCH, INT), REF: OWN},
+    "referral.cancel": {**_all(PHY, SCH, INT, SYS), REF: OWN},
     "referral.targets": _all(ADM),
     "waiting_times.view": _all(PHY, TRN, SCH, QIL, ADM, INT),
     "board.view": _all(PHY, TRN, NUR, SCH, INT),

@@ -170,3 +170,33 @@ class CodeMapping(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} → {self.procedure_type}"
+
+
+class PlacerOrder(models.Model):
+    """A placer's order number (ORC-2) and what irflow made of it: an order, or a referral in
+    the triage queue when the procedure code was not known. A repeated NW finds it and is
+    not a second order; CA, XO and SC find the order through it."""
+
+    placer = models.CharField(
+        max_length=227, help_text="ORC-2.2 (the placer's namespace), else MSH-3."
+    )
+    number = models.CharField(max_length=199, help_text="ORC-2.1 / OBR-2.1.")
+    filler_number = models.CharField(max_length=199, blank=True)  # ORC-3 as sent
+    order = models.ForeignKey(
+        "orders.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    referral = models.ForeignKey(
+        "referrals.Referral", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    message = models.ForeignKey(
+        InboundMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["placer", "number"], name="hl7_placer_order_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} ({self.placer})"

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db import transaction
 from django.utils import timezone
 
 from irflow.accounts.actors import Actor, person
 from irflow.accounts.permissions import require
 from irflow.catalogue.models import ProcedureType
-from irflow.lib.errors import ValidationFailed
+from irflow.lib.errors import Conflict, ValidationFailed
 from irflow.lib.history import history_actor
 from irflow.orders import identifiers
 from irflow.orders.models import ORDER_STATES, Laterality, Order, Priority
@@ -42,8 +44,15 @@ def order_create(
     clinical_indication: str = "",
     placer_order_number: str = "",
     action: str = "order.create",
+    accession_number: str = "",
+    requested_procedure_id: str = "",
+    study_instance_uid: str = "",
 ) -> Order:
-    """Create an order with its accession number, requested procedure ID and Study UID."""
+    """Create an order with its accession number, requested procedure ID and Study UID.
+
+    A placer that sends its own identifiers (HL7 IPC / ZDS) keeps them when they fit and are
+    free, so that HL7 and DICOM name the study alike; otherwise irflow issues its own (the
+    caller compares to see which)."""
     require(actor, action)
     patient = patient_get(actor=actor, patient_id=patient_id, what="order", action="patient.view")
     errors = {}
@@ -64,11 +73,70 @@ def order_create(
             site=site.strip(),
             clinical_indication=clinical_indication.strip(),
             placer_order_number=placer_order_number,
-            accession_number=identifiers.new_accession_number(),
-            requested_procedure_id=identifiers.new_requested_procedure_id(),
-            study_instance_uid=identifiers.new_study_uid(),
+            accession_number=_sent_or_new(
+                "accession_number", accession_number, 16, identifiers.new_accession_number
+            ),
+            requested_procedure_id=_sent_or_new(
+                "requested_procedure_id",
+                requested_procedure_id,
+                16,
+                identifiers.new_requested_procedure_id,
+            ),
+            study_instance_uid=_sent_or_new(
+                "study_instance_uid", study_instance_uid, 64, identifiers.new_study_uid
+            ),
             created_by=person(actor),
         )
+
+
+def _sent_or_new(field: str, sent: str, limit: int, new: Callable[[], str]) -> str:
+    """The identifier the placer sent, if it fits and no order has it; else a new one."""
+    sent = (sent or "").strip()
+    if sent and len(sent) <= limit and not Order.objects.filter(**{field: sent}).exists():
+        return sent
+    issued = new()
+    while Order.objects.filter(**{field: issued}).exists():  # a placer's took it first
+        issued = new()
+    return issued
+
+
+MSG_AMEND_STATUS = "Only an order not yet started can be changed (it is {status})."
+
+
+@transaction.atomic
+def order_amend(
+    *,
+    actor: Actor,
+    order_id: int,
+    procedure_type: ProcedureType | None = None,
+    priority: str | None = None,
+    clinical_indication: str | None = None,
+) -> Order:
+    """Change what an order not yet started asks for (the placer changed its order)."""
+    require(actor, "order.create")
+    order = Order.objects.select_for_update().select_related("procedure_type").get(pk=order_id)
+    patient_get(actor=actor, patient_id=order.patient_id, what="order", action="patient.view")
+    if order.status not in ("ordered", "scheduled"):
+        raise Conflict(MSG_AMEND_STATUS.format(status=order.get_status_display().lower()))
+    errors = {}
+    if procedure_type is not None and not procedure_type.active:
+        errors["procedure_type"] = MSG_PROCEDURE_INACTIVE
+    if priority is not None and priority not in Priority.values:
+        errors["priority"] = f"“{priority}” is not a priority."
+    if errors:
+        raise ValidationFailed(errors)
+    changes = {
+        "procedure_type": procedure_type,
+        "priority": priority,
+        "clinical_indication": clinical_indication.strip() if clinical_indication else None,
+    }
+    changed = [name for name, value in changes.items() if value is not None]
+    for name in changed:
+        setattr(order, name, changes[name])
+    if changed:
+        with history_actor(actor):
+            order.save(update_fields=[*changed, "updated_at"])
+    return order
 
 
 @transaction.atomic

@@ -184,6 +184,32 @@ def identifier_add(
     return ident
 
 
+MSG_IDENTIFIER_UNKNOWN = "No patient has identifier {value} (issuer {issuer})."
+
+
+@transaction.atomic
+def identifier_change(
+    *, actor: Actor, issuer: str, value: str, new_value: str, new_issuer: str | None = None
+) -> PatientIdentifier:
+    """Correct a patient's identifier (the hospital's "change identifier", HL7 A47): the same
+    row gets the new value, its history says what it was."""
+    new_issuer = new_issuer or issuer
+    ident = PatientIdentifier.objects.select_for_update().filter(issuer=issuer, value=value).first()
+    if ident is None:
+        raise ValidationFailed({"value": MSG_IDENTIFIER_UNKNOWN.format(value=value, issuer=issuer)})
+    patient_get(actor=actor, patient_id=ident.patient_id, what="edit", action="patient.edit")
+    if (new_issuer, new_value) == (issuer, value):
+        return ident
+    if PatientIdentifier.objects.filter(issuer=new_issuer, value=new_value).exists():
+        raise ValidationFailed(
+            {"new_value": MSG_MRN_TAKEN.format(mrn=new_value, issuer=new_issuer)}
+        )
+    ident.issuer, ident.value = new_issuer, new_value.strip()
+    with history_actor(actor):
+        _clean_and_save(ident)
+    return ident
+
+
 def _clinical_patient(actor: Actor, patient_id: int) -> Patient:
     require(actor, "patient.clinical_edit")
     return patient_get(

@@ -14,7 +14,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from irflow.accounts.actors import Actor, person, person_only
+from irflow.accounts.actors import Actor, SystemActor, person, person_only
+from irflow.accounts.models import User
 from irflow.accounts.permissions import OWN, require
 from irflow.accounts.roles import Role
 from irflow.catalogue.models import ProcedureType
@@ -201,9 +202,15 @@ def referral_create(
     referring_clinician: str = "",
     referrer_specialty: str = "",
     attachments: Iterable[UploadLike] = (),
+    referrer_id: int | None = None,
 ) -> Referral:
     """Submit a referral for a known or new patient, with its files, in one transaction; the
-    medications and allergies it lists reach the chart as "reported — to confirm"."""
+    medications and allergies it lists reach the chart as "reported — to confirm".
+
+    A person refers in their own name; the system (an order from the hospital's EHR over
+    HL7 that irflow's catalogue does not know) names the account it comes from in
+    `referrer_id` — the interface's account — and the ordering clinician in
+    `referring_clinician`."""
     require(actor, "referral.create")
     errors: dict[str, str | list[str]] = dict(
         referral_problems(
@@ -236,7 +243,7 @@ def referral_create(
             patient=patient,
             submitted_patient=submitted,
             patient_match=PatientMatch.PENDING if pending else PatientMatch.NONE,
-            referrer=person_only(actor),
+            referrer=_referrer(actor, referrer_id),
             referring_clinician=(referring_clinician or str(actor)).strip()[:150],
             referrer_specialty=(
                 referrer_specialty or (profile.specialty if profile is not None else "")
@@ -266,8 +273,17 @@ def referral_create(
     return referral
 
 
+def _referrer(actor: Actor, referrer_id: int | None) -> User:
+    """Who the referral is from: the person acting, or (the system only) `referrer_id`."""
+    if isinstance(actor, SystemActor) and referrer_id is not None:
+        return User.objects.get(pk=referrer_id)
+    return person_only(actor)
+
+
 def _report_entries(referral: Referral, actor: Actor) -> None:
     """The medications and allergies the referral lists, on its patient's chart "to confirm"."""
+    if not (referral.medications or referral.allergies):
+        return
     reported_entries_add(
         actor=actor,
         patient_id=referral.patient_id,

@@ -16,13 +16,24 @@ from irflow.lib.errors import Forbidden, ValidationFailed
 
 # Moving bookings from the modality's reports; follow-up tasks from dose alerts and the
 # catalogue's rules; re-reading quarantined dose reports; users, privileges and API tokens
-# made by the set-up commands and the demo.
+# made by the set-up commands and the demo; patients, orders and referrals from HL7.
 SYSTEM_ACTIONS = {
     "booking.progress",
     "followup.manage",
     "dose.reconcile",
     "user.manage",
     "apitoken.manage",
+    # Applying HL7 from the hospital: ADT and orders (irflow.hl7server.apply).
+    "patient.view",
+    "patient.create",
+    "patient.edit",
+    "patient.merge",
+    "order.create",
+    "order.view",
+    "order.cancel",
+    "booking.manage",
+    "referral.create",
+    "referral.cancel",
 }
 
 
