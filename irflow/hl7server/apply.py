@@ -26,7 +26,8 @@ them and they are free (identifiers must match across HL7 and DICOM). An order w
 procedure irflow cannot name would be a guess: it becomes a referral in the triage queue, from
 the interface's account, with OBR-4 as sent, so that an IR physician decides — never dropped.
 The placer's number is remembered (`PlacerOrder`): a repeated NW is not a second order, and
-CA (cancel), XO and SC (change) find the order or the referral again.
+CA (cancel), XO and SC (change) find the order or the referral again. An order's PID
+registers a patient irflow does not know yet; it does not change one it knows (ADT does).
 
 Everything else that is valid (A02, A03, other order controls, …) is acknowledged and recorded
 as ignored, with the reason in words. A service's refusal becomes an AE naming the HL7 field
@@ -42,7 +43,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from irflow.accounts.actors import SYSTEM
@@ -547,27 +548,34 @@ def _order_message(message: InboundMessage, parsed: Message) -> Applied:
     sender = header.get(3).strip() if header is not None else ""
     placer = (order.placer_namespace or sender or "?")[:227]
     number = order.placer_number[:199]
-    link = (
-        PlacerOrder.objects.select_for_update()
-        .filter(placer=placer, number=number)
-        .select_related("order", "referral")
-        .first()
-    )
+    link = _link(placer, number)
     name = f"Placer order {number} ({placer})"
     if order.control == "NW":
-        if link is not None:
-            what = (
-                f"order {link.order.accession_number}"
-                if link.order is not None
-                else f"referral {link.referral_id}"
-            )
-            patient_id = (link.order or link.referral).patient_id  # type: ignore[union-attr]
-            return Applied(
-                Inbound.IGNORED,
-                f"{name} was already received ({what}): not a second order.",
-                patient_id,
-            )
-        return _new_order(message, parsed, order, sender, placer, number)
+        if link is None:
+            # Claim the number first: a concurrent NW for it waits here, then finds it taken.
+            try:
+                with transaction.atomic():
+                    link = PlacerOrder.objects.create(
+                        placer=placer,
+                        number=number,
+                        filler_number=order.filler_number[:199],
+                        message=message if message.pk else None,
+                    )
+            except IntegrityError:
+                link = _link(placer, number)
+            else:
+                return _new_order(parsed, order, sender, link)
+        assert link is not None
+        what = (
+            f"order {link.order.accession_number}"
+            if link.order is not None
+            else f"referral {link.referral_id}"
+        )
+        return Applied(
+            Inbound.IGNORED,
+            f"{name} was already received ({what}): not a second order.",
+            _link_patient(link),
+        )
     if order.control not in ("CA", "XO", "SC"):
         return Applied(
             Inbound.IGNORED,
@@ -585,6 +593,16 @@ def _order_message(message: InboundMessage, parsed: Message) -> Applied:
     return _change(parsed, order, sender, link, name)
 
 
+def _link(placer: str, number: str) -> PlacerOrder | None:
+    """The placer's order as irflow has it, locked (the order and referral read along)."""
+    return (
+        PlacerOrder.objects.select_for_update(of=("self",))
+        .filter(placer=placer, number=number)
+        .select_related("order", "referral")
+        .first()
+    )
+
+
 def _link_patient(link: PlacerOrder | None) -> int | None:
     if link is None:
         return None
@@ -592,14 +610,9 @@ def _link_patient(link: PlacerOrder | None) -> int | None:
     return target.patient_id if target is not None else None
 
 
-def _new_order(
-    message: InboundMessage,
-    parsed: Message,
-    order: OrderData,
-    sender: str,
-    placer: str,
-    number: str,
-) -> Applied:
+def _new_order(parsed: Message, order: OrderData, sender: str, link: PlacerOrder) -> Applied:
+    """NW: the order (or the referral) for the placer number `link` has just claimed."""
+    placer, number = link.placer, link.number
     require_procedure(order)
     name = f"Placer order {number} ({placer})"
     patient, notes = _upsert(patient_data(parsed), update=False)
@@ -619,13 +632,8 @@ def _new_order(
                 requested_procedure_id=order.requested_procedure_id,
                 study_instance_uid=order.study_instance_uid,
             )
-        PlacerOrder.objects.create(
-            placer=placer,
-            number=number,
-            filler_number=order.filler_number[:199],
-            order=made,
-            message=message if message.pk else None,
-        )
+        link.order = made
+        link.save(update_fields=["order"])
         notes.append(
             f"Order {made.accession_number} created: {procedure.name} ({priority}), "
             f"placer order {number}."
@@ -661,13 +669,8 @@ def _new_order(
                 referrer_specialty=sender[:100],
                 relevant_history="\n".join(history),
             )
-        PlacerOrder.objects.create(
-            placer=placer,
-            number=number,
-            filler_number=order.filler_number[:199],
-            referral=referral,
-            message=message if message.pk else None,
-        )
+        link.referral = referral
+        link.save(update_fields=["referral"])
         notes.append(
             f"Procedure code {order.procedure} is not in the code mapping or the catalogue: "
             f"referral {referral.pk} waits in the triage queue with the text as sent "
