@@ -65,6 +65,7 @@ from irflow.hl7.parse import (
     DATA_TYPE_ERROR,
     DUPLICATE_KEY_IDENTIFIER,
     REQUIRED_FIELD_MISSING,
+    TABLE_VALUE_NOT_FOUND,
     UNKNOWN_KEY_IDENTIFIER,
     UNSUPPORTED_EVENT_CODE,
     HL7Error,
@@ -96,6 +97,8 @@ _ADT_TRIGGER = re.compile(r"^A(\d\d)$")
 # it cannot sign in).
 INTERFACE_USERNAME = "hl7-interface"
 INTERFACE_NAME = "HL7 interface"
+
+MAX_IDENTIFIER = PatientIdentifier._meta.get_field("value").max_length or 64
 
 # Service field names → the HL7 field that carried the value.
 PATIENT_LOCATIONS = {
@@ -192,7 +195,12 @@ def _fields(locations: dict[str, str], default: str) -> Iterator[None]:
         name, messages = next(iter(exc.errors.items()))
         location = locations.get(name, default)
         text = " ".join(messages)
-        code = REQUIRED_FIELD_MISSING if "required" in text.lower() else DATA_TYPE_ERROR
+        if "required" in text.lower():
+            code = REQUIRED_FIELD_MISSING
+        elif "valid choice" in text.lower():
+            code = TABLE_VALUE_NOT_FOUND
+        else:
+            code = DATA_TYPE_ERROR
         raise HL7Error(text, location=location, error_code=code) from exc
     except ServiceError as exc:
         raise HL7Error(
@@ -243,6 +251,12 @@ def _find(keys: list[IdentifierData], location: str = "PID-3") -> Found:
         )
     query = Q()
     for ident in keys:
+        if len(ident.value) > MAX_IDENTIFIER:
+            raise HL7Error(
+                f"Identifier “{ident.value[:20]}…” is longer than {MAX_IDENTIFIER} characters.",
+                location=location,
+                error_code=DATA_TYPE_ERROR,
+            )
         query |= Q(issuer=_issuer(ident), value=ident.value)
     rows = list(PatientIdentifier.objects.filter(query))
     patients = {row.patient_id for row in rows}
@@ -467,6 +481,14 @@ def _identifier_change(parsed: Message) -> Applied:
             error_code=UNKNOWN_KEY_IDENTIFIER,
         )
     Patient.objects.select_for_update().get(pk=row.patient_id)
+    taken = PatientIdentifier.objects.filter(issuer=_issuer(new), value=new.value).first()
+    if taken is not None and taken.pk != row.pk:
+        raise HL7Error(
+            f"Identifier {new.value} ({_issuer(new)}) is already patient {taken.patient_id}'s: "
+            "merge the records (A40) instead.",
+            location="PID-3",
+            error_code=DUPLICATE_KEY_IDENTIFIER,
+        )
     with _fields(PATIENT_LOCATIONS, "PID-3"):
         identifier_change(
             actor=SYSTEM,
@@ -734,10 +756,17 @@ def _change(
         indication = _indication(order)
         if indication and indication != made.clinical_indication:
             changes["clinical_indication"] = indication
+        unknown = (
+            f" OBR-4 {order.procedure} is not in the code mapping or the catalogue: the "
+            "procedure is unchanged."
+            if order.code and procedure is None
+            else ""
+        )
         if not changes:
             return Applied(
                 Inbound.IGNORED,
-                f"{name} (ORC-1 {order.control}): order {made.accession_number} already says this.",
+                f"{name} (ORC-1 {order.control}): order {made.accession_number} already says this."
+                f"{unknown}",
                 made.patient_id,
             )
         with _fields(ORDER_LOCATIONS, "ORC-1"):
@@ -745,7 +774,7 @@ def _change(
         return Applied(
             Inbound.APPLIED,
             f"{name} (ORC-1 {order.control}): order {made.accession_number} changed: "
-            f"{', '.join(sorted(changes))}.",
+            f"{', '.join(sorted(changes))}.{unknown}",
             made.patient_id,
         )
     referral = link.referral

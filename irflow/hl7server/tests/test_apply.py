@@ -430,3 +430,24 @@ def test_an_order_without_a_procedure_or_placer_number_is_an_ae():
     no_placer = order().replace("ORC|NW|P1^EHR|", "ORC|NW||").replace("OBR|1|P1^EHR|", "OBR|1||")
     error = refused(no_placer)
     assert (error.location, error.error_code) == ("ORC-2", "101")
+
+
+def test_a47_onto_another_patients_identifier_is_an_ae():
+    applied(adt("A04", pid("ONE")))
+    applied(adt("A04", pid("TWO", family="Two")))
+    error = refused(adt("A47", pid("TWO"), "MRG|ONE^^^^MR"))
+    assert (error.location, error.error_code) == ("PID-3", "205")
+    assert the_patient("ONE") != the_patient("TWO")
+
+
+def test_an_identifier_longer_than_irflow_keeps_is_an_ae():
+    error = refused(adt("A04", pid("9" * 65)))
+    assert (error.location, error.error_code) == ("PID-3", "102")
+
+
+def test_xo_with_an_unknown_code_says_the_procedure_is_unchanged():
+    applied(order())
+    result = applied(order("XO", code="ZZ1^Something new^L", priority="S"))
+    made = Order.objects.get()
+    assert made.procedure_type.code == "PICC" and made.priority == "emergent"
+    assert "procedure is unchanged" in result.outcome
