@@ -143,7 +143,7 @@ def read_datetime(value: str, location: str) -> datetime | None:
 SEX = {"F": "F", "M": "M", "O": "O", "U": "U", "A": "O", "N": "U", "X": "O"}
 
 # PID-3.5 identifier types (table 0203) that are national numbers.
-NATIONAL_TYPES = frozenset({"NH", "NI", "SS", "NN", "SB", "NNxxx"})
+NATIONAL_TYPES = frozenset({"NH", "NI", "NN", "SB", "SS"})
 
 _PHONE = re.compile(r"^[0-9 ()+\-./xX#*]*$")
 
@@ -211,7 +211,8 @@ _uses(
     ADT + ", " + ORDERS,
     "PID-3.5",
     "Identifier type code",
-    "NH, NI, SS, NN: a national number; other types: a medical record number.",
+    "NH, NI, NN, SB, SS: a national number (added to the record, never used to find it); "
+    "MR, MRN, PI, PT, PN, EPI or none: a medical record number; others: another identifier.",
 )
 
 
@@ -304,13 +305,14 @@ def patient_data(msg: Message) -> PatientData:
     )
 
 
-_uses(ADT + ", " + ORDERS, "PID-5.1", "Family name", "Family name.")
-_uses(ADT + ", " + ORDERS, "PID-5.2", "Given name", "Given name.")
+_uses(ADT + ", " + ORDERS, "PID-5.1", "Family name", 'Family name (required; "" is refused).')
+_uses(ADT + ", " + ORDERS, "PID-5.2", "Given name", 'Given name (required; "" is refused).')
 _uses(
     ADT + ", " + ORDERS,
     "PID-7",
     "Date of birth",
-    "Date of birth (YYYYMMDD at least; a partial date is an AE, error 102).",
+    "Date of birth (YYYYMMDD at least; a partial date is an AE, error 102; required to "
+    'register a patient; "" is refused).',
 )
 _uses(
     ADT + ", " + ORDERS,
@@ -335,7 +337,8 @@ _uses(
     ADT + ", " + ORDERS,
     "PID-19",
     "SSN number",
-    "A national identifier (issuer IRFLOW_HL7_SSN_ISSUER).",
+    "A national identifier (issuer IRFLOW_HL7_SSN_ISSUER), added to the record unless "
+    "another patient has it (the outcome says so); never used to find the patient.",
 )
 
 
@@ -515,7 +518,12 @@ _uses(
     "Kept on the order (and its referral); with the placer (ORC-2.2, else MSH-3) it finds "
     "the order again: a repeated NW is not a second order.",
 )
-_uses(ORDERS, "ORC-3, OBR-3", "Filler order number", "Named in the outcome (irflow is the filler).")
+_uses(
+    ORDERS,
+    "ORC-3, OBR-3",
+    "Filler order number",
+    "Kept with the placer order number; irflow, the filler, issues its own accession number.",
+)
 _uses(
     ORDERS,
     "OBR-4",

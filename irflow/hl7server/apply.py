@@ -271,7 +271,7 @@ def _find(keys: list[IdentifierData], location: str = "PID-3") -> Found:
         return Found(None)
     patient = Patient.objects.select_for_update().get(pk=rows[0].patient_id)
     merged = [row for row in rows if _came_by_merge(row)]
-    if not merged:
+    if len(merged) < len(rows):  # it names the surviving record's own identifier too
         return Found(patient)
     row = merged[0]
     said = f"{location} {row.value} ({row.issuer}) was merged into patient {patient.pk}"

@@ -451,3 +451,12 @@ def test_xo_with_an_unknown_code_says_the_procedure_is_unchanged():
     made = Order.objects.get()
     assert made.procedure_type.code == "PICC" and made.priority == "emergent"
     assert "procedure is unchanged" in result.outcome
+
+
+def test_a_message_naming_the_survivor_too_is_not_refused_after_a_merge(settings):
+    settings.IRFLOW_HL7_MERGED_IDENTIFIER = "reject"
+    applied(adt("A04", pid("OLD", family="Dup")))
+    applied(adt("A04", pid("NEW", family="Keep")))
+    applied(adt("A40", pid("NEW", family="Keep"), "MRG|OLD^^^^MR"))
+    result = applied(adt("A08", pid("NEW", family="Keep", extra_ids="~OLD^^^^MR", phone="0113")))
+    assert "merged" not in result.outcome and the_patient("NEW").phone == "0113"
