@@ -77,9 +77,7 @@ class DestinationForm(TextForm):
         required=False,
         initial=True,
     )
-    sends_orders = forms.BooleanField(
-        label="Filler orders and their status", required=False
-    )
+    sends_orders = forms.BooleanField(label="Filler orders and their status", required=False)
     sends_schedules = forms.BooleanField(
         label="Schedules: SIU S12/S13/S15 on book, reschedule, cancel", required=False
     )

@@ -177,8 +177,7 @@ def may_reprocess(actor: Actor, message: InboundMessage) -> bool:
 def is_stuck(message: OutboundMessage) -> bool:
     """Stuck: marked so by the sender, or still waiting after the destination's tries."""
     return message.status == Outbound.STUCK or (
-        message.status == Outbound.PENDING
-        and message.attempts >= message.destination.max_attempts
+        message.status == Outbound.PENDING and message.attempts >= message.destination.max_attempts
     )
 
 

@@ -272,7 +272,12 @@ def mapping_list(request):
 
 def _mapping_initial_from_query(request) -> dict:
     """A code offered on the list ("Map it") comes with what the sender said."""
-    keys = {"code": "code", "text": "text", "system": "coding_system", "sender": "sending_application"}
+    keys = {
+        "code": "code",
+        "text": "text",
+        "system": "coding_system",
+        "sender": "sending_application",
+    }
     return {field: request.GET[key][:200] for key, field in keys.items() if key in request.GET}
 
 
