@@ -206,8 +206,8 @@ def destination_summaries(*, actor: Actor) -> list[DestinationSummary]:
     require(actor, "hl7.view")
     summaries = {d.pk: DestinationSummary(d) for d in Destination.objects.order_by("name")}
     counts = OutboundMessage.objects.values("destination_id", "status").annotate(n=Count("id"))
-    for row in counts:
-        summaries[row["destination_id"]].counts[row["status"]] = row["n"]
+    for count in counts:
+        summaries[count["destination_id"]].counts[count["status"]] = count["n"]
     # Pending messages past their destination's tries count as stuck too.
     overdue = (
         OutboundMessage.objects.filter(
@@ -216,15 +216,15 @@ def destination_summaries(*, actor: Actor) -> list[DestinationSummary]:
         .values("destination_id")
         .annotate(n=Count("id"))
     )
-    for row in overdue:
-        summaries[row["destination_id"]].overdue = row["n"]
+    for late in overdue:
+        summaries[late["destination_id"]].overdue = late["n"]
     oldest = (
         OutboundMessage.objects.filter(status__in=WAITING)
         .values("destination_id")
         .annotate(at=Min("created_at"))
     )
-    for row in oldest:
-        summaries[row["destination_id"]].oldest_waiting = row["at"]
+    for first in oldest:
+        summaries[first["destination_id"]].oldest_waiting = first["at"]
     return list(summaries.values())
 
 
@@ -251,7 +251,7 @@ def outbound_messages(
     rows = list(qs.order_by("-id")[: PAGE_SIZE + 1])
     page = Page(rows[:PAGE_SIZE], rows[PAGE_SIZE - 1].pk if len(rows) > PAGE_SIZE else None)
     for row in page.rows:
-        row.stuck = is_stuck(row)  # type: ignore[attr-defined]  # for the templates
+        row.stuck = is_stuck(row)  # for the templates
     access_log_record(actor=actor, patient=None, what="HL7 messages sent", shown=_shown(page.rows))
     return page
 

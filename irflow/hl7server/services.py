@@ -164,14 +164,12 @@ def code_mapping_save(
     )
     if procedure is None:
         problems["procedure_type"] = MSG_NO_PROCEDURE
-    twin = (
-        CodeMapping.objects.filter(
-            sending_application=sending_application, code=code, coding_system=coding_system
-        )
-        .exclude(pk=mapping_id)
-        .select_related("procedure_type")
-        .first()
+    twins = CodeMapping.objects.filter(
+        sending_application=sending_application, code=code, coding_system=coding_system
     )
+    if mapping_id is not None:
+        twins = twins.exclude(pk=mapping_id)
+    twin = twins.select_related("procedure_type").first()
     if twin is not None and "code" not in problems:
         problems["code"] = MSG_MAPPED.format(procedure=twin.procedure_type)
     if problems:

@@ -8,6 +8,8 @@ a button is pressed.
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -101,10 +103,10 @@ def inbound_detail(request, message_id: int):
 @require_POST
 def inbound_reprocess(request, message_id: int):
     """Apply a stored message again (one that failed, or that a crash left unapplied)."""
-    from irflow.hl7server.receive import reprocess  # the listener's module
+    receive = import_module("irflow.hl7server.receive")  # the listener's module
 
     with refusals_shown(request=request) as outcome:
-        message = reprocess(actor=request.user, message_id=message_id)
+        message = receive.reprocess(actor=request.user, message_id=message_id)
     if outcome.ok:
         messages.success(request, MSG_REPROCESSED.format(status=message.get_status_display()))
     return redirect("hl7-message", message_id=message_id)
@@ -172,7 +174,7 @@ def outbound_detail(request, outbound_id: int):
 @login_required
 @require_POST
 def outbound_resend(request, outbound_id: int):
-    from irflow.hl7server import outbox  # the outbox's module
+    outbox = import_module("irflow.hl7server.outbox")  # the outbox's module
 
     with refusals_shown(request=request) as outcome:
         message = outbox.resend(actor=request.user, message_id=outbound_id)
@@ -184,7 +186,7 @@ def outbound_resend(request, outbound_id: int):
 @login_required
 @require_POST
 def outbound_cancel(request, outbound_id: int):
-    from irflow.hl7server import outbox  # the outbox's module
+    outbox = import_module("irflow.hl7server.outbox")  # the outbox's module
 
     form = CancelForm(request.POST)
     if form.is_valid():

@@ -32,7 +32,7 @@ from irflow.testing.fixtures import PERSONAS, login
 pytestmark = pytest.mark.django_db
 
 ADT = (
-    "MSH|^~\\&|PAS|RVH|IRFLOW|IR|20260105101500||ADT^A08^ADT_A01|{cid}|P|2.5.1|||||||UNICODE UTF-8\r"
+    "MSH|^~\\&|PAS|RVH|IRFLOW|IR|20260105101500||ADT^A08^ADT_A01|{cid}|P|2.5.1||||||UNICODE UTF-8\r"
     "EVN|A08|20260105101500\r"
     "PID|1||{mrn}^^^RVH^MR||{family}^{given}||19560412|M\r"
 )
@@ -236,6 +236,7 @@ def test_a_message_shows_its_raw_text_a_segment_a_line_and_the_read_is_logged(
     assert escape("MSH|^~\\&|PAS|RVH") in page
     assert "\nEVN|A08|20260105101500\nPID|1||T0000001^^^RVH^MR" in page.replace("\r", "")
     assert "MSA|AE|RAW1" in page  # the ACK sent
+    assert "<dt>Character set (MSH-18)</dt><dd>UNICODE UTF-8</dd>" in page
     assert "PID-7" in page and "The date of birth is not a date." in page
     row = AccessLog.objects.order_by("-id").first()
     assert AccessLog.objects.count() == before + 1
