@@ -38,8 +38,10 @@ MSG_NO_DESTINATION = "No such HL7 destination."
 MSG_NO_MAPPING = "No such code mapping."
 
 # What an administrator may do to a message, by its status (the services check again).
+# Re-processing takes a message that was not applied; cancelling one not sent yet; resending
+# any message of an active destination (one waiting is tried at once, any other is queued
+# again as a new message).
 REPROCESSABLE = frozenset({Inbound.ERROR, Inbound.FAILED, Inbound.RECEIVED})
-RESENDABLE = frozenset({Outbound.REFUSED, Outbound.STUCK, Outbound.CANCELLED})
 CANCELLABLE = frozenset({Outbound.PENDING, Outbound.STUCK})
 # Messages in these states still wait to be sent.
 WAITING = (Outbound.PENDING, Outbound.STUCK)
@@ -265,6 +267,11 @@ class OutboundDetail:
     can_resend: bool
     can_cancel: bool
 
+    @property
+    def waiting(self) -> bool:
+        """Not sent yet: resending tries it now; else it is queued again as a new message."""
+        return self.message.status in WAITING
+
 
 def outbound_message(*, actor: Actor, message_id: int) -> OutboundDetail:
     """One message of an outbox, its text and the receiver's answer (access-logged)."""
@@ -286,7 +293,7 @@ def outbound_message(*, actor: Actor, message_id: int) -> OutboundDetail:
         segments=_lines(message.text),
         ack_segments=_lines(message.ack),
         stuck=is_stuck(message),
-        can_resend=manage and message.status in RESENDABLE,
+        can_resend=manage and message.destination.active,
         can_cancel=manage and message.status in CANCELLABLE,
     )
 

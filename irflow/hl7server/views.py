@@ -33,7 +33,8 @@ MSG_DEACTIVATED = "{name} is inactive: nothing is sent to it until it is made ac
 MSG_MAPPED = "{code} now means {procedure}."
 MSG_UNMAPPED = "The mapping of {code} is removed: orders with this code go to triage again."
 MSG_REPROCESSED = "Re-processed: {status}."
-MSG_RESENT = "{control_id} is queued to be sent again."
+MSG_TRY_NOW = "{control_id} is tried again now."
+MSG_RESENT = "Queued again as a new message, {control_id}: it is sent after those waiting."
 MSG_CANCELLED = "{control_id} is cancelled: it will not be sent."
 
 
@@ -179,7 +180,11 @@ def outbound_resend(request, outbound_id: int):
     with refusals_shown(request=request) as outcome:
         message = outbox.resend(actor=request.user, message_id=outbound_id)
     if outcome.ok:
-        messages.success(request, MSG_RESENT.format(control_id=message.control_id))
+        if message.pk == outbound_id:
+            messages.success(request, MSG_TRY_NOW.format(control_id=message.control_id))
+        else:
+            messages.success(request, MSG_RESENT.format(control_id=message.control_id))
+        return redirect("hl7-outbound", outbound_id=message.pk)
     return redirect("hl7-outbound", outbound_id=outbound_id)
 
 

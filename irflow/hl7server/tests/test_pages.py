@@ -321,30 +321,33 @@ def test_the_outboxes_show_stuck_messages_in_words_and_colour(
     assert "OK1" in client.get("/hl7/sent/", {"q": "müller"}).content.decode()
     detail = client.get(f"/hl7/sent/{stuck.pk}/").content.decode()
     assert "Stuck:" in detail and "ORU^R01" in detail
-    assert "Resend" not in detail and "Cancel this message" not in detail  # not for integration
+    assert "Try now" not in detail and "Cancel this message" not in detail  # not for integration
     login(client, personas["admin"])
     detail = client.get(f"/hl7/sent/{stuck.pk}/").content.decode()
-    assert "Resend</button>" in detail and "Cancel this message" in detail
+    assert "Try now</button>" in detail and "Cancel this message" in detail
 
 
 @pytest.mark.parametrize(
-    ("status", "resend", "cancel"),
+    ("status", "button", "cancel"),
     [
-        (Outbound.PENDING, False, True),
-        (Outbound.STUCK, True, True),
-        (Outbound.REFUSED, True, False),
-        (Outbound.CANCELLED, True, False),
-        (Outbound.SENT, False, False),
+        (Outbound.PENDING, "Try now", True),
+        (Outbound.STUCK, "Try now", True),
+        (Outbound.REFUSED, "Resend as a new message", False),
+        (Outbound.CANCELLED, "Resend as a new message", False),
+        (Outbound.SENT, "Resend as a new message", False),
     ],
 )
 def test_resend_and_cancel_are_offered_only_where_they_would_be_taken(
-    client, personas, destination, status, resend, cancel
+    client, personas, destination, status, button, cancel
 ):
     message = sent(destination, "B1", status=status)
     login(client, personas["admin"])
     page = client.get(f"/hl7/sent/{message.pk}/").content.decode()
-    assert ("Resend</button>" in page) is resend
+    assert f"{button}</button>" in page
     assert ("Cancel this message" in page) is cancel
+    Destination.objects.filter(pk=destination.pk).update(active=False)
+    page = client.get(f"/hl7/sent/{message.pk}/").content.decode()
+    assert f"/hl7/sent/{message.pk}/resend/" not in page  # nothing is sent to it while inactive
 
 
 def test_resend_and_cancel_run_the_outboxs_own(client, personas, destination):
@@ -355,16 +358,20 @@ def test_resend_and_cancel_run_the_outboxs_own(client, personas, destination):
     login(client, personas["integration"])
     assert client.post(f"/hl7/sent/{refused.pk}/resend/").status_code == 403
     login(client, personas["admin"])
-    assert client.post(f"/hl7/sent/{refused.pk}/resend/").status_code == 302
-    refused.refresh_from_db()
-    assert refused.status != Outbound.REFUSED
+    response = client.post(f"/hl7/sent/{refused.pk}/resend/")
+    assert response.status_code == 302
+    again = OutboundMessage.objects.get(pk=int(response.url.rstrip("/").rsplit("/", 1)[1]))
+    assert again.status == Outbound.PENDING and again.destination == destination
+    assert again.text.split("\r")[1:] == refused.text.split("\r")[1:]
+    assert "queued" in client.get(response.url).content.decode().lower()
     no_reason = client.post(f"/hl7/sent/{waiting.pk}/cancel/", {"reason": ""})
     assert no_reason.status_code == 422
-    assert (
-        client.post(f"/hl7/sent/{waiting.pk}/cancel/", {"reason": "sent by fax"}).status_code == 302
-    )
+    cancelled = client.post(f"/hl7/sent/{waiting.pk}/cancel/", {"reason": "sent by fax"})
+    assert cancelled.status_code == 302
     waiting.refresh_from_db()
     assert waiting.status == Outbound.CANCELLED
+    twice = client.post(f"/hl7/sent/{waiting.pk}/cancel/", {"reason": "again"})
+    assert twice.status_code == 422  # the outbox refuses; the page says why
 
 
 def test_the_outbox_list_logs_one_read_per_patient_shown(client, personas, destination, patient):
