@@ -134,7 +134,7 @@ class CodeMappingForm(TextForm):
         label="Coding system (OBR-4.3)",
         max_length=50,
         required=False,
-        help_text="Empty when the sender sends none.",
+        help_text="Empty: the code means this procedure in any coding system.",
     )
     sending_application = forms.CharField(
         label="Sender (MSH-3)",

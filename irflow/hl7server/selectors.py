@@ -19,6 +19,7 @@ from django.db.models import Count, F, Min, Q, QuerySet
 from irflow.accounts.actors import Actor
 from irflow.accounts.permissions import can, require
 from irflow.audit.services import access_log_record
+from irflow.catalogue.models import ProcedureType
 from irflow.hl7.parse import HL7Error, decode, parse
 from irflow.hl7server.models import (
     CodeMapping,
@@ -367,14 +368,24 @@ class SeenCode:
 
 
 def unmapped_codes(*, actor: Actor, scan: int = UNMAPPED_SCAN) -> list[SeenCode]:
-    """The procedure codes of the last `scan` order messages received that no mapping covers
-    (neither the sender's own nor an any-sender one), most used first. Read from the raw
-    messages' OBR-4 (code ^ text ^ coding system); no patient data is read or shown."""
+    """The procedure codes of the last `scan` order messages received that irflow cannot
+    name, most used first: no mapping covers them (the sender's or any sender's, of their
+    coding system or of any) and the catalogue has no such code, so applying them made a
+    referral for triage. Read from the raw messages' OBR-4 (code ^ text ^ coding system); no
+    patient data is read or shown."""
     require(actor, "hl7.manage")
-    mapped = {
-        (m.sending_application, m.code, m.coding_system)
-        for m in CodeMapping.objects.only("sending_application", "code", "coding_system")
-    }
+    mapped = set(
+        CodeMapping.objects.filter(procedure_type__active=True).values_list(
+            "sending_application", "code", "coding_system"
+        )
+    )
+    catalogue = set(ProcedureType.objects.filter(active=True).values_list("code", flat=True))
+
+    def covered(sender: str, code: str, system: str) -> bool:
+        return code in catalogue or any(
+            (who, code, how) in mapped for who in (sender, "") for how in (system, "")
+        )
+
     seen: dict[tuple[str, str, str], list] = {}
     recent = (
         InboundMessage.objects.filter(
@@ -396,7 +407,7 @@ def unmapped_codes(*, actor: Actor, scan: int = UNMAPPED_SCAN) -> list[SeenCode]
             code, text, system = obr.get(4, 1), obr.get(4, 2), obr.get(4, 3)
             if not code:
                 continue
-            if (sender, code, system) in mapped or ("", code, system) in mapped:
+            if covered(sender, code, system):
                 continue
             entry = seen.setdefault((sender, code, system), [text, 0, message.received_at])
             entry[1] += 1

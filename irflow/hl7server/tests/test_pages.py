@@ -288,6 +288,8 @@ def test_re_process_runs_the_listeners_re_processing(client, personas):
     login(client, personas["admin"])
     response = client.post(f"/hl7/received/{message.pk}/reprocess/")
     assert response.status_code == 302 and response.url == f"/hl7/received/{message.pk}/"
+    message.refresh_from_db()
+    assert message.reprocessed == 1
 
 
 def test_a_message_that_does_not_exist_is_404(client, personas):
@@ -513,6 +515,10 @@ def test_the_codes_received_that_no_mapping_covers_are_offered_to_map(client, pe
     CodeMapping.objects.create(
         code="IR1", coding_system="L", procedure_type=ProcedureType.objects.get(code="PICC")
     )
+    # Covered too: a mapping of any coding system, and the catalogue's own code.
+    received(ORM.format(cid="O4", mrn="M4", code="IR2", text="Drain", system="99RVH"))
+    CodeMapping.objects.create(code="IR2", procedure_type=ProcedureType.objects.get(code="PICC"))
+    received(ORM.format(cid="O5", mrn="M5", code="PICC", text="PICC line", system="L"))
     adt("A1")  # not an order
     login(client, personas["admin"])
     codes = selectors.unmapped_codes(actor=personas["admin"])
