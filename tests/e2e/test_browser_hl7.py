@@ -52,6 +52,10 @@ def test_administrator_reads_the_interface_page_and_configures_it(page, site, pe
     page.get_by_role("link", name="Sent").click()
     expect(page.get_by_role("row", name="IRF000002")).to_contain_text("Stuck after 12 tries")
     screenshot(page, "hl7-sent")
+    page.get_by_role("row", name="IRF000002").get_by_role("link").click()
+    expect(page.get_by_role("button", name="Try now")).to_be_visible()
+    expect(page.get_by_text("Stuck:")).to_be_visible()
+    screenshot(page, "hl7-sent-message")
 
     page.get_by_role("link", name="Destinations").click()
     page.get_by_role("link", name="Add a destination").click()
