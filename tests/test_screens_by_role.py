@@ -16,6 +16,7 @@ from irflow.accounts.permissions import OWN, scope
 from irflow.accounts.services import api_token_create
 from irflow.catalogue.models import ProcedureType, Room
 from irflow.dicomserver.models import RemoteAE
+from irflow.hl7server.models import CodeMapping, Destination, InboundMessage, OutboundMessage
 from irflow.testing.fixtures import PERSONAS, login, make_order
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +24,13 @@ pytestmark = pytest.mark.django_db
 TABLE = Path(__file__).resolve().parent.parent / "docs" / "security.md"
 HEADING = "## Screens and the actions they need"
 # The parts of irflow whose pages must all be in the table.
-COVERED = ("administration/", "timeline/", "scheduling/book/<order>/slots/", "accounts/password/")
+COVERED = (
+    "administration/",
+    "timeline/",
+    "scheduling/book/<order>/slots/",
+    "accounts/password/",
+    "hl7/",
+)
 ROW = re.compile(r"^\| `(?P<path>[^`]+)` — .*\| (?P<rule>.+) \|$")
 
 
@@ -40,7 +47,7 @@ def screens() -> list[tuple[str, str | None]]:
         path, rule = match["path"], match["rule"]
         if path.startswith("/administration/first-run/"):
             continue
-        action = re.match(r"`([a-z_.]+)`", rule)
+        action = re.match(r"`([a-z0-9_.]+)`", rule)
         assert action or rule == "any signed-in user", line
         rows.append((path, action.group(1) if action else None))
     return rows
@@ -73,6 +80,25 @@ def world(personas, patient):
         "order": make_order(personas["attending"], patient).pk,
         "patient": patient.pk,
         "name": "mull",
+        **_hl7_world(patient),
+    }
+
+
+def _hl7_world(patient) -> dict[str, int]:
+    destination = Destination.objects.create(name="Walk EHR", host="127.0.0.1", port=2576)
+    return {
+        "message": InboundMessage.objects.create(
+            raw=b"MSH|^~\\&|PAS|RVH|||20260105||ADT^A08|W1|P|2.5.1\rPID|1||T0000001\r",
+            control_id="W1",
+            patient=patient,
+        ).pk,
+        "outbound": OutboundMessage.objects.create(
+            destination=destination, message_type="ORU^R01", control_id="W1", text="MSH|"
+        ).pk,
+        "destination": destination.pk,
+        "mapping": CodeMapping.objects.create(
+            code="W1", procedure_type=ProcedureType.objects.get(code="PICC")
+        ).pk,
     }
 
 

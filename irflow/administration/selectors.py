@@ -34,6 +34,10 @@ SECTIONS = [
     ("API tokens", "admin-tokens", "apitoken.manage", "Tokens for integrations: scope, expiry."),
     ("Modalities (remote DICOM AEs)", "admin-remote-aes", "dicom.configure",
      "The modalities that may query the worklist and send dose reports."),
+    ("HL7 destinations", "hl7-destinations", "hl7.manage",
+     "Where irflow sends results, orders and schedules over MLLP; their outboxes."),
+    ("HL7 code mappings", "hl7-mappings", "hl7.manage",
+     "A sender's procedure codes (OBR-4) and the catalogue entries they mean."),
     ("Site policy of the clinical rules", "readiness-policy", "policy.manage",
      "The site's values of the readiness and dose rules, each change audited."),
 ]  # fmt: skip
