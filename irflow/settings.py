@@ -385,6 +385,9 @@ IRFLOW_HL7_MAX_BYTES = envint("IRFLOW_HL7_MAX_BYTES", 8 * 1024 * 1024)
 # A frame begun and not finished within this is dropped with its connection (idle
 # connections between frames are kept: engines keep one open).
 IRFLOW_HL7_FRAME_TIMEOUT_S = envint("IRFLOW_HL7_FRAME_TIMEOUT_S", 60)
+# Who may send beyond loopback (MLLP has no sign-in): addresses or networks, comma-separated.
+# Bound beyond loopback with none, the listener refuses to start.
+IRFLOW_HL7_ALLOWED_PEERS = envstr("IRFLOW_HL7_ALLOWED_PEERS", "")
 # MSH-11 processing IDs accepted: P (production) only by default; a test instance: P,T.
 IRFLOW_HL7_PROCESSING_IDS = envstr("IRFLOW_HL7_PROCESSING_IDS", "P")
 

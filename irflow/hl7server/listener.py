@@ -15,6 +15,9 @@ are served concurrently.
   64 KiB are stored and it is answered AR; the connection stays open.
 - When the database cannot be written, nothing is acknowledged and the connection is closed:
   the sender resends (as engines do when no ACK comes).
+- Who may send: loopback, and the addresses or networks of `IRFLOW_HL7_ALLOWED_PEERS` (MLLP
+  has no sign-in); other connections are closed at once. Bound beyond loopback with none
+  allowed, the listener refuses to start.
 - SIGTERM / SIGINT: stop accepting, let frames being processed finish (up to 10 s), close.
 
 Several listeners can run against one PostgreSQL (on several machines, or ports): a message
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import socket
 import threading
@@ -51,6 +55,7 @@ class ListenerConfig:
     port: int
     max_bytes: int
     frame_timeout_s: float
+    allowed_peers: tuple[str, ...] = ()
 
     @classmethod
     def from_settings(cls, **overrides: Any) -> ListenerConfig:
@@ -59,9 +64,57 @@ class ListenerConfig:
             "port": settings.IRFLOW_HL7_PORT,
             "max_bytes": settings.IRFLOW_HL7_MAX_BYTES,
             "frame_timeout_s": settings.IRFLOW_HL7_FRAME_TIMEOUT_S,
+            "allowed_peers": tuple(
+                p.strip() for p in settings.IRFLOW_HL7_ALLOWED_PEERS.split(",") if p.strip()
+            ),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
+
+
+MSG_OPEN_WITHOUT_PEERS = (
+    "The HL7 listener would listen on {host}, which other machines can reach, but no sending "
+    "system is allowed: MLLP has no sign-in, so anyone could send patients and orders. Set "
+    "IRFLOW_HL7_ALLOWED_PEERS to the interface engine's addresses (or networks), or listen on "
+    "127.0.0.1 (IRFLOW_HL7_HOST)."
+)
+MSG_BAD_PEER = "IRFLOW_HL7_ALLOWED_PEERS: {value} is not an address or a network."
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _networks(config: ListenerConfig) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    return [ipaddress.ip_network(p, strict=False) for p in config.allowed_peers]
+
+
+def refusal(config: ListenerConfig) -> str | None:
+    """Why the listener must not start with `config`, or None."""
+    for value in config.allowed_peers:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            return MSG_BAD_PEER.format(value=value)
+    if not is_loopback(config.host) and not config.allowed_peers:
+        return MSG_OPEN_WITHOUT_PEERS.format(host=config.host or "every address")
+    return None
+
+
+def peer_allowed(config: ListenerConfig, address: str) -> bool:
+    """Loopback always; other addresses only when IRFLOW_HL7_ALLOWED_PEERS names them."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if ip.is_loopback:
+        return True
+    return any(ip in network for network in _networks(config))
 
 
 def describe(config: ListenerConfig) -> str:
@@ -130,6 +183,9 @@ class Server:
     ) -> None:
         address = writer.get_extra_info("peername") or ("?", 0)
         peer = f"{address[0]}:{address[1]}"
+        if not peer_allowed(self.config, str(address[0])):
+            logger.warning("HL7 connection from %s refused: not in IRFLOW_HL7_ALLOWED_PEERS", peer)
+            return
         sock = writer.get_extra_info("socket")
         if sock is not None:
             with contextlib.suppress(OSError):

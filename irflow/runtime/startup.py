@@ -159,12 +159,16 @@ def prepare(result_path: Path, argv: list[str]) -> int:
         else:
             from irflow.hl7server.listener import ListenerConfig as HL7Config
             from irflow.hl7server.listener import describe as hl7_describe
+            from irflow.hl7server.listener import refusal as hl7_refusal
 
             hl7_port = options.hl7_port or settings.IRFLOW_HL7_PORT
             extra_env["IRFLOW_HL7_PORT"] = str(hl7_port)  # for /health
             if not port_free(settings.IRFLOW_HL7_HOST, hl7_port):
                 raise CommandError(f"HL7 port {hl7_port} is in use (choose one with --hl7-port).")
-            hl7 = {"port": hl7_port, "about": hl7_describe(HL7Config.from_settings(port=hl7_port))}
+            hl7_config = HL7Config.from_settings(port=hl7_port)
+            if problem := hl7_refusal(hl7_config):
+                raise CommandError(problem)
+            hl7 = {"port": hl7_port, "about": hl7_describe(hl7_config)}
         url = service_url(options.host, options.port)
         result = {
             "extra_env": extra_env,

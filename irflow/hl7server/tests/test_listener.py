@@ -234,3 +234,15 @@ def test_the_listener_stops_cleanly_with_a_connection_open(transactional_db):
     sender.close()
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", found.port), timeout=1).close()
+
+
+def test_beyond_loopback_only_the_allowed_senders():
+    from irflow.hl7server.listener import ListenerConfig, peer_allowed, refusal
+
+    open_to_all = ListenerConfig.from_settings(host="192.0.2.10", allowed_peers=())
+    assert "IRFLOW_HL7_ALLOWED_PEERS" in (refusal(open_to_all) or "")
+    engine = ListenerConfig.from_settings(host="192.0.2.10", allowed_peers=("10.1.2.0/24",))
+    assert refusal(engine) is None
+    assert peer_allowed(engine, "10.1.2.7") and peer_allowed(engine, "127.0.0.1")
+    assert not peer_allowed(engine, "10.1.3.7")
+    assert refusal(ListenerConfig.from_settings(allowed_peers=("not an address",)))

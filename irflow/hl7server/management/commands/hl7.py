@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import signal
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from irflow.hl7server import listener
 
@@ -22,6 +22,8 @@ class Command(BaseCommand):
 
     def handle(self, *, host, port, quiet, **options) -> None:
         config = listener.ListenerConfig.from_settings(host=host, port=port)
+        if problem := listener.refusal(config):
+            raise CommandError(problem)
         asyncio.run(self._run(config, quiet=quiet))
 
     async def _run(self, config: listener.ListenerConfig, *, quiet: bool) -> None:
