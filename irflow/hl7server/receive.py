@@ -96,6 +96,16 @@ MSG_NOT_REPROCESSABLE = (
 )
 
 REPROCESSABLE = (Inbound.ERROR, Inbound.FAILED, Inbound.RECEIVED)
+OUTCOME_FIELDS = [
+    "status",
+    "outcome",
+    "patient",
+    "applied_at",
+    "error_location",
+    "error",
+    "ack_code",
+    "ack",
+]
 
 
 def _max(field: str) -> int:
@@ -280,7 +290,7 @@ def _store(raw: bytes, peer: str, *, refused: HL7Error | None = None) -> bytes:
         error = _apply(message, parsed, problem)
         message.ack_code = error.ack_code if error else "AA"
         message.ack = ack(header, message.ack_code, control_id=f"IRF{message.pk}", error=error)
-        message.save()
+        message.save(update_fields=OUTCOME_FIELDS)
     return message.ack.encode(_codec(header, parsed), "replace")
 
 
