@@ -50,6 +50,7 @@ message's history. The ACK stored on the row stays the one that was sent.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 
@@ -112,6 +113,19 @@ def _max(field: str) -> int:
     return InboundMessage._meta.get_field(field).max_length or 0  # type: ignore[union-attr]
 
 
+def _no_nul(header: Header | None) -> Header | None:
+    """The header without NUL characters (PostgreSQL text cannot hold them; the raw bytes
+    keep them)."""
+    if header is None:
+        return None
+    changes = {
+        f.name: getattr(header, f.name).replace("\x00", "")
+        for f in dataclasses.fields(header)
+        if "\x00" in getattr(header, f.name)
+    }
+    return dataclasses.replace(header, **changes) if changes else header
+
+
 def _clip(value: str, field: str) -> str:
     return value[: _max(field)]
 
@@ -168,7 +182,14 @@ def _processing_ids() -> set[str]:
 
 def _patient_key(parsed: Message | None) -> str:
     pid = parsed.first("PID") if parsed is not None else None
-    return _clip(pid.raw(3), "patient_key") if pid is not None else ""
+    return _clip(pid.raw(3).replace("\x00", ""), "patient_key") if pid is not None else ""
+
+
+def _texts_without_nul(message: InboundMessage) -> None:
+    for name in ("outcome", "error", "error_location", "ack"):
+        value = getattr(message, name)
+        if "\x00" in value:
+            setattr(message, name, value.replace("\x00", ""))
 
 
 def _apply(
@@ -261,6 +282,7 @@ def _store(raw: bytes, peer: str, *, refused: HL7Error | None = None) -> bytes:
         except Exception as exc:  # python-hl7 on input it cannot take
             problem = rejected(f"The message cannot be read: {exc}.", location="MSH")
             header = best_effort_header(raw)
+    header = _no_nul(header)
     if header is not None and problem is None:
         problem = _acceptance(header)
     control_id = _clip(header.control_id, "control_id") if header else ""
@@ -290,6 +312,7 @@ def _store(raw: bytes, peer: str, *, refused: HL7Error | None = None) -> bytes:
         error = _apply(message, parsed, problem)
         message.ack_code = error.ack_code if error else "AA"
         message.ack = ack(header, message.ack_code, control_id=f"IRF{message.pk}", error=error)
+        _texts_without_nul(message)
         message.save(update_fields=OUTCOME_FIELDS)
     return message.ack.encode(_codec(header, parsed), "replace")
 
@@ -349,5 +372,6 @@ def reprocess(*, actor: Actor, message_id: int) -> InboundMessage:
             problem = exc
         _apply(message, parsed, problem)
         message.reprocessed += 1
+        _texts_without_nul(message)
         message.save()
     return message

@@ -159,3 +159,20 @@ def test_the_same_message_received_twice_at_once_is_applied_once(monkeypatch):
     assert calls == ["C8"]
     stored = InboundMessage.objects.get()
     assert stored.repeats == 1
+
+
+@pytest.mark.django_db
+def test_nul_characters_do_not_stop_a_message_being_stored():
+    raw = adt_a04("M\x009", control_id="C9").replace(b"ENGINE", b"ENG\x00INE")
+    answer = Ack.read(receive(raw, peer="p"))
+    assert answer.code == "AA" and answer.control_id == "C9"
+    stored = InboundMessage.objects.get()
+    assert bytes(stored.raw) == raw and stored.sending_application == "ENGINE"
+
+
+@pytest.mark.django_db
+def test_garbage_with_nul_bytes_is_stored_and_refused():
+    raw = b"MSH|\x00\x00\x00" + bytes(range(1, 256)) * 3
+    answer = receive(raw, peer="p")
+    assert Ack.read(answer).code == "AR"
+    assert bytes(InboundMessage.objects.get().raw) == raw
