@@ -40,7 +40,8 @@ def test_the_supervisor_never_imports_django(tmp_path):
         log_path = tmp_path / "up.log"
         with log_path.open("w") as log:
             process = subprocess.Popen(
-                [sys.executable, "-c", DRIVER, "--no-demo", "--no-dicom", "--port", str(port)],
+                [sys.executable, "-c", DRIVER, "--no-demo", "--no-dicom", "--no-hl7"]
+                + ["--port", str(port)],
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
