@@ -26,7 +26,9 @@ In ONE database transaction it
 
 When the database cannot be written (it is away, or locked too long), `receive` returns b"":
 the listener sends nothing and closes the connection, and the sender sends the message again
-later. irflow never acknowledges, AA or AE, a message it has not stored.
+later. irflow never acknowledges, AA or AE, a message it has not stored. When storing fails
+for a fault of irflow's own (not the database being away), the raw bytes alone are stored as
+FAILED and answered AE (207), so that one message cannot be resent forever.
 
 Repeats: the sender (MSH-3, MSH-4) and control id (MSH-10) are unique among the stored
 messages. A repeat is answered with the ACK stored for the original, word for word, and
@@ -317,6 +319,34 @@ def _store(raw: bytes, peer: str, *, refused: HL7Error | None = None) -> bytes:
     return message.ack.encode(_codec(header, parsed), "replace")
 
 
+def _store_raw_only(raw: bytes, peer: str, failure: Exception) -> bytes:
+    """A message irflow failed to store as usual (a fault of its own): its raw bytes kept as
+    FAILED, for re-processing, and answered AE, rather than left for the sender to resend
+    forever. b"" when even that fails."""
+    try:
+        header = _no_nul(best_effort_header(raw))
+        reason = f"{MSG_FAILED} ({type(failure).__name__}: {failure})"
+        with transaction.atomic(), disable_auditlog():
+            message = InboundMessage.objects.create(
+                peer=_clip(peer, "peer"),
+                raw=raw,
+                status=Inbound.FAILED,
+                error=reason.replace("\x00", "")[:2000],
+            )
+            error = HL7Error(MSG_FAILED, error_code=APPLICATION_INTERNAL_ERROR)
+            message.ack_code = "AE"
+            message.ack = ack(header, "AE", control_id=f"IRF{message.pk}", error=error)
+            _texts_without_nul(message)
+            message.save(update_fields=["ack_code", "ack"])
+        return message.ack.encode(_codec(header, None), "replace")
+    except Exception as exc:
+        if database_unavailable(exc):
+            outage_log.away(exc)
+        else:
+            logger.exception("HL7 message from %s not stored", peer)
+        return b""
+
+
 def receive(raw: bytes, *, peer: str) -> bytes:
     """Store, apply and acknowledge one message (the bytes between the MLLP blocks).
 
@@ -327,9 +357,9 @@ def receive(raw: bytes, *, peer: str) -> bytes:
     except Exception as exc:
         if database_unavailable(exc):
             outage_log.away(exc)
-        else:
-            logger.exception("HL7 message from %s not stored", peer)
-        return b""
+            return b""
+        logger.exception("HL7 message from %s could not be stored as usual", peer)
+        return _store_raw_only(raw, peer, exc)
     outage_log.back()
     return answer
 

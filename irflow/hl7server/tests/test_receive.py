@@ -176,3 +176,19 @@ def test_garbage_with_nul_bytes_is_stored_and_refused():
     answer = receive(raw, peer="p")
     assert Ack.read(answer).code == "AR"
     assert bytes(InboundMessage.objects.get().raw) == raw
+
+
+@pytest.mark.django_db
+def test_a_message_irflow_fails_to_store_as_usual_is_kept_raw_and_answered_ae(monkeypatch):
+    from irflow.hl7server import receive as receiving
+
+    def broken(parsed):
+        raise RuntimeError("a bug reading PID-3")
+
+    monkeypatch.setattr(receiving, "_patient_key", broken)
+    raw = adt_a04("M10", control_id="C10")
+    answer = Ack.read(receive(raw, peer="p"))
+    assert answer.code == "AE" and answer.control_id == "C10"
+    stored = InboundMessage.objects.get()
+    assert bytes(stored.raw) == raw and stored.status == Inbound.FAILED
+    assert "a bug reading PID-3" in stored.error and stored.ack == answer.text
