@@ -23,6 +23,7 @@ Service
   web             the web application on a production server (gunicorn)
   worker          the background task worker
   dicom           the DICOM listener (worklist, MPPS, dose reports)
+  hl7             the HL7 v2 listener (MLLP: patients and orders in)
 
 Data
   demo            create a synthetic department (--patients N --seed S)

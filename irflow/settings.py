@@ -386,6 +386,22 @@ IRFLOW_DICOM_TLS_VERIFY_CLIENT = envbool("IRFLOW_DICOM_TLS_VERIFY_CLIENT", False
 # Worklist answers to AEs that are not configured: in this character set.
 IRFLOW_DICOM_DEFAULT_CHARSET = envstr("IRFLOW_DICOM_DEFAULT_CHARSET", "ISO_IR 192")
 
+# HL7 v2 listener (irflow hl7; part of irflow up). See docs/operations.md.
+# IRFLOW_HL7_ENABLED=false (irflow up --no-hl7) leaves the listener out of /health.
+IRFLOW_HL7_ENABLED = envbool("IRFLOW_HL7_ENABLED", True)
+IRFLOW_HL7_HOST = envstr("IRFLOW_HL7_HOST", "127.0.0.1")
+IRFLOW_HL7_PORT = envint("IRFLOW_HL7_PORT", 2575)
+# A frame larger than this is answered AR (a report with its PDF is 1-2 MB).
+IRFLOW_HL7_MAX_BYTES = envint("IRFLOW_HL7_MAX_BYTES", 8 * 1024 * 1024)
+# A frame begun and not finished within this is dropped with its connection (idle
+# connections between frames are kept: engines keep one open).
+IRFLOW_HL7_FRAME_TIMEOUT_S = envint("IRFLOW_HL7_FRAME_TIMEOUT_S", 60)
+# Who may send beyond loopback (MLLP has no sign-in): addresses or networks, comma-separated.
+# Bound beyond loopback with none, the listener refuses to start.
+IRFLOW_HL7_ALLOWED_PEERS = envstr("IRFLOW_HL7_ALLOWED_PEERS", "")
+# MSH-11 processing IDs accepted: P (production) only by default; a test instance: P,T.
+IRFLOW_HL7_PROCESSING_IDS = envstr("IRFLOW_HL7_PROCESSING_IDS", "P")
+
 # Background tasks log a line per task at INFO (hundreds once the demo is created): WARNING by
 # default; failed tasks are errors and always show. IRFLOW_TASK_LOG_LEVEL=INFO shows each one.
 IRFLOW_TASK_LOG_LEVEL = envstr("IRFLOW_TASK_LOG_LEVEL", "WARNING")

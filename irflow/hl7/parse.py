@@ -305,7 +305,7 @@ def decode(raw: bytes) -> tuple[str, str, str]:
         codec = CHARSETS.get(charset.upper())
         if codec is None:
             raise rejected(
-                f"Character set “{charset}” is not supported "
+                f'Character set "{charset}" is not supported '
                 "(ASCII, 8859/1, 8859/15, UNICODE UTF-8).",
                 location="MSH-18",
                 error_code=TABLE_VALUE_NOT_FOUND,

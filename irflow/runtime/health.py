@@ -75,19 +75,25 @@ def _listening(host: str, port: int) -> bool:
         return False
 
 
-def _listeners() -> dict:
-    if not settings.IRFLOW_DICOM_ENABLED:
-        return {}
-    host, port = settings.IRFLOW_DICOM_HOST, settings.IRFLOW_DICOM_PORT
+def _listener(host: str, port: int) -> dict:
     address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     with _listener_lock:
         cached = _listener_cache.get(address)
         if cached and time.monotonic() - cached[0] < LISTENER_CACHE_S:
-            return {"dicom": cached[1]}
+            return cached[1]
     answer = {"ok": _listening(host, port), "address": address}
     with _listener_lock:
         _listener_cache[address] = (time.monotonic(), answer)
-    return {"dicom": answer}
+    return answer
+
+
+def _listeners() -> dict:
+    found = {}
+    if settings.IRFLOW_DICOM_ENABLED:
+        found["dicom"] = _listener(settings.IRFLOW_DICOM_HOST, settings.IRFLOW_DICOM_PORT)
+    if settings.IRFLOW_HL7_ENABLED:
+        found["hl7"] = _listener(settings.IRFLOW_HL7_HOST, settings.IRFLOW_HL7_PORT)
+    return found
 
 
 def health_report() -> tuple[int, dict]:

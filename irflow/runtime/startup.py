@@ -153,10 +153,27 @@ def prepare(result_path: Path, argv: list[str]) -> int:
             if problem := refusal(listener):
                 raise CommandError(problem)
             dicom = {"port": dicom_port, "about": describe(listener)}
+        hl7: dict[str, object] | None = None
+        if options.no_hl7:
+            extra_env["IRFLOW_HL7_ENABLED"] = "false"  # /health: no listener to expect
+        else:
+            from irflow.hl7server.listener import ListenerConfig as HL7Config
+            from irflow.hl7server.listener import describe as hl7_describe
+            from irflow.hl7server.listener import refusal as hl7_refusal
+
+            hl7_port = options.hl7_port or settings.IRFLOW_HL7_PORT
+            extra_env["IRFLOW_HL7_PORT"] = str(hl7_port)  # for /health
+            if not port_free(settings.IRFLOW_HL7_HOST, hl7_port):
+                raise CommandError(f"HL7 port {hl7_port} is in use (choose one with --hl7-port).")
+            hl7_config = HL7Config.from_settings(port=hl7_port)
+            if problem := hl7_refusal(hl7_config):
+                raise CommandError(problem)
+            hl7 = {"port": hl7_port, "about": hl7_describe(hl7_config)}
         url = service_url(options.host, options.port)
         result = {
             "extra_env": extra_env,
             "dicom": dicom,
+            "hl7": hl7,
             "announcement": _announcement(created_demo=created_demo, url=url),
         }
     except CommandError as exc:

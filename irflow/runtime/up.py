@@ -3,7 +3,7 @@
 The process that stays (the supervisor) is plain Python: it never imports Django. The Django
 work of starting — ports, migrations, static files, demo data — runs in a short-lived child
 (`python -m irflow.runtime.startup prepare`), then the supervisor starts web, worker and the
-DICOM listener, restarts a part that exits, and stops them all on Ctrl-C.
+DICOM and HL7 listeners, restarts a part that exits, and stops them all on Ctrl-C.
 
 The console gets a line per part started, then the demo logins and the URL, last. Requests
 and background tasks are not logged there unless asked (`irflow up -v 2`); warnings and
@@ -41,6 +41,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--web-workers", type=int, default=None)
     parser.add_argument("--dicom-port", type=int, default=None, help="DICOM port (default 11112).")
     parser.add_argument("--no-dicom", action="store_true", help="Do not run the DICOM listener.")
+    parser.add_argument("--hl7-port", type=int, default=None, help="HL7 MLLP port (default 2575).")
+    parser.add_argument("--no-hl7", action="store_true", help="Do not run the HL7 listener.")
     parser.add_argument(
         "--simulate-modality",
         nargs="?",
@@ -147,6 +149,11 @@ def main(argv: list[str]) -> int:
                 python_m("dicom", "--port", str(dicom["port"]), *quiet),
                 about=dicom["about"],
             )
+        )
+    hl7 = found.get("hl7")
+    if hl7:
+        children.append(
+            Child("hl7", python_m("hl7", "--port", str(hl7["port"]), *quiet), about=hl7["about"])
         )
     supervisor = Supervisor(
         children, env=env, log=lambda m: console.print(f"[dim]irflow:[/] {m}", soft_wrap=True)

@@ -87,7 +87,7 @@ def running_service(
     env: dict | None = None,
 ) -> Iterator[Service]:
     """`irflow up` on free ports; yields once /health answers; stops it with SIGINT."""
-    port, dicom_port = free_port(), free_port()
+    port, dicom_port, hl7_port = free_port(), free_port(), free_port()
     with postgres_database() as db_url:
         child_env = {k: v for k, v in os.environ.items() if not k.startswith("IRFLOW_")}
         child_env.update(
@@ -115,6 +115,8 @@ def running_service(
                     str(port),
                     "--dicom-port",
                     str(dicom_port),
+                    "--hl7-port",
+                    str(hl7_port),
                     "--demo-patients",
                     str(demo_patients),
                     *args,
@@ -129,7 +131,7 @@ def running_service(
             process=process,
             data_dir=data_dir,
             log_path=log_path,
-            ports={"web": port, "dicom": dicom_port},
+            ports={"web": port, "dicom": dicom_port, "hl7": hl7_port},
             env=child_env,
         )
         try:

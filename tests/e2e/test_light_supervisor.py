@@ -16,6 +16,8 @@ from irflow.testing.service import free_port, postgres_database
 
 pytestmark = [pytest.mark.e2e]
 
+NO_LISTENERS = ("--no-demo", "--no-dicom", "--no-hl7")
+
 # Runs `irflow up` exactly as the `irflow` command does, and says on the way out which Django
 # modules the process ever imported.
 DRIVER = """
@@ -40,7 +42,7 @@ def test_the_supervisor_never_imports_django(tmp_path):
         log_path = tmp_path / "up.log"
         with log_path.open("w") as log:
             process = subprocess.Popen(
-                [sys.executable, "-c", DRIVER, "--no-demo", "--no-dicom", "--port", str(port)],
+                [sys.executable, "-c", DRIVER, *NO_LISTENERS, "--port", str(port)],
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,

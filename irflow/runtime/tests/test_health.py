@@ -21,7 +21,8 @@ KEYS = {"status", "database", "worker", "listeners", "queue"}
 
 
 @pytest.fixture(autouse=True)
-def _fresh_listener_answer():
+def _fresh_listener_answer(settings):
+    settings.IRFLOW_HL7_ENABLED = False  # the HL7 listener: its own test below
     health_module._listener_cache.clear()
     yield
     health_module._listener_cache.clear()
@@ -89,6 +90,19 @@ def test_no_listener_expected_when_dicom_is_off(settings):
     beat("w1", 0)
     body = Client().get("/health").json()
     assert body["listeners"] == {} and body["status"] == "ok"
+
+
+def test_the_hl7_listener_is_expected_unless_off(settings, listening):
+    beat("w1", 0)
+    settings.IRFLOW_HL7_ENABLED = True
+    settings.IRFLOW_HL7_HOST = "127.0.0.1"
+    settings.IRFLOW_HL7_PORT = free_port()
+    body = Client().get("/health").json()
+    assert body["listeners"]["hl7"]["ok"] is False and body["status"] == "degraded"
+    settings.IRFLOW_HL7_PORT = listening.getsockname()[1]
+    health_module._listener_cache.clear()
+    body = Client().get("/health").json()
+    assert body["listeners"]["hl7"]["ok"] is True and body["status"] == "ok"
 
 
 def test_database_away_is_503_json(listening):
