@@ -22,7 +22,7 @@ from irflow.testing.tools import shared_data
 # and OMG taken, everything else refused): ORU and SIU are AR. Update a row when applying
 # changes what a file gets (e.g. AE for a file whose content irflow refuses).
 EXPECTED = {
-    "adt-a01.hl7": "AA",
+    "adt-a01.hl7": "AE",  # its segments are separated by spaces: no PID to read
     "invalid-bad-phone.hl7": "AR",  # SIU^S12
     "orm-o01.hl7": "AA",  # processing ID D: accepted in this test (see below)
     "oru-r01-nist-1.hl7": "AR",

@@ -37,7 +37,8 @@ def test_stored_applied_and_acknowledged():
     answer = Ack.read(receive(adt_a04("M1", control_id="C1"), peer="10.0.0.1:5000"))
     assert answer.code == "AA" and answer.control_id == "C1"
     stored = InboundMessage.objects.get()
-    assert stored.status == Inbound.IGNORED  # today's apply takes ADT without acting on it
+    assert stored.status == Inbound.APPLIED
+    assert stored.patient is not None and stored.patient.mrn == "M1"
     assert stored.peer == "10.0.0.1:5000"
     assert (stored.sending_application, stored.sending_facility) == ("ENGINE", "HOSP")
     assert (stored.message_type, stored.version) == ("ADT^A04", "2.5.1")
@@ -73,11 +74,11 @@ def test_a_failure_of_irflow_is_kept_for_reprocessing(monkeypatch, caplog):
     with pytest.raises(Forbidden):
         reprocess(actor=make_user("nurse1", Role.NURSE), message_id=stored.pk)
     done = reprocess(actor=admin, message_id=stored.pk)
-    assert done.status == Inbound.IGNORED and done.reprocessed == 1 and done.error == ""
+    assert done.status == Inbound.APPLIED and done.reprocessed == 1 and done.error == ""
     assert done.ack == stored.ack  # the ACK that was sent stays
     entry = LogEntry.objects.get_for_object(done).get()
     assert entry.actor == admin and "status" in entry.changes_dict
-    with pytest.raises(ValidationFailed, match="Ignored"):
+    with pytest.raises(ValidationFailed, match="this one is Applied"):
         reprocess(actor=admin, message_id=stored.pk)
 
 
