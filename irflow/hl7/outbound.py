@@ -223,8 +223,7 @@ def _codec(charset: str) -> str:
         return CHARSET_CODECS[charset]
     except KeyError:
         raise MessageError(
-            f"Character set “{charset}” is not one irflow writes "
-            f"({', '.join(CHARSET_CODECS)})."
+            f"Character set “{charset}” is not one irflow writes ({', '.join(CHARSET_CODECS)})."
         ) from None
 
 
