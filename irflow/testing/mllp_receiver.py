@@ -140,7 +140,11 @@ class MllpReceiver:
                     frame, buffer = buffer[start + 1 : end], buffer[end + 2 :]
                     answer = self._take(frame)
                     if answer is not None:
-                        client.sendall(START + answer + END)
+                        try:
+                            client.sendall(START + answer + END)
+                        except OSError:
+                            return  # stopped meanwhile: the sender gets no ACK
+
         finally:
             client.close()
 
