@@ -311,7 +311,7 @@ def test_the_first_message_about_an_order_irflow_created_asks_for_a_number():
 
 
 def test_unknown_versions_and_events_are_refused():
-    with pytest.raises(o.MessageError, match="2.4"):
+    with pytest.raises(o.MessageError, match=r"2\.4"):
         oru(target=target("2.4"))
     with pytest.raises(o.MessageError, match="arrived"):
         o.siu(
