@@ -13,7 +13,8 @@ irflow is IHE Scheduled Workflow's Order Filler and Report Manager. It sends:
 Every value is escaped with the HL7 escapes (`\\F\\ \\S\\ \\R\\ \\E\\ \\T\\`, new lines
 as `\\.br\\`) and then fitted to the destination's character set (MSH-18): a character the
 set cannot hold is transliterated (`Łukasz` → `Lukasz`, `Müller` → `Muller` in ASCII, the
-same table the DICOM worklist uses), and what still cannot be held becomes `?`. irflow does
+same table the DICOM worklist uses; typography as a typist writes it: `–` → `-`, `≥` → `>=`,
+`“…”` → `"..."`), and what still cannot be held becomes `?`. irflow does
 not write `\\Xhh\\` or `\\Mxxyy\\` escapes: many receivers do not decode them, and a name
 the receiving screen cannot show anyway is better legible than escaped.
 
@@ -188,6 +189,29 @@ def escape(text: str) -> str:
     return out.replace("\n", "\\.br\\")
 
 
+# Typography that report text carries and ASCII/Latin-1 lack, written the way a typist would.
+_PUNCTUATION = {
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201a": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u201e": '"',
+    "\u2013": "-",
+    "\u2014": "-",
+    "\u2212": "-",
+    "\u2026": "...",
+    "\u2022": "*",
+    "\u2264": "<=",
+    "\u2265": ">=",
+    "\u2192": "->",
+    "\u00d7": "x",
+    "\u00b5": "u",
+    "\u00b0": " deg",
+    "\u00b1": "+/-",
+}
+
+
 def fit(text: str, charset: str) -> str:
     """`text` as the character set can hold it: transliterated, else `?`."""
     codec = _codec(charset)
@@ -204,7 +228,7 @@ def fit(text: str, charset: str) -> str:
             continue
         except UnicodeEncodeError:
             pass
-        replacement = transliterate(char)
+        replacement = _PUNCTUATION.get(char) or transliterate(char)
         try:
             replacement.encode(codec)
             out.append(replacement)

@@ -14,8 +14,10 @@ from datetime import datetime
 
 from django.db import transaction
 from django.db.models import Q
-from django.tasks import default_task_backend, task
+from django.tasks import task
 from django.utils import timezone
+from django_tasks_db.backend import DatabaseBackend
+from django_tasks_db.models import DBTaskResult
 
 from irflow.hl7server import sender
 from irflow.hl7server.models import Destination, OutboundMessage
@@ -36,9 +38,10 @@ def deliver_task(destination_id: int) -> str:
 
 def delivery_enqueue(destination_id: int, *, at: datetime | None = None) -> None:
     """Queue a delivery for the destination (at `at`, when the backend can defer)."""
-    if at is not None and at > timezone.now() and default_task_backend.supports_defer:
+    defers = deliver_task.get_backend().supports_defer
+    if at is not None and at > timezone.now() and defers:
         deliver_task.using(run_after=at).enqueue(destination_id)
-    elif at is None or default_task_backend.supports_defer:
+    elif at is None or defers:
         deliver_task.enqueue(destination_id)
 
 
@@ -57,7 +60,19 @@ def outbox_requeue() -> int:
     idle = Destination.objects.filter(pk__in=ready.values("destination_id"), active=True).filter(
         Q(lease_until__isnull=True) | Q(lease_until__lt=now)
     )
-    ids = list(idle.values_list("pk", flat=True))
-    for destination_id in ids:
+    ids = set(idle.values_list("pk", flat=True)) - _deliveries_queued()
+    for destination_id in sorted(ids):
         delivery_enqueue(destination_id)
     return len(ids)
+
+
+def _deliveries_queued() -> set[int]:
+    """Destinations whose delivery already waits in the database queue (none to add)."""
+    if not isinstance(deliver_task.get_backend(), DatabaseBackend):
+        return set()
+    queued = DBTaskResult.objects.ready().filter(task_path=deliver_task.module_path)
+    return {
+        row["args"][0]
+        for row in queued.values_list("args_kwargs", flat=True)
+        if isinstance(row, dict) and row.get("args")
+    }

@@ -2,14 +2,15 @@
 wants it to behave.
 
     with MllpReceiver() as receiver:          # a free port on 127.0.0.1
-        receiver.mode = "AA"                   # or "AE", "AR", "wrong-id", "silent"
+        receiver.mode = "AA"   # or "AE", "AR", "wrong-id", "late-then-AA", "silent"
         ...                                    # point a Destination at receiver.port
         receiver.wait_for(1, timeout=10)       # the messages received (bytes, decoded)
         receiver.stop(); receiver.start()      # down, then back on the same port
 
 It records every message it takes (`messages`: the decoded text, `raw`: the bytes) and
 answers with irflow's own ACK builder: AA, AE, AR, an AA whose MSA-2 is not the control id
-it received ("wrong-id"), or nothing at all ("silent").
+it received ("wrong-id"), a stray ACK of another message followed by the right AA
+("late-then-AA"), or nothing at all ("silent").
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from irflow.hl7.ack import ack
 from irflow.hl7.parse import HL7Error, parse
 
 START, END = b"\x0b", b"\x1c\x0d"
-MODES = ("AA", "AE", "AR", "wrong-id", "silent")
+MODES = ("AA", "AE", "AR", "wrong-id", "late-then-AA", "silent")
 
 
 class MllpReceiver:
@@ -138,8 +139,7 @@ class MllpReceiver:
                     if start < 0 or end < 0:
                         break
                     frame, buffer = buffer[start + 1 : end], buffer[end + 2 :]
-                    answer = self._take(frame)
-                    if answer is not None:
+                    for answer in self._take(frame):
                         try:
                             client.sendall(START + answer + END)
                         except OSError:
@@ -148,30 +148,33 @@ class MllpReceiver:
         finally:
             client.close()
 
-    def _take(self, frame: bytes) -> bytes | None:
+    def _take(self, frame: bytes) -> list[bytes]:
+        """Record the message; the answers to send back, in order."""
         try:
             message = parse(frame)
         except HL7Error:
-            return None
+            return []
         mode = self.mode
         header = message.header
         with self._arrived:
             self.raw.append(frame)
             self.messages.append(message.text)
             self._arrived.notify_all()
-        if mode == "silent":
-            return None
-        if mode == "wrong-id":
-            header = dataclasses.replace(header, control_id="NOT" + header.control_id)
-            code = "AA"
-        else:
-            code = mode
-        text = ack(
-            header,
-            code,
-            control_id=f"R{len(self.raw)}",
-            text="" if code == "AA" else "Refused by the test receiver.",
-        )
-        with self._lock:
-            self.answers.append(text)
-        return text.encode(message.codec)
+        stray = dataclasses.replace(header, control_id="NOT" + header.control_id)
+        answers = {
+            "silent": [],
+            "wrong-id": [(stray, "AA")],
+            "late-then-AA": [(stray, "AA"), (header, "AA")],
+        }.get(mode, [(header, mode)])
+        out = []
+        for n, (to, code) in enumerate(answers):
+            text = ack(
+                to,
+                code,
+                control_id=f"R{len(self.raw)}.{n}",
+                text="" if code == "AA" else "Refused by the test receiver.",
+            )
+            with self._lock:
+                self.answers.append(text)
+            out.append(text.encode(message.codec))
+        return out

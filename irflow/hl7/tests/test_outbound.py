@@ -194,6 +194,13 @@ def test_names_are_fitted_to_the_destination_character_set(charset, family, give
     raw.decode({"ASCII": "ascii", "8859/1": "latin-1"}.get(charset, "utf-8"))  # strict
 
 
+def test_report_typography_is_written_as_a_typist_would_where_the_set_lacks_it():
+    text = "Stenosis – “tight”, ≥ 70 % at 37°C; 5×5 mm…"
+    assert o.fit(text, "ASCII") == 'Stenosis - "tight", >= 70 % at 37 degC; 5x5 mm...'
+    assert o.fit(text, "8859/1") == 'Stenosis - "tight", >= 70 % at 37°C; 5×5 mm...'
+    assert o.fit(text, "UNICODE UTF-8") == text
+
+
 def test_a_character_with_no_transliteration_becomes_a_question_mark():
     assert o.fit("Ivan Иванов", "ASCII") == "Ivan ??????"
     assert o.fit("Ивано́в", "UNICODE UTF-8") == "Ивано́в"

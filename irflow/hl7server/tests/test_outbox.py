@@ -218,6 +218,17 @@ def test_an_ack_for_another_message_is_never_credited(attending, patient, angio_
     assert receiver.control_ids() == [message.control_id] * 2
 
 
+def test_a_stray_ack_is_skipped_and_the_right_one_credited(
+    attending, patient, angio_room, receiver
+):
+    receiver.mode = "late-then-AA"
+    dest = destination(receiver.port, sends_orders=True, sends_schedules=True)
+    booked(attending, patient, angio_room, start=next_weekday_at(9))
+    assert sender.deliver(dest.pk).sent == 2
+    for message in queue(dest):
+        assert parse(message.ack.encode()).first("MSA").get(2) == message.control_id
+
+
 def test_no_answer_at_all_is_a_failed_attempt(attending, patient, angio_room, receiver):
     receiver.mode = "silent"
     dest = destination(receiver.port, sends_schedules=True, ack_timeout_s=1)
@@ -266,7 +277,11 @@ def test_the_task_defers_a_retry_and_the_sweep_requeues(
     assert deferred.run_after == message.next_attempt_at
     assert tasks.outbox_requeue() == 0  # its head waits for its next attempt
     made_ready(message)
-    assert tasks.outbox_requeue() == 1
+    DBTaskResult.objects.filter(pk=deferred.pk).update(run_after=timezone.now())
+    assert tasks.outbox_requeue() == 0  # its delivery is queued already
+    DBTaskResult.objects.filter(task_path=path).update(status="SUCCESSFUL")
+    assert tasks.outbox_requeue() == 1  # lost (a worker killed): queued again
+    assert tasks.outbox_requeue() == 0
 
 
 def test_resend_and_cancel_are_for_administrators_with_history(
