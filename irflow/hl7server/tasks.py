@@ -10,18 +10,20 @@ ready and no live sender — a task lost with a killed worker — and enqueues t
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db import transaction
 from django.db.models import Q
-from django.tasks import task
+from django.tasks import TaskResultStatus, task
 from django.utils import timezone
 from django_tasks_db.backend import DatabaseBackend
-from django_tasks_db.models import DBTaskResult
+from django_tasks_db.models import DBTaskResult, get_date_max
 
 from irflow.hl7server import sender
 from irflow.hl7server.models import Destination, OutboundMessage
 from irflow.lib.origin import origin
+
+ASAP = datetime.min.replace(tzinfo=UTC)
 
 
 @task()
@@ -37,12 +39,17 @@ def deliver_task(destination_id: int) -> str:
 
 
 def delivery_enqueue(destination_id: int, *, at: datetime | None = None) -> None:
-    """Queue a delivery for the destination (at `at`, when the backend can defer)."""
-    defers = deliver_task.get_backend().supports_defer
-    if at is not None and at > timezone.now() and defers:
-        deliver_task.using(run_after=at).enqueue(destination_id)
-    elif at is None or defers:
+    """Queue a delivery for the destination: now, or at `at` (when the backend can defer).
+
+    A later delivery is not queued when one already waits that runs no later: that one
+    sends, or queues the next itself."""
+    backend = deliver_task.get_backend()
+    if at is None or at <= timezone.now():
         deliver_task.enqueue(destination_id)
+    elif backend.supports_defer:
+        queued = _deliveries_queued().get(destination_id)
+        if queued is None or queued > at:
+            deliver_task.using(run_after=at).enqueue(destination_id)
 
 
 def delivery_on_commit(destination_id: int) -> None:
@@ -51,28 +58,39 @@ def delivery_on_commit(destination_id: int) -> None:
 
 
 def outbox_requeue() -> int:
-    """Queue a delivery for every destination with a message ready to send and no live
-    sender (its lease free or expired); how many were queued."""
+    """Queue a delivery for every destination whose next message is ready to send, with no
+    live sender (its lease free or expired) and no delivery waiting to run: a delivery lost
+    with a killed worker, or a row committed by a process killed before it queued one. How
+    many were queued."""
     now = timezone.now()
-    ready = OutboundMessage.objects.filter(
-        status__in=sender.QUEUED, destination__active=True
-    ).filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-    idle = Destination.objects.filter(pk__in=ready.values("destination_id"), active=True).filter(
-        Q(lease_until__isnull=True) | Q(lease_until__lt=now)
-    )
-    ids = set(idle.values_list("pk", flat=True)) - _deliveries_queued()
-    for destination_id in sorted(ids):
+    candidates = Destination.objects.filter(
+        active=True,
+        pk__in=OutboundMessage.objects.filter(status__in=sender.QUEUED).values("destination_id"),
+    ).filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+    queued = _deliveries_queued()
+    lost = [
+        pk
+        for pk in candidates.order_by("pk").values_list("pk", flat=True)
+        if sender.ready(pk) and not (pk in queued and queued[pk] <= now)
+    ]
+    for destination_id in lost:
         delivery_enqueue(destination_id)
-    return len(ids)
+    return len(lost)
 
 
-def _deliveries_queued() -> set[int]:
-    """Destinations whose delivery already waits in the database queue (none to add)."""
+def _deliveries_queued() -> dict[int, datetime]:
+    """Destination -> when its earliest waiting delivery runs (ASAP: as soon as a worker is
+    free); database backend only."""
     if not isinstance(deliver_task.get_backend(), DatabaseBackend):
-        return set()
-    queued = DBTaskResult.objects.ready().filter(task_path=deliver_task.module_path)
-    return {
-        row["args"][0]
-        for row in queued.values_list("args_kwargs", flat=True)
-        if isinstance(row, dict) and row.get("args")
-    }
+        return {}
+    waiting = DBTaskResult.objects.filter(
+        status=TaskResultStatus.READY, task_path=deliver_task.module_path
+    ).values_list("args_kwargs", "run_after")
+    earliest: dict[int, datetime] = {}
+    for args_kwargs, run_after in waiting:
+        args = args_kwargs.get("args") if isinstance(args_kwargs, dict) else None
+        if not args:
+            continue
+        at = ASAP if run_after == get_date_max() else run_after
+        earliest[args[0]] = min(at, earliest.get(args[0], at))
+    return earliest

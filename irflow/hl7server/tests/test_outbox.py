@@ -271,15 +271,19 @@ def test_the_task_defers_a_retry_and_the_sweep_requeues(
         booked(attending, patient, angio_room, start=next_weekday_at(9))
     path = tasks.deliver_task.module_path
     assert DBTaskResult.objects.filter(task_path=path).count() == 1  # queued on commit
-    tasks.deliver_task.call(dest.pk)
+    DBTaskResult.objects.filter(task_path=path).update(status="SUCCESSFUL")  # as if run
+    tasks.deliver_task.call(dest.pk)  # the receiver is down
     (message,) = queue(dest)
-    deferred = DBTaskResult.objects.filter(task_path=path).order_by("-enqueued_at").first()
+    waiting = DBTaskResult.objects.filter(task_path=path, status="READY")
+    (deferred,) = waiting
     assert deferred.run_after == message.next_attempt_at
+    tasks.deliver_task.call(dest.pk)  # another run meanwhile: the head still waits
+    assert waiting.count() == 1  # no second deferred delivery
     assert tasks.outbox_requeue() == 0  # its head waits for its next attempt
     made_ready(message)
-    DBTaskResult.objects.filter(pk=deferred.pk).update(run_after=timezone.now())
+    waiting.update(run_after=timezone.now())
     assert tasks.outbox_requeue() == 0  # its delivery is queued already
-    DBTaskResult.objects.filter(task_path=path).update(status="SUCCESSFUL")
+    waiting.update(status="SUCCESSFUL")
     assert tasks.outbox_requeue() == 1  # lost (a worker killed): queued again
     assert tasks.outbox_requeue() == 0
 
