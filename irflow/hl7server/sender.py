@@ -109,7 +109,9 @@ def queue_head(destination_id: int) -> OutboundMessage | None:
 
 
 def ready(destination_id: int) -> bool:
-    """True when the destination has a message to send now."""
+    """True when the destination is switched on and has a message to send now."""
+    if not Destination.objects.filter(pk=destination_id, active=True).exists():
+        return False
     head = queue_head(destination_id)
     return head is not None and (
         head.next_attempt_at is None or head.next_attempt_at <= timezone.now()

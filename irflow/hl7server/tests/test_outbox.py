@@ -286,6 +286,12 @@ def test_the_task_defers_a_retry_and_the_sweep_requeues(
     waiting.update(status="SUCCESSFUL")
     assert tasks.outbox_requeue() == 1  # lost (a worker killed): queued again
     assert tasks.outbox_requeue() == 0
+    # A destination switched off keeps its messages and is not delivered to.
+    DBTaskResult.objects.filter(task_path=path).update(status="SUCCESSFUL")
+    Destination.objects.filter(pk=dest.pk).update(active=False)
+    assert tasks.deliver_task.call(dest.pk) == "sent 0, refused 0, failed 0"
+    assert not waiting.exists() and tasks.outbox_requeue() == 0
+    assert queue(dest)[0].status == Outbound.PENDING
 
 
 def test_resend_and_cancel_are_for_administrators_with_history(
