@@ -330,6 +330,12 @@ IRFLOW_WORKER_HEARTBEAT_S = envint("IRFLOW_WORKER_HEARTBEAT_S", 5)
 IRFLOW_WORKER_GONE_AFTER_S = envint("IRFLOW_WORKER_GONE_AFTER_S", 30)
 IRFLOW_TASK_SWEEP_S = envint("IRFLOW_TASK_SWEEP_S", 15)
 IRFLOW_WORKER_RETRY_MAX_S = envint("IRFLOW_WORKER_RETRY_MAX_S", 5)
+# HL7 outbox (irflow.hl7server.sender): a failed delivery is tried again after
+# IRFLOW_HL7_RETRY_BASE_S seconds, doubling per failed attempt, at most IRFLOW_HL7_RETRY_MAX_S;
+# connecting to a destination gives up after IRFLOW_HL7_CONNECT_TIMEOUT_S.
+IRFLOW_HL7_RETRY_BASE_S = envint("IRFLOW_HL7_RETRY_BASE_S", 10)
+IRFLOW_HL7_RETRY_MAX_S = envint("IRFLOW_HL7_RETRY_MAX_S", 600)
+IRFLOW_HL7_CONNECT_TIMEOUT_S = envint("IRFLOW_HL7_CONNECT_TIMEOUT_S", 10)
 # While the database is away, pages and the API answer 503 with this Retry-After.
 IRFLOW_DB_RETRY_AFTER_S = envint("IRFLOW_DB_RETRY_AFTER_S", 10)
 

@@ -43,7 +43,7 @@ from irflow.scheduling.models import (
     TeamRole,
 )
 from irflow.scheduling.selectors import booking_misfit, procedure_needs
-from irflow.scheduling.signals import booking_rescheduled
+from irflow.scheduling.signals import booking_cancelled, booking_created, booking_rescheduled
 
 MSG_ROOM_TAKEN = "{room} is already booked from {start} to {end}."
 MSG_OPERATOR_TAKEN = "{operator} is already booked from {start} to {end} ({room})."
@@ -291,6 +291,7 @@ def booking_create(
             [BookingTeamMember(booking=booking, user=u, role=r) for u, r in dict.fromkeys(members)]
         )
         _order_follows(booking, actor)
+        booking_created.send(sender=Booking, booking=booking, actor=actor)
     return booking
 
 
@@ -396,6 +397,7 @@ def booking_cancel(
         )
         if release_order:
             _order_follows(booking, actor)
+        booking_cancelled.send(sender=Booking, booking=booking, actor=actor)
     return booking
 
 
