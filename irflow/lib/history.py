@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import Iterator
+from contextvars import ContextVar
 from typing import Protocol
 
 from auditlog import get_logentry_model
@@ -27,28 +28,37 @@ class NotAUser(Protocol):
     def history_name(self) -> str: ...
 
 
+# The history blocks open in this context, innermost last: django-auditlog keeps only the
+# current one and never restores an enclosing one when a nested block ends.
+_open: ContextVar[tuple[dict, ...]] = ContextVar("irflow_history_blocks", default=())
+
+
 @contextlib.contextmanager
 def history_actor(actor: AbstractBaseUser | NotAUser) -> Iterator[None]:
     """Attribute django-auditlog history written inside the block to `actor`.
 
     Blocks nest: when an administrator's action runs a service that acts as the system (an
     HL7 message re-processed), what is written after the inner block is the administrator's
-    again. django-auditlog's own context does not restore the outer one, so this does."""
-    outer = auditlog_value.get(None)
+    again."""
+    enclosing = _open.get()
+    if isinstance(actor, AbstractBaseUser):
+        manager = set_actor(actor, remote_addr=current_origin().remote_addr or None)
+    else:
+        manager = set_extra_data({"actor_email": actor.history_name})
     try:
-        if isinstance(actor, AbstractBaseUser):
-            with set_actor(actor, remote_addr=current_origin().remote_addr or None):
+        with manager:
+            token = _open.set((*enclosing, auditlog_value.get()))
+            try:
                 yield
-        else:
-            with set_extra_data({"actor_email": actor.history_name}):
-                yield
+            finally:
+                _open.reset(token)
     finally:
-        if outer is not None:
-            _restore(outer)
+        if enclosing:
+            _reopen(enclosing[-1])
 
 
-def _restore(context: dict) -> None:
-    """Make `context` (an enclosing block's) the current one again, its receiver connected."""
+def _reopen(context: dict) -> None:
+    """Make an enclosing block's context current again, its receiver connected."""
     auditlog_value.set(context)
     duid = context["signal_duid"]
     receiver = functools.partial(_set_extra_data, signal_duid=duid)
