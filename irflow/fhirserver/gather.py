@@ -691,7 +691,7 @@ SOURCES: list[Source] = [
         ),
         procedure_data,
         procedure.procedure_resource,
-        date="checked_in_at",
+        date="started_at",
         updated="updated_at",
         status=_status_q("status", procedure.STATUS),
         code=_procedure_code("order__procedure_type__code"),
