@@ -52,7 +52,7 @@ def appointment_resource(a: AppointmentData, site: Site) -> Resource:
     status = STATUS.get(a.status, "booked")
     if a.status == "cancelled" and a.cancel_reason == "did_not_attend":
         status = "noshow"
-    participants = [
+    participants: list[dict] = [
         {"actor": ref("Patient", a.patient_id), "required": "required", "status": "accepted"},
         {"actor": ref("Location", a.room_id, a.room_name), "status": "accepted"},
     ]

@@ -327,6 +327,7 @@ def imaging_study_data(o: Order) -> imaging_study.ImagingStudyData:
 
 
 def dose_data(d: RadiationDoseReport) -> observation.DoseData:
+    assert d.patient_id is not None  # the source reads linked reports only
     device_name = " ".join(x for x in (d.manufacturer, d.model_name, d.station_name) if x)
     return observation.DoseData(
         id=d.pk,

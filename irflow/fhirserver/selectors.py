@@ -80,7 +80,7 @@ def _scoped(actor: Actor, source: Source) -> tuple[QuerySet, Scope] | None:
     return qs, held
 
 
-def _patient_ids(source: Source, resources: Sequence[Resource]) -> list[int]:
+def _patient_ids(resources: Sequence[Resource]) -> list[int]:
     ids = []
     for r in resources:
         ref = r.get("subject") or r.get("patient") or r.get("for") or {}
@@ -130,7 +130,7 @@ def fhir_read(
             raise NotFound(MSG_NOT_FOUND.format(type=resource_type, id=resource_id))
         resource = source.resource(row, site)
         if source.patient is not None:
-            _log(actor, what, _patient_ids(source, [resource]))
+            _log(actor, what, _patient_ids([resource]))
         return resource
     if refused:
         raise Forbidden(MSG_FORBIDDEN.format(role=actor.role or "none", type=resource_type))
@@ -298,13 +298,14 @@ def fhir_search(
     if resource_type == "Organization":
         org = organization_resource(site)
         hit = not search.ids or ORGANIZATION_ID in search.ids
-        page = [org] if hit and search.offset == 0 and search.count else []
-        return SearchResult(1 if hit else 0, page, [])
+        shown = [org] if hit and search.offset == 0 and search.count else []
+        return SearchResult(1 if hit else 0, shown, [])
     readable = [(source, _scoped(actor, source)) for source in sources]
     allowed = [(source, scoped[0]) for source, scoped in readable if scoped is not None]
     if not allowed:
         raise Forbidden(MSG_FORBIDDEN.format(role=actor.role or "none", type=resource_type))
-    total, page = 0, []
+    total = 0
+    page: list[tuple[Source, Resource]] = []
     skip, want = search.offset, search.count
     for source, qs in allowed:
         narrowed = _filtered(source, qs, search, site)
@@ -321,13 +322,13 @@ def fhir_search(
             skip = max(0, skip - n)
     matches = [r for _, r in page]
     included: list[Resource] = []
-    patient_ids = [pid for source, r in page for pid in _patient_ids(source, [r])]
+    patient_ids = _patient_ids(matches)
     if search.include_patient and patient_ids:
         patients = sources_of("Patient")[0]
         scoped = _scoped(actor, patients)
         if scoped is not None:
-            rows = scoped[0].filter(pk__in=set(patient_ids))
-            included = [patients.resource(row, site) for row in rows]
+            found = scoped[0].filter(pk__in=set(patient_ids))
+            included = [patients.resource(row, site) for row in found]
     if any(source.patient is not None for source, _ in allowed):
         _log(actor, f"FHIR search {resource_type} ({total})", patient_ids)
     return SearchResult(total, matches, included)
