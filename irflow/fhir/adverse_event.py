@@ -84,3 +84,20 @@ def adverse_event_resource(e: AdverseEventData, site: Site) -> Resource:
         outcome=concept(coding(ADVERSE_EVENT_OUTCOME, OUTCOME.get(e.outcome, "unknown"))),
         suspectEntity=suspect,
     )
+
+
+# Each element the mapper fills, and where it comes from in irflow (docs/fhir.md).
+ELEMENTS: dict[str, dict[str, str]] = {
+    "adverse_event_resource": {
+        "identifier": "adverse event number",
+        "actuality": "`actual`",
+        "event": "description",
+        "subject": "the patient",
+        "date": "onset",
+        "recordedDate": "recorded at",
+        "recorder": "who recorded it",
+        "seriousness": "the grades as codings: SIR 2017 grade, legacy SIR class, CIRSE grade",
+        "outcome": "resolved, resolved with sequelae, ongoing, death → fatal, unknown",
+        "suspectEntity": "the procedure, causality the attribution",
+    },
+}

@@ -61,3 +61,25 @@ def allergy_resource(a: AllergyData, site: Site) -> Resource:
         asserter={"display": a.reported_by} if a.reported_by else None,
         reaction=[reaction] if reaction else [],
     )
+
+
+# Each element the mapper fills, and where it comes from in irflow (docs/fhir.md).
+ELEMENTS: dict[str, dict[str, str]] = {
+    "allergy_resource": {
+        "clinicalStatus": "active / inactive",
+        "verificationStatus": (
+            "reconciliation: confirmed → confirmed, reported by a referrer → unconfirmed, "
+            "rejected → refuted"
+        ),
+        "type": "`allergy`",
+        "category": (
+            "contrast, drugs, iodine → medication; latex → environment; food, shellfish → food"
+        ),
+        "criticality": "severe → high, else low",
+        "code": "agent (text) and irflow's category",
+        "patient": "the patient",
+        "recordedDate": "recorded at",
+        "asserter": "who reported it",
+        "reaction": "reaction and severity",
+    },
+}

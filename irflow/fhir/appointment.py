@@ -89,3 +89,25 @@ def appointment_resource(a: AppointmentData, site: Site) -> Resource:
         basedOn=[ref("ServiceRequest", order_id(a.order_id))],
         participant=participants,
     )
+
+
+# Each element the mapper fills, and where it comes from in irflow (docs/fhir.md).
+ELEMENTS: dict[str, dict[str, str]] = {
+    "appointment_resource": {
+        "identifier": "scheduled procedure step ID",
+        "status": (
+            "booking status: booked → booked, arrived → arrived, in preparation / in room → "
+            "checked-in, recovery / discharged → fulfilled, cancelled → cancelled (did not "
+            "attend → noshow)"
+        ),
+        "cancelationReason": "cancel reason",
+        "serviceType": "procedure name",
+        "description": "procedure name and modality",
+        "start": "booking start",
+        "end": "booking end",
+        "minutesDuration": "booked minutes",
+        "created": "created at",
+        "basedOn": "the order",
+        "participant": "the patient, the room (Location), the team with their roles",
+    },
+}

@@ -65,3 +65,21 @@ def device_resource(d: DeviceData, site: Site) -> Resource:
         patient=ref("Patient", d.patient_id),
         note=[{"text": d.note}] if d.note else [],
     )
+
+
+# Each element the mapper fills, and where it comes from in irflow (docs/fhir.md).
+ELEMENTS: dict[str, dict[str, str]] = {
+    "device_resource": {
+        "udiCarrier": "UDI-DI, issuer (GS1 / HIBCC), the UDI as scanned",
+        "status": "active while in situ; inactive when removed or never left in",
+        "manufacturer": "manufacturer",
+        "manufactureDate": "production date",
+        "expirationDate": "expiry",
+        "lotNumber": "lot",
+        "serialNumber": "serial",
+        "deviceName": "device type / name",
+        "type": "kind of device in situ (IVC filter, drain, …)",
+        "patient": "the patient",
+        "note": "what is due (retrieval, exchange, …)",
+    },
+}

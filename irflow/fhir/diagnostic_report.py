@@ -70,3 +70,26 @@ def diagnostic_report_resource(r: DiagnosticReportData, site: Site) -> Resource:
         conclusion=r.conclusion,
         presentedForm=[form] if len(form) > 2 else [],
     )
+
+
+# Each element the mapper fills, and where it comes from in irflow (docs/fhir.md).
+ELEMENTS: dict[str, dict[str, str]] = {
+    "diagnostic_report_resource": {
+        "identifier": "accession number (ACSN)",
+        "basedOn": "the order",
+        "status": "`final`; `amended` once a signed addendum exists",
+        "category": "LOINC LP29684-5 Radiology",
+        "code": "LOINC 47048-4 Diagnostic interventional study report; text the procedure name",
+        "subject": "the patient",
+        "effectiveDateTime": "procedure start (else check-in)",
+        "issued": "signed at (the last signed addendum's time once amended)",
+        "performer": "the department",
+        "resultsInterpreter": "the signing physician, and the author when another (a trainee)",
+        "imagingStudy": "the study of the order",
+        "conclusion": "the impression",
+        "presentedForm": (
+            "the PDF (`application/pdf`): a link to /reports/<id>/pdf/, absolute under "
+            "`IRFLOW_FHIR_BASE_URL`"
+        ),
+    },
+}

@@ -68,3 +68,23 @@ def imaging_study_resource(s: ImagingStudyData, site: Site) -> Resource:
         description=s.procedure_name,
         **counts,
     )
+
+
+# Each element the mapper fills, and where it comes from in irflow (docs/fhir.md).
+ELEMENTS: dict[str, dict[str, str]] = {
+    "imaging_study_resource": {
+        "identifier": (
+            "Study Instance UID as `urn:oid:` (system `urn:dicom:uid`); accession number (ACSN)"
+        ),
+        "status": "available once a step or the record is completed, else registered",
+        "modality": "modalities of the bookings and performed steps (DCM)",
+        "subject": "the patient",
+        "started": "earliest start of a performed step or the record",
+        "basedOn": "the order",
+        "procedureReference": "the procedure record",
+        "location": "the room",
+        "description": "procedure name",
+        "numberOfSeries": "series the modality reported (MPPS)",
+        "numberOfInstances": "images the modality reported (MPPS)",
+    },
+}

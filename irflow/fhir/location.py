@@ -34,3 +34,18 @@ def location_resource(room: LocationData, site: Site) -> Resource:
         physicalType=concept(coding(LOCATION_PHYSICAL_TYPE, "ro", "Room")),
         managingOrganization=ref("Organization", ORGANIZATION_ID),
     )
+
+
+# Each element the mapper fills, and where it comes from in irflow (docs/fhir.md).
+ELEMENTS: dict[str, dict[str, str]] = {
+    "location_resource": {
+        "identifier": "room code",
+        "status": "active / inactive (room in use)",
+        "name": "room name",
+        "alias": "station AE title of the room's modality",
+        "mode": "`instance`",
+        "type": "room kind (angio suite, CT, US, MRI, recovery)",
+        "physicalType": "`ro` room",
+        "managingOrganization": "the department",
+    },
+}

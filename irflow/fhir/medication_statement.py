@@ -76,3 +76,17 @@ def medication_resource(m: MedicationData, site: Site) -> Resource:
         dateAsserted=instant(m.updated_at) if m.updated_at else None,
         dosage=[dosage],
     )
+
+
+# Each element the mapper fills, and where it comes from in irflow (docs/fhir.md).
+ELEMENTS: dict[str, dict[str, str]] = {
+    "medication_resource": {
+        "status": "active; stopped; rejected at reconciliation → entered-in-error",
+        "category": "antithrombotic",
+        "medicationCodeableConcept": "name as prescribed, drug key",
+        "subject": "the patient",
+        "effectivePeriod": "started and stopped on",
+        "dateAsserted": "last updated",
+        "dosage": "dose and unit, frequency, usual times",
+    },
+}

@@ -164,3 +164,45 @@ def pain_observation(p: PainData, site: Site) -> Resource:
         valueInteger=p.score,
         note=[{"text": p.note}] if p.note else [],
     )
+
+
+# Each element the mapper fills, and where it comes from in irflow (docs/fhir.md).
+ELEMENTS: dict[str, dict[str, str]] = {
+    "dose_observation": {
+        "identifier": "dose report number",
+        "partOf": "the ImagingStudy of the order",
+        "status": "`final`",
+        "category": "`imaging`",
+        "code": "LOINC 73569-6 Radiation exposure and protection information",
+        "subject": "the patient",
+        "effectiveDateTime": "performed at (from the RDSR)",
+        "device": "manufacturer, model and station name",
+        "component": (
+            "DCM 113725 Dose (RP) total (mGy), 113722 DAP total, 113726 fluoro DAP, 113727 "
+            "acquisition DAP (Gy.m2), 113730 fluoro time (s)"
+        ),
+    },
+    "lab_observation": {
+        "status": "`final`",
+        "category": "`laboratory`",
+        "code": (
+            "LOINC: INR 6301-6, platelets 777-3, haemoglobin 718-7, creatinine 14682-9, eGFR "
+            "62238-1, fibrinogen 3255-7"
+        ),
+        "subject": "the patient",
+        "effectiveDateTime": "collected at",
+        "issued": "recorded at",
+        "valueQuantity": "value in its canonical unit (UCUM)",
+    },
+    "pain_observation": {
+        "partOf": "the procedure",
+        "status": "`final`",
+        "category": "`survey`",
+        "code": "LOINC 72514-3 pain severity 0–10 numeric rating",
+        "subject": "the patient",
+        "effectiveDateTime": "recorded at",
+        "performer": "who recorded it",
+        "valueInteger": "NRS score",
+        "note": "note",
+    },
+}

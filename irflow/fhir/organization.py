@@ -18,3 +18,16 @@ def organization_resource(site: Site) -> Resource:
         telecom=[{"system": "phone", "value": site.phone}] if site.phone else [],
         address=[{"text": site.address}] if site.address else [],
     )
+
+
+# Each element the mapper fills, and where it comes from in irflow (docs/fhir.md).
+ELEMENTS: dict[str, dict[str, str]] = {
+    "organization_resource": {
+        "active": "always true",
+        "type": "`dept` (organization-type)",
+        "name": "department name (letterhead)",
+        "alias": "hospital name (letterhead)",
+        "telecom": "department phone (letterhead)",
+        "address": "department address (letterhead)",
+    },
+}

@@ -68,3 +68,25 @@ def patient_resource(p: PatientData, site: Site) -> Resource:
         communication=[{"language": concept(coding(BCP47, p.language))}] if p.language else [],
         link=links,
     )
+
+
+# Each element the mapper fills, and where it comes from in irflow (docs/fhir.md).
+ELEMENTS: dict[str, dict[str, str]] = {
+    "patient_resource": {
+        "identifier": (
+            "every identifier of the patient: system from the issuer (site setting), type MR "
+            "/ NI (v2-0203); the MRN of `IRFLOW_MRN_ISSUER` has use `usual`"
+        ),
+        "active": "`is_active` (a merged duplicate is inactive)",
+        "name": "family and given name (official)",
+        "telecom": "phone",
+        "gender": "sex: F female, M male, O other, U unknown",
+        "birthDate": "date of birth",
+        "address": "address (as text)",
+        "communication": "preferred language (BCP 47)",
+        "link": (
+            "merged duplicate → `replaced-by` the surviving record; the survivor → `replaces`"
+            " each duplicate"
+        ),
+    },
+}

@@ -56,3 +56,21 @@ def practitioner_role_resource(p: PractitionerData, site: Site) -> Resource:
         code=[concept(coding(site.code_system("role"), p.role, p.role_label), text=p.role_label)],
         specialty=[{"text": p.specialty}] if p.specialty else [],
     )
+
+
+# Each element the mapper fills, and where it comes from in irflow (docs/fhir.md).
+ELEMENTS: dict[str, dict[str, str]] = {
+    "practitioner_resource": {
+        "identifier": "username; professional registration number (staff profile)",
+        "active": "the account is active",
+        "name": "display name, family and given name",
+        "qualification": "degree (staff profile)",
+    },
+    "practitioner_role_resource": {
+        "active": "the account is active",
+        "practitioner": "the Practitioner (same id)",
+        "organization": "the department",
+        "code": "role (physician, trainee, nurse, technologist, scheduler, referrer, QI lead)",
+        "specialty": "specialty (staff profile)",
+    },
+}

@@ -116,3 +116,34 @@ def procedure_resource(p: ProcedureData, site: Site) -> Resource:
             for d in p.devices
         ],
     )
+
+
+# Each element the mapper fills, and where it comes from in irflow (docs/fhir.md).
+ELEMENTS: dict[str, dict[str, str]] = {
+    "procedure_resource": {
+        "identifier": "procedure record number",
+        "basedOn": "the order",
+        "status": "record status: open → in-progress, completed → completed",
+        "category": "catalogue category",
+        "code": "catalogue code and name",
+        "subject": "the patient",
+        "performedPeriod": "started (else checked in) to ended",
+        "performer": (
+            "the team, `function` the role: primary operator, supervising physician, "
+            "assistant, trainee, nurse, technologist, anaesthesia"
+        ),
+        "location": "the room",
+        "bodySite": "laterality and site of the order; each access site",
+        "outcome": (
+            "technical success: SNOMED 385669000 successful, 385670004 partially, 385671000 "
+            "unsuccessful, with the note"
+        ),
+        "report": "the signed report (DiagnosticReport)",
+        "complication": "adverse events of the procedure (description)",
+        "note": "access note",
+        "focalDevice": (
+            "devices implanted (devices used that stay in the patient) and explanted (devices"
+            " in situ this procedure removed), `action` from device-action"
+        ),
+    },
+}

@@ -159,3 +159,47 @@ def order_resource(o: OrderData, site: Site) -> Resource:
         reasonCode=[{"text": o.clinical_indication}] if o.clinical_indication else [],
         bodySite=[{"text": body_site}] if body_site else [],
     )
+
+
+# Each element the mapper fills, and where it comes from in irflow (docs/fhir.md).
+ELEMENTS: dict[str, dict[str, str]] = {
+    "referral_resource": {
+        "identifier": "referral number",
+        "status": (
+            "referral status: received, accepted, board, clinic, ordered, scheduled → active;"
+            " more information → on-hold; done → completed; declined, cancelled → revoked"
+        ),
+        "intent": "`proposal`",
+        "category": "`referral`",
+        "priority": "urgency: emergent → stat, urgent → urgent, routine → routine",
+        "code": "requested procedure (catalogue code) or the referrer's words",
+        "subject": "the patient",
+        "authoredOn": "received at",
+        "requester": "the referrer (Practitioner) and the referring clinician's name",
+        "performer": "the department",
+        "reasonCode": "clinical question",
+        "bodySite": "laterality and site",
+        "note": "irflow's status in words; relevant history",
+    },
+    "order_resource": {
+        "identifier": (
+            "accession number (ACSN), requested procedure ID (FILL), placer order number (PLAC)"
+        ),
+        "basedOn": "the referral it came from",
+        "requisition": "accession number",
+        "status": (
+            "order status: ordered, scheduled, in progress → active; completed → completed; "
+            "discontinued → on-hold; cancelled → revoked"
+        ),
+        "intent": "`order`",
+        "category": "`order`",
+        "priority": "priority: emergent → stat, urgent → urgent, routine → routine",
+        "code": "procedure (catalogue code and name)",
+        "subject": "the patient",
+        "authoredOn": "created at",
+        "requester": "who created the order",
+        "performer": "the department",
+        "reasonCode": "clinical indication",
+        "bodySite": "laterality and site",
+    },
+}

@@ -64,3 +64,27 @@ def task_resource(t: TaskData, site: Site) -> Resource:
         restriction={"period": window},
         executionPeriod={"end": instant(t.completed_at)} if t.completed_at else None,
     )
+
+
+# Each element the mapper fills, and where it comes from in irflow (docs/fhir.md).
+ELEMENTS: dict[str, dict[str, str]] = {
+    "task_resource": {
+        "identifier": "follow-up task number",
+        "basedOn": "the order",
+        "status": (
+            "open → requested, acknowledged → accepted, done → completed, cancelled → cancelled"
+        ),
+        "intent": "`plan`",
+        "code": "kind: clinic, imaging, call, skin check, device removal, other",
+        "description": "description",
+        "focus": "the order",
+        "for": "the patient",
+        "authoredOn": "created at",
+        "lastModified": "updated at",
+        "owner": "owner",
+        "reasonCode": "what created it (rule, dose report)",
+        "note": "outcome",
+        "restriction": "due window (window start to due date)",
+        "executionPeriod": "completed at",
+    },
+}

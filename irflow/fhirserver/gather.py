@@ -6,6 +6,7 @@ share them."""
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -517,6 +518,7 @@ class Source:
     queryset: Callable[[], QuerySet]
     to_data: Callable[[Any], Any]
     mapper: Callable[[Any, Site], Resource]
+    record: str = ""  # what in irflow it is, in words (docs/fhir.md)
     prefix: str = ""  # the resource ids' prefix, before the row's pk
     patient: str | None = "patient"  # lookup of the patient's id; None: not patient data
     date: str | None = None  # the `date` search parameter's field
@@ -524,6 +526,12 @@ class Source:
     status: Callable[[str], Q | None] | None = None
     code: Callable[[str | None, str, Site], Q | None] | None = None
     identifier: Callable[[str | None, str, Site], Q | None] | None = None
+
+    @property
+    def elements(self) -> dict[str, str]:
+        """The elements its mapper fills and where each comes from (the mapper's module)."""
+        module = sys.modules[self.mapper.__module__]
+        return module.ELEMENTS[self.mapper.__name__]
 
     def resource(self, row: Model, site: Site) -> Resource:
         return self.mapper(self.to_data(row), site)
@@ -595,10 +603,10 @@ SOURCES: list[Source] = [
         _patients,
         patient_data,
         patient.patient_resource,
+        record="a patient (patients.Patient)",
         patient="pk",
         updated="updated_at",
         identifier=_patient_identifier,
-        date="birth_date",
     ),
     Source(
         "Practitioner",
@@ -610,6 +618,7 @@ SOURCES: list[Source] = [
         ),
         practitioner_data,
         practitioner.practitioner_resource,
+        record="a user in a clinical role or a referrer (accounts.User)",
         patient=None,
     ),
     Source(
@@ -622,6 +631,7 @@ SOURCES: list[Source] = [
         ),
         practitioner_data,
         practitioner.practitioner_role_resource,
+        record="the same user's role in the department",
         patient=None,
     ),
     Source(
@@ -630,6 +640,7 @@ SOURCES: list[Source] = [
         lambda: Room.objects.order_by("pk"),
         location_data,
         location.location_resource,
+        record="a room (catalogue.Room)",
         patient=None,
         status=lambda v: Q(active=v == "active") if v in ("active", "inactive") else None,
     ),
@@ -639,6 +650,7 @@ SOURCES: list[Source] = [
         lambda: Referral.objects.select_related("procedure_type").order_by("pk"),
         referral_data,
         service_request.referral_resource,
+        record="a referral (referrals.Referral)",
         prefix="referral-",
         date="received_at",
         updated="updated_at",
@@ -651,6 +663,7 @@ SOURCES: list[Source] = [
         lambda: Order.objects.select_related("procedure_type", "referral").order_by("pk"),
         order_data,
         service_request.order_resource,
+        record="an order (orders.Order)",
         prefix="order-",
         date="created_at",
         updated="updated_at",
@@ -668,6 +681,7 @@ SOURCES: list[Source] = [
         ),
         appointment_data,
         appointment.appointment_resource,
+        record="a booking (scheduling.Booking)",
         date="start",
         updated="updated_at",
         status=_status_q("status", appointment.STATUS),
@@ -692,6 +706,7 @@ SOURCES: list[Source] = [
         ),
         procedure_data,
         procedure.procedure_resource,
+        record="a procedure record (procedures.ProcedureRecord)",
         date="started_at",
         updated="updated_at",
         status=_status_q("status", procedure.STATUS),
@@ -708,6 +723,7 @@ SOURCES: list[Source] = [
         ),
         diagnostic_report_data,
         diagnostic_report.diagnostic_report_resource,
+        record="a signed report (reports.Report, final)",
         patient="record__patient",
         date="signed_at",
         updated="updated_at",
@@ -733,6 +749,7 @@ SOURCES: list[Source] = [
         ),
         imaging_study_data,
         imaging_study.imaging_study_resource,
+        record="the study of an order that was performed (orders.Order)",
         date="procedure_records__started_at",
         updated="updated_at",
         identifier=_study_identifier,
@@ -743,6 +760,7 @@ SOURCES: list[Source] = [
         lambda: RadiationDoseReport.objects.filter(patient__isnull=False).order_by("pk"),
         dose_data,
         observation.dose_observation,
+        record="a dose report linked to a patient (dose.RadiationDoseReport)",
         prefix="dose-",
         date="performed_at",
         updated="created_at",
@@ -755,6 +773,7 @@ SOURCES: list[Source] = [
         lambda: LabResult.objects.order_by("pk"),
         lab_data,
         observation.lab_observation,
+        record="a lab result (patients.LabResult)",
         prefix="lab-",
         date="collected_at",
         updated="recorded_at",
@@ -767,6 +786,7 @@ SOURCES: list[Source] = [
         lambda: PainScore.objects.select_related("episode").order_by("pk"),
         pain_data,
         observation.pain_observation,
+        record="a pain score in recovery (recovery.PainScore)",
         prefix="pain-",
         patient="episode__patient",
         date="recorded_at",
@@ -779,6 +799,7 @@ SOURCES: list[Source] = [
         lambda: Allergy.objects.order_by("pk"),
         allergy_data,
         allergy_intolerance.allergy_resource,
+        record="an allergy (patients.Allergy)",
         date="recorded_at",
     ),
     Source(
@@ -787,6 +808,7 @@ SOURCES: list[Source] = [
         lambda: Medication.objects.order_by("pk"),
         medication_data,
         medication_statement.medication_resource,
+        record="a medication (patients.Medication)",
         updated="updated_at",
         status=lambda v: (
             Q(active=True) & ~Q(reconciliation="rejected")
@@ -809,6 +831,7 @@ SOURCES: list[Source] = [
         ),
         used_device_data,
         device.device_resource,
+        record="a device used at a procedure (procedures.DeviceUsed)",
         prefix="used-",
         patient="record__patient",
     ),
@@ -818,6 +841,7 @@ SOURCES: list[Source] = [
         lambda: DeviceInSitu.objects.filter(device_used__isnull=True).order_by("pk"),
         in_situ_device_data,
         device.device_resource,
+        record="a device in situ registered without a scanned label (devices.DeviceInSitu)",
         prefix="insitu-",
         status=lambda v: (
             Q(status="in_situ")
@@ -833,6 +857,7 @@ SOURCES: list[Source] = [
         lambda: AdverseEvent.objects.filter(entered_in_error=False).order_by("pk"),
         adverse_event_data,
         adverse_event.adverse_event_resource,
+        record="an adverse event (outcomes.AdverseEvent)",
         date="onset_at",
         updated="updated_at",
     ),
@@ -842,6 +867,7 @@ SOURCES: list[Source] = [
         lambda: FollowUpTask.objects.select_related("owner").order_by("pk"),
         task_data,
         task.task_resource,
+        record="a follow-up task (followup.FollowUpTask)",
         date="due_date",
         updated="updated_at",
         status=_status_q("status", task.STATUS),

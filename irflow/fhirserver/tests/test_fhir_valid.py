@@ -21,6 +21,9 @@ from irflow.patients.services import patient_create, patient_merge
 
 pytestmark = pytest.mark.django_db
 
+# Elements every resource has, not part of a mapping.
+BOOKKEEPING = {"resourceType", "id", "meta"}
+
 SCHEMA = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "fhir"
 SCHEMA_FILE = Path("/work/shared/data/fhir/fhir.r4.schema.json")
 
@@ -90,6 +93,7 @@ def test_every_resource_of_the_demo_department_is_valid_r4(validators):
     prefixes: Counter[tuple[str, str]] = Counter()
     problems: list[str] = []
     ids: set[str] = set()
+    produced: dict[tuple[str, str], set[str]] = {}
     references: set[tuple[str, str]] = set()
     for resource in department_resources(site):
         kind = resource["resourceType"]
@@ -97,7 +101,9 @@ def test_every_resource_of_the_demo_department_is_valid_r4(validators):
         rid = resource["id"]
         ids.add(f"{kind}/{rid}")
         references.update((f"{kind}/{rid}", r) for r in _references(resource))
-        prefixes[(kind, rid.rsplit("-", 1)[0] + "-" if "-" in rid else "")] += 1
+        prefix = rid.rsplit("-", 1)[0] + "-" if "-" in rid else ""
+        prefixes[(kind, prefix)] += 1
+        produced.setdefault((kind, prefix), set()).update(set(resource) - BOOKKEEPING)
         try:
             get_fhir_model_class(kind).model_validate(resource)
         except ValueError as exc:  # pydantic's ValidationError: collected, reported below
@@ -110,6 +116,8 @@ def test_every_resource_of_the_demo_department_is_valid_r4(validators):
     dangling = sorted(f"{source} -> {target}" for source, target in references if target not in ids)
     assert not dangling, dangling[:20]
     for source in SOURCES:
+        undocumented = produced[(source.resource_type, source.prefix)] - set(source.elements)
+        assert not undocumented, (source.resource_type, source.prefix, undocumented)
         assert prefixes[(source.resource_type, source.prefix)] > 0, (
             source.resource_type,
             source.prefix,
