@@ -11,6 +11,8 @@ from pathlib import Path
 
 import jsonschema_rs
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from fhir.resources.R4B import get_fhir_model_class
 
 from irflow.demo.generator import demo_create
@@ -86,6 +88,19 @@ def _references(value: object):
             yield from _references(item)
 
 
+def _bounded_queries(site) -> None:
+    """Each source reads one row or all of them with the same number of queries."""
+    for source in SOURCES:
+        counts = []
+        for limit in (1, None):
+            with CaptureQueriesContext(connection) as queries:
+                rows = source.queryset()
+                for row in rows[:limit] if limit else rows:
+                    source.resource(row, site)
+            counts.append(len(queries))
+        assert counts[0] == counts[1], (source.resource_type, source.prefix, counts)
+
+
 def test_every_resource_of_the_demo_department_is_valid_r4(validators):
     _department()
     site = fhir_site()
@@ -122,6 +137,7 @@ def test_every_resource_of_the_demo_department_is_valid_r4(validators):
             source.resource_type,
             source.prefix,
         )
+    _bounded_queries(site)
     if validators is None:
         pytest.skip(
             "validated with fhir.resources only: the official R4 JSON schema "
