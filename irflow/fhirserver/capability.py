@@ -3,7 +3,10 @@ what the code can do, never a hand-kept list."""
 
 from __future__ import annotations
 
+from importlib.metadata import PackageNotFoundError, version
+
 from django.conf import settings
+from django.utils import timezone
 
 from irflow.fhir.base import Resource
 from irflow.fhirserver.gather import RESOURCE_TYPES, sources_of
@@ -19,6 +22,13 @@ PARAMETER_DOCS = {
     "status": ("token", "The resource's status (comma-separated: any of them)"),
     "code": ("token", "A code, as system|code or code (comma-separated: any of them)"),
 }
+
+
+def _version() -> str:
+    try:
+        return version("irflow")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def search_parameters(resource_type: str) -> list[str]:
@@ -69,10 +79,10 @@ def capability_statement(base_url: str) -> Resource:
     return {
         "resourceType": "CapabilityStatement",
         "status": "active",
-        "date": "2026-12-05",
+        "date": timezone.localdate().isoformat(),
         "publisher": settings.IRFLOW_SITE_NAME,
         "kind": "instance",
-        "software": {"name": "irflow"},
+        "software": {"name": "irflow", "version": _version()},
         "implementation": {"description": "irflow FHIR R4 endpoint", "url": base_url},
         "fhirVersion": FHIR_VERSION,
         "format": ["application/fhir+json", "json"],

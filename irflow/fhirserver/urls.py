@@ -11,4 +11,5 @@ urlpatterns = [
     path("metadata", views.metadata, name="fhir-metadata"),
     re_path(rf"^{TYPE}/?$", views.search, name="fhir-search"),
     re_path(rf"^{TYPE}/{ID}/?$", views.read, name="fhir-read"),
+    re_path(r"^(?P<rest>.*)$", views.no_route, name="fhir-no-route"),
 ]

@@ -8,7 +8,7 @@ import json
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
 
 from irflow.accounts.selectors import second_factor_satisfied
 from irflow.accounts.services import api_token_authenticate
@@ -18,9 +18,36 @@ from irflow.fhirserver.selectors import fhir_read, fhir_search, parse_search
 from irflow.lib.errors import ServiceError, ValidationFailed
 
 CONTENT_TYPE = "application/fhir+json; charset=utf-8"
+MSG_METHOD = "irflow's FHIR endpoint reads and searches only (GET); {method} is not supported."
+MSG_NO_ROUTE = "No such FHIR interaction: irflow serves metadata, read and search."
 MSG_NOT_AUTHENTICATED = "Sign in, or send an API token as 'Authorization: Bearer <token>'."
 # irflow's error codes -> http://hl7.org/fhir/R4/valueset-issue-type.html
-ISSUE_CODE = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found", 422: "invalid"}
+ISSUE_CODE = {
+    400: "invalid",
+    401: "login",
+    403: "forbidden",
+    404: "not-found",
+    405: "not-supported",
+    422: "invalid",
+}
+READS = frozenset({"GET", "HEAD"})
+
+
+def reads_only(view):
+    """GET and HEAD; any other method is a 405 OperationOutcome (the endpoint writes nothing, so
+    no CSRF token is needed to be told so)."""
+
+    @csrf_exempt
+    def checked(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.method not in READS:
+            response = operation_outcome(405, MSG_METHOD.format(method=request.method))
+            response["Allow"] = "GET, HEAD"
+            return response
+        return view(request, *args, **kwargs)
+
+    checked.__name__ = view.__name__
+    checked.__doc__ = view.__doc__
+    return checked
 
 
 def _answer(body: dict, status: int = 200) -> HttpResponse:
@@ -70,12 +97,12 @@ def _base(request: HttpRequest) -> str:
     return request.build_absolute_uri("/fhir")
 
 
-@require_GET
+@reads_only
 def metadata(request: HttpRequest) -> HttpResponse:
     return _answer(capability_statement(_base(request)))
 
 
-@require_GET
+@reads_only
 def read(request: HttpRequest, resource_type: str, resource_id: str) -> HttpResponse:
     try:
         actor = _actor(request)
@@ -87,7 +114,7 @@ def read(request: HttpRequest, resource_type: str, resource_id: str) -> HttpResp
     return _answer(resource)
 
 
-@require_GET
+@reads_only
 def search(request: HttpRequest, resource_type: str) -> HttpResponse:
     try:
         actor = _actor(request)
@@ -135,3 +162,8 @@ def search(request: HttpRequest, resource_type: str) -> HttpResponse:
     if entries:
         bundle["entry"] = entries
     return _answer(bundle)
+
+
+@reads_only
+def no_route(request: HttpRequest, rest: str) -> HttpResponse:
+    return operation_outcome(404, MSG_NO_ROUTE)

@@ -183,6 +183,11 @@ def test_errors_are_operation_outcomes(client, attending, patient):
         body = response.json()
         assert body["resourceType"] == "OperationOutcome"
         assert body["issue"][0]["code"] == code, url
+    for url in ("/fhir/Patient/1/_history", "/fhir/Patient/$everything"):
+        unknown = _get(client, token, url)
+        assert unknown.status_code == 404 and unknown.json()["resourceType"] == "OperationOutcome"
+    posted = client.post("/fhir/Patient", data="{}", content_type=FHIR_JSON)
+    assert posted.status_code == 405 and posted.json()["issue"][0]["code"] == "not-supported"
     anonymous = Client().get("/fhir/Patient")
     assert anonymous.status_code == 401
     assert anonymous.json()["resourceType"] == "OperationOutcome"
