@@ -153,7 +153,7 @@ def pain_observation(p: PainData, site: Site) -> Resource:
     return resource(
         "Observation",
         pain_id(p.id),
-        None,
+        p.recorded_at,
         partOf=[ref("Procedure", p.procedure_id)] if p.procedure_id else [],
         status="final",
         category=_category("survey", "Survey"),

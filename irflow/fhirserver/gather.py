@@ -790,6 +790,7 @@ SOURCES: list[Source] = [
         prefix="pain-",
         patient="episode__patient",
         date="recorded_at",
+        updated="recorded_at",
         status=lambda v: Q() if v == "final" else None,
         code=_fixed_code(LOINC, LOINC_PAIN_NRS[0]),
     ),
