@@ -1,6 +1,8 @@
 """Read and search of FHIR resources for an actor: the permission matrix decides which sources
-they may read (`Source.action`) and whose rows (a referrer: the patients in their care); every
-patient whose data is shown goes to the access log, as any other read does."""
+they may read (`Source.action`) and whose rows (a referrer: the patients in their care, and the
+referrals they sent); as in every selector, the records of inactive (merged) patients are not
+shown, a merged Patient itself stays readable to those who see every patient. Every patient
+whose data is shown goes to the access log, as any other read does."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from irflow.fhir.organization import organization_resource
 from irflow.fhirserver.gather import RESOURCE_TYPES, Source, fhir_site, sources_of
 from irflow.lib.errors import Forbidden, NotFound, ValidationFailed
 from irflow.patients.models import Patient
+from irflow.referrals.models import PatientMatch
 
 MSG_UNKNOWN_TYPE = "irflow serves no resource type “{type}”."
 MSG_NOT_FOUND = "No {type} with id “{id}”, or you may not see it."
@@ -70,13 +73,22 @@ def _scoped(actor: Actor, source: Source) -> tuple[QuerySet, Scope] | None:
     if held is None:
         return None
     qs = source.queryset()
+    if source.patient not in (None, "pk"):
+        # As every selector: the record of an inactive patient (merged away) is not shown.
+        qs = qs.filter(**{f"{source.patient}__is_active": True})
     if held is OWN:
         if source.patient is None:
             return None
-        lookup = "care_relations" if source.patient == "pk" else f"{source.patient}__care_relations"
-        qs = qs.filter(**{f"{lookup}__clinician": person(actor)})
         if source.patient == "pk":
-            qs = qs.filter(is_active=True)
+            # A merged record stays readable (with its `replaced-by` link) to those who see
+            # every patient; a referrer sees the active records in their care.
+            return qs.filter(is_active=True, care_relations__clinician=person(actor)), held
+        if source.action == "referral.view":
+            # As the referrals app: the referrals they sent, once IR has confirmed the patient
+            # (until then they see what they typed, not the record — not in FHIR).
+            mine = qs.filter(referrer=person(actor))
+            return mine.exclude(patient_match=PatientMatch.PENDING), held
+        qs = qs.filter(**{f"{source.patient}__care_relations__clinician": person(actor)})
     return qs, held
 
 

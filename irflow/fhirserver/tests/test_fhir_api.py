@@ -21,6 +21,7 @@ from irflow.orders.models import Order
 from irflow.patients.models import CareRelation, Patient
 from irflow.patients.services import patient_create
 from irflow.procedures.models import ProcedureRecord
+from irflow.referrals.models import Referral
 from irflow.reports.models import ReportStatus
 
 pytestmark = pytest.mark.django_db
@@ -157,6 +158,14 @@ def test_read_and_search_the_demo_department(client, demo):
     assert other is not None
     assert _get(client, token, f"/fhir/Patient/{other.pk}").status_code == 404
     assert AccessLog.objects.filter(user=referrer, refused=True, channel="fhir").exists()
+    referrals = _follow(
+        client,
+        token,
+        "/fhir/ServiceRequest?_id="
+        + ",".join(f"referral-{pk}" for pk in Referral.objects.values_list("pk", flat=True)),
+    )
+    assert referrals
+    assert {r["requester"]["reference"] for r in referrals} == {f"Practitioner/{referrer.pk}"}
     referrals = _follow(client, token, "/fhir/ServiceRequest?_count=20")
     assert referrals and all(
         int(r["subject"]["reference"].split("/")[1]) in mine for r in referrals
