@@ -12,6 +12,8 @@ from irflow.fhir.base import Resource
 from irflow.fhirserver.gather import RESOURCE_TYPES, sources_of
 
 FHIR_VERSION = "4.0.1"
+# Types irflow takes by `create` (irflow.fhirserver.services).
+CREATE = frozenset({"ServiceRequest"})
 PARAMETER_DOCS = {
     "_id": ("token", "The resource's id"),
     "_lastUpdated": ("date", "When the resource last changed (prefixes eq, ne, ge, le, gt, lt)"),
@@ -62,7 +64,8 @@ def capability_statement(base_url: str) -> Resource:
         resources.append(
             {
                 "type": resource_type,
-                "interaction": [{"code": "read"}, {"code": "search-type"}],
+                "interaction": [{"code": "read"}, {"code": "search-type"}]
+                + ([{"code": "create"}] if resource_type in CREATE else []),
                 "searchInclude": includes(resource_type),
                 "searchParam": [
                     {
@@ -89,7 +92,8 @@ def capability_statement(base_url: str) -> Resource:
         "rest": [
             {
                 "mode": "server",
-                "documentation": "Read and search; _count pages the searchset (next links).",
+                "documentation": "Read and search; _count pages the searchset (next links). "
+                "A ServiceRequest created here is a referral: it lands in triage.",
                 "security": {
                     "cors": False,
                     "description": "A signed-in session, or an API token as "

@@ -8,6 +8,7 @@ import json
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 
 from irflow.accounts.selectors import second_factor_satisfied
@@ -15,11 +16,15 @@ from irflow.accounts.services import api_token_authenticate
 from irflow.fhirserver.capability import capability_statement
 from irflow.fhirserver.gather import fhir_site
 from irflow.fhirserver.selectors import fhir_read, fhir_search, parse_search
-from irflow.lib.errors import ServiceError, ValidationFailed
+from irflow.fhirserver.services import fhir_referral_create
+from irflow.lib.errors import Forbidden, ServiceError, ValidationFailed
 
 CONTENT_TYPE = "application/fhir+json; charset=utf-8"
-MSG_METHOD = "irflow's FHIR endpoint reads and searches only (GET); {method} is not supported."
+MSG_METHOD = "{method} is not supported here: irflow reads and searches (GET), and creates a "
+MSG_METHOD += "ServiceRequest (POST /fhir/ServiceRequest)."
+MSG_BODY = "The body must be a FHIR resource as JSON."
 MSG_NO_ROUTE = "No such FHIR interaction: irflow serves metadata, read and search."
+MSG_CSRF = "A signed-in session that writes sends its CSRF token (X-CSRFToken)."
 MSG_NOT_AUTHENTICATED = "Sign in, or send an API token as 'Authorization: Bearer <token>'."
 # irflow's error codes -> http://hl7.org/fhir/R4/valueset-issue-type.html
 ISSUE_CODE = {
@@ -33,13 +38,13 @@ ISSUE_CODE = {
 READS = frozenset({"GET", "HEAD"})
 
 
-def reads_only(view):
-    """GET and HEAD; any other method is a 405 OperationOutcome (the endpoint writes nothing, so
-    no CSRF token is needed to be told so)."""
+def reads_only(view, writes: frozenset[str] = frozenset()):
+    """GET and HEAD (and the methods in `writes`); any other method is a 405 OperationOutcome.
+    CSRF is checked where a session writes (`_actor`), not before the 405."""
 
     @csrf_exempt
     def checked(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if request.method not in READS:
+        if request.method not in READS | writes:
             response = operation_outcome(405, MSG_METHOD.format(method=request.method))
             response["Allow"] = "GET, HEAD"
             return response
@@ -56,35 +61,49 @@ def _answer(body: dict, status: int = 200) -> HttpResponse:
     )
 
 
-def operation_outcome(status: int, message: str, fields: list[str] | None = None) -> HttpResponse:
-    issue: dict = {
-        "severity": "error",
-        "code": ISSUE_CODE.get(status, "processing"),
-        "diagnostics": message,
-    }
-    if fields:
-        issue["expression"] = fields
-    return _answer({"resourceType": "OperationOutcome", "issue": [issue]}, status)
+def operation_outcome(
+    status: int, message: str, errors: dict[str, list[str]] | None = None
+) -> HttpResponse:
+    """One issue, or one per element that has a problem (`expression` names it)."""
+    code = ISSUE_CODE.get(status, "processing")
+    if errors:
+        issues = [
+            {"severity": "error", "code": code, "diagnostics": " ".join(msgs), "expression": [f]}
+            for f, msgs in errors.items()
+        ]
+    else:
+        issues = [{"severity": "error", "code": code, "diagnostics": message}]
+    return _answer({"resourceType": "OperationOutcome", "issue": issues}, status)
 
 
-def _error(exc: ServiceError) -> HttpResponse:
+def _error(exc: ServiceError, *, writing: bool = False) -> HttpResponse:
     if isinstance(exc, ValidationFailed):
-        # A search the server cannot carry out is a 400 (FHIR's http page), not a 422.
-        return operation_outcome(400, exc.message, list(exc.errors))
+        # A search the server cannot carry out is a 400 (FHIR's http page); a resource sent
+        # that breaks irflow's rules a 422, one that is not valid R4 a 400.
+        status = exc.status_code if writing else 400
+        return operation_outcome(status, exc.message, exc.errors)
     return operation_outcome(exc.status_code, exc.message)
 
 
-def _actor(request: HttpRequest):
+def _actor(request: HttpRequest, *, write: bool = False):
+    """The user behind the request's API token or session; None when there is neither. A
+    session that writes needs its CSRF token, as on the REST API."""
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
-        user = api_token_authenticate(header.removeprefix("Bearer "), write=False)
+        user = api_token_authenticate(header.removeprefix("Bearer "), write=write)
         if user is not None:
             request.user = user
         return user
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated and second_factor_satisfied(user):
+        if write and CsrfViewMiddleware(_no_view).process_view(request, _no_view, (), {}):
+            raise Forbidden(MSG_CSRF, code="csrf")
         return user
     return None
+
+
+def _no_view(request: HttpRequest) -> HttpResponse:
+    return HttpResponse()
 
 
 def _unauthenticated() -> HttpResponse:
@@ -114,8 +133,30 @@ def read(request: HttpRequest, resource_type: str, resource_id: str) -> HttpResp
     return _answer(resource)
 
 
-@reads_only
+def _create(request: HttpRequest, resource_type: str) -> HttpResponse:
+    if resource_type != "ServiceRequest":
+        response = operation_outcome(405, MSG_METHOD.format(method=request.method))
+        response["Allow"] = "GET, HEAD"
+        return response
+    try:
+        actor = _actor(request, write=True)
+        if actor is None:
+            return _unauthenticated()
+        try:
+            body = json.loads(request.body or b"null")
+        except ValueError:
+            return operation_outcome(400, MSG_BODY)
+        created = fhir_referral_create(actor=actor, body=body)
+    except ServiceError as exc:
+        return _error(exc, writing=True)
+    response = _answer(created, 201)
+    response["Location"] = f"{_base(request)}/ServiceRequest/{created['id']}"
+    return response
+
+
 def search(request: HttpRequest, resource_type: str) -> HttpResponse:
+    if request.method == "POST":
+        return _create(request, resource_type)
     try:
         actor = _actor(request)
         if actor is None:
@@ -162,6 +203,9 @@ def search(request: HttpRequest, resource_type: str) -> HttpResponse:
     if entries:
         bundle["entry"] = entries
     return _answer(bundle)
+
+
+search = reads_only(search, writes=frozenset({"POST"}))
 
 
 @reads_only
