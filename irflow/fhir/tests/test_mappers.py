@@ -188,3 +188,34 @@ def test_empty_elements_are_left_out():
         "f": 0,
         "g": False,
     }
+
+
+def test_a_service_request_sent_as_a_referral():
+    from irflow.fhir.referral_in import ResourceInvalid, referral_in
+
+    sr = {
+        "resourceType": "ServiceRequest",
+        "status": "active",
+        "intent": "order",
+        "priority": "asap",
+        "subject": {"reference": "Patient/12"},
+        "code": {
+            "coding": [
+                {"system": "https://hospital.example/fhir/CodeSystem/procedure", "code": "PICC"}
+            ]
+        },
+        "reasonCode": [{"text": "Long-term antibiotics."}],
+        "note": [{"text": "Left arm preferred."}],
+        "requester": {"display": "Dr Ng"},
+    }
+    wanted = referral_in(sr, SITE)
+    assert (wanted.patient_id, wanted.urgency, wanted.procedure_code) == (12, "emergent", "PICC")
+    assert (
+        wanted.relevant_history == "Left arm preferred." and wanted.referring_clinician == "Dr Ng"
+    )
+    try:
+        referral_in({**sr, "status": "draft", "subject": {"reference": "Group/1"}}, SITE)
+    except ResourceInvalid as exc:
+        assert set(exc.errors) == {"ServiceRequest.status", "ServiceRequest.subject"}
+    else:
+        raise AssertionError("a draft for a group is not a referral")
