@@ -16,6 +16,7 @@ LAYER_NAMES = {
 LAYERS: dict[str, int] = {
     "clinical": 1,
     "dicom": 1,
+    "fhir": 1,
     "hl7": 1,
     "lib": 1,
     "accounts": 2,
@@ -43,6 +44,7 @@ LAYERS: dict[str, int] = {
     "administration": 5,
     "runtime": 5,
     "demo": 5,
+    "fhirserver": 5,
 }
 # Pure cores: no Django, tested without a database.
-PURE = frozenset({"clinical", "dicom", "hl7"})
+PURE = frozenset({"clinical", "dicom", "fhir", "hl7"})

@@ -152,6 +152,7 @@ INSTALLED_APPS = [
     "irflow.web",
     "irflow.runtime",
     "irflow.demo",
+    "irflow.fhirserver",
 ]
 
 MIDDLEWARE = [
@@ -343,6 +344,13 @@ IRFLOW_DB_RETRY_AFTER_S = envint("IRFLOW_DB_RETRY_AFTER_S", 10)
 IRFLOW_SITE_NAME = envstr("IRFLOW_SITE_NAME", "irflow")
 IRFLOW_MRN_ISSUER = envstr("IRFLOW_MRN_ISSUER", "HOSP")
 IRFLOW_UID_ROOT = envstr("IRFLOW_UID_ROOT", "1.2.826.0.1.3680043.10.1293")
+# FHIR (docs/fhir.md): the URI the site's own identifier and code systems hang under, the
+# identifier system of each patient-identifier issuer (JSON object, issuer -> URI; others get
+# <base>/sid/patient/<issuer>), and the site's public address for absolute links (a report's
+# PDF); empty: links relative to the site.
+IRFLOW_FHIR_SYSTEM_BASE = envstr("IRFLOW_FHIR_SYSTEM_BASE", "http://irflow.invalid/fhir")
+IRFLOW_FHIR_ISSUER_SYSTEMS = envstr("IRFLOW_FHIR_ISSUER_SYSTEMS", "{}")
+IRFLOW_FHIR_BASE_URL = envstr("IRFLOW_FHIR_BASE_URL", "")
 
 # HL7 in (irflow.hl7server.apply; docs/hl7-interface.md). A message that names an identifier
 # merged away by an A40: "accept" (applied to the surviving record) or "reject" (AE, PID-3).

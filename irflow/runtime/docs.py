@@ -10,6 +10,7 @@ from irflow.accounts import docs as permissions
 from irflow.clinical import docs as clinical_rules
 from irflow.dayofcase import docs as day_of_case
 from irflow.dicomserver import conformance
+from irflow.fhirserver import docs as fhir_docs
 from irflow.hl7server import docs as hl7_interface
 from irflow.lib import docblocks
 from irflow.runtime import apps_table
@@ -21,6 +22,7 @@ BLOCKS: list[tuple[Path, Callable[[], dict[str, str]]]] = [
     (hl7_interface.DOC, hl7_interface.generated),
     (day_of_case.DOC, day_of_case.generated),
     (apps_table.DOC, apps_table.generated),
+    (fhir_docs.DOC, fhir_docs.generated),
 ]
 # Documents generated whole.
 WHOLE: list[tuple[Path, Callable[[], str]]] = [(clinical_rules.DOCS_PATH, clinical_rules.render)]

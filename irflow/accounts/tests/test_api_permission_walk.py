@@ -228,3 +228,42 @@ def test_referrer_cannot_open_another_referrers_patient(client, personas):
     assert response.status_code == 404
     search = client.get("/api/patients?q=other", headers={"authorization": f"Bearer {token}"})
     assert search.status_code == 200 and search.json() == []
+
+
+def test_every_fhir_type_for_every_role(client, personas, world):
+    """/fhir obeys the same matrix: a role that holds a source's permission searches and reads
+    its resources (a referrer: those of the patients in their care), any other role gets 403;
+    without credentials, 401."""
+    from irflow.fhirserver.gather import RESOURCE_TYPES, SOURCES, sources_of
+
+    mine = world["ids"]["patient_id"]
+    failures = []
+    for resource_type in RESOURCE_TYPES:
+        actions = [s.action for s in sources_of(resource_type)]
+        assert client.get(f"/fhir/{resource_type}").status_code == 401
+        for name, user in personas.items():
+            role = Role(user.role)
+            allowed = resource_type == "Organization" or any(role in MATRIX[a] for a in actions)
+            response = client.get(
+                f"/fhir/{resource_type}",
+                headers={"authorization": f"Bearer {world['tokens'][name]}"},
+            )
+            if response.status_code != (200 if allowed else 403):
+                failures.append(f"{name:12} search {resource_type}: {response.status_code}")
+    read = 0
+    for source in SOURCES:
+        rows = source.queryset()
+        if source.patient is not None:
+            rows = rows.filter(**{"pk" if source.patient == "pk" else source.patient: mine})
+        row = rows.first()
+        if row is None:
+            continue
+        read += 1
+        url = f"/fhir/{source.resource_type}/{source.prefix}{row.pk}"
+        for name, user in personas.items():
+            allowed = Role(user.role) in MATRIX[source.action]
+            response = client.get(url, headers={"authorization": f"Bearer {world['tokens'][name]}"})
+            if response.status_code != (200 if allowed else 403):
+                failures.append(f"{name:12} read {url}: {response.status_code}")
+    assert read >= len(RESOURCE_TYPES) - 1, read
+    assert not failures, "\n".join(failures)
