@@ -17,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django_otp import user_has_device
 
 from irflow.accounts.selectors import second_factor_required
+from irflow.lib.origin import is_machine_path
 
 # Requests the page makes on its own (board refresh) do not count as activity.
 BACKGROUND_HEADER = "HTTP_X_IRFLOW_BACKGROUND"
@@ -60,7 +61,7 @@ def auth_answer(status: int, marker: str) -> HttpResponse:
 
 
 def _redirect(request, url: str) -> HttpResponse:
-    if request.path.startswith("/api/"):
+    if is_machine_path(request.path):
         return JsonResponse({"detail": MSG_2FA_REQUIRED, "code": "second_factor"}, status=403)
     return HttpResponseRedirect(url)
 
@@ -131,7 +132,7 @@ class IdleTimeoutMiddleware:
                 if request.path == SESSION_PATH:
                     # It answers for itself: "signed out", and signs in again.
                     return self.get_response(request)
-                if request.path.startswith("/api/"):
+                if is_machine_path(request.path):
                     return JsonResponse({"detail": "Session expired.", "code": "idle"}, status=401)
                 if not is_htmx(request):
                     messages.info(request, MSG_IDLE.format(minutes=timeout // 60))
@@ -180,7 +181,7 @@ class PasswordChangeMiddleware:
             or request.path.startswith((*EXEMPT_PREFIXES, PASSWORD_PATH))
         ):
             return self.get_response(request)
-        if request.path.startswith("/api/"):
+        if is_machine_path(request.path):
             if request.headers.get("Authorization", "").startswith("Bearer "):
                 return self.get_response(request)
             return JsonResponse(

@@ -48,3 +48,12 @@ def origin(
         yield value
     finally:
         _origin.reset(token)
+
+
+# Paths that machines call (the REST API and FHIR): they are answered in JSON, never with a
+# redirect to a sign-in or password page.
+MACHINE_PREFIXES = ("/api/", "/fhir/")
+
+
+def is_machine_path(path: str) -> bool:
+    return path.startswith(MACHINE_PREFIXES) or path == "/fhir"

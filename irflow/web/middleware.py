@@ -9,6 +9,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 
 from irflow.lib.errors import Forbidden, NotFound
+from irflow.lib.origin import is_machine_path
 from irflow.lib.text import human_size
 
 MSG_UPLOAD_TOO_BIG = (
@@ -74,7 +75,7 @@ class RequestSizeMiddleware:
         limit = settings.IRFLOW_MAX_UPLOAD_BYTES
         if size > limit:
             message = MSG_UPLOAD_TOO_BIG.format(size=human_size(size), limit=human_size(limit))
-            if request.path.startswith("/api/"):
+            if is_machine_path(request.path):
                 return JsonResponse(
                     {"detail": message, "code": "too_large", "limit": limit}, status=413
                 )

@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 from django.views.defaults import server_error as django_server_error
 
+from irflow.lib.origin import is_machine_path
 from irflow.lib.outage import CalmLog, database_unavailable
 
 logger = logging.getLogger("irflow.web")
@@ -33,7 +34,7 @@ CSRF_FIELD = "csrfmiddlewaretoken"
 def wants_json(request: HttpRequest) -> bool:
     accept = request.headers.get("Accept", "")
     return (
-        request.path.startswith("/api/")
+        is_machine_path(request.path)
         or request.path == "/health"
         or ("application/json" in accept and "text/html" not in accept)
     )

@@ -27,7 +27,6 @@ BURST = 500
 KILL_AFTER = 150  # ACKs received before the kill
 
 
-
 def _env(data_dir: Path, db_url: str | None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("IRFLOW_")}
     env.pop("DATABASE_URL", None)

@@ -216,3 +216,16 @@ def test_metadata_is_generated_from_the_code(client, db):
     from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 
     CapabilityStatement.model_validate(body)
+
+
+@pytest.mark.django_db
+def test_a_session_that_must_change_its_password_gets_json_not_a_redirect(client):
+    from irflow.testing.fixtures import make_user
+
+    user = make_user("fhirnurse", "nurse")
+    user.must_change_password = True
+    user.save()
+    client.force_login(user)
+    answer = client.get("/fhir/Patient")
+    assert answer.status_code == 403
+    assert answer.json()["code"] == "password_change_required"
