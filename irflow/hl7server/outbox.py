@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
@@ -41,7 +41,7 @@ from irflow.orders.models import Order
 from irflow.patients.models import IdentifierKind, Patient
 from irflow.reports import structure
 from irflow.reports.models import Addendum as AddendumModel
-from irflow.reports.models import Report
+from irflow.reports.models import Report, ReportStatus
 from irflow.reports.outbound import OutboundEvent
 from irflow.scheduling.models import Booking, CancelReason
 
@@ -288,6 +288,53 @@ def report_signed(event: OutboundEvent) -> list[OutboundMessage]:
             )
             if message is not None:
                 queued.append(message)
+    return queued
+
+
+# A signature's outbound task is queued after its transaction commits: a process killed in
+# between loses the task, not the signature. The worker's sweep finds such reports: signed
+# within the window, long enough ago that their task has had its chance, and missing from a
+# destination that already sent results when they were signed.
+RESULTS_WINDOW = timedelta(days=3)
+RESULTS_GRACE = timedelta(minutes=10)
+
+
+def results_missing(*, now: datetime | None = None) -> int:
+    """Queue the ORU^R01 of signed reports and addenda whose outbound task was lost; how many
+    signatures were queued again."""
+    now = now or timezone.now()
+    wanted = destinations(RESULTS)
+    if not wanted:
+        return 0
+    start, end = now - RESULTS_WINDOW, now - RESULTS_GRACE
+    signatures: list[tuple[datetime, OutboundEvent, str]] = [
+        (signed_at, OutboundEvent(report_id=pk, event="signed"), f"report {pk} signed")
+        for pk, signed_at in Report.objects.filter(
+            status=ReportStatus.FINAL, signed_at__range=(start, end)
+        ).values_list("pk", "signed_at")
+    ] + [
+        (
+            signed_at,
+            OutboundEvent(report_id=report_id, event="addendum_signed", addendum_id=pk),
+            f"addendum {pk} signed",
+        )
+        for pk, report_id, signed_at in AddendumModel.objects.filter(
+            signed_at__range=(start, end)
+        ).values_list("pk", "report_id", "signed_at")
+    ]
+    if not signatures:
+        return 0
+    sent = set(
+        OutboundMessage.objects.filter(
+            destination__in=wanted, event__in=[key for _, _, key in signatures]
+        ).values_list("destination_id", "event")
+    )
+    queued = 0
+    for signed_at, event, key in sorted(signatures, key=lambda s: s[0]):
+        if any(d.created_at <= signed_at and (d.pk, key) not in sent for d in wanted):
+            log.warning("queued the results of %s again: its outbound task was lost", key)
+            report_signed(event)
+            queued += 1
     return queued
 
 

@@ -101,13 +101,17 @@ def tasks_abandoned(*, sweeper: str, running: str | None = None) -> int:
 def sweep(*, sweeper: str, running: str | None = None) -> tuple[int, int]:
     """Find abandoned tasks and queue their work again: (tasks abandoned, work re-queued)."""
     from irflow.dose.tasks import received_requeue
+    from irflow.hl7server.outbox import results_missing
     from irflow.hl7server.tasks import outbox_requeue
 
     abandoned = tasks_abandoned(sweeper=sweeper, running=running)
     requeued = received_requeue()
     if requeued:
         logger.warning("queued the reading of %d received object(s) again", requeued)
-    # HL7 destinations with messages ready and no live sender (a delivery lost with a worker).
+    # Signed reports whose outbound task was lost (a process killed after the signature
+    # committed, before its task was queued); then HL7 destinations with messages ready and
+    # no live sender (a delivery lost with a worker).
+    results_missing()
     outbox_requeue()
     WorkerHeartbeat.objects.filter(
         last_seen__lt=timezone.now() - timedelta(days=1)

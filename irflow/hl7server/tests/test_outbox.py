@@ -320,3 +320,21 @@ def test_resend_and_cancel_are_for_administrators_with_history(
     assert again.event == f"resend of {second.control_id}"
     assert sender.deliver(dest.pk).sent == 1
     assert receiver.control_ids() == [second.control_id, again.control_id]
+
+
+def test_the_sweep_queues_the_results_of_a_signature_whose_task_was_lost(attending, record):
+    """The report is signed and committed, but its outbound task never ran (the process died
+    before queueing it): the worker's sweep finds it once the grace period has passed."""
+    dest = destination(1)
+    Destination.objects.filter(pk=dest.pk).update(created_at=timezone.now() - timedelta(days=1))
+    report = signed(attending, record)  # the test runs no task: nothing is queued
+    assert queue(dest) == []
+    assert outbox.results_missing() == 0  # within the grace period: its task may still run
+    later = timezone.now() + outbox.RESULTS_GRACE + timedelta(minutes=1)
+    assert outbox.results_missing(now=later) == 1
+    [message] = queue(dest)
+    assert message.message_type == "ORU^R01" and message.event == f"report {report.pk} signed"
+    assert outbox.results_missing(now=later) == 0  # once
+    # A destination added after the signature does not get old results from the sweep.
+    destination(2, "New")
+    assert outbox.results_missing(now=later) == 0
