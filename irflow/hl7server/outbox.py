@@ -312,6 +312,7 @@ def results_missing(*, now: datetime | None = None) -> int:
         for pk, signed_at in Report.objects.filter(
             status=ReportStatus.FINAL, signed_at__range=(start, end)
         ).values_list("pk", "signed_at")
+        if signed_at is not None
     ] + [
         (
             signed_at,
@@ -321,6 +322,7 @@ def results_missing(*, now: datetime | None = None) -> int:
         for pk, report_id, signed_at in AddendumModel.objects.filter(
             signed_at__range=(start, end)
         ).values_list("pk", "report_id", "signed_at")
+        if signed_at is not None
     ]
     if not signatures:
         return 0
