@@ -15,6 +15,8 @@ from irflow.hl7.mllp import END, START_BLOCK
 from irflow.hl7.parse import parse
 from irflow.hl7server.models import Inbound, InboundMessage
 from irflow.hl7server.tests.conftest import start_listener
+from irflow.patients.models import PatientIdentifier
+from irflow.referrals.models import Referral, ReferralStatus
 from irflow.testing.mllp_sender import Ack, Sender, adt_a04
 from irflow.testing.tools import shared_data
 
@@ -73,6 +75,15 @@ def test_every_shared_message_is_acknowledged(hl7_listener, settings):
                 assert stored.status == Inbound.REJECTED
                 assert "ERR|" in stored.ack
     assert InboundMessage.objects.count() == len(files)
+    # What they did: the patients registered, the orders of unknown codes in triage.
+    known = {(i.issuer, i.value): i.patient for i in PatientIdentifier.objects.all()}
+    appleseed = known[(settings.IRFLOW_MRN_ISSUER, "20891312")]  # Epic: no authority
+    assert (appleseed.family_name, appleseed.given_name) == ("APPLESEED", "JOHN")
+    assert known[("ADT1", "PID_1")].family_name == "Smith"
+    assert known[("ADT1", "NEW_PID_1")].family_name == "New_Smith"  # the A40's survivor
+    triage = Referral.objects.filter(status=ReferralStatus.RECEIVED)
+    assert set(triage.values_list("requested_procedure_text", flat=True)) >= {"X-RAY ANKLE 3+ VW"}
+    assert triage.filter(patient=known[("ADT1", "PID_1")]).exists()  # the dcm4che orders
 
 
 def test_a_debugging_message_is_refused_by_default(hl7_listener):
