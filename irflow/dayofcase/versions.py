@@ -74,6 +74,8 @@ BY_PATIENT = {
     ("patients", "condition"): "patient_id",
 }
 BY_ORDER = {("orders", "order"): "pk"}
+# Rows whose creation touches no board: nothing can be booked on them before they exist.
+NEW_ROWS_UNSEEN = frozenset({("patients", "patient"), ("orders", "order")})
 SITE_WIDE = {
     ("catalogue", "room"),
     ("catalogue", "proceduretype"),
@@ -102,6 +104,7 @@ class _Pending:
     patients: set[int] = field(default_factory=set)
     orders: set[int] = field(default_factory=set)
     keys: set[str] = field(default_factory=set)
+    new: set[tuple[tuple[str, str], int]] = field(default_factory=set)  # rows created here
 
     def __bool__(self) -> bool:
         return any(
@@ -156,6 +159,11 @@ def _noted(sender, instance, **kwargs) -> None:
         if label == ("accounts", "user") and fields and set(fields) <= QUIET_USER_FIELDS:
             return
         pending.keys.add(SITE)
+    elif kwargs.get("created") and label in NEW_ROWS_UNSEEN:
+        # A patient or order registered in this transaction is on no board yet (its booking,
+        # when made, marks the board), nor are its identifiers and other rows made with it.
+        pending.new.add((label, instance.pk))
+        return
     else:
         for table, target in (
             (BY_BOOKING, pending.bookings),
@@ -166,7 +174,8 @@ def _noted(sender, instance, **kwargs) -> None:
         ):
             if label in table:
                 value = getattr(instance, table[label], None)
-                if value is not None:
+                owner = ("patients", "patient") if table is BY_PATIENT else label
+                if value is not None and (owner, value) not in pending.new:
                     target.add(value)
                 break
     if not transaction.get_connection().in_atomic_block:

@@ -17,7 +17,7 @@ from irflow.audit.models import AccessLog
 from irflow.catalogue.models import Room
 from irflow.checklists.services import safety_flag_raise
 from irflow.dayofcase import services, versions
-from irflow.patients.services import lab_result_record, patient_update
+from irflow.patients.services import lab_result_record, patient_create, patient_update
 from irflow.scheduling.services import booking_reschedule
 from irflow.testing.cases import acknowledged, checklist, in_room
 from irflow.testing.fixtures import login
@@ -158,10 +158,13 @@ def test_the_board_api_answers_304_while_unchanged(api_client, booking, board, a
 
 
 def _moved(attending, booking):
+    # Two hours later the same day, whatever the hour the suite runs at (in the past after
+    # 11:00: said so, as a late entry would be).
     return booking_reschedule(
         actor=attending,
         booking_id=booking.pk,
         start=booking.start + timedelta(hours=2),
+        retrospective_reason="Moved after the fact",
     )
 
 
@@ -226,3 +229,21 @@ def test_another_reader_or_another_kind_of_answer_is_not_answered_304(client, bo
     assert _refresh(client, tag).status_code == 200
     page = client.get("/scheduling/today/", HTTP_IF_NONE_MATCH=tag)
     assert page.status_code == 200
+
+
+def test_a_patient_registered_marks_no_board_and_costs_no_board_query(client, board, attending):
+    """A new patient (an HL7 registration, say) is on no board until booked: nothing to mark,
+    and no query to find the bookings it cannot have yet."""
+    tag = _refresh(client)["ETag"]
+    with CaptureQueriesContext(connection) as queries:
+        board(
+            patient_create,
+            actor=attending,
+            mrn="NEW-1",
+            family_name="New",
+            given_name="Patient",
+            birth_date=timezone.localdate() - timedelta(days=20000),
+            sex="F",
+        )
+    assert not [q for q in queries if "scheduling_booking" in q["sql"]]
+    assert _refresh(client, tag).status_code == 304
