@@ -146,6 +146,7 @@ INSTALLED_APPS = [
     "irflow.devices",
     "irflow.dayofcase",
     "irflow.timeline",
+    "irflow.quality",
     "irflow.dicomserver",
     "irflow.hl7server",
     "irflow.administration",
