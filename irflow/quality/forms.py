@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import cast
 
 from django import forms
 from django.utils import timezone
@@ -11,8 +12,8 @@ from irflow.accounts.models import User
 from irflow.catalogue.models import ProcedureType, Room
 from irflow.lib.forms import TextForm
 from irflow.orders.models import Priority
-from irflow.scheduling.models import Booking
 from irflow.quality.selectors import Filters
+from irflow.scheduling.models import Booking
 from irflow.web.forms import DateInput
 
 MSG_END_BEFORE_START = "The end date must not be before the start date."
@@ -30,7 +31,7 @@ class FilterForm(TextForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["procedure"].choices = [
+        self._choice("procedure").choices = [
             ("", "Any"),
             *ProcedureType.objects.order_by("name").values_list("code", "name"),
         ]
@@ -39,18 +40,24 @@ class FilterForm(TextForm):
             .values("primary_operator_id")
             .distinct()
         ).order_by("last_name", "first_name", "username")
-        self.fields["operator"].choices = [
+        self._choice("operator").choices = [
             ("", "Any"),
             *((str(u.pk), str(u)) for u in operators),
             ("none", "No operator recorded"),
         ]
-        self.fields["room"].choices = [
+        self._choice("room").choices = [
             ("", "Any"),
-            *((str(pk), name) for pk, name in Room.objects.order_by("name").values_list("pk", "name")),
+            *(
+                (str(pk), name)
+                for pk, name in Room.objects.order_by("name").values_list("pk", "name")
+            ),
         ]
 
+    def _choice(self, name: str) -> forms.ChoiceField:
+        return cast(forms.ChoiceField, self.fields[name])
+
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         start, end = data.get("start"), data.get("end")
         if start and end and end < start:
             self.add_error("end", MSG_END_BEFORE_START)

@@ -202,8 +202,10 @@ class Dashboard:
         }
 
 
-def _volumes(filters: Filters, qs: QuerySet[ProcedureRecord]):
-    rows = (
+def _volumes(
+    filters: Filters, qs: QuerySet[ProcedureRecord]
+) -> tuple[list[Bar], list[Bar], list[Bar], list[Bar]]:
+    rows_p = (
         qs.values("order__procedure_type__code", "order__procedure_type__name")
         .annotate(n=Count("pk"))
         .order_by("order__procedure_type__name")
@@ -215,12 +217,12 @@ def _volumes(filters: Filters, qs: QuerySet[ProcedureRecord]):
             r["n"],
             filters.query(procedure=r["order__procedure_type__code"]),
         )
-        for r in rows
+        for r in rows_p
     ]
-    rows = qs.values("booking__primary_operator_id").annotate(n=Count("pk"))
+    rows_o = qs.values("booking__primary_operator_id").annotate(n=Count("pk"))
     names = {
         u.pk: str(u)
-        for u in User.objects.filter(pk__in=[r["booking__primary_operator_id"] for r in rows])
+        for u in User.objects.filter(pk__in=[r["booking__primary_operator_id"] for r in rows_o])
     }
     by_operator = sorted(
         (
@@ -230,11 +232,11 @@ def _volumes(filters: Filters, qs: QuerySet[ProcedureRecord]):
                 r["n"],
                 filters.query(operator=str(r["booking__primary_operator_id"] or "none")),
             )
-            for r in rows
+            for r in rows_o
         ),
         key=lambda b: b.label,
     )
-    rows = (
+    rows_r = (
         qs.values("booking__room_id", "booking__room__name")
         .annotate(n=Count("pk"))
         .order_by("booking__room__name")
@@ -246,9 +248,9 @@ def _volumes(filters: Filters, qs: QuerySet[ProcedureRecord]):
             r["n"],
             filters.query(room=str(r["booking__room_id"])),
         )
-        for r in rows
+        for r in rows_r
     ]
-    rows = (
+    rows_m = (
         qs.annotate(month=TruncMonth("checked_in_at"))
         .values("month")
         .annotate(n=Count("pk"))
@@ -261,7 +263,7 @@ def _volumes(filters: Filters, qs: QuerySet[ProcedureRecord]):
             r["n"],
             filters.query(month=f"{r['month']:%Y-%m}"),
         )
-        for r in rows
+        for r in rows_m
     ]
     return by_procedure, by_operator, by_room, by_month
 
@@ -326,6 +328,7 @@ def _adverse_events(filters: Filters, qs: QuerySet[ProcedureRecord]) -> list[AeR
     out = []
     for r in rows:
         code = r["order__procedure_type__code"]
+        values: dict[str, int] = dict(r)  # type: ignore[arg-type]
         out.append(
             AeRow(
                 key=code,
@@ -333,7 +336,7 @@ def _adverse_events(filters: Filters, qs: QuerySet[ProcedureRecord]) -> list[AeR
                 procedures=r["n"],
                 any=Rate(r["with_ae"], r["n"]),
                 moderate_plus=Rate(r["with_ae_mod"], r["n"]),
-                by_grade={g: r[f"g_{g}"] for g in grades},
+                by_grade={g: values[f"g_{g}"] for g in grades},
                 threshold=threshold_for(code, "adverse_event"),
                 threshold_moderate_plus=threshold_for(code, "adverse_event_moderate_plus"),
                 drill_any=filters.query(procedure=code, ae="any"),
@@ -341,6 +344,18 @@ def _adverse_events(filters: Filters, qs: QuerySet[ProcedureRecord]) -> list[AeR
             )
         )
     return out
+
+
+# The inner query (one row per case) is Django's own; its values go as parameters.
+PERCENTILES_SQL = (
+    "SELECT c.code, c.name, COUNT(*),"
+    " percentile_cont(0.5) WITHIN GROUP (ORDER BY c.dap),"
+    " percentile_cont(0.75) WITHIN GROUP (ORDER BY c.dap),"
+    " percentile_cont(0.5) WITHIN GROUP (ORDER BY c.kar),"
+    " percentile_cont(0.75) WITHIN GROUP (ORDER BY c.kar)"
+    " FROM ({per_case}) AS c(booking_id, code, name, dap, kar)"
+    " GROUP BY c.code, c.name ORDER BY c.name"
+)
 
 
 def _dose(filters: Filters, qs: QuerySet[ProcedureRecord]) -> list[DoseRow]:
@@ -358,16 +373,7 @@ def _dose(filters: Filters, qs: QuerySet[ProcedureRecord]) -> list[DoseRow]:
     sql, params = per_case.query.sql_with_params()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT c.code, c.name, COUNT(*),"
-                " percentile_cont(0.5) WITHIN GROUP (ORDER BY c.dap),"
-                " percentile_cont(0.75) WITHIN GROUP (ORDER BY c.dap),"
-                " percentile_cont(0.5) WITHIN GROUP (ORDER BY c.kar),"
-                " percentile_cont(0.75) WITHIN GROUP (ORDER BY c.kar)"
-                f" FROM ({sql}) AS c(booking_id, code, name, dap, kar)"
-                " GROUP BY c.code, c.name ORDER BY c.name",
-                params,
-            )
+            cursor.execute(PERCENTILES_SQL.replace("{per_case}", sql), params)
             rows = cursor.fetchall()
     else:
         groups: dict[tuple[str, str], tuple[list[float], list[float]]] = {}
@@ -404,8 +410,8 @@ def _dose(filters: Filters, qs: QuerySet[ProcedureRecord]) -> list[DoseRow]:
     ]
 
 
-def _f(value) -> float | None:
-    return None if value is None else round(float(value), 3)
+def _f(value: object) -> float | None:
+    return None if value is None else round(float(value), 3)  # type: ignore[arg-type]
 
 
 def quality_dashboard(*, actor: Actor, filters: Filters) -> Dashboard:
@@ -444,17 +450,13 @@ def narrowed(filters: Filters, narrow: dict[str, str]) -> QuerySet[ProcedureReco
         qs = qs.filter(checked_in_at__gte=since, checked_in_at__lt=until)
     if ae := narrow.get("ae"):
         grades = None if ae == "any" else MODERATE_PLUS if ae == "moderate_plus" else (ae,)
-        qs = qs.filter(
-            pk__in=ProcedureRecord.objects.filter(_ae_filter(grades)).values("pk")
-        )
+        qs = qs.filter(pk__in=ProcedureRecord.objects.filter(_ae_filter(grades)).values("pk"))
     for name in ("technical", "clinical"):
         if value := narrow.get(name):
             column = f"{name}_success"
             qs = qs.exclude(**{column: ""}) if value == "assessed" else qs.filter(**{column: value})
     if narrow.get("dose"):
-        qs = qs.filter(
-            booking__dose_reports__dap_counted_gy_cm2__isnull=False
-        ).distinct()
+        qs = qs.filter(booking__dose_reports__dap_counted_gy_cm2__isnull=False).distinct()
     return qs
 
 

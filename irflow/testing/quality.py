@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
+from irflow.accounts.models import User
 from irflow.catalogue.models import ProcedureType, Room
 from irflow.dose.models import RadiationDoseReport
 from irflow.orders.models import Order
@@ -21,19 +22,63 @@ START, END = date(2026, 3, 1), date(2026, 4, 30)
 # (procedure, room, operator, day, urgency, technical, clinical, [(grade, in error)], [DAP], Ka,r)
 CASES = [
     ("PTA-IL", "A", 1, date(2026, 3, 10), "routine", "success", "success", [], [10.0], 100.0),
-    ("PTA-IL", "A", 1, date(2026, 3, 11), "urgent", "success", "failure", [("mild", False)], [20.0], 200.0),
-    ("PTA-IL", "B", 2, date(2026, 4, 14), "routine", "failure", "", [("moderate", False), ("mild", False)], [30.0], 300.0),
-    ("PTA-IL", "B", 2, date(2026, 4, 15), "routine", "success", "success", [("severe", True)], [15.0, 25.0], 400.0),
+    (
+        "PTA-IL",
+        "A",
+        1,
+        date(2026, 3, 11),
+        "urgent",
+        "success",
+        "failure",
+        [("mild", False)],
+        [20.0],
+        200.0,
+    ),
+    (
+        "PTA-IL",
+        "B",
+        2,
+        date(2026, 4, 14),
+        "routine",
+        "failure",
+        "",
+        [("moderate", False), ("mild", False)],
+        [30.0],
+        300.0,
+    ),
+    (
+        "PTA-IL",
+        "B",
+        2,
+        date(2026, 4, 15),
+        "routine",
+        "success",
+        "success",
+        [("severe", True)],
+        [15.0, 25.0],
+        400.0,
+    ),
     ("PTA-IL", "A", 1, date(2026, 4, 16), "emergent", "", "", [], [], None),
     ("PICC", "B", 1, date(2026, 3, 12), "routine", "success", "success", [], [1.0], 5.0),
     ("PICC", "B", 2, date(2026, 4, 20), "routine", "success", "", [("mild", False)], [3.0], 15.0),
     ("PICC", "A", None, date(2026, 4, 21), "routine", "partial", "", [], [], None),
     # Outside the period.
-    ("PTA-IL", "A", 1, date(2025, 2, 3), "routine", "failure", "", [("death", False)], [99.0], 999.0),
-]  # fmt: skip
+    (
+        "PTA-IL",
+        "A",
+        1,
+        date(2025, 2, 3),
+        "routine",
+        "failure",
+        "",
+        [("death", False)],
+        [99.0],
+        999.0,
+    ),
+]
 
 
-def quality_world(actor, operators: dict[int, object]) -> dict:
+def quality_world(actor: User, operators: dict[int, User]) -> dict:
     """The nine cases above, written directly (their history is not what is tested); returns
     the rooms and the record ids in the order of CASES."""
     zone = ZoneInfo(settings.TIME_ZONE)
