@@ -9,8 +9,8 @@ operator, room and the order's urgency. docs/quality.md defines every figure.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from urllib.parse import urlencode
 
 from django.db import connection

@@ -3,12 +3,13 @@ file named by IRFLOW_QUALITY_THRESHOLDS). A threshold without a value is "set by
 
 from __future__ import annotations
 
-import os
 import tomllib
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
+
+from django.conf import settings
 
 SET_BY_SITE = "set by the site"
 MEASURES = (
@@ -54,7 +55,7 @@ class ThresholdError(ValueError):
 
 
 def _text() -> str:
-    path = os.environ.get("IRFLOW_QUALITY_THRESHOLDS", "")
+    path = settings.IRFLOW_QUALITY_THRESHOLDS
     if path:
         return Path(path).read_text(encoding="utf-8")
     return resources.files("irflow.quality").joinpath("data/thresholds.toml").read_text()
