@@ -39,6 +39,7 @@ LAYERS: dict[str, int] = {
     "reports": 3,
     "dayofcase": 4,
     "timeline": 4,
+    "quality": 4,
     "dicomserver": 5,
     "hl7server": 5,
     "administration": 5,

@@ -146,6 +146,7 @@ INSTALLED_APPS = [
     "irflow.devices",
     "irflow.dayofcase",
     "irflow.timeline",
+    "irflow.quality",
     "irflow.dicomserver",
     "irflow.hl7server",
     "irflow.administration",
@@ -343,6 +344,8 @@ IRFLOW_DB_RETRY_AFTER_S = envint("IRFLOW_DB_RETRY_AFTER_S", 10)
 # Site identity, used in identifiers and documents.
 IRFLOW_SITE_NAME = envstr("IRFLOW_SITE_NAME", "irflow")
 IRFLOW_MRN_ISSUER = envstr("IRFLOW_MRN_ISSUER", "HOSP")
+# The quality dashboards' thresholds (docs/quality.md); empty: the shipped file.
+IRFLOW_QUALITY_THRESHOLDS = envstr("IRFLOW_QUALITY_THRESHOLDS", "")
 IRFLOW_UID_ROOT = envstr("IRFLOW_UID_ROOT", "1.2.826.0.1.3680043.10.1293")
 # FHIR (docs/fhir.md): the URI the site's own identifier and code systems hang under, the
 # identifier system of each patient-identifier issuer (JSON object, issuer -> URI; others get

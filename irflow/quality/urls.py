@@ -1,0 +1,12 @@
+from django.urls import path
+
+from irflow.quality import views
+
+prefix = "quality/"
+
+urlpatterns = [
+    path("", views.dashboard, name="quality-dashboard"),
+    path("cases/", views.cases, name="quality-cases"),
+    path("cases/<int:record_id>/", views.case, name="quality-case"),
+    path("<str:chart>.<str:fmt>", views.export, name="quality-export"),
+]

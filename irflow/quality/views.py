@@ -1,0 +1,114 @@
+"""Quality pages: the dashboard, each chart's download, the cases behind a figure and one
+case's review. Thin: the selectors read and enforce."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.csp import csp_override
+from django.views.decorators.http import require_GET
+
+from irflow.accounts.permissions import can
+from irflow.dose.reporting import as_csv, as_xlsx
+from irflow.dose.views import CHART_CSP
+from irflow.quality import selectors
+from irflow.quality.forms import FilterForm
+from irflow.quality.thresholds import references
+
+
+def _filters(request) -> tuple[FilterForm, selectors.Filters]:
+    form = FilterForm(request.GET or None)
+    return form, form.filters()
+
+
+@login_required
+@require_GET
+@csp_override(CHART_CSP)
+def dashboard(request) -> HttpResponse:
+    form, filters = _filters(request)
+    data = selectors.quality_dashboard(actor=request.user, filters=filters)
+    return render(
+        request,
+        "quality/dashboard.html",
+        {
+            "form": form,
+            "dashboard": data,
+            "chart_data": data.chart_data(),
+            "query": filters.query(),
+            "references": references(),
+            "volume_sections": [
+                ("procedure", "procedure", data.by_procedure),
+                ("operator", "operator", data.by_operator),
+                ("room", "room", data.by_room),
+                ("month", "month", data.by_month),
+            ],
+        },
+    )
+
+
+@login_required
+@require_GET
+def export(request, chart: str, fmt: str) -> HttpResponse:
+    if chart not in selectors.CHARTS or fmt not in {"csv", "xlsx"}:
+        raise Http404("Unknown chart or format.")
+    _, filters = _filters(request)
+    data = selectors.quality_dashboard(actor=request.user, filters=filters)
+    columns, rows = selectors.table(data, chart)
+    name = f"irflow-quality-{chart}-{filters.start:%Y%m%d}-{filters.end:%Y%m%d}"
+    if fmt == "csv":
+        response = HttpResponse(as_csv(columns, rows), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(
+            as_xlsx(columns, rows),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
+DRILL_LABELS = {
+    "month": "month",
+    "ae": "adverse events",
+    "technical": "technical success",
+    "clinical": "clinical success",
+    "dose": "with a dose report",
+}
+
+
+@login_required
+@require_GET
+def cases(request) -> HttpResponse:
+    form, filters = _filters(request)
+    narrow = {k: request.GET.get(k, "") for k in selectors.DRILL_KEYS if request.GET.get(k)}
+    total, rows = selectors.case_list(actor=request.user, filters=filters, narrow=narrow)
+    return render(
+        request,
+        "quality/cases.html",
+        {
+            "form": form,
+            "filters": filters,
+            "narrow": [(DRILL_LABELS[k], v) for k, v in narrow.items()],
+            "total": total,
+            "rows": rows,
+            "query": filters.query(),
+            "show_identity": can(request.user, "patient.view"),
+            "can_open_record": can(request.user, "procedure.view"),
+        },
+    )
+
+
+@login_required
+@require_GET
+def case(request, record_id: int) -> HttpResponse:
+    detail = selectors.case_get(actor=request.user, record_id=record_id)
+    return render(
+        request,
+        "quality/case.html",
+        {
+            "detail": detail,
+            "record": detail.record,
+            "show_identity": can(request.user, "patient.view"),
+            "can_open_record": can(request.user, "procedure.view"),
+        },
+    )
