@@ -153,6 +153,7 @@ INSTALLED_APPS = [
     "irflow.runtime",
     "irflow.demo",
     "irflow.fhirserver",
+    "irflow.registry",
 ]
 
 MIDDLEWARE = [
