@@ -112,10 +112,14 @@ class Element:
     value: Callable[[Case], Any]
     # Only in an identified export (never in the de-identified file).
     identifying: bool = False
+    # Required only for the cases this says (and `required_note` says which, in words).
+    required_when: Callable[[Case], bool] | None = None
+    required_note: str = ""
 
-
-def _success(value: str) -> str:
-    return value
+    def required_for(self, case: Case) -> bool:
+        if not self.required:
+            return False
+        return self.required_when is None or self.required_when(case)
 
 
 COMMON: tuple[Element, ...] = (
@@ -326,9 +330,10 @@ _DEVICE = Element(
 )
 _SITE = Element(
     "body_site",
-    "The body site or level the order names.",
+    "The body site or level the order names, where it refines the procedure code (the code "
+    "names the organ for most procedures, e.g. BX-LIV).",
     "string",
-    True,
+    False,
     "orders.Order.site",
     lambda c: c.body_site,
 )
@@ -363,7 +368,16 @@ FAMILY_ELEMENTS: dict[str, tuple[Element, ...]] = {
             "catalogue.ProcedureType.code",
             lambda c: "retrieval" if "OUT" in c.procedure_code else "placement",
         ),
-        _DEVICE,
+        Element(
+            _DEVICE.name,
+            "The filter and other devices used, separated by “;” (implanted ones first).",
+            _DEVICE.type,
+            True,
+            _DEVICE.source,
+            _DEVICE.value,
+            required_when=lambda c: "OUT" not in c.procedure_code,
+            required_note="placement only",
+        ),
     ),
     "biopsy": (
         _SITE,
@@ -378,7 +392,19 @@ FAMILY_ELEMENTS: dict[str, tuple[Element, ...]] = {
     ),
     "drainage": (_SITE, _DEVICE),
     "embolisation": (_SITE, _LATERALITY),
-    "angioplasty_stent": (_SITE, _LATERALITY, _DEVICE),
+    "angioplasty_stent": (
+        _SITE,
+        _LATERALITY,
+        Element(
+            "device",
+            "The stents, balloons and other devices recorded, separated by “;” (implanted "
+            "ones first); blank when only the implants are recorded and none was placed.",
+            "string",
+            False,
+            _DEVICE.source,
+            _DEVICE.value,
+        ),
+    ),
     "ablation": (_SITE,),
 }
 

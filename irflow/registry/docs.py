@@ -30,6 +30,8 @@ def _elements_table(els: tuple[datasets.Element, ...]) -> str:
     ]
     for e in els:
         required = "yes" if e.required else "no"
+        if e.required and e.required_note:
+            required = f"yes ({e.required_note})"
         name = f"`{e.name}`" + (" (identified export only)" if e.identifying else "")
         rows.append(
             f"| {name} | {_cell(e.definition)} | {e.type} | {required} | {_cell(e.source)} |"

@@ -37,7 +37,8 @@ KEY_SALT = "irflow.registry.patient-key"
 def site_key(secret: str | None = None) -> bytes:
     """The key patient keys are hashed with: derived from the site's secret key (SECRET_KEY,
     kept in the data directory and in backups) unless `secret` is given."""
-    return salted_hmac(KEY_SALT, "registry", secret=secret or settings.SECRET_KEY, algorithm="sha256"
+    return salted_hmac(
+        KEY_SALT, "registry", secret=secret or settings.SECRET_KEY, algorithm="sha256"
     ).digest()
 
 
@@ -209,7 +210,9 @@ def gather(
     required = [e for e in elements(fam.code, identified=identified) if e.required]
     missing = {}
     for case in cases:
-        lacking = [e.name for e in required if datasets.is_missing(e.value(case))]
+        lacking = [
+            e.name for e in required if e.required_for(case) and datasets.is_missing(e.value(case))
+        ]
         if lacking:
             missing[case.record_id] = lacking
     return Validation(fam, start, end, identified, cases, missing, excluded)
