@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -66,7 +66,7 @@ def _family(code: str) -> datasets.Family:
     return FAMILIES_BY_CODE[code]
 
 
-def _records(start: date, end: date):
+def _records(start: date, end: date) -> QuerySet[ProcedureRecord]:
     lo, hi = _bounds(start, end)
     return (
         ProcedureRecord.objects.annotate(

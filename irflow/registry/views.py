@@ -57,7 +57,7 @@ def _checked(request) -> RegistryForm:
     require(request.user, "registry.export")
     form = _registry_form(request)
     if not form.is_valid():
-        raise ValidationFailed(dict(form.errors))
+        raise ValidationFailed({k: [str(m) for m in v] for k, v in form.errors.items()})
     return form
 
 
