@@ -368,3 +368,42 @@ def test_pages_by_role_and_the_agenda_pdf(client, personas, patient, fixed):
     assert "Morbidity and mortality meeting" in text
     assert "MÜLLER, Jörg" in text and "Groin haematoma, 4 cm" in text
     assert "DAP 19.75 Gy·cm²" in text
+
+
+def test_the_registry_export_command(personas, fixed, tmp_path):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    out = io.StringIO()
+    call_command(
+        "registry-export",
+        "--family",
+        "ivc_filter",
+        "--from",
+        "2025-03-01",
+        "--to",
+        "2025-03-31",
+        "--user",
+        "qi_lead",
+        "--out",
+        str(tmp_path),
+        stdout=out,
+    )
+    text = out.getvalue()
+    assert "1 case(s) to export" in text and "excluded: 1 — required elements missing" in text
+    assert f"procedure record {fixed['second'].pk} (2025-03-03, IVCF-IN): missing sedation" in text
+    archive = tmp_path / "registry-ivc_filter-20250301-20250331-deidentified.zip"
+    assert zipfile.ZipFile(archive).namelist()
+    with pytest.raises(CommandError, match="may not validate and export"):
+        call_command(
+            "registry-export",
+            "--family",
+            "biopsy",
+            "--from",
+            "2025-03-01",
+            "--to",
+            "2025-03-31",
+            "--user",
+            "nurse",
+            stdout=io.StringIO(),
+        )
