@@ -30,6 +30,7 @@ Data
   user            create a user, give one a temporary password, unlock one
   api-token       create, list or revoke integration tokens
   import-rdsr     import radiation dose reports (RDSR files or folders; --json)
+  registry-export validate and export a registry dataset (--family F --from D --to D --user U)
   backup          back up database, files and secret key with a manifest (--to DIR --keep N)
   restore         restore a backup into a fresh data dir and database (checks it first and after)
 

@@ -46,6 +46,7 @@ LAYERS: dict[str, int] = {
     "runtime": 5,
     "demo": 5,
     "fhirserver": 5,
+    "registry": 5,
 }
 # Pure cores: no Django, tested without a database.
 PURE = frozenset({"clinical", "dicom", "fhir", "hl7"})

@@ -154,6 +154,7 @@ INSTALLED_APPS = [
     "irflow.runtime",
     "irflow.demo",
     "irflow.fhirserver",
+    "irflow.registry",
 ]
 
 MIDDLEWARE = [

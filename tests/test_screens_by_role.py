@@ -30,6 +30,7 @@ COVERED = (
     "scheduling/book/<order>/slots/",
     "accounts/password/",
     "hl7/",
+    "registry/",
 )
 ROW = re.compile(r"^\| `(?P<path>[^`]+)` — .*\| (?P<rule>.+) \|$")
 

@@ -132,6 +132,10 @@ MATRIX: dict[str, dict[Role, Scope]] = {
     "device.manage": _all(PHY, TRN, NUR, TEC),
     "device.expired_override": _all(PHY),
     "device.recall": _all(PHY, NUR, QIL),
+    # Registry export (de-identified; identified only by choice) and the M&M review
+    "registry.export": _all(QIL, ADM),
+    "registry.export_identified": _all(QIL),
+    "mm.view": _all(PHY, QIL),
 }
 
 MSG_FORBIDDEN = "Your role ({role}) may not {action}."
@@ -200,6 +204,9 @@ ACTION_LABELS = {
     "report.cosign": "co-sign reports drafted by trainees",
     "recovery.record": "record recovery, pain scores and discharge",
     "adverse_event.view": "view adverse events",
+    "registry.export": "validate and export the registry datasets (de-identified)",
+    "registry.export_identified": "export the registry datasets with names, MRN and birth date",
+    "mm.view": "view the morbidity and mortality review and its agenda",
     "adverse_event.record": "record adverse events",
     "device.view": "view devices left in patients",
     "device.manage": "register devices in situ and record their removal",

@@ -13,6 +13,7 @@ from irflow.dicomserver import conformance
 from irflow.fhirserver import docs as fhir_docs
 from irflow.hl7server import docs as hl7_interface
 from irflow.lib import docblocks
+from irflow.registry import docs as registry_docs
 from irflow.runtime import apps_table
 
 # (document, blocks generated into it)
@@ -23,6 +24,7 @@ BLOCKS: list[tuple[Path, Callable[[], dict[str, str]]]] = [
     (day_of_case.DOC, day_of_case.generated),
     (apps_table.DOC, apps_table.generated),
     (fhir_docs.DOC, fhir_docs.generated),
+    (registry_docs.DOC, registry_docs.generated),
 ]
 # Documents generated whole.
 WHOLE: list[tuple[Path, Callable[[], str]]] = [(clinical_rules.DOCS_PATH, clinical_rules.render)]
