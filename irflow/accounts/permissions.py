@@ -131,6 +131,8 @@ MATRIX: dict[str, dict[Role, Scope]] = {
     "device.manage": _all(PHY, TRN, NUR, TEC),
     "device.expired_override": _all(PHY),
     "device.recall": _all(PHY, NUR, QIL),
+    "fhir.export": _all(ADM, INT),
+    "fhir.export_deidentified": _all(QIL, ADM, INT),
 }
 
 MSG_FORBIDDEN = "Your role ({role}) may not {action}."
@@ -204,6 +206,8 @@ ACTION_LABELS = {
     "device.expired_override": "record the use of an expired device (with the reason)",
     "device.recall": "find every patient who received a device product or lot (recall), "
     "and export the list",
+    "fhir.export": "export the department's record as FHIR (Bulk Data $export)",
+    "fhir.export_deidentified": "export the department's record as de-identified FHIR",
 }
 
 
