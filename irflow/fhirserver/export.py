@@ -46,6 +46,7 @@ MSG_PARAMETER = "irflow's $export does not support the parameter “{name}”."
 MSG_NOT_FOUND = "No export with this id, or not yours."
 FORMATS = {"application/fhir+ndjson", "application/ndjson", "ndjson"}
 EXPORT_DIR = "fhir-export"
+LIVE = ("queued", "running", "done", "failed")  # the statuses its requester still sees
 
 
 def export_dir(export_id: uuid.UUID | str) -> Path:
@@ -130,8 +131,7 @@ def bulk_export_get(*, actor: Actor, export_id: str) -> BulkExport:
     export = BulkExport.objects.filter(
         pk=key,
         requested_by=person_only(actor),
-        status__in=[BulkExport.Status.QUEUED, BulkExport.Status.RUNNING, BulkExport.Status.DONE]
-        + [BulkExport.Status.FAILED],
+        status__in=LIVE,
     ).first()
     if export is None:
         raise NotFound(MSG_NOT_FOUND)

@@ -8,6 +8,7 @@ import json
 from urllib.parse import urlencode
 
 from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
@@ -271,7 +272,8 @@ def export_status(request: HttpRequest, export_id: str) -> HttpResponse:
     folder = f"{_base(request)}/$export-file/{export.pk}"
     body = bulk.manifest(export, lambda name: f"{folder}/{name}")
     response = HttpResponse(json.dumps(body), content_type="application/json")
-    response["Expires"] = http_date(export.expires_at.timestamp())
+    if export.expires_at is not None:
+        response["Expires"] = http_date(export.expires_at.timestamp())
     return response
 
 
@@ -279,7 +281,7 @@ export_status = reads_only(export_status, writes=frozenset({"DELETE"}))
 
 
 @reads_only
-def export_file(request: HttpRequest, export_id: str, name: str) -> HttpResponse:
+def export_file(request: HttpRequest, export_id: str, name: str) -> HttpResponseBase:
     """One ndjson file of a finished export, to its requester only."""
     try:
         actor = _actor(request)
