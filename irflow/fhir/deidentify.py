@@ -97,6 +97,10 @@ class Deidentifier:
             elif key == "reference" and isinstance(item, str) and "/" in item:
                 kind, _, rid = item.rpartition("/")
                 out[key] = f"{kind}/{self.token(f'{kind}/{rid}')}"
+            elif key == "identifier":
+                many = isinstance(item, list)
+                hashed = [self._identifier_of(i, by) for i in (item if many else [item])]
+                out[key] = hashed if many else hashed[0]
             elif key == "value" and isinstance(item, str) and "system" in value:
                 out[key] = self._identifier(item)
             elif key == "uid" and isinstance(item, str):
@@ -104,6 +108,13 @@ class Deidentifier:
             else:
                 out[key] = self._walk(item, by)
         return {k: v for k, v in out.items() if v not in ({}, [])}
+
+    def _identifier_of(self, identifier: Any, by: timedelta) -> Any:
+        """An Identifier with its value hashed, whether or not it names its system."""
+        out = self._walk(identifier, by)
+        if isinstance(identifier, dict) and isinstance(identifier.get("value"), str):
+            out["value"] = self._identifier(identifier["value"])
+        return out
 
     def _identifier(self, value: str) -> str:
         if value.startswith("urn:oid:"):

@@ -17,6 +17,8 @@ from django.utils import timezone
 from fhir.resources.R4B import get_fhir_model_class
 
 from irflow.accounts.actors import SYSTEM
+from irflow.accounts.permissions import MATRIX
+from irflow.accounts.roles import Role
 from irflow.accounts.services import api_token_create
 from irflow.audit.models import AccessLog
 from irflow.demo.generator import demo_create
@@ -160,16 +162,28 @@ def test_type_since_and_patient_level(client, demo):
 
 
 def test_who_may_export(client, demo):
-    qi = _token(demo.users["qi"])
-    refused = client.get("/fhir/$export", headers=_auth(qi, **ASYNC))
-    assert refused.status_code == 403
-    deidentified = client.get("/fhir/$export?_deidentify=true", headers=_auth(qi, **ASYNC))
-    assert deidentified.status_code == 202
-    referrer = next(u for u in demo.users.values() if u.role == "referrer")
-    for url in ("/fhir/$export", "/fhir/$export?_deidentify=true", "/fhir/Patient/$export"):
-        assert client.get(url, headers=_auth(_token(referrer), **ASYNC)).status_code == 403
-    physician = next(u for u in demo.users.values() if u.role == "physician")
-    assert client.get("/fhir/$export", headers=_auth(_token(physician), **ASYNC)).status_code == 403
+    """Every role of the demo against the matrix: identified needs `fhir.export`, de-identified
+    `fhir.export_deidentified` (the QI lead's only way); a referrer never exports."""
+    failures = []
+    for user in demo.users.values():
+        token = _token(user)
+        role = Role(user.role)
+        identified = role in MATRIX["fhir.export"]
+        deidentified = identified or role in MATRIX["fhir.export_deidentified"]
+        for url, allowed in (
+            ("/fhir/$export", identified),
+            ("/fhir/Patient/$export", identified),
+            ("/fhir/$export?_deidentify=true", deidentified),
+        ):
+            status = client.get(url, headers=_auth(token, **ASYNC)).status_code
+            if status != (202 if allowed else 403):
+                failures.append(f"{user.username} ({role}) {url}: {status}")
+    assert not failures, "\n".join(failures)
+    assert Role.REFERRER not in MATRIX["fhir.export"]
+    assert Role.REFERRER not in MATRIX["fhir.export_deidentified"]
+    assert Role.QI_LEAD in MATRIX["fhir.export_deidentified"]
+    assert Role.QI_LEAD not in MATRIX["fhir.export"]
+    assert client.get("/fhir/$export", headers=ASYNC).status_code == 401
 
 
 def test_the_sweep_deletes_expired_files(client, demo):
