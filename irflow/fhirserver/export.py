@@ -94,32 +94,26 @@ def _types(level: str) -> list[str]:
     return [t for t in RESOURCE_TYPES if any(s.patient for s in SOURCES if s.resource_type == t)]
 
 
-def bulk_export_start(
+def bulk_export_create(
     *, actor: Actor, level: str, params: list[tuple[str, str]], request_url: str
 ) -> BulkExport:
-    """Kick off an export (`level` "system" or "patient"); the worker does the work."""
-    from irflow.fhirserver.tasks import bulk_export_task
-
+    """Record an export asked for (`level` "system" or "patient"), once the parameters and the
+    permission are checked; `irflow.fhirserver.tasks.bulk_export_start` queues its work."""
     user = person_only(actor)
     types, since, deidentify = _parse(level, params)
     if scope(actor, "fhir.export") is None:
         require(actor, "fhir.export_deidentified")
         if not deidentify:
             raise Forbidden(MSG_DEID_ONLY, code="forbidden")
-    with transaction.atomic():
-        export = BulkExport.objects.create(
-            requested_by=user,
-            level=level,
-            types=types,
-            since=since,
-            deidentified=deidentify,
-            request_url=request_url,
-            transaction_time=timezone.now(),
-        )
-        result = bulk_export_task.enqueue(str(export.pk))
-        export.task_id = str(result.id)
-        export.save(update_fields=["task_id"])
-    return export
+    return BulkExport.objects.create(
+        requested_by=user,
+        level=level,
+        types=types,
+        since=since,
+        deidentified=deidentify,
+        request_url=request_url,
+        transaction_time=timezone.now(),
+    )
 
 
 def bulk_export_get(*, actor: Actor, export_id: str) -> BulkExport:

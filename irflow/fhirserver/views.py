@@ -20,6 +20,7 @@ from irflow.fhirserver.capability import capability_statement
 from irflow.fhirserver.gather import fhir_site
 from irflow.fhirserver.selectors import fhir_read, fhir_search, parse_search
 from irflow.fhirserver.services import fhir_referral_create
+from irflow.fhirserver.tasks import bulk_export_start
 from irflow.lib.errors import Forbidden, ServiceError, ValidationFailed
 
 CONTENT_TYPE = "application/fhir+json; charset=utf-8"
@@ -228,7 +229,7 @@ def _kickoff(request: HttpRequest, level: str) -> HttpResponse:
         if "respond-async" not in request.headers.get("Prefer", ""):
             return operation_outcome(400, MSG_PREFER)
         params = [(k, v) for k in request.GET for v in request.GET.getlist(k)]
-        started = bulk.bulk_export_start(
+        started = bulk_export_start(
             actor=actor, level=level, params=params, request_url=request.build_absolute_uri()
         )
     except ServiceError as exc:
