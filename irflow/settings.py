@@ -355,6 +355,9 @@ IRFLOW_UID_ROOT = envstr("IRFLOW_UID_ROOT", "1.2.826.0.1.3680043.10.1293")
 IRFLOW_FHIR_SYSTEM_BASE = envstr("IRFLOW_FHIR_SYSTEM_BASE", "http://irflow.invalid/fhir")
 IRFLOW_FHIR_ISSUER_SYSTEMS = envstr("IRFLOW_FHIR_ISSUER_SYSTEMS", "{}")
 IRFLOW_FHIR_BASE_URL = envstr("IRFLOW_FHIR_BASE_URL", "")
+# FHIR Bulk Data export ($export): a finished export's files are deleted (by the worker's
+# sweep) this many hours after it finished.
+IRFLOW_FHIR_EXPORT_KEEP_H = envint("IRFLOW_FHIR_EXPORT_KEEP_H", 24)
 
 # HL7 in (irflow.hl7server.apply; docs/hl7-interface.md). A message that names an identifier
 # merged away by an A40: "accept" (applied to the surviving record) or "reject" (AE, PID-3).

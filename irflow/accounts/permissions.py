@@ -136,6 +136,8 @@ MATRIX: dict[str, dict[Role, Scope]] = {
     "registry.export": _all(QIL, ADM),
     "registry.export_identified": _all(QIL),
     "mm.view": _all(PHY, QIL),
+    "fhir.export": _all(ADM, INT),
+    "fhir.export_deidentified": _all(QIL, ADM, INT),
 }
 
 MSG_FORBIDDEN = "Your role ({role}) may not {action}."
@@ -213,6 +215,8 @@ ACTION_LABELS = {
     "device.expired_override": "record the use of an expired device (with the reason)",
     "device.recall": "find every patient who received a device product or lot (recall), "
     "and export the list",
+    "fhir.export": "export the department's record as FHIR (Bulk Data $export)",
+    "fhir.export_deidentified": "export the department's record as de-identified FHIR",
 }
 
 

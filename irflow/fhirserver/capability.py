@@ -58,6 +58,11 @@ def includes(resource_type: str) -> list[str]:
     return []
 
 
+# FHIR Bulk Data Access IG v2 (irflow.fhirserver.export).
+SYSTEM_EXPORT = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"
+PATIENT_EXPORT = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export"
+
+
 def capability_statement(base_url: str) -> Resource:
     resources = []
     for resource_type in sorted(RESOURCE_TYPES):
@@ -79,6 +84,8 @@ def capability_statement(base_url: str) -> Resource:
         )
         if not resources[-1]["searchInclude"]:
             del resources[-1]["searchInclude"]
+        if resource_type == "Patient":
+            resources[-1]["operation"] = [{"name": "export", "definition": PATIENT_EXPORT}]
     return {
         "resourceType": "CapabilityStatement",
         "status": "active",
@@ -93,13 +100,15 @@ def capability_statement(base_url: str) -> Resource:
             {
                 "mode": "server",
                 "documentation": "Read and search; _count pages the searchset (next links). "
-                "A ServiceRequest created here is a referral: it lands in triage.",
+                "A ServiceRequest created here is a referral: it lands in triage. "
+                "Bulk Data $export (system and Patient level; docs/fhir.md).",
                 "security": {
                     "cors": False,
                     "description": "A signed-in session, or an API token as "
                     "'Authorization: Bearer <token>'; the permission matrix of the REST API.",
                 },
                 "resource": resources,
+                "operation": [{"name": "export", "definition": SYSTEM_EXPORT}],
             }
         ],
     }

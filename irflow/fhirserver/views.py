@@ -7,16 +7,20 @@ from __future__ import annotations
 import json
 from urllib.parse import urlencode
 
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.middleware.csrf import CsrfViewMiddleware
+from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
 
 from irflow.accounts.selectors import second_factor_satisfied
 from irflow.accounts.services import api_token_authenticate
+from irflow.fhirserver import export as bulk
 from irflow.fhirserver.capability import capability_statement
 from irflow.fhirserver.gather import fhir_site
 from irflow.fhirserver.selectors import fhir_read, fhir_search, parse_search
 from irflow.fhirserver.services import fhir_referral_create
+from irflow.fhirserver.tasks import bulk_export_start
 from irflow.lib.errors import Forbidden, ServiceError, ValidationFailed
 
 CONTENT_TYPE = "application/fhir+json; charset=utf-8"
@@ -25,6 +29,7 @@ MSG_METHOD += "ServiceRequest (POST /fhir/ServiceRequest)."
 MSG_BODY = "The body must be a FHIR resource as JSON."
 MSG_NO_ROUTE = "No such FHIR interaction: irflow serves metadata, read and search."
 MSG_CSRF = "A signed-in session that writes sends its CSRF token (X-CSRFToken)."
+MSG_PREFER = "A bulk export runs asynchronously: send the header 'Prefer: respond-async'."
 MSG_NOT_AUTHENTICATED = "Sign in, or send an API token as 'Authorization: Bearer <token>'."
 # irflow's error codes -> http://hl7.org/fhir/R4/valueset-issue-type.html
 ISSUE_CODE = {
@@ -211,3 +216,79 @@ search = reads_only(search, writes=frozenset({"POST"}))
 @reads_only
 def no_route(request: HttpRequest, rest: str) -> HttpResponse:
     return operation_outcome(404, MSG_NO_ROUTE)
+
+
+# Bulk Data export ---------------------------------------------------------------------------
+
+
+def _kickoff(request: HttpRequest, level: str) -> HttpResponse:
+    try:
+        actor = _actor(request)
+        if actor is None:
+            return _unauthenticated()
+        if "respond-async" not in request.headers.get("Prefer", ""):
+            return operation_outcome(400, MSG_PREFER)
+        params = [(k, v) for k in request.GET for v in request.GET.getlist(k)]
+        started = bulk_export_start(
+            actor=actor, level=level, params=params, request_url=request.build_absolute_uri()
+        )
+    except ServiceError as exc:
+        return _error(exc)
+    response = HttpResponse(status=202)
+    response["Content-Location"] = f"{_base(request)}/$export-status/{started.pk}"
+    return response
+
+
+@reads_only
+def export_system(request: HttpRequest) -> HttpResponse:
+    """`GET /fhir/$export`: the whole department."""
+    return _kickoff(request, "system")
+
+
+@reads_only
+def export_patient(request: HttpRequest) -> HttpResponse:
+    """`GET /fhir/Patient/$export`: every patient's compartment."""
+    return _kickoff(request, "patient")
+
+
+def export_status(request: HttpRequest, export_id: str) -> HttpResponse:
+    """Poll (202 with X-Progress, then 200 with the manifest), or DELETE to cancel."""
+    try:
+        actor = _actor(request, write=request.method == "DELETE")
+        if actor is None:
+            return _unauthenticated()
+        if request.method == "DELETE":
+            bulk.bulk_export_delete(actor=actor, export_id=export_id)
+            return HttpResponse(status=202)
+        export = bulk.bulk_export_get(actor=actor, export_id=export_id)
+    except ServiceError as exc:
+        return _error(exc)
+    if export.status == export.Status.FAILED:
+        return operation_outcome(500, f"The export failed: {export.error}")
+    if export.status != export.Status.DONE:
+        response = HttpResponse(status=202)
+        response["X-Progress"] = export.progress or export.get_status_display()
+        response["Retry-After"] = "2"
+        return response
+    folder = f"{_base(request)}/$export-file/{export.pk}"
+    body = bulk.manifest(export, lambda name: f"{folder}/{name}")
+    response = HttpResponse(json.dumps(body), content_type="application/json")
+    if export.expires_at is not None:
+        response["Expires"] = http_date(export.expires_at.timestamp())
+    return response
+
+
+export_status = reads_only(export_status, writes=frozenset({"DELETE"}))
+
+
+@reads_only
+def export_file(request: HttpRequest, export_id: str, name: str) -> HttpResponseBase:
+    """One ndjson file of a finished export, to its requester only."""
+    try:
+        actor = _actor(request)
+        if actor is None:
+            return _unauthenticated()
+        path = bulk.bulk_export_file(actor=actor, export_id=export_id, name=name)
+    except ServiceError as exc:
+        return _error(exc)
+    return FileResponse(path.open("rb"), content_type="application/fhir+ndjson")

@@ -14,7 +14,8 @@ django-tasks-db's worker loop, with three additions:
   marked failed ("worker gone", `irflow.lib.workers.WorkerGone`) and each app queues its
   work again — a dose report whose reading was killed is read again within a minute,
   without waiting for new traffic or a restart. HL7 destinations whose outbox holds
-  messages ready to send, and no live sender, get their delivery queued again.
+  messages ready to send, and no live sender, get their delivery queued again. FHIR bulk
+  exports' files past `IRFLOW_FHIR_EXPORT_KEEP_H` are deleted.
 """
 
 from __future__ import annotations
@@ -101,6 +102,7 @@ def tasks_abandoned(*, sweeper: str, running: str | None = None) -> int:
 def sweep(*, sweeper: str, running: str | None = None) -> tuple[int, int]:
     """Find abandoned tasks and queue their work again: (tasks abandoned, work re-queued)."""
     from irflow.dose.tasks import received_requeue
+    from irflow.fhirserver.export import bulk_export_expired_delete
     from irflow.hl7server.outbox import results_missing
     from irflow.hl7server.tasks import outbox_requeue
 
@@ -113,6 +115,7 @@ def sweep(*, sweeper: str, running: str | None = None) -> tuple[int, int]:
     # no live sender (a delivery lost with a worker).
     results_missing()
     outbox_requeue()
+    bulk_export_expired_delete()  # FHIR exports' files past their time
     WorkerHeartbeat.objects.filter(
         last_seen__lt=timezone.now() - timedelta(days=1)
     ).delete()  # workers long gone
