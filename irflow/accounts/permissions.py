@@ -90,6 +90,13 @@ MATRIX: dict[str, dict[Role, Scope]] = {
     "staff.view": _all(PHY, TRN, NUR, TEC, SCH, QIL, ADM),
     "user.manage": _all(ADM, SYS),
     "apitoken.manage": _all(ADM, SYS),
+    "credential.view": _all(PHY, TRN, NUR, TEC, SCH, QIL, ADM, INT),
+    # Trainee logbooks (a trainee sees only their own) and practice evaluation
+    "logbook.view": _all(PHY, TRN, QIL, ADM),
+    "logbook.record": _all(SYS),
+    "logbook.verify": _all(PHY),
+    "programme.manage": _all(ADM),
+    "practice.view": _all(PHY, QIL, ADM),
     # Audit
     "audit.view": _all(AUD),
     # Radiation dose (RDSR) and follow-up tasks
@@ -167,6 +174,12 @@ ACTION_LABELS = {
     "staff.view": "view staff",
     "user.manage": "manage users",
     "apitoken.manage": "manage API tokens",
+    "credential.view": "see staff's expired or soon expiring certifications (flags)",
+    "logbook.view": "view trainee logbooks (a trainee: their own)",
+    "logbook.record": "make logbook entries from completed procedures",
+    "logbook.verify": "verify or query the logbook entries of the trainees they supervised",
+    "programme.manage": "manage training programmes and who follows them",
+    "practice.view": "view per-operator practice evaluation figures",
     "audit.view": "view audit trails",
     "mpps.view": "view procedure steps reported by modalities",
     "mpps.reconcile": "link an unscheduled procedure step to its booking",
