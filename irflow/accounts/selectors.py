@@ -220,14 +220,18 @@ def credentials_expiring(
     return sorted(rows, key=lambda r: (r.expires_on, str(r.user)))
 
 
-def credentials_of(*, actor: Actor, user_id: int) -> tuple[User, list[Privilege], list[Certification]]:
+def credentials_of(
+    *, actor: Actor, user_id: int
+) -> tuple[User, list[Privilege], list[Certification]]:
     """A person's privileges (every category ever granted) and certifications (all, newest
     first), for the administrator."""
     require(actor, "user.manage")
     user = User.objects.filter(pk=user_id).select_related("profile").first()
     if user is None:
         raise NotFound(MSG_NO_USER)
-    privileges = list(user.privileges.select_related("granted_by", "revoked_by").order_by("category"))
+    privileges = list(
+        user.privileges.select_related("granted_by", "revoked_by").order_by("category")
+    )
     certifications = list(
         user.certifications.select_related("recorded_by").order_by("kind", "-obtained_on", "-pk")
     )

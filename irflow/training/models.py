@@ -73,7 +73,11 @@ class Programme(models.Model):
     source_url = models.URLField(blank=True)
     confidence = models.CharField(
         max_length=1,
-        choices=[("V", "V: primary source"), ("S", "S: one secondary source"), ("U", "U: not verified")],
+        choices=[
+            ("V", "V: primary source"),
+            ("S", "S: one secondary source"),
+            ("U", "U: not verified"),
+        ],
         default="U",
     )
     active = models.BooleanField(default=True)

@@ -195,9 +195,7 @@ def practice_figures(*, actor: Actor, start: date, end: date) -> list[PracticeRo
         volume=Count("pk", distinct=True),
         known=Count("pk", filter=~Q(technical_success=""), distinct=True),
         success=Count("pk", filter=Q(technical_success=Success.SUCCESS), distinct=True),
-        with_ae=Count(
-            "pk", filter=Q(adverse_events__entered_in_error=False), distinct=True
-        ),
+        with_ae=Count("pk", filter=Q(adverse_events__entered_in_error=False), distinct=True),
     )
     doses: dict[int, list[float]] = {}
     dose_rows = (
@@ -209,7 +207,9 @@ def practice_figures(*, actor: Actor, start: date, end: date) -> list[PracticeRo
     )
     for d in dose_rows:
         doses.setdefault(d["booking__primary_operator"], []).append(d["dap"])
-    users = {u.pk: u for u in User.objects.filter(pk__in=[r["booking__primary_operator"] for r in rows])}
+    users = {
+        u.pk: u for u in User.objects.filter(pk__in=[r["booking__primary_operator"] for r in rows])
+    }
     result = [
         PracticeRow(
             users[r["booking__primary_operator"]],

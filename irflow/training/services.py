@@ -72,9 +72,7 @@ def logbook_entries_make(*, actor: Actor, procedure_id: int) -> list[LogbookEntr
     assistant). Idempotent: a trainee who has an entry for the record keeps it as it is."""
     require(actor, "logbook.record")
     record = (
-        ProcedureRecord.objects.select_related(
-            "order__procedure_type", "booking__primary_operator"
-        )
+        ProcedureRecord.objects.select_related("order__procedure_type", "booking__primary_operator")
         .filter(pk=procedure_id)
         .first()
     )
@@ -149,7 +147,7 @@ def logbook_entry_query(*, actor: Actor, entry_id: int, note: str) -> LogbookEnt
 
 
 @transaction.atomic
-def enrolment_set(
+def enrol(
     *, actor: Actor, trainee_id: int, programme_id: int, started_on: date | None = None
 ) -> Enrolment:
     """Enrol trainee `trainee_id` in programme `programme_id` (once)."""

@@ -6,42 +6,87 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_user_password_token_scope'),
+        ("accounts", "0002_user_password_token_scope"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='privilege',
-            name='revoke_reason',
+            model_name="privilege",
+            name="revoke_reason",
             field=models.CharField(blank=True, max_length=300),
         ),
         migrations.AddField(
-            model_name='privilege',
-            name='revoked_at',
+            model_name="privilege",
+            name="revoked_at",
             field=models.DateField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='privilege',
-            name='revoked_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="privilege",
+            name="revoked_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.CreateModel(
-            name='Certification',
+            name="Certification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('radiation', 'Fluoroscopy / radiation protection training'), ('sedation', 'Sedation'), ('life_support', 'Life support (e.g. ALS)')], max_length=20)),
-                ('obtained_on', models.DateField()),
-                ('expires_on', models.DateField(blank=True, null=True)),
-                ('note', models.CharField(blank=True, max_length=300)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='certifications', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("radiation", "Fluoroscopy / radiation protection training"),
+                            ("sedation", "Sedation"),
+                            ("life_support", "Life support (e.g. ALS)"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("obtained_on", models.DateField()),
+                ("expires_on", models.DateField(blank=True, null=True)),
+                ("note", models.CharField(blank=True, max_length=300)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="certifications",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['user', 'kind', '-obtained_on', '-pk'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('expires_on__isnull', True), ('expires_on__gte', models.F('obtained_on')), _connector='OR'), name='certification_expiry_after_obtained')],
+                "ordering": ["user", "kind", "-obtained_on", "-pk"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("expires_on__isnull", True),
+                            ("expires_on__gte", models.F("obtained_on")),
+                            _connector="OR",
+                        ),
+                        name="certification_expiry_after_obtained",
+                    )
+                ],
             },
         ),
     ]

@@ -4,7 +4,6 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-
 # The one programme shipped: the EBIR logbook requirement as the issue states it. Confidence U
 # (not verified against the current EBIR handbook here): the site checks it against CIRSE's
 # eligibility page before relying on it (docs/training-and-credentials.md).
@@ -45,79 +44,200 @@ def add_ebir(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('procedures', '0004_procedurerecord_version'),
+        ("procedures", "0004_procedurerecord_version"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Programme',
+            name="Programme",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('source', models.CharField(help_text='Where the requirements are published.', max_length=500)),
-                ('source_url', models.URLField(blank=True)),
-                ('confidence', models.CharField(choices=[('V', 'V: primary source'), ('S', 'S: one secondary source'), ('U', 'U: not verified')], default='U', max_length=1)),
-                ('active', models.BooleanField(default=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40, unique=True)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "source",
+                    models.CharField(
+                        help_text="Where the requirements are published.", max_length=500
+                    ),
+                ),
+                ("source_url", models.URLField(blank=True)),
+                (
+                    "confidence",
+                    models.CharField(
+                        choices=[
+                            ("V", "V: primary source"),
+                            ("S", "S: one secondary source"),
+                            ("U", "U: not verified"),
+                        ],
+                        default="U",
+                        max_length=1,
+                    ),
+                ),
+                ("active", models.BooleanField(default=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Requirement',
+            name="Requirement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('label', models.CharField(max_length=200)),
-                ('role', models.CharField(blank=True, choices=[('first_operator', 'First operator'), ('assistant', 'Assistant')], max_length=20)),
-                ('categories', models.JSONField(blank=True, default=list)),
-                ('minimum', models.PositiveIntegerField()),
-                ('verified_only', models.BooleanField(default=True, help_text='Count only entries the supervisor verified.')),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('programme', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='requirements', to='training.programme')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("label", models.CharField(max_length=200)),
+                (
+                    "role",
+                    models.CharField(
+                        blank=True,
+                        choices=[("first_operator", "First operator"), ("assistant", "Assistant")],
+                        max_length=20,
+                    ),
+                ),
+                ("categories", models.JSONField(blank=True, default=list)),
+                ("minimum", models.PositiveIntegerField()),
+                (
+                    "verified_only",
+                    models.BooleanField(
+                        default=True, help_text="Count only entries the supervisor verified."
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="requirements",
+                        to="training.programme",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['programme', 'position', 'pk'],
+                "ordering": ["programme", "position", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='LogbookEntry',
+            name="LogbookEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('first_operator', 'First operator'), ('assistant', 'Assistant')], max_length=20)),
-                ('category', models.CharField(max_length=30)),
-                ('procedure_name', models.CharField(max_length=200)),
-                ('performed_on', models.DateField()),
-                ('outcome', models.CharField(blank=True, max_length=10)),
-                ('status', models.CharField(choices=[('pending', 'To verify'), ('verified', 'Verified'), ('queried', 'Queried')], default='pending', max_length=10)),
-                ('verified_at', models.DateTimeField(blank=True, null=True)),
-                ('query_note', models.CharField(blank=True, max_length=500)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('record', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='logbook_entries', to='procedures.procedurerecord')),
-                ('supervisor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('trainee', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='logbook_entries', to=settings.AUTH_USER_MODEL)),
-                ('verified_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("first_operator", "First operator"), ("assistant", "Assistant")],
+                        max_length=20,
+                    ),
+                ),
+                ("category", models.CharField(max_length=30)),
+                ("procedure_name", models.CharField(max_length=200)),
+                ("performed_on", models.DateField()),
+                ("outcome", models.CharField(blank=True, max_length=10)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "To verify"),
+                            ("verified", "Verified"),
+                            ("queried", "Queried"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("verified_at", models.DateTimeField(blank=True, null=True)),
+                ("query_note", models.CharField(blank=True, max_length=500)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "record",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="logbook_entries",
+                        to="procedures.procedurerecord",
+                    ),
+                ),
+                (
+                    "supervisor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "trainee",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="logbook_entries",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "verified_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-performed_on', '-pk'],
-                'constraints': [models.UniqueConstraint(fields=('trainee', 'record'), name='logbook_entry_once')],
+                "ordering": ["-performed_on", "-pk"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("trainee", "record"), name="logbook_entry_once")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Enrolment',
+            name="Enrolment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('started_on', models.DateField(blank=True, null=True)),
-                ('trainee', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='enrolments', to=settings.AUTH_USER_MODEL)),
-                ('programme', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='enrolments', to='training.programme')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("started_on", models.DateField(blank=True, null=True)),
+                (
+                    "trainee",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="enrolments",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="enrolments",
+                        to="training.programme",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('trainee', 'programme'), name='enrolment_once')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("trainee", "programme"), name="enrolment_once")
+                ],
             },
         ),
         migrations.RunPython(add_ebir, migrations.RunPython.noop),

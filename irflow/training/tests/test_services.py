@@ -97,9 +97,7 @@ def test_programme_counts_against_ebir(personas, patient):
     trainee_case(personas, patient, hour=11)
     trainee_case(personas, patient, hour=13, assistant=True)
     ebir = Programme.objects.get(code="ebir")
-    services.enrolment_set(
-        actor=personas["admin"], trainee_id=personas["trainee"].pk, programme_id=ebir.pk
-    )
+    services.enrol(actor=personas["admin"], trainee_id=personas["trainee"].pk, programme_id=ebir.pk)
     entry = LogbookEntry.objects.get(record=first)
     services.logbook_entry_verify(actor=personas["attending"], entry_id=entry.pk)
     [(programme, progress)] = selectors.programme_progress(
@@ -134,14 +132,16 @@ def test_practice_figures_by_hand(personas, patient):
     first = completed(
         attending,
         make_booking(
-            attending, make_order(attending, patient), fresh_room(), past_weekday_at(9, days_back=20),
+            attending, make_order(attending, patient), fresh_room(),
+            past_weekday_at(9, days_back=20),
             primary_operator=attending,
         ),
     )  # fmt: skip
     second = completed(
         attending,
         make_booking(
-            attending, make_order(attending, patient), fresh_room(), past_weekday_at(11, days_back=20),
+            attending, make_order(attending, patient), fresh_room(),
+            past_weekday_at(11, days_back=20),
             primary_operator=attending,
         ),
     )  # fmt: skip
