@@ -36,7 +36,7 @@ def entry_rows(entries: Iterable[LogbookEntry]) -> list[list[str]]:
             e.procedure_name,
             e.category_label,
             e.get_role_display(),
-            e.outcome or "not assessed",
+            e.outcome_label,
             str(e.supervisor or ""),
             e.get_status_display(),
             str(e.verified_by or ""),

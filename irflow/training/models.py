@@ -60,8 +60,15 @@ class LogbookEntry(models.Model):
         return {"patient_id": self.record.patient_id, "procedure_id": self.record_id}
 
     @property
+    def outcome_label(self) -> str:
+        from irflow.procedures.models import Success
+
+        return dict(Success.choices).get(self.outcome, self.outcome) or "Not assessed"
+
+    @property
     def category_label(self) -> str:
-        return PROCEDURE_CATEGORY_LABELS.get(self.category, self.category)  # type: ignore[call-overload]
+        labels: dict[str, str] = {str(k): v for k, v in PROCEDURE_CATEGORY_LABELS.items()}
+        return labels.get(self.category, self.category)
 
 
 class Programme(models.Model):
@@ -109,7 +116,8 @@ class Requirement(models.Model):
         return self.label
 
     def category_labels(self) -> list[str]:
-        return [PROCEDURE_CATEGORY_LABELS.get(c, c) for c in self.categories]  # type: ignore[call-overload]
+        labels: dict[str, str] = {str(k): v for k, v in PROCEDURE_CATEGORY_LABELS.items()}
+        return [labels.get(c, c) for c in self.categories]
 
 
 class Enrolment(models.Model):

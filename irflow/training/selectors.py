@@ -26,6 +26,7 @@ from irflow.training.models import (
     Requirement,
 )
 
+LABELS: dict[str, str] = {str(k): v for k, v in PROCEDURE_CATEGORY_LABELS.items()}
 MSG_OWN_ONLY = "A trainee sees their own logbook only."
 
 
@@ -52,7 +53,7 @@ def trainees(*, actor: Actor) -> list[User]:
     require(actor, "logbook.view")
     qs = User.objects.filter(role=Role.TRAINEE, is_active=True)
     if getattr(actor, "role", "") == Role.TRAINEE:
-        qs = qs.filter(pk=getattr(actor, "pk", None))
+        qs = qs.filter(pk=getattr(actor, "pk", 0) or 0)
     return list(qs)
 
 
@@ -84,7 +85,7 @@ def logbook_counts(*, actor: Actor, trainee_id: int) -> list[CountRow]:
     return [
         CountRow(
             c,
-            PROCEDURE_CATEGORY_LABELS.get(c, c),  # type: ignore[call-overload]
+            LABELS.get(c, c),
             by[c]["first"],
             by[c]["assist"],
             by[c]["verified"],

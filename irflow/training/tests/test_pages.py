@@ -33,9 +33,7 @@ def test_the_trainee_sees_their_logbook_and_nobody_elses(client, personas, entry
         assert client.get(f"/training/logbook/{trainee.pk}/").status_code == 403
 
 
-def test_the_supervisor_verifies_from_the_queue_and_the_exports_name_them(
-    client, personas, entry
-):
+def test_the_supervisor_verifies_from_the_queue_and_the_exports_name_them(client, personas, entry):
     attending = personas["attending"]
     login(client, attending)
     page = client.get("/training/verify/").content.decode()
