@@ -104,12 +104,7 @@ def logbook_entries_make(*, actor: Actor, procedure_id: int) -> list[LogbookEntr
 
 def _entry_for_update(actor: Actor, entry_id: int) -> LogbookEntry:
     require(actor, "logbook.verify")
-    entry = (
-        LogbookEntry.objects.select_for_update()
-        .select_related("supervisor")
-        .filter(pk=entry_id)
-        .first()
-    )
+    entry = LogbookEntry.objects.select_for_update().filter(pk=entry_id).first()
     if entry is None:
         raise NotFound(MSG_NO_ENTRY)
     if entry.supervisor_id is not None and entry.supervisor_id != getattr(actor, "pk", None):
