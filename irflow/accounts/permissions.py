@@ -52,7 +52,8 @@ def _all(*roles: Role) -> dict[Role, Scope]:
 # (`irflow import-rdsr`), creating users, privileges and API tokens (set-up commands, the demo),
 # and applying what the hospital sends over HL7 (irflow.hl7server.apply): registering and
 # updating patients, merging them and changing their identifiers (ADT), creating, changing and
-# cancelling orders with their bookings, and referrals for procedures the catalogue lacks (orders).
+# cancelling orders with their bookings, and referrals for procedures the catalogue lacks (orders);
+# and the trainees' logbook entries when a procedure completes (irflow.training).
 MATRIX: dict[str, dict[Role, Scope]] = {
     # Patients
     "patient.view": {**_all(PHY, TRN, NUR, TEC, SCH, ADM, INT, SYS), REF: OWN},
