@@ -37,6 +37,7 @@ LAYERS: dict[str, int] = {
     "outcomes": 3,
     "devices": 3,
     "reports": 3,
+    "training": 3,
     "dayofcase": 4,
     "timeline": 4,
     "quality": 4,

@@ -144,6 +144,7 @@ INSTALLED_APPS = [
     "irflow.recovery",
     "irflow.outcomes",
     "irflow.devices",
+    "irflow.training",
     "irflow.dayofcase",
     "irflow.timeline",
     "irflow.quality",

@@ -17,4 +17,5 @@ class AccountsConfig(AppConfig):
         auditlog.register(m.User, exclude_fields=["password", "last_login"])
         auditlog.register(m.StaffProfile)
         auditlog.register(m.Privilege)
+        auditlog.register(m.Certification)
         auditlog.register(m.ApiToken, exclude_fields=["secret_sha256", "last_used_at"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import date, datetime
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -69,6 +69,12 @@ class Privilege(models.Model):
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     expires_at = models.DateField(null=True, blank=True)
+    # Revoked: held no more from that day (a later grant clears it); the history keeps each change.
+    revoked_at = models.DateField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    revoke_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         constraints = [
@@ -77,6 +83,50 @@ class Privilege(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.get_category_display()}"
+
+    def state(self, on: date) -> str:
+        """current, expired, revoked or not yet valid on day `on`."""
+        if self.revoked_at is not None and self.revoked_at <= on:
+            return "revoked"
+        if self.granted_at > on:
+            return "not yet valid"
+        if self.expires_at is not None and self.expires_at < on:
+            return "expired"
+        return "current"
+
+
+class CertificationKind(models.TextChoices):
+    RADIATION = "radiation", "Fluoroscopy / radiation protection training"
+    SEDATION = "sedation", "Sedation"
+    LIFE_SUPPORT = "life_support", "Life support (e.g. ALS)"
+
+
+class Certification(models.Model):
+    """A certification with an expiry (radiation protection, sedation, life support); a renewal
+    is a new row, so the past ones stay."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="certifications")
+    kind = models.CharField(max_length=20, choices=CertificationKind.choices)
+    obtained_on = models.DateField()
+    expires_on = models.DateField(null=True, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["user", "kind", "-obtained_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_on__isnull=True)
+                | models.Q(expires_on__gte=models.F("obtained_on")),
+                name="certification_expiry_after_obtained",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.get_kind_display()}"
 
 
 class TokenScope(models.TextChoices):

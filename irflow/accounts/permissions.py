@@ -52,7 +52,8 @@ def _all(*roles: Role) -> dict[Role, Scope]:
 # (`irflow import-rdsr`), creating users, privileges and API tokens (set-up commands, the demo),
 # and applying what the hospital sends over HL7 (irflow.hl7server.apply): registering and
 # updating patients, merging them and changing their identifiers (ADT), creating, changing and
-# cancelling orders with their bookings, and referrals for procedures the catalogue lacks (orders).
+# cancelling orders with their bookings, and referrals for procedures the catalogue lacks (orders);
+# and the trainees' logbook entries when a procedure completes (irflow.training).
 MATRIX: dict[str, dict[Role, Scope]] = {
     # Patients
     "patient.view": {**_all(PHY, TRN, NUR, TEC, SCH, ADM, INT, SYS), REF: OWN},
@@ -90,6 +91,13 @@ MATRIX: dict[str, dict[Role, Scope]] = {
     "staff.view": _all(PHY, TRN, NUR, TEC, SCH, QIL, ADM),
     "user.manage": _all(ADM, SYS),
     "apitoken.manage": _all(ADM, SYS),
+    "credential.view": _all(PHY, TRN, NUR, TEC, SCH, QIL, ADM, INT),
+    # Trainee logbooks (a trainee sees only their own) and practice evaluation
+    "logbook.view": _all(PHY, TRN, QIL, ADM),
+    "logbook.record": _all(SYS),
+    "logbook.verify": _all(PHY),
+    "programme.manage": _all(ADM),
+    "practice.view": _all(PHY, QIL, ADM),
     # Audit
     "audit.view": _all(AUD),
     # Radiation dose (RDSR) and follow-up tasks
@@ -174,6 +182,12 @@ ACTION_LABELS = {
     "staff.view": "view staff",
     "user.manage": "manage users",
     "apitoken.manage": "manage API tokens",
+    "credential.view": "see staff's expired or soon expiring certifications (flags)",
+    "logbook.view": "view trainee logbooks (a trainee: their own)",
+    "logbook.record": "make logbook entries from completed procedures",
+    "logbook.verify": "verify or query the logbook entries of the trainees they supervised",
+    "programme.manage": "manage training programmes and who follows them",
+    "practice.view": "view per-operator practice evaluation figures",
     "audit.view": "view audit trails",
     "mpps.view": "view procedure steps reported by modalities",
     "mpps.reconcile": "link an unscheduled procedure step to its booking",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 from axes.helpers import get_cool_off
 from axes.models import AccessAttempt
@@ -14,7 +15,7 @@ from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from irflow.accounts.actors import Actor
-from irflow.accounts.models import ApiToken, User
+from irflow.accounts.models import ApiToken, Certification, Privilege, User
 from irflow.accounts.permissions import is_privileged, require
 from irflow.lib.errors import NotFound
 
@@ -129,3 +130,109 @@ def api_token_list(*, actor: Actor, state: str = "") -> list[TokenRow]:
     elif state == "ended":
         qs = qs.exclude(still)
     return [TokenRow(t, t.state(now)) for t in qs]
+
+
+# Certifications and privileges: how far ahead they are flagged as soon expiring.
+EXPIRY_WARNING_DAYS = 60
+
+
+@dataclass(frozen=True)
+class CredentialFlag:
+    """A certification or privilege expired or soon expiring, in words."""
+
+    user_id: int
+    what: str
+    expires_on: date
+    expired: bool
+
+    @property
+    def words(self) -> str:
+        verb = "expired on" if self.expired else "expires on"
+        return f"{self.what} {verb} {self.expires_on:%d %b %Y}"
+
+
+def _latest_certifications(user_ids: Iterable[int]) -> list[Certification]:
+    latest: dict[tuple[int, str], Certification] = {}
+    for cert in Certification.objects.filter(user_id__in=list(user_ids)).order_by(
+        "obtained_on", "pk"
+    ):
+        latest[(cert.user_id, cert.kind)] = cert
+    return list(latest.values())
+
+
+def _certification_flags(
+    user_ids: Iterable[int], on: date, days: int = EXPIRY_WARNING_DAYS
+) -> list[CredentialFlag]:
+    horizon = on + timedelta(days=days)
+    return [
+        CredentialFlag(c.user_id, c.get_kind_display(), c.expires_on, c.expires_on < on)
+        for c in _latest_certifications(user_ids)
+        if c.expires_on is not None and c.expires_on <= horizon
+    ]
+
+
+def credential_flags(*, actor: Actor, user_ids: Iterable[int], on: date) -> dict[int, list[str]]:
+    """For each of `user_ids` with one: the words of their expired or soon expiring (within
+    EXPIRY_WARNING_DAYS of `on`) certifications, their latest of each kind. A flag, never a
+    block: booking goes on (docs/training-and-credentials.md)."""
+    require(actor, "credential.view")
+    flags: dict[int, list[str]] = {}
+    for flag in sorted(_certification_flags(user_ids, on), key=lambda f: f.expires_on):
+        flags.setdefault(flag.user_id, []).append(flag.words)
+    return flags
+
+
+@dataclass(frozen=True)
+class ExpiringRow:
+    user: User
+    what: str
+    expires_on: date
+    expired: bool
+    privilege_id: int | None = None
+
+
+def credentials_expiring(
+    *, actor: Actor, on: date, days: int = EXPIRY_WARNING_DAYS
+) -> list[ExpiringRow]:
+    """The certifications (latest of each kind) and held privileges of active staff that
+    expired or expire within `days` of `on`, soonest first (the administrator's list)."""
+    require(actor, "user.manage")
+    users = {u.pk: u for u in User.objects.filter(is_active=True).exclude(role="")}
+    rows = [
+        ExpiringRow(users[f.user_id], f.what, f.expires_on, f.expired)
+        for f in _certification_flags(users, on, days)
+    ]
+    horizon = on + timedelta(days=days)
+    privileges = Privilege.objects.filter(
+        user_id__in=list(users), expires_at__isnull=False, expires_at__lte=horizon
+    ).filter(Q(revoked_at__isnull=True) | Q(revoked_at__gt=on))
+    rows += [
+        ExpiringRow(
+            users[p.user_id],
+            f"Privilege: {p.get_category_display()}",
+            p.expires_at,
+            p.expires_at < on,
+            p.pk,
+        )
+        for p in privileges
+        if p.expires_at is not None
+    ]
+    return sorted(rows, key=lambda r: (r.expires_on, str(r.user)))
+
+
+def credentials_of(
+    *, actor: Actor, user_id: int
+) -> tuple[User, list[Privilege], list[Certification]]:
+    """A person's privileges (every category ever granted) and certifications (all, newest
+    first), for the administrator."""
+    require(actor, "user.manage")
+    user = User.objects.filter(pk=user_id).select_related("profile").first()
+    if user is None:
+        raise NotFound(MSG_NO_USER)
+    privileges = list(
+        user.privileges.select_related("granted_by", "revoked_by").order_by("category")
+    )
+    certifications = list(
+        user.certifications.select_related("recorded_by").order_by("kind", "-obtained_on", "-pk")
+    )
+    return user, privileges, certifications

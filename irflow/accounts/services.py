@@ -14,11 +14,20 @@ from django.utils import timezone
 from django_otp import devices_for_user
 
 from irflow.accounts.actors import Actor, person, person_only
-from irflow.accounts.models import ApiToken, Privilege, StaffProfile, TokenScope, User
+from irflow.accounts.models import (
+    ApiToken,
+    Certification,
+    CertificationKind,
+    Privilege,
+    StaffProfile,
+    TokenScope,
+    User,
+)
 from irflow.accounts.passwords import password_check, password_generate
 from irflow.accounts.permissions import require
 from irflow.accounts.roles import PERSON_ROLES, Role
 from irflow.accounts.selectors import MSG_NO_USER, second_factor_required
+from irflow.clinical.vocabulary import PROCEDURE_CATEGORIES
 from irflow.lib.errors import (
     Conflict,
     Forbidden,
@@ -180,25 +189,140 @@ def user_create(
     return user
 
 
+MSG_PRIVILEGE_DATES = "The expiry must come after the day of the grant."
+MSG_NO_PRIVILEGE = "This privilege does not exist."
+MSG_NOT_PHYSICIAN = "The granting physician must be an active IR physician."
+MSG_REVOKE_REASON = "Say why the privilege is revoked."
+MSG_CATEGORY = "“{category}” is not a procedure category."
+MSG_CERT_KIND = "“{kind}” is not a kind of certification."
+MSG_CERT_DATES = "The expiry must come after the day it was obtained."
+
+
+def _granting_physician(actor: Actor, granted_by_id: int | None) -> User | None:
+    if granted_by_id is None:
+        return person(actor)
+    physician = User.objects.filter(pk=granted_by_id, is_active=True, role=Role.PHYSICIAN).first()
+    if physician is None:
+        raise _refuse("granted_by", MSG_NOT_PHYSICIAN)
+    return physician
+
+
 @transaction.atomic
-def privilege_grant(*, actor: Actor, user_id: int, category: str, granted_at: date) -> Privilege:
-    """Grant user `user_id` the privilege to perform procedures of `category`."""
+def privilege_grant(
+    *,
+    actor: Actor,
+    user_id: int,
+    category: str,
+    granted_at: date,
+    expires_at: date | None = None,
+    granted_by_id: int | None = None,
+) -> Privilege:
+    """Grant user `user_id` the privilege to perform procedures of `category` from
+    `granted_at` (until `expires_at`, if given), granted by physician `granted_by_id` (else the
+    actor). Granting again replaces the dates and clears a revocation; the history keeps both."""
     require(actor, "user.manage")
-    user = User.objects.select_for_update().get(pk=user_id)
+    if category not in PROCEDURE_CATEGORIES:
+        raise _refuse("category", MSG_CATEGORY.format(category=category))
+    if expires_at is not None and expires_at <= granted_at:
+        raise _refuse("expires_at", MSG_PRIVILEGE_DATES)
+    user = _user_for_update(user_id)
+    granted_by = _granting_physician(actor, granted_by_id)
     with history_actor(actor):
         privilege, _ = Privilege.objects.update_or_create(
             user=user,
             category=category,
-            defaults={"granted_at": granted_at, "granted_by": person(actor), "expires_at": None},
+            defaults={
+                "granted_at": granted_at,
+                "granted_by": granted_by,
+                "expires_at": expires_at,
+                "revoked_at": None,
+                "revoked_by": None,
+                "revoke_reason": "",
+            },
         )
     return privilege
 
 
+def _privilege_for_update(privilege_id: int) -> Privilege:
+    privilege = Privilege.objects.select_for_update().filter(pk=privilege_id).first()
+    if privilege is None:
+        raise NotFound(MSG_NO_PRIVILEGE)
+    return privilege
+
+
+@transaction.atomic
+def privilege_renew(
+    *,
+    actor: Actor,
+    privilege_id: int,
+    renewed_on: date,
+    expires_at: date | None,
+    granted_by_id: int | None = None,
+) -> Privilege:
+    """Renew a privilege from `renewed_on` until `expires_at` (None: without end), granted by
+    physician `granted_by_id` (else the actor); a revoked privilege is held again."""
+    require(actor, "user.manage")
+    privilege = _privilege_for_update(privilege_id)
+    return privilege_grant(
+        actor=actor,
+        user_id=privilege.user_id,
+        category=privilege.category,
+        granted_at=renewed_on,
+        expires_at=expires_at,
+        granted_by_id=granted_by_id,
+    )
+
+
+@transaction.atomic
+def privilege_revoke(*, actor: Actor, privilege_id: int, on: date, reason: str) -> Privilege:
+    """Revoke a privilege from day `on`, with the reason (kept with the history)."""
+    require(actor, "user.manage")
+    if not reason.strip():
+        raise _refuse("reason", MSG_REVOKE_REASON)
+    privilege = _privilege_for_update(privilege_id)
+    privilege.revoked_at = on
+    privilege.revoked_by = person(actor)
+    privilege.revoke_reason = reason.strip()[:300]
+    with history_actor(actor):
+        privilege.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+    return privilege
+
+
+@transaction.atomic
+def certification_record(
+    *,
+    actor: Actor,
+    user_id: int,
+    kind: str,
+    obtained_on: date,
+    expires_on: date | None,
+    note: str = "",
+) -> Certification:
+    """Record a certification (or its renewal: a new row; the earlier ones stay)."""
+    require(actor, "user.manage")
+    if kind not in CertificationKind.values:
+        raise _refuse("kind", MSG_CERT_KIND.format(kind=kind))
+    if expires_on is not None and expires_on < obtained_on:
+        raise _refuse("expires_on", MSG_CERT_DATES)
+    user = _user_for_update(user_id)
+    with history_actor(actor):
+        return Certification.objects.create(
+            user=user,
+            kind=kind,
+            obtained_on=obtained_on,
+            expires_on=expires_on,
+            note=note.strip()[:300],
+            recorded_by=person(actor),
+        )
+
+
 def user_holds_privilege(*, user: User, category: str, on: date) -> bool:
-    """True when `user` holds an unexpired privilege for `category` on day `on`."""
+    """True when `user` holds a privilege for `category` on day `on`: granted, not expired,
+    not revoked."""
     return (
         Privilege.objects.filter(user=user, category=category, granted_at__lte=on)
         .exclude(expires_at__lt=on)
+        .exclude(revoked_at__lte=on)
         .exists()
     )
 

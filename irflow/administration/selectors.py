@@ -31,6 +31,8 @@ SECTIONS = [
     ("Procedure catalogue", "admin-procedures", "catalogue.manage",
      "Codes, bleeding risk, durations, rooms that can host them, report templates, follow-up."),
     ("Users", "admin-users", "user.manage", "Accounts, roles, unlocking, two-factor resets."),
+    ("Credentials and privileges", "admin-credentials", "user.manage",
+     "Privileges per procedure category, certifications and what expires within 60 days."),
     ("API tokens", "admin-tokens", "apitoken.manage", "Tokens for integrations: scope, expiry."),
     ("Modalities (remote DICOM AEs)", "admin-remote-aes", "dicom.configure",
      "The modalities that may query the worklist and send dose reports."),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from irflow.administration import views
+from irflow.administration import credentials, views
 
 prefix = "administration/"
 
@@ -25,5 +25,31 @@ urlpatterns = [
     path("modalities/<int:remote_id>/", views.remote_ae_edit, name="admin-remote-ae"),
     path(
         "modalities/<int:remote_id>/remove/", views.remote_ae_remove, name="admin-remote-ae-remove"
+    ),
+    path("credentials/", credentials.credentials, name="admin-credentials"),
+    path(
+        "credentials/<int:user_id>/",
+        credentials.person_credentials,
+        name="admin-credentials-person",
+    ),
+    path(
+        "credentials/<int:user_id>/grant/",
+        credentials.privilege_grant,
+        name="admin-privilege-grant",
+    ),
+    path(
+        "credentials/<int:user_id>/privileges/<int:privilege_id>/renew/",
+        credentials.privilege_renew,
+        name="admin-privilege-renew",
+    ),
+    path(
+        "credentials/<int:user_id>/privileges/<int:privilege_id>/revoke/",
+        credentials.privilege_revoke,
+        name="admin-privilege-revoke",
+    ),
+    path(
+        "credentials/<int:user_id>/certifications/",
+        credentials.certification_add,
+        name="admin-certification-add",
     ),
 ]

@@ -21,6 +21,7 @@ from irflow.accounts.middleware import BACKGROUND_HEADER
 from irflow.accounts.models import User
 from irflow.accounts.permissions import can
 from irflow.accounts.roles import Role
+from irflow.accounts.selectors import credential_flags
 from irflow.checklists.services import safety_flag_review
 from irflow.dayofcase import selectors, services, versions
 from irflow.dayofcase.cases import cases_for
@@ -74,6 +75,20 @@ def home(request):
     return render(request, "web/home.html", {"tiles": navigation_for(request.user, "")})
 
 
+def _mark_credential_flags(user, bookings: list, on) -> None:
+    """Give each booking the words of its primary operator's expired or soon expiring
+    certifications (a calm flag, never a block: docs/training-and-credentials.md)."""
+    if not can(user, "credential.view"):
+        return
+    operators = {b.primary_operator_id for b in bookings if b.primary_operator_id}
+    flags = credential_flags(actor=user, user_ids=operators, on=on)
+    for booking in bookings:
+        booking.credential_flags = [
+            f"{booking.primary_operator}: {words}"
+            for words in flags.get(booking.primary_operator_id, [])
+        ]
+
+
 def _board(request, *, greeting: bool = False, error: str = "", status: int = 200):
     """The board, or (to the page's own refresh) 304 while the board it shows still holds."""
     user = request.user
@@ -92,6 +107,7 @@ def _board(request, *, greeting: bool = False, error: str = "", status: int = 20
     rooms = selectors.department_board(actor=user)
     tag = selectors.board_tag(base, rooms, drawn_at=now)
     today = timezone.localdate()
+    _mark_credential_flags(user, [c.booking for r in rooms for c in r.cases], today)
     context = {
         "rooms": rooms,
         "etag": tag.etag,

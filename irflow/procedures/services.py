@@ -38,6 +38,7 @@ from irflow.procedures.models import (
     expired_on,
 )
 from irflow.procedures.selectors import procedure_get
+from irflow.procedures.signals import procedure_completed
 from irflow.procedures.udi import UdiError, parse_udi
 from irflow.scheduling.models import Booking, BookingStatus, TeamRole
 from irflow.scheduling.selectors import booking_get
@@ -399,4 +400,5 @@ def procedure_record_complete(*, actor: Actor, procedure_id: int) -> ProcedureRe
     record.completed_by = person(actor)
     with history_actor(actor):
         save_fields(record, "status", "completed_at", "completed_by")
+    procedure_completed.send(sender=ProcedureRecord, record=record, actor=actor)
     return record

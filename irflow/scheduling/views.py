@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from irflow.accounts.permissions import can, require
+from irflow.accounts.selectors import credential_flags
 from irflow.catalogue.models import Room
 from irflow.orders.models import Order
 from irflow.orders.selectors import BOOKABLE, order_get
@@ -130,6 +131,19 @@ def booking_create(request, order_id: int):
     )
 
 
+def _credential_flags(user, booking) -> list[str]:
+    """The team's expired or soon expiring certifications, in words: a calm flag, never a
+    block (docs/training-and-credentials.md)."""
+    if not can(user, "credential.view"):
+        return []
+    people = {m.user_id: m.user for m in booking.team.select_related("user")}
+    if booking.primary_operator is not None:
+        people[booking.primary_operator.pk] = booking.primary_operator
+    on = timezone.localtime(booking.start).date()
+    flags = credential_flags(actor=user, user_ids=people, on=on)
+    return [f"{people[pk]}: {words}" for pk in people for words in flags.get(pk, [])]
+
+
 def _booking_page(request, booking_id: int, **forms_in_error):
     booking = selectors.booking_get(actor=request.user, booking_id=booking_id)
     manage = can(request.user, "booking.manage")
@@ -153,6 +167,7 @@ def _booking_page(request, booking_id: int, **forms_in_error):
         "reschedule_form": reschedule,
         "cancel_form": forms_in_error.get("cancel") or forms.CancelForm(),
         "open_form": next(iter(forms_in_error), ""),
+        "credential_flags": _credential_flags(request.user, booking),
     }
     return render(
         request, "scheduling/booking.html", context, status=422 if forms_in_error else 200

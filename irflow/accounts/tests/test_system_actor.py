@@ -34,6 +34,8 @@ SYSTEM_ACTIONS = {
     "booking.manage",
     "referral.create",
     "referral.cancel",
+    # Trainees' logbook entries when a procedure completes (irflow.training.handlers).
+    "logbook.record",
 }
 
 
