@@ -301,21 +301,25 @@ def _store(raw: bytes, peer: str, *, refused: HL7Error | None = None) -> bytes:
         version=_clip(header.version, "version") if header else "",
         patient_key=_patient_key(parsed),
     )
-    with transaction.atomic(), disable_auditlog():
+    # Receiving writes no history of the message itself (the row is the log), but what
+    # applying it changes in the record has its history like any other change.
+    with transaction.atomic():
         if control_id:
             try:
-                with transaction.atomic():
+                with transaction.atomic(), disable_auditlog():
                     message.save(force_insert=True)
             except IntegrityError:
                 assert header is not None
                 return _repeat(raw, header, peer)
         else:
-            message.save(force_insert=True)
+            with disable_auditlog():
+                message.save(force_insert=True)
         error = _apply(message, parsed, problem)
         message.ack_code = error.ack_code if error else "AA"
         message.ack = ack(header, message.ack_code, control_id=f"IRF{message.pk}", error=error)
         _texts_without_nul(message)
-        message.save(update_fields=OUTCOME_FIELDS)
+        with disable_auditlog():
+            message.save(update_fields=OUTCOME_FIELDS)
     return message.ack.encode(_codec(header, parsed), "replace")
 
 

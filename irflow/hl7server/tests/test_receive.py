@@ -193,3 +193,15 @@ def test_a_message_irflow_fails_to_store_as_usual_is_kept_raw_and_answered_ae(mo
     stored = InboundMessage.objects.get()
     assert bytes(stored.raw) == raw and stored.status == Inbound.FAILED
     assert "a bug reading PID-3" in stored.error and stored.ack == answer.text
+
+
+@pytest.mark.django_db
+def test_what_a_message_changes_has_its_history_the_message_itself_none():
+    answer = Ack.read(receive(adt_a04("H1", control_id="H1"), peer="p"))
+    assert answer.code == "AA"
+    stored = InboundMessage.objects.get()
+    patient = stored.patient
+    assert patient is not None
+    entries = LogEntry.objects.get_for_object(patient)
+    assert entries.count() == 1 and entries.get().actor_email == "system"
+    assert not LogEntry.objects.get_for_object(stored).exists()
