@@ -17,6 +17,7 @@ from irflow.accounts.models import CertificationKind, User
 from irflow.accounts.permissions import require
 from irflow.accounts.roles import Role
 from irflow.catalogue.models import CATEGORY_CHOICES
+from irflow.lib.forms import TextForm
 from irflow.web.forms import refusals_shown
 
 CLINICAL_ROLES = (Role.PHYSICIAN, Role.TRAINEE, Role.NURSE, Role.TECHNOLOGIST)
@@ -30,7 +31,7 @@ def _physicians():
     return User.objects.filter(role=Role.PHYSICIAN, is_active=True)
 
 
-class GrantForm(forms.Form):
+class GrantForm(TextForm):
     AUTO_ID = "grant_%s"
     category = forms.ChoiceField(label="Procedure category", choices=CATEGORY_CHOICES)
     granted_at = forms.DateField(label="Valid from", widget=DATE)
@@ -46,7 +47,7 @@ class GrantForm(forms.Form):
         self.fields["granted_by"].queryset = _physicians()  # type: ignore[attr-defined]
 
 
-class RenewForm(forms.Form):
+class RenewForm(TextForm):
     AUTO_ID = "renew_%s"
     renewed_on = forms.DateField(label="Renewed from", widget=DATE)
     expires_at = forms.DateField(label="Valid until", required=False, widget=DATE)
@@ -60,7 +61,7 @@ class RenewForm(forms.Form):
         self.fields["granted_by"].queryset = _physicians()  # type: ignore[attr-defined]
 
 
-class RevokeForm(forms.Form):
+class RevokeForm(TextForm):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "revoke_%s")
         super().__init__(*args, **kwargs)
@@ -69,7 +70,7 @@ class RevokeForm(forms.Form):
     reason = forms.CharField(label="Reason", max_length=300)
 
 
-class CertificationForm(forms.Form):
+class CertificationForm(TextForm):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "cert_%s")
         super().__init__(*args, **kwargs)

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from django import forms
 from django.utils import timezone
 
+from irflow.lib.forms import TextForm
 from irflow.registry.datasets import FAMILIES
 
 MSG_PERIOD = "The period must end on or after the day it starts."
@@ -15,7 +16,7 @@ def _default_start() -> date:
     return today.replace(day=1) - timedelta(days=365 - 30)
 
 
-class PeriodForm(forms.Form):
+class PeriodForm(TextForm):
     start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
 

@@ -39,20 +39,25 @@ def _fast_hashing(settings):
 @pytest.fixture(autouse=True, scope="session")
 def _reference_data_survives_flushes():
     """Transactional tests end with a flush, which also empties what data migrations seeded
-    (the procedure catalogue, urgency targets). Django sends post_migrate after that flush
-    (it is how content types come back); seed the reference data again on it, so that the next
-    test starts from a migrated database. (Hence no test uses serialized_rollback: its restore
-    would clash with the recreated content types.)"""
+    (the procedure catalogue, urgency targets, training programmes). Django sends post_migrate
+    after that flush (it is how content types come back); seed the reference data again on
+    it, so that the next test starts from a migrated database. (Hence no test uses
+    serialized_rollback: its restore would clash with the recreated content types.)"""
     from django.apps import apps
     from django.db.models.signals import post_migrate
 
     from irflow.catalogue.seed import catalogue_seed
     from irflow.referrals.seed import urgency_targets_seed
+    from irflow.training.seed import programmes_seed
 
     def reseed(sender, app_config, using="default", **kwargs):
         if app_config.label == "referrals":
             catalogue_seed(apps.get_model("catalogue", "ProcedureType"))
             urgency_targets_seed(apps.get_model("referrals", "UrgencyTarget"))
+        if app_config.label == "training":
+            programmes_seed(
+                apps.get_model("training", "Programme"), apps.get_model("training", "Requirement")
+            )
 
     post_migrate.connect(reseed, dispatch_uid="irflow-test-reseed")
     yield

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from irflow.accounts.permissions import can, require
 from irflow.accounts.roles import Role
+from irflow.lib.forms import TextForm
 from irflow.training import selectors, services
 from irflow.training.export import COLUMNS, entry_rows, logbook_csv_text
 from irflow.training.models import Programme
@@ -28,11 +29,11 @@ MSG_QUERIED = "Queried: {entry}. The trainee sees your note."
 MSG_ENROLLED = "{trainee} follows {programme}."
 
 
-class QueryForm(forms.Form):
+class QueryForm(TextForm):
     note = forms.CharField(label="What is to be corrected", max_length=500)
 
 
-class EnrolForm(forms.Form):
+class EnrolForm(TextForm):
     programme = forms.ModelChoiceField(label="Programme", queryset=Programme.objects.none())
 
     def __init__(self, *args, **kwargs):

@@ -4,43 +4,13 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-# The one programme shipped: the EBIR logbook requirement as the issue states it. Confidence U
-# (not verified against the current EBIR handbook here): the site checks it against CIRSE's
-# eligibility page before relying on it (docs/training-and-credentials.md).
-EBIR = {
-    "code": "ebir",
-    "name": "European Board of Interventional Radiology (EBIR)",
-    "source": "CIRSE, European Board of Interventional Radiology: eligibility criteria "
-    "(logbook of procedures as first operator). Not verified here: check the current "
-    "EBIR handbook.",
-    "source_url": "https://www.cirse.org/education/ebir-examination/",
-    "confidence": "U",
-}
-EBIR_REQUIREMENTS = [
-    ("At least 250 procedures as first operator", "first_operator", [], 250),
-    (
-        "At least 150 of them vascular or interventional oncology",
-        "first_operator",
-        ["vascular", "oncology"],
-        150,
-    ),
-]
-
 
 def add_ebir(apps, schema_editor):
-    Programme = apps.get_model("training", "Programme")
-    Requirement = apps.get_model("training", "Requirement")
-    programme, created = Programme.objects.get_or_create(code=EBIR["code"], defaults=EBIR)
-    if created:
-        for position, (label, role, categories, minimum) in enumerate(EBIR_REQUIREMENTS):
-            Requirement.objects.create(
-                programme=programme,
-                label=label,
-                role=role,
-                categories=categories,
-                minimum=minimum,
-                position=position,
-            )
+    from irflow.training.seed import programmes_seed
+
+    programmes_seed(
+        apps.get_model("training", "Programme"), apps.get_model("training", "Requirement")
+    )
 
 
 class Migration(migrations.Migration):
