@@ -135,6 +135,21 @@ class Applied:
     patient_id: int | None = None
 
 
+def _no_nul_character(parsed: Message) -> None:
+    """A NUL character means nothing in HL7 text and no database keeps it: a value holding one
+    is refused (AE naming its field), never applied with the character silently dropped."""
+    for segment in parsed.segments:
+        if segment.name == "MSH":
+            continue
+        for number in range(1, 100):
+            if "\x00" in segment.raw(number):
+                raise HL7Error(
+                    "The value holds a NUL character (0x00).",
+                    location=f"{segment.name}-{number}",
+                    error_code=DATA_TYPE_ERROR,
+                )
+
+
 def apply(message: InboundMessage, parsed: Message) -> Applied:
     """Apply one stored message; raises HL7Error (AE/AR) and then nothing of it is applied.
 
@@ -158,6 +173,7 @@ def apply(message: InboundMessage, parsed: Message) -> Applied:
             )
     else:
         raise rejected(f"Message type {code or '(empty)'} is not supported.", location="MSH-9")
+    _no_nul_character(parsed)
     with transaction.atomic():
         applied = _apply(message, parsed, code, trigger)
         if applied.patient_id is not None:

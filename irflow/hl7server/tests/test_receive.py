@@ -166,9 +166,11 @@ def test_the_same_message_received_twice_at_once_is_applied_once(monkeypatch):
 def test_nul_characters_do_not_stop_a_message_being_stored():
     raw = adt_a04("M\x009", control_id="C9").replace(b"ENGINE", b"ENG\x00INE")
     answer = Ack.read(receive(raw, peer="p"))
-    assert answer.code == "AA" and answer.control_id == "C9"
+    assert answer.code == "AE" and answer.control_id == "C9"  # never applied without it
+    assert "PID^1^3" in answer.text
     stored = InboundMessage.objects.get()
     assert bytes(stored.raw) == raw and stored.sending_application == "ENGINE"
+    assert stored.status == Inbound.ERROR and stored.error_location == "PID-3"
 
 
 @pytest.mark.django_db
