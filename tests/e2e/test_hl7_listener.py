@@ -3,6 +3,8 @@ a repeat its original ACK, and /health knows the listener."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import requests
 
@@ -18,7 +20,13 @@ def test_irflow_up_receives_hl7(tmp_path):
     omi = shared_data("hl7", "dcm4che", "omi-o23-imaging-order.hl7").read_bytes()
     with running_service(tmp_path / "data", "--no-demo") as service:
         port = service.ports["hl7"]
-        health = requests.get(service.url + "/health", timeout=10).json()
+        # The web answers first; the listener, started beside it, within moments.
+        deadline = time.monotonic() + 30
+        while True:
+            health = requests.get(service.url + "/health", timeout=10).json()
+            if health["listeners"]["hl7"]["ok"] or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
         assert health["listeners"]["hl7"] == {"ok": True, "address": f"127.0.0.1:{port}"}
         with Sender("127.0.0.1", port) as sender:
             first = sender.send(adt_a04("UP-1", control_id="UP-ADT-1"))
