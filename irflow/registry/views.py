@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -19,7 +20,10 @@ from irflow.registry.datasets import elements
 from irflow.registry.forms import PeriodForm, RegistryForm, bound
 from irflow.web.pdf import render_pdf
 
-AGENDA_CSS = Path(__file__).resolve().parent / "static" / "registry" / "mm.css"
+
+def _agenda_css() -> Path:
+    """The agenda print stylesheet, the board's: both meetings' agendas print alike."""
+    return Path(apps.get_app_config("board").path) / "static" / "board" / "agenda.css"
 
 
 def _registry_form(request) -> RegistryForm:
@@ -135,7 +139,9 @@ def mm_agenda_pdf(request):
         },
         request=request,
     )
-    response = HttpResponse(render_pdf(html, stylesheet=AGENDA_CSS), content_type="application/pdf")
+    response = HttpResponse(
+        render_pdf(html, stylesheet=_agenda_css()), content_type="application/pdf"
+    )
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     response["Content-Disposition"] = (
         f'attachment; filename="mm-agenda-{start:%Y%m%d}-{end:%Y%m%d}.pdf"'
