@@ -18,6 +18,7 @@ from irflow.fhir.base import Resource, Site, resource
 from irflow.fhir.patient import GENDER
 from irflow.fhir.procedure import ProcedureData, procedure_resource
 from irflow.fhir.service_request import ProcedureCode
+from irflow.fhir.systems import UCUM
 from irflow.fhirserver.gather import fhir_site
 from irflow.registry.datasets import Case, elements
 from irflow.registry.selectors import (
@@ -27,6 +28,29 @@ from irflow.registry.selectors import (
     registry_validation,
     validation_csv,
 )
+
+# The extensions the FHIR file uses, each at IRFLOW_FHIR_SYSTEM_BASE/StructureDefinition/<name>
+# (docs/registry.md); the file's references all point inside it.
+EXTENSIONS = {
+    "age-at-procedure": "the age on the day of the procedure (valueAge)",
+    "registry-family": "the registry family the case was exported in (valueCode)",
+}
+
+
+def extension_url(site: Site, name: str) -> str:
+    return f"{site.system_base}/StructureDefinition/{name}"
+
+
+def age_at_procedure(born: date, day: date) -> dict | None:
+    """The age on the day of the procedure as a FHIR Age: in whole years, in months under a
+    year, in days under a month — an Age's value is positive (FHIR invariant age-1), so there
+    is none on the day of birth."""
+    years = day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+    months = (day.year - born.year) * 12 + day.month - born.month - (day.day < born.day)
+    for value, unit in ((years, "a"), (months, "mo"), ((day - born).days, "d")):
+        if value >= 1:
+            return {"value": value, "unit": unit, "system": UCUM, "code": unit}
+    return None
 
 
 def _procedure(case: Case, result: Validation, site: Site) -> Resource:
@@ -56,20 +80,10 @@ def _procedure(case: Case, result: Validation, site: Site) -> Resource:
     res["id"] = case.extra["case_key"]
     res["subject"] = {"reference": f"Patient/{case.patient_key}"}
     res["performedDateTime"] = case.procedure_day.isoformat()
+    age = age_at_procedure(case.birth_date, case.procedure_day)
     res["extension"] = [
-        {
-            "url": f"{site.system_base}/StructureDefinition/age-at-procedure",
-            "valueAge": {
-                "value": case.age_years,
-                "unit": "a",
-                "system": "http://unitsofmeasure.org",
-                "code": "a",
-            },
-        },
-        {
-            "url": f"{site.system_base}/StructureDefinition/registry-family",
-            "valueCode": fam.code,
-        },
+        *([{"url": extension_url(site, "age-at-procedure"), "valueAge": age}] if age else []),
+        {"url": extension_url(site, "registry-family"), "valueCode": fam.code},
     ]
     return res
 

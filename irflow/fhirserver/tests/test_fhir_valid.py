@@ -4,49 +4,29 @@ after type, not a sample."""
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from datetime import date
-from pathlib import Path
 
-import jsonschema_rs
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from fhir.resources.R4B import get_fhir_model_class
 
 from irflow.demo.generator import demo_create
 from irflow.devices.models import DeviceInSitu
 from irflow.fhirserver.gather import RESOURCE_TYPES, SOURCES, department_resources, fhir_site
 from irflow.patients.models import Patient
 from irflow.patients.services import patient_create, patient_merge
+from irflow.testing.fhir import SCHEMA_MISSING, r4_problems, r4_validators, references_in
 
 pytestmark = pytest.mark.django_db
 
 # Elements every resource has, not part of a mapping.
 BOOKKEEPING = {"resourceType", "id", "meta"}
 
-SCHEMA = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "fhir"
-SCHEMA_FILE = Path("/work/shared/data/fhir/fhir.r4.schema.json")
-
-
-def _schema_path() -> Path | None:
-    for candidate in (SCHEMA / "fhir.r4.schema.json", SCHEMA_FILE):
-        if candidate.exists():
-            return candidate
-    return None
-
 
 @pytest.fixture(scope="module")
 def validators():
-    path = _schema_path()
-    if path is None:
-        return None
-    definitions = json.loads(path.read_text(encoding="utf-8"))["definitions"]
-    return {
-        t: jsonschema_rs.Draft6Validator({"$ref": f"#/definitions/{t}", "definitions": definitions})
-        for t in RESOURCE_TYPES
-    }
+    return r4_validators(RESOURCE_TYPES)
 
 
 def _department() -> None:
@@ -73,19 +53,6 @@ def _department() -> None:
         placed_on=date(2026, 2, 1),
         due_on=date(2026, 3, 1),
     )
-
-
-def _references(value: object):
-    """Every `reference` inside a resource."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key == "reference" and isinstance(item, str):
-                yield item
-            else:
-                yield from _references(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _references(item)
 
 
 def _bounded_queries(site) -> None:
@@ -115,17 +82,11 @@ def test_every_resource_of_the_demo_department_is_valid_r4(validators):
         counts[kind] += 1
         rid = resource["id"]
         ids.add(f"{kind}/{rid}")
-        references.update((f"{kind}/{rid}", r) for r in _references(resource))
+        references.update((f"{kind}/{rid}", r) for r in references_in(resource))
         prefix = rid.rsplit("-", 1)[0] + "-" if "-" in rid else ""
         prefixes[(kind, prefix)] += 1
         produced.setdefault((kind, prefix), set()).update(set(resource) - BOOKKEEPING)
-        try:
-            get_fhir_model_class(kind).model_validate(resource)
-        except ValueError as exc:  # pydantic's ValidationError: collected, reported below
-            problems.append(f"{kind}/{rid} (fhir.resources): {exc}")
-        if validators is not None:
-            for error in validators[kind].iter_errors(resource):
-                problems.append(f"{kind}/{rid} (schema): {error.message} at {error.instance_path}")
+        problems.extend(r4_problems(resource, validators))
     assert not problems, "\n".join(problems[:30])
     assert set(counts) == set(RESOURCE_TYPES), counts
     dangling = sorted(f"{source} -> {target}" for source, target in references if target not in ids)
@@ -139,7 +100,4 @@ def test_every_resource_of_the_demo_department_is_valid_r4(validators):
         )
     _bounded_queries(site)
     if validators is None:
-        pytest.skip(
-            "validated with fhir.resources only: the official R4 JSON schema "
-            "(shared/data/fhir/fhir.r4.schema.json) is not on this machine"
-        )
+        pytest.skip(SCHEMA_MISSING)

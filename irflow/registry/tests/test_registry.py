@@ -1,5 +1,6 @@
 """The registry export (dataset values on a small fixed dataset, validation, de-identification,
-the hashed key, the demo department) and the M&M review (selection, pages by role, agenda)."""
+the hashed key; the demo department's export is in test_demo_export) and the M&M review
+(selection, pages by role, agenda)."""
 
 from __future__ import annotations
 
@@ -17,15 +18,12 @@ from django.test import override_settings
 
 from irflow.audit.models import AccessLog
 from irflow.dayofcase import services as day
-from irflow.demo.generator import demo_create
 from irflow.dose.models import RadiationDoseReport
 from irflow.lib.errors import Forbidden
 from irflow.outcomes import services as outcomes
-from irflow.patients.models import Patient
 from irflow.patients.services import patient_create
-from irflow.procedures.models import ProcedureRecord
 from irflow.recovery.services import recovery_discharge
-from irflow.registry import datasets, mm, selectors
+from irflow.registry import export, mm, selectors
 from irflow.registry.export import registry_export
 from irflow.testing.cases import booked, fresh_room, ready_to_complete
 from irflow.testing.fixtures import login
@@ -149,6 +147,31 @@ def test_each_element_of_a_fixed_case_is_the_hand_computed_value(personas, patie
     assert result.exclusions() == [("required elements missing", 1)]
 
 
+def test_the_fhir_age_is_positive_in_the_largest_whole_unit():
+    born = date(2024, 3, 15)
+    ages = {
+        day: export.age_at_procedure(born, day)
+        for day in (
+            date(2025, 3, 15),  # first birthday
+            date(2025, 3, 14),  # the day before: 11 full months (Apr 15 … Feb 15, Mar 15 not yet)
+            date(2024, 4, 15),  # one month to the day
+            date(2024, 4, 14),  # 16 days left in March + 14 in April
+            date(2024, 3, 16),  # the day after birth
+            born,
+        )
+    }
+    assert [(a["value"], a["code"]) if a else None for a in ages.values()] == [
+        (1, "a"),
+        (11, "mo"),
+        (1, "mo"),
+        (30, "d"),
+        (1, "d"),
+        None,  # FHIR's Age is positive: none on the day of birth
+    ]
+    # Born on 29 February: on 28 February of the next year, not yet one.
+    assert export.age_at_procedure(date(2000, 2, 29), date(2001, 2, 28))["code"] == "mo"
+
+
 def test_validation_report_and_export_archive(personas, fixed):
     qi = personas["qi_lead"]
     name, data = registry_export(actor=qi, family="ivc_filter", **PERIOD)
@@ -228,46 +251,6 @@ def test_identified_export_needs_its_permission_and_logs_each_patient(personas, 
     assert "Müller" in text and "T0000001" in text and "1956-04-12" in text
     logged = AccessLog.objects.order_by("pk")[before:]
     assert patient.pk in {e.patient_id for e in logged}
-
-
-def _all_bytes(data: bytes) -> bytes:
-    z = zipfile.ZipFile(io.BytesIO(data))
-    return b"".join(z.read(n) for n in z.namelist())
-
-
-def test_the_demo_departments_export_validates_and_names_nobody(personas):
-    demo_create(patients=14, seed=7, today=date(2026, 3, 4), years=1, procedures_per_year=120)
-    qi = personas["qi_lead"]
-    period = {"start": date(2025, 3, 1), "end": date(2026, 3, 4)}
-    patients = list(Patient.objects.all())
-    exported = 0
-    lacking: set[int] = set()
-    for family in datasets.FAMILIES:
-        result = selectors.registry_validation(actor=qi, family=family.code, **period)
-        # The demo records every required element; were the body site required, the
-        # validation would list exactly the cases whose order names none.
-        site_required = any(
-            e.name == "body_site" and e.required for e in datasets.elements(family.code)
-        )
-        blank_site = set(
-            ProcedureRecord.objects.filter(
-                pk__in=[c.record_id for c in result.cases], order__site=""
-            ).values_list("pk", flat=True)
-        )
-        expected = {pk: ["body_site"] for pk in blank_site} if site_required else {}
-        assert result.missing == expected, (family.code, result.missing)
-        lacking |= set(expected)
-        exported += len(result.included)
-        _, data = registry_export(actor=qi, family=family.code, **period)
-        blob = _all_bytes(data)
-        for p in patients:
-            for text in (p.family_name, p.given_name, p.mrn):
-                if text:
-                    assert text.encode() not in blob, (family.code, text)
-            assert p.birth_date.isoformat().encode() not in blob
-            assert p.birth_date.strftime("%Y%m%d").encode() not in blob
-    assert exported > 20
-    assert lacking == set()
 
 
 def test_mm_selection_on_a_fixed_dataset(personas, patient, fixed):
