@@ -509,6 +509,9 @@ class Timeliness:
                     "booked": r.booked_minutes,
                     "used": r.used_minutes,
                     "available": r.available_minutes,
+                    "of_booked": r.of_booked,
+                    "of_available": r.of_available,
+                    "booked_of_available": r.booked_of_available,
                     "drill": r.drill,
                 }
                 for r in self.rooms

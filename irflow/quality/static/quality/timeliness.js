@@ -92,19 +92,21 @@
       return empty(element, "No bookings in this period.");
     }
     var x = rows.map(function (r) { return r.x; });
+    // Shares, not minutes: a month's opening hours dwarf a day's bookings on one axis.
     function bar(name, key, colour) {
       return {
-        type: "bar", name: name, x: x, y: rows.map(function (r) { return r[key]; }),
+        type: "bar", name: name, x: x,
+        y: rows.map(function (r) { return r[key] === null ? null : r[key] * 100; }),
         customdata: rows.map(function (r) { return r.drill; }), marker: { color: colour },
-        hovertemplate: "%{x}<br>" + name + " %{y} min<extra></extra>",
+        hovertemplate: "%{x}<br>" + name + " %{y:.1f} %<extra></extra>",
       };
     }
     Plotly.newPlot(element, [
-      bar("Available", "available", "#9cc3e6"),
-      bar("Booked", "booked", "#0b5cad"),
-      bar("Used", "used", "#b35c00"),
+      bar("Used of booked time", "of_booked", "#0b5cad"),
+      bar("Booked of available time", "booked_of_available", "#9cc3e6"),
+      bar("Used of available time", "of_available", "#b35c00"),
     ], layout({
-      height: 340, barmode: "group", yaxis: { title: { text: "Minutes" }, rangemode: "tozero" },
+      height: 340, barmode: "group", yaxis: { title: { text: "Share of time (%)" }, rangemode: "tozero" },
       legend: { orientation: "h", y: 1.12 },
     }), CONFIG).then(function () { drillOnClick(element); });
   }
