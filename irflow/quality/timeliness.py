@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from irflow.accounts.actors import Actor
 from irflow.accounts.permissions import require
-from irflow.catalogue.models import Room
+from irflow.catalogue.models import Room, RoomClosure
 from irflow.orders.models import Priority
 from irflow.procedures.models import PerformedProcedureStep, PpsStatus, ProcedureRecord
 from irflow.quality.selectors import Filters, _day_range, cases
@@ -368,15 +368,13 @@ def _completed_steps() -> QuerySet[PerformedProcedureStep]:
     )
 
 
-def available_minutes(room: Room, start: date, end: date) -> int:
+def available_minutes(
+    room: Room, start: date, end: date, closures: list[tuple[datetime, datetime]]
+) -> int:
     """The room's opening hours on its open weekdays from `start` to `end` (inclusive), less
-    the part of its closures that falls in them (catalogue: opening hours and closures)."""
+    the part of its `closures` (from, to) that falls in them (catalogue: opening hours and
+    closures)."""
     zone = timezone.get_current_timezone()
-    since, until = _day_range(start, end)
-    closures = [
-        (c.starts_at, c.ends_at)
-        for c in room.closures.filter(starts_at__lt=until, ends_at__gt=since)
-    ]
     total = 0
     day = start
     while day <= end:
@@ -391,6 +389,17 @@ def available_minutes(room: Room, start: date, end: date) -> int:
                 total += round(((closes - opens).total_seconds() - shut) / 60)
         day += timedelta(days=1)
     return total
+
+
+def _closures(room_ids: list[int], filters: Filters) -> dict[int, list[tuple[datetime, datetime]]]:
+    """The closures of these rooms that touch the period, per room (one query)."""
+    since, until = _day_range(filters.start, filters.end)
+    out: dict[int, list[tuple[datetime, datetime]]] = {}
+    for room_id, frm, to in RoomClosure.objects.filter(
+        room_id__in=room_ids, starts_at__lt=until, ends_at__gt=since
+    ).values_list("room_id", "starts_at", "ends_at"):
+        out.setdefault(room_id, []).append((frm, to))
+    return out
 
 
 def _rooms(filters: Filters) -> list[RoomRow]:
@@ -427,6 +436,7 @@ def _rooms(filters: Filters) -> list[RoomRow]:
         .order_by()
     }
     rooms = Room.objects.filter(pk__in=list(booked)).order_by("name")
+    closures = _closures(list(booked), filters)
     out = []
     for room in rooms:
         mpps, record = by_mpps.get(room.pk, {}), by_record.get(room.pk, {})
@@ -441,7 +451,9 @@ def _rooms(filters: Filters) -> list[RoomRow]:
                 from_mpps=mpps.get("n", 0),
                 from_record=record.get("n", 0),
                 without_times=n - mpps.get("n", 0) - record.get("n", 0),
-                available_minutes=available_minutes(room, filters.start, filters.end),
+                available_minutes=available_minutes(
+                    room, filters.start, filters.end, closures.get(room.pk, [])
+                ),
                 drill=filters.query(room=str(room.pk), show="booked"),
             )
         )

@@ -4,7 +4,10 @@ triage 72 / 24 / 1 h and procedure 504 / 72 / 4 h for routine / urgent / emergen
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
+from django.utils import timezone
 
 from irflow.audit.models import AccessLog
 from irflow.lib.errors import Forbidden, ValidationFailed
@@ -161,9 +164,12 @@ def test_room_utilisation(world, personas):
 
 def test_available_minutes_of_one_week(world):
     # Monday 2 to Sunday 8 March: room B's five weekdays × 480 min.
-    assert (
-        available_minutes(world["rooms"]["B"], START.replace(day=2), START.replace(day=8)) == 2400
-    )
+    room, monday, sunday = world["rooms"]["B"], START.replace(day=2), START.replace(day=8)
+    assert available_minutes(room, monday, sunday, []) == 2400
+    # A closure from Tuesday 15:00 to Wednesday 09:00 takes 1 h from each day (08:00–16:00).
+    zone = timezone.get_current_timezone()
+    closure = (datetime(2026, 3, 3, 15, tzinfo=zone), datetime(2026, 3, 4, 9, tzinfo=zone))
+    assert available_minutes(room, monday, sunday, [closure]) == 2280
 
 
 def test_tables_carry_the_figures(world, personas):
