@@ -122,7 +122,9 @@ def _record_rows(filters: Filters, show: str, limit: int) -> tuple[int, list[Lis
             qs = qs.filter(signed_late_q(target.value)) if target.value is not None else qs.none()
     total = qs.count()
     found = (
-        qs.select_related("patient", "order__procedure_type", "booking__room", "report")
+        qs.select_related(
+            "booking__patient", "booking__order__procedure_type", "booking__room", "report"
+        )
         .annotate(procedure_end=PROCEDURE_END)
         .order_by("-checked_in_at", "-pk")[:limit]
     )
