@@ -10,8 +10,10 @@ Each figure has its own unit, selected by the dashboard's filters (docs/quality.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db import connection
 from django.db.models import (
@@ -439,7 +441,8 @@ def _rooms(filters: Filters) -> list[RoomRow]:
     closures = _closures(list(booked), filters)
     out = []
     for room in rooms:
-        mpps, record = by_mpps.get(room.pk, {}), by_record.get(room.pk, {})
+        mpps: Mapping[str, Any] = by_mpps.get(room.pk, {})
+        record: Mapping[str, Any] = by_record.get(room.pk, {})
         n = booked[room.pk]["n"]
         out.append(
             RoomRow(

@@ -26,7 +26,22 @@ START, END = date(2026, 3, 1), date(2026, 3, 31)
 # (procedure, room, day, booked from, to, urgency, booking status, cancel reason,
 #  record: (in room, started, ended, out) or None,
 #  completed MPPS steps [(started, ended)], report: None, "draft", or hours signed after the end)
-BOOKINGS = [
+Times = tuple[str | None, str | None, str | None, str | None]
+BOOKINGS: list[
+    tuple[
+        str,
+        str,
+        date,
+        str,
+        str,
+        str,
+        str,
+        str,
+        Times | None,
+        list[tuple[str, str]],
+        int | str | None,
+    ]
+] = [
     (
         "PTA-IL",
         "A",
@@ -165,7 +180,7 @@ BOOKINGS = [
 
 # (urgency, requested procedure, received on at 09:00, hours to triage, hours to procedure,
 #  index in BOOKINGS of the procedure done for it or None)
-REFERRALS = [
+REFERRALS: list[tuple[str, str, date, int | None, int | None, int | None]] = [
     ("routine", "PTA-IL", date(2026, 3, 2), 10, 100, 0),
     ("routine", "PTA-IL", date(2026, 3, 3), 20, 600, None),
     ("routine", "PICC", date(2026, 3, 4), 80, None, None),
@@ -179,8 +194,10 @@ REFERRALS = [
 
 
 def _at(day: date, hhmm: str | None, zone: ZoneInfo) -> datetime | None:
-    if hhmm is None:
-        return None
+    return None if hhmm is None else _on(day, hhmm, zone)
+
+
+def _on(day: date, hhmm: str, zone: ZoneInfo) -> datetime:
     hours, minutes = hhmm.split(":")
     return datetime.combine(day, time(int(hours), int(minutes)), zone)
 
@@ -232,8 +249,8 @@ def timeliness_world(actor: User, referrer: User) -> dict:
             order=order,
             patient=patient,
             room=rooms[room],
-            start=_at(day, frm, zone),
-            end=_at(day, to, zone),
+            start=_on(day, frm, zone),
+            end=_on(day, to, zone),
             sps_id=f"TS{n:06d}",
             modality="XA",
             status=status,
@@ -261,7 +278,7 @@ def timeliness_world(actor: User, referrer: User) -> dict:
             order=order,
             patient=patient,
             status="completed",
-            checked_in_at=_at(day, frm, zone),
+            checked_in_at=_on(day, frm, zone),
             checked_in_by=actor,
             in_room_at=in_room,
             started_at=started,
@@ -279,7 +296,7 @@ def timeliness_world(actor: User, referrer: User) -> dict:
             )
         if report == "draft":
             Report.objects.create(record=record, author=actor)
-        elif report is not None:
+        elif isinstance(report, int):
             assert ended is not None
             Report.objects.create(
                 record=record,
@@ -289,7 +306,7 @@ def timeliness_world(actor: User, referrer: User) -> dict:
                 signed_at=ended + timedelta(hours=report),
             )
     referrals = []
-    for n, (urgency, code, day, triage_h, procedure_h, done) in enumerate(REFERRALS, 1):
+    for n, (urgency, code, day, triage_h, procedure_h, done_in) in enumerate(REFERRALS, 1):
         received = datetime.combine(day, time(9, 0), zone)
         referral = Referral.objects.create(
             patient=_patient(actor, 20 + n),
@@ -302,7 +319,7 @@ def timeliness_world(actor: User, referrer: User) -> dict:
             received_at=received,
             triaged_at=received + timedelta(hours=triage_h) if triage_h else None,
             procedure_at=received + timedelta(hours=procedure_h) if procedure_h else None,
-            order=orders[done] if done is not None else None,
+            order=orders[done_in] if done_in is not None else None,
         )
         referrals.append(referral.pk)
     return {"rooms": rooms, "bookings": bookings, "referrals": referrals}
