@@ -217,3 +217,15 @@ def test_roles_without_quality_view_are_refused(world, personas, role):
         figures(personas[role])
     with pytest.raises(Forbidden):
         timeliness_list(actor=personas[role], filters=Filters(start=START, end=END), show="booked")
+
+
+def test_the_report_target_is_in_hours_and_needs_its_source():
+    entry = (
+        '[[threshold]]\nmeasure = "report_signed_within_hours"\n'
+        'value = {value}\nsource = "{source}"\n'
+    )
+    (target,), _ = thresholds.parse(entry.format(value=48, source="Policy"))
+    assert (target.value, target.label) == (48.0, "48 h")
+    for value, source in ((0, "Policy"), (9000, "Policy"), (24, "")):
+        with pytest.raises(thresholds.ThresholdError):
+            thresholds.parse(entry.format(value=value, source=source))
