@@ -380,3 +380,105 @@ def test_report_with_3_and_30_addenda(client, personas, patient):
     login(client, attending)
     urls = [f"/reports/{report.pk}/", f"/api/reports/{report.pk}"]
     same_for_3_and_30(client, urls, add, ceiling=25)
+
+
+# --- quality: timeliness --------------------------------------------------------------------
+
+
+def _timely(actor, referrer, start: int, stop: int) -> None:
+    """Per row: a room of its own, a referral triaged and treated, its booking done (record,
+    a completed MPPS step, a signed report) or, every third, cancelled as a did-not-attend."""
+    from irflow.catalogue.models import ProcedureType, Room, RoomClosure
+    from irflow.orders.models import Order
+    from irflow.procedures.models import PerformedProcedureStep, ProcedureRecord
+    from irflow.referrals.models import Referral
+    from irflow.reports.models import Report
+    from irflow.scheduling.models import Booking
+    from irflow.testing.cases import past_weekday_at
+
+    picc = ProcedureType.objects.get(code="PICC")
+    for i, patient in enumerate(_patients(actor, start, stop, family="Timely"), start=start):
+        at = past_weekday_at(9, days_back=10 + i)
+        room = Room.objects.create(code=f"QT{i}", name=f"Room {i}", kind="angio", modality="XA")
+        RoomClosure.objects.create(
+            room=room, starts_at=at, ends_at=at + timedelta(hours=1), reason="x"
+        )
+        order = Order.objects.create(
+            patient=patient,
+            procedure_type=picc,
+            accession_number=f"QT{i:06d}",
+            requested_procedure_id=f"QT{i:06d}",
+            study_instance_uid=f"1.2.826.0.1.3680043.10.995.{i}",
+        )
+        Referral.objects.create(
+            patient=patient,
+            referrer=referrer,
+            referring_clinician="Dr R",
+            clinical_question="?",
+            urgency="routine",
+            procedure_type=picc,
+            received_at=at - timedelta(days=3),
+            triaged_at=at - timedelta(days=2),
+            procedure_at=at,
+            order=order,
+        )
+        cancelled = i % 3 == 2
+        booking = Booking.objects.create(
+            order=order,
+            patient=patient,
+            room=room,
+            start=at,
+            end=at + timedelta(hours=1),
+            sps_id=f"QT{i:06d}",
+            modality="XA",
+            status="cancelled" if cancelled else "discharged",
+            active=not cancelled,
+            cancel_reason="did_not_attend" if cancelled else "",
+        )
+        if cancelled:
+            continue
+        record = ProcedureRecord.objects.create(
+            booking=booking,
+            order=order,
+            patient=patient,
+            status="completed",
+            checked_in_at=at,
+            checked_in_by=actor,
+            started_at=at,
+            ended_at=at + timedelta(minutes=40),
+        )
+        PerformedProcedureStep.objects.create(
+            sop_instance_uid=f"1.2.826.0.1.3680043.10.994.{i}",
+            status="COMPLETED",
+            booking=booking,
+            room=room,
+            started_at=at,
+            ended_at=at + timedelta(minutes=40),
+        )
+        Report.objects.create(
+            record=record,
+            author=actor,
+            status="final",
+            signed_by=actor,
+            signed_at=at + timedelta(hours=5),
+        )
+
+
+def test_quality_timeliness(client, personas):
+    """The timeliness page, a download, and the referrals, procedures and bookings behind
+    its figures (each list access-logged in one statement)."""
+
+    def add(a: int, b: int) -> None:
+        _timely(personas["attending"], personas["referrer"], a, b)
+
+    login(client, personas["qi_lead"])
+    base = "/quality/timeliness/"
+    urls = [
+        base,
+        f"{base}rooms.csv",
+        f"{base}cases/?show=triage",
+        f"{base}cases/?show=signed",
+        f"{base}cases/?show=cancelled&reason=did_not_attend",
+        f"{base}cases/?show=booked",
+    ]
+    same_for_3_and_30(client, urls, add, ceiling=30)

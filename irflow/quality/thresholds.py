@@ -17,8 +17,11 @@ MEASURES = (
     "clinical_success",
     "adverse_event",
     "adverse_event_moderate_plus",
+    "report_signed_within_hours",
 )
 FLOORS = frozenset({"technical_success", "clinical_success"})
+# Measures given in hours (a time target), not as a fraction.
+HOURS = frozenset({"report_signed_within_hours"})
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,9 @@ class Threshold:
 
     @property
     def label(self) -> str:
-        return SET_BY_SITE if self.value is None else f"{self.value:.1%}"
+        if self.value is None:
+            return SET_BY_SITE
+        return f"{self.value:g} h" if self.measure in HOURS else f"{self.value:.1%}"
 
 
 @dataclass(frozen=True)
@@ -61,9 +66,13 @@ def _text() -> str:
     return resources.files("irflow.quality").joinpath("data/thresholds.toml").read_text()
 
 
-def _value(raw: object, where: str) -> float | None:
+def _value(raw: object, where: str, measure: str) -> float | None:
     if raw in ("", None):
         return None
+    if measure in HOURS:
+        if isinstance(raw, bool) or not isinstance(raw, int | float) or not 0 < raw <= 8760:
+            raise ThresholdError(f"{where}: value must be a number of hours (1 year at most)")
+        return float(raw)
     if isinstance(raw, bool) or not isinstance(raw, int | float) or not 0 <= raw <= 1:
         raise ThresholdError(f"{where}: value must be a fraction between 0 and 1, or empty")
     return float(raw)
@@ -76,7 +85,7 @@ def parse(text: str) -> tuple[tuple[Threshold, ...], tuple[Reference, ...]]:
         where = f"threshold {i + 1}"
         if t.get("measure") not in MEASURES:
             raise ThresholdError(f"{where}: measure must be one of {', '.join(MEASURES)}")
-        value = _value(t.get("value"), where)
+        value = _value(t.get("value"), where, t["measure"])
         source = str(t.get("source") or "")
         if value is not None and (not source or source == SET_BY_SITE):
             raise ThresholdError(f"{where}: a value needs its source")

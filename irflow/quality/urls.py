@@ -8,5 +8,12 @@ urlpatterns = [
     path("", views.dashboard, name="quality-dashboard"),
     path("cases/", views.cases, name="quality-cases"),
     path("cases/<int:record_id>/", views.case, name="quality-case"),
+    path("timeliness/", views.timeliness, name="quality-timeliness"),
+    path("timeliness/cases/", views.timeliness_cases, name="quality-timeliness-cases"),
+    path(
+        "timeliness/<str:chart>.<str:fmt>",
+        views.timeliness_export,
+        name="quality-timeliness-export",
+    ),
     path("<str:chart>.<str:fmt>", views.export, name="quality-export"),
 ]

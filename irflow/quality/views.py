@@ -4,7 +4,7 @@ case's review. Thin: the selectors read and enforce."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_GET
@@ -12,9 +12,12 @@ from django.views.decorators.http import require_GET
 from irflow.accounts.permissions import can
 from irflow.dose.reporting import as_csv, as_xlsx
 from irflow.dose.views import CHART_CSP
-from irflow.quality import selectors
+from irflow.lib.errors import ValidationFailed
+from irflow.quality import selectors, timeliness_lists
 from irflow.quality.forms import FilterForm
 from irflow.quality.thresholds import references
+from irflow.quality.timeliness import quality_timeliness
+from irflow.scheduling.models import CancelReason
 
 
 def _filters(request) -> tuple[FilterForm, selectors.Filters]:
@@ -110,5 +113,81 @@ def case(request, record_id: int) -> HttpResponse:
             "record": detail.record,
             "show_identity": can(request.user, "patient.view"),
             "can_open_record": can(request.user, "procedure.view"),
+        },
+    )
+
+
+# --- Timeliness ---------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+@csp_override(CHART_CSP)
+def timeliness(request) -> HttpResponse:
+    form, filters = _filters(request)
+    data = quality_timeliness(actor=request.user, filters=filters)
+    return render(
+        request,
+        "quality/timeliness.html",
+        {
+            "form": form,
+            "data": data,
+            "chart_data": data.chart_data(),
+            "query": filters.query(),
+            "waits": [
+                ("triage", "Referral → triage", data.triage),
+                ("procedure", "Referral → procedure", data.procedure),
+            ],
+        },
+    )
+
+
+@login_required
+@require_GET
+def timeliness_export(request, chart: str, fmt: str) -> HttpResponse:
+    if chart not in timeliness_lists.CHARTS or fmt not in {"csv", "xlsx"}:
+        raise Http404("Unknown chart or format.")
+    _, filters = _filters(request)
+    data = quality_timeliness(actor=request.user, filters=filters)
+    columns, rows = timeliness_lists.table(data, chart)
+    name = f"irflow-timeliness-{chart}-{filters.start:%Y%m%d}-{filters.end:%Y%m%d}"
+    if fmt == "csv":
+        response = HttpResponse(as_csv(columns, rows), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(
+            as_xlsx(columns, rows),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
+@login_required
+@require_GET
+def timeliness_cases(request) -> HttpResponse:
+    form, filters = _filters(request)
+    show, reason = request.GET.get("show", ""), request.GET.get("reason", "")
+    try:
+        unit, total, rows = timeliness_lists.timeliness_list(
+            actor=request.user, filters=filters, show=show, reason=reason
+        )
+    except ValidationFailed as exc:
+        return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
+    return render(
+        request,
+        "quality/timeliness_cases.html",
+        {
+            "form": form,
+            "filters": filters,
+            "unit": unit,
+            "shown": timeliness_lists.SHOW_LABELS[show],
+            "reason": dict(CancelReason.choices).get(
+                reason, "no reason recorded" if reason else ""
+            ),
+            "total": total,
+            "rows": rows,
+            "query": filters.query(),
+            "show_identity": can(request.user, "patient.view"),
+            "can_open_referral": can(request.user, "referral.view"),
         },
     )

@@ -79,6 +79,8 @@ def pages_for(page, user, world: dict) -> list[str]:
     urls += [reverse("account"), reverse("password-change")]
     if can(user, "dose.view"):
         urls.append(reverse("dose-dashboard"))  # the plotly charts
+    if can(user, "quality.view"):
+        urls.append(reverse("quality-timeliness"))  # a tab of the quality pages
     if can(user, "referral.view"):
         urls.append(reverse("referral-detail", args=[world["referral_id"]]))
     if can(user, "patient.view"):
