@@ -46,7 +46,7 @@ CASES: dict[int, tuple[str, date, tuple[str, ...]]] = {
 }
 
 # n: [(alert level, skin check: (due date, status, completed at) or None)]
-ALERTS = {
+ALERTS: dict[int, list[tuple[str, tuple[date, str, datetime | None] | None]]] = {
     1: [("srdl", (date(2026, 4, 5), "done", datetime(2026, 4, 3, 10, 0)))],
     2: [("srdl", (date(2026, 4, 20), "open", None))],
     3: [("notification", None), ("srdl", (date(2026, 5, 25), "open", None))],
@@ -57,7 +57,7 @@ ALERTS = {
 
 # (label, case placed at or None, kind, action, placed, due, removed on, removal reason,
 #  patient active)
-DEVICES = [
+DEVICES: list[tuple[str, int | None, str, str, date, date, date | None, str, bool]] = [
     ("A", 5, "ivc_filter", "retrieval", date(2026, 3, 2), date(2026, 5, 31),
      date(2026, 4, 1), "procedure", True),
     ("B", 6, "ivc_filter", "retrieval", date(2026, 3, 10), date(2026, 4, 8), None, "", True),
@@ -80,7 +80,7 @@ DEVICES = [
 ]  # fmt: skip
 
 # (label, case of the order or None, kind, due, status, completed at in site time)
-TASKS = [
+TASKS: list[tuple[str, int | None, str, date, str, datetime | None]] = [
     ("C1", 5, "clinic", date(2026, 3, 20), "done", datetime(2026, 3, 25, 9, 0)),
     # Completed half an hour after midnight, site time, the day after it was due: late,
     # although in UTC (an hour behind in April) it is still the due date.
@@ -200,8 +200,12 @@ def safety_world(actor: User) -> dict:
                 followup_task=task,
             )
     devices = {}
-    for i, (label, n, kind, action, placed, due, removed, reason, active) in enumerate(DEVICES):
-        patient = records[n].patient if n else _patient(actor, f"SD{i:06d}", label, active)
+    for i, (label, case_n, kind, action, placed, due, removed, reason, active) in enumerate(
+        DEVICES
+    ):
+        patient = (
+            records[case_n].patient if case_n else _patient(actor, f"SD{i:06d}", label, active)
+        )
         devices[label] = DeviceInSitu.objects.create(
             patient=patient,
             kind=kind,
@@ -209,16 +213,16 @@ def safety_world(actor: User) -> dict:
             action=action,
             placed_on=placed,
             due_on=due,
-            placed_by_procedure=records[n] if n else None,
+            placed_by_procedure=records[case_n] if case_n else None,
             status="removed" if removed else "in_situ",
             removed_on=removed,
             removal_reason=reason,
         )
     tasks = {}
-    for i, (label, n, kind, due, status, done_at) in enumerate(TASKS):
+    for i, (label, of, kind, due, status, done_at) in enumerate(TASKS):
         tasks[label] = FollowUpTask.objects.create(
-            patient=records[n].patient if n else _patient(actor, f"ST{i:06d}", label, True),
-            order=records[n].order if n else None,
+            patient=records[of].patient if of else _patient(actor, f"ST{i:06d}", label, True),
+            order=records[of].order if of else None,
             kind=kind,
             description=f"Task {label}",
             due_date=due,

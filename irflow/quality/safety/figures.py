@@ -196,6 +196,7 @@ def _ivc(filters: Filters, today: date) -> IvcFigure:
             [
                 (out - placed).days
                 for placed, out in retrieved.values_list("placed_on", "removed_on")
+                if out is not None
             ],
             0.5,
         )
@@ -277,7 +278,7 @@ def _followup(filters: Filters, today: date) -> list[TaskRow]:
             TaskRow(
                 r["kind"],
                 labels.get(r["kind"], r["kind"]),
-                {s: r[s] for s in TASK_STATES},
+                {s: int(r[s]) for s in TASK_STATES},  # type: ignore[literal-required]
                 {s: filters.query(kind=r["kind"], state=s) for s in TASK_STATES},
             )
             for r in rows
