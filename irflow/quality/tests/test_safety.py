@@ -9,10 +9,15 @@ import csv
 import io
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from irflow.audit.models import AccessLog
+from irflow.checklists.models import SafetyOverride
+from irflow.devices.models import DeviceInSitu
 from irflow.lib.errors import Forbidden, NotFound
+from irflow.procedures.models import ProcedureRecord
 from irflow.quality.safety import drill, tables
 from irflow.quality.safety.figures import safety_dashboard
 from irflow.quality.selectors import Filters
@@ -279,3 +284,34 @@ def test_other_roles_get_403(client, personas, role):
     assert client.get(reverse("quality-safety-devices") + "?ivc=placed").status_code == 403
     assert client.get(reverse("quality-safety-tasks")).status_code == 403
     assert client.get(reverse("quality-safety-export", args=["srdl", "csv"])).status_code == 403
+
+
+def test_the_page_costs_the_same_queries_with_more_rows(qi, world, personas):
+    """More overrides, devices and tasks add rows, not queries."""
+    url = f"{reverse('quality-safety')}?{PERIOD}"
+
+    def count() -> int:
+        qi.get(url)
+        with CaptureQueriesContext(connection) as ctx:
+            assert qi.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    few = count()
+    for record in ProcedureRecord.objects.filter(pk__in=world["records"].values()):
+        SafetyOverride.objects.create(
+            booking=record.booking,
+            rule="extra",
+            rule_text="Rule extra",
+            refusal="Refused",
+            reason="More",
+            overridden_by=personas["attending"],
+        )
+        DeviceInSitu.objects.create(
+            patient=record.patient,
+            kind="drain",
+            name="Extra drain",
+            placed_on=START,
+            due_on=START,
+            placed_by_procedure=record,
+        )
+    assert count() == few
