@@ -1,6 +1,7 @@
 """A real browser on the devices and safety tab of the quality dashboard: the QI lead opens it
 from the Outcomes tab, the page passes axe, and a click on the "Retrieved" bar of the IVC
-filter chart lists the two filters behind it."""
+filter chart lists the two filters behind it, and a number of the follow-up table the tasks
+behind it."""
 
 from __future__ import annotations
 
@@ -49,4 +50,12 @@ def test_qi_lead_opens_the_safety_tab_and_drills_into_the_retrieved_filters(page
     expect(page.locator("#devices")).to_contain_text("Device A")
     expect(page.locator("#devices")).to_contain_text("Device D")
     screenshot(page, "quality-safety-devices")
+    assert blocking(page) == []
+
+    # The follow-up table's numbers open the tasks behind them: the four clinic visits due.
+    page.go_back()
+    page.locator("#table-followup tr", has_text="Clinic visit").get_by_role("link").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Follow-up tasks behind the figure")
+    expect(page.locator("#tasks tbody tr")).to_have_count(4)
+    screenshot(page, "quality-safety-tasks")
     assert blocking(page) == []
