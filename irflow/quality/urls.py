@@ -15,5 +15,9 @@ urlpatterns = [
         views.timeliness_export,
         name="quality-timeliness-export",
     ),
+    path("safety/", views.safety, name="quality-safety"),
+    path("safety/devices/", views.safety_devices, name="quality-safety-devices"),
+    path("safety/tasks/", views.safety_tasks, name="quality-safety-tasks"),
+    path("safety/<str:chart>.<str:fmt>", views.safety_export, name="quality-safety-export"),
     path("<str:chart>.<str:fmt>", views.export, name="quality-export"),
 ]

@@ -96,6 +96,8 @@ def pages_for(page, user, world: dict) -> list[str]:
         urls.append(reverse("procedure-detail", args=[world["procedure_id"]]))
     if can(user, "report.view"):
         urls.append(reverse("report-detail", args=[world["report_id"]]))
+    if can(user, "quality.view"):
+        urls.append(reverse("quality-safety"))  # the second tab of the quality dashboard
     return [u for u in dict.fromkeys(urls) if u and not u.startswith("/admin")]
 
 
