@@ -344,8 +344,8 @@ def _adverse_events(filters: Filters, volumes: list[Bar]) -> list[AeRow]:
     def cases_with(condition: Q | None = None) -> Count:
         return Count("record_id", distinct=True, filter=condition)
 
-    counted = {
-        r["record__order__procedure_type__code"]: r
+    counted: dict[str, dict] = {
+        r["record__order__procedure_type__code"]: dict(r)
         for r in AdverseEvent.objects.filter(_case_q(filters, "record__"), entered_in_error=False)
         .values("record__order__procedure_type__code")
         .annotate(
@@ -393,8 +393,10 @@ def _dose(filters: Filters) -> list[DoseRow]:
     type: PostgreSQL's percentile_cont in the database; on SQLite the cases (one row each,
     fetched as plain tuples) are interpolated the same way (stats.percentile)."""
     per_case = (
+        # The cases' bookings as a subquery: joining each report to its booking and then the
+        # booking to its record reads every booking for nothing.
         RadiationDoseReport.objects.filter(
-            _case_q(filters, "booking__procedure_record__"), dap_counted_gy_cm2__isnull=False
+            booking_id__in=cases(filters).values("booking_id"), dap_counted_gy_cm2__isnull=False
         )
         .values("booking_id", "order__procedure_type__code", "order__procedure_type__name")
         .annotate(dap=Sum("dap_counted_gy_cm2"), kar=Sum("ka_r_counted_mgy"))
