@@ -326,8 +326,8 @@ def main() -> int:
     args = parser.parse_args()
     if args.quick:
         args.procedures, args.rounds = 20_000, 3
-    data_dir = tempfile.mkdtemp(prefix="irflow-bench-dashboard-")
-    os.environ.setdefault("IRFLOW_DATA_DIR", data_dir)
+    if not os.environ.get("IRFLOW_DATA_DIR"):
+        os.environ["IRFLOW_DATA_DIR"] = tempfile.mkdtemp(prefix="irflow-bench-dashboard-")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "irflow.settings")
     import django
 
