@@ -155,7 +155,11 @@ class ProcedureRecord(Versioned):
                 name="procedure_end_after_start",
             ),
         ]
-        indexes = [models.Index(fields=["patient", "status"], name="procedure_patient_status")]
+        indexes = [
+            models.Index(fields=["patient", "status"], name="procedure_patient_status"),
+            # Every quality figure and case list selects the cases checked in during a period.
+            models.Index(fields=["checked_in_at"], name="procedure_checked_in_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.order.procedure_type.name} of {self.checked_in_at:%Y-%m-%d}"

@@ -14,16 +14,18 @@ from functools import cache
 from urllib.parse import urlencode
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 
 from irflow.accounts.actors import Actor
 from irflow.accounts.models import User
 from irflow.accounts.permissions import require
 from irflow.audit.services import access_log_record
+from irflow.catalogue.models import Room
 from irflow.clinical.outcomes import grade_system
 from irflow.dose.models import RadiationDoseReport
 from irflow.lib.errors import NotFound
+from irflow.outcomes.models import AdverseEvent
 from irflow.procedures.models import ProcedureRecord
 from irflow.quality.stats import Rate, percentile
 from irflow.quality.thresholds import Threshold, threshold_for
@@ -221,80 +223,31 @@ class Dashboard:
         }
 
 
-def _volumes(
+def _month_index(months: list[date]) -> Case | Value:
+    """The index in `months` of a case's check-in month in the site's time zone: a binary
+    search over the months' first instants (a handful of comparisons a row, the same on both
+    databases; a time zone conversion a row is a Python callback on SQLite)."""
+
+    def node(low: int, high: int) -> Case | Value:
+        if low == high:
+            return Value(low)
+        middle = (low + high + 1) // 2
+        return Case(
+            When(
+                checked_in_at__lt=_day_range(months[middle], months[middle])[0],
+                then=node(low, middle - 1),
+            ),
+            default=node(middle, high),
+            output_field=IntegerField(),
+        )
+
+    return node(0, len(months) - 1)
+
+
+def _by_procedure(
     filters: Filters, qs: QuerySet[ProcedureRecord]
-) -> tuple[list[Bar], list[Bar], list[Bar], list[Bar]]:
-    rows_p = (
-        qs.values("order__procedure_type__code", "order__procedure_type__name")
-        .annotate(n=Count("pk"))
-        .order_by("order__procedure_type__name")
-    )
-    by_procedure = [
-        Bar(
-            r["order__procedure_type__code"],
-            r["order__procedure_type__name"],
-            r["n"],
-            filters.query(procedure=r["order__procedure_type__code"]),
-        )
-        for r in rows_p
-    ]
-    rows_o = qs.values("booking__primary_operator_id").annotate(n=Count("pk"))
-    names = {
-        u.pk: str(u)
-        for u in User.objects.filter(pk__in=[r["booking__primary_operator_id"] for r in rows_o])
-    }
-    by_operator = sorted(
-        (
-            Bar(
-                str(r["booking__primary_operator_id"] or ""),
-                names.get(r["booking__primary_operator_id"], "No operator recorded"),
-                r["n"],
-                filters.query(operator=str(r["booking__primary_operator_id"] or "none")),
-            )
-            for r in rows_o
-        ),
-        key=lambda b: b.label,
-    )
-    rows_r = (
-        qs.values("booking__room_id", "booking__room__name")
-        .annotate(n=Count("pk"))
-        .order_by("booking__room__name")
-    )
-    by_room = [
-        Bar(
-            str(r["booking__room_id"]),
-            r["booking__room__name"],
-            r["n"],
-            filters.query(room=str(r["booking__room_id"])),
-        )
-        for r in rows_r
-    ]
-    # One conditional count per month, in the site's time zone, in one query (a month
-    # function per row is a Python callback on SQLite).
-    months = _months(filters)
-    per_month = qs.aggregate(
-        **{
-            f"m{i}": Count(
-                "pk",
-                filter=Q(checked_in_at__gte=_day_range(m, m)[0], checked_in_at__lt=_next_month(m)),
-            )
-            for i, m in enumerate(months)
-        }
-    )
-    by_month = [
-        Bar(f"{m:%Y-%m}", f"{m:%b %Y}", per_month[f"m{i}"], filters.query(month=f"{m:%Y-%m}"))
-        for i, m in enumerate(months)
-        if per_month[f"m{i}"]
-    ]
-    return by_procedure, by_operator, by_room, by_month
-
-
-def _next_month(first: date) -> datetime:
-    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-    return _day_range(following, following)[0]
-
-
-def _success(filters: Filters, qs: QuerySet[ProcedureRecord]) -> list[SuccessRow]:
+) -> tuple[list[Bar], list[SuccessRow]]:
+    """Volumes and success rates by procedure type: one grouping of the cases."""
     rows = (
         qs.values("order__procedure_type__code", "order__procedure_type__name")
         .annotate(
@@ -306,13 +259,14 @@ def _success(filters: Filters, qs: QuerySet[ProcedureRecord]) -> list[SuccessRow
         )
         .order_by("order__procedure_type__name")
     )
-    out = []
+    bars, success = [], []
     for r in rows:
-        code = r["order__procedure_type__code"]
-        out.append(
+        code, name = r["order__procedure_type__code"], r["order__procedure_type__name"]
+        bars.append(Bar(code, name, r["n"], filters.query(procedure=code)))
+        success.append(
             SuccessRow(
                 key=code,
-                label=r["order__procedure_type__name"],
+                label=name,
                 procedures=r["n"],
                 technical=Rate(r["t_ok"], r["t_assessed"]),
                 clinical=Rate(r["c_ok"], r["c_assessed"]),
@@ -322,7 +276,51 @@ def _success(filters: Filters, qs: QuerySet[ProcedureRecord]) -> list[SuccessRow
                 drill_clinical=filters.query(procedure=code, clinical="assessed"),
             )
         )
-    return out
+    return bars, success
+
+
+def _by_operator_room_month(
+    filters: Filters, qs: QuerySet[ProcedureRecord]
+) -> tuple[list[Bar], list[Bar], list[Bar]]:
+    """Volumes by primary operator, room and month: one grouping of the cases by all three,
+    summed here (a few thousand rows at most)."""
+    months = _months(filters)
+    rows = (
+        qs.annotate(month=_month_index(months))
+        .values_list("booking__primary_operator_id", "booking__room_id", "month")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    operators: dict[int | None, int] = {}
+    rooms: dict[int, int] = {}
+    per_month = [0] * len(months)
+    for operator, room, month, n in rows:
+        operators[operator] = operators.get(operator, 0) + n
+        rooms[room] = rooms.get(room, 0) + n
+        per_month[month] += n
+    names = {u.pk: str(u) for u in User.objects.filter(pk__in=[o for o in operators if o])}
+    by_operator = sorted(
+        (
+            Bar(
+                str(o or ""),
+                names.get(o, "No operator recorded"),  # type: ignore[arg-type]
+                n,
+                filters.query(operator=str(o or "none")),
+            )
+            for o, n in operators.items()
+        ),
+        key=lambda b: b.label,
+    )
+    by_room = [
+        Bar(str(pk), name, rooms[pk], filters.query(room=str(pk)))
+        for pk, name in Room.objects.filter(pk__in=rooms).order_by("name").values_list("pk", "name")
+    ]
+    by_month = [
+        Bar(f"{m:%Y-%m}", f"{m:%b %Y}", n, filters.query(month=f"{m:%Y-%m}"))
+        for m, n in zip(months, per_month, strict=True)
+        if n
+    ]
+    return by_operator, by_room, by_month
 
 
 @cache
@@ -337,33 +335,38 @@ def _ae_filter(grades: tuple[str, ...] | None = None) -> Q:
     return q
 
 
-def _adverse_events(filters: Filters, qs: QuerySet[ProcedureRecord]) -> list[AeRow]:
+def _adverse_events(filters: Filters, volumes: list[Bar]) -> list[AeRow]:
+    """Cases with an adverse event (of each grade) by procedure type, counted from the events
+    (a few per hundred cases) rather than by joining every case to its events; the
+    denominators are the volumes."""
     grades = [code for code, _ in _grades()]
-    counts = {
-        f"g_{code}": Count("pk", distinct=True, filter=_ae_filter((code,))) for code in grades
-    }
-    rows = (
-        qs.values("order__procedure_type__code", "order__procedure_type__name")
+
+    def cases_with(condition: Q | None = None) -> Count:
+        return Count("record_id", distinct=True, filter=condition)
+
+    counted: dict[str, dict] = {
+        r["record__order__procedure_type__code"]: dict(r)
+        for r in AdverseEvent.objects.filter(_case_q(filters, "record__"), entered_in_error=False)
+        .values("record__order__procedure_type__code")
         .annotate(
-            n=Count("pk", distinct=True),
-            with_ae=Count("pk", distinct=True, filter=_ae_filter()),
-            with_ae_mod=Count("pk", distinct=True, filter=_ae_filter(MODERATE_PLUS)),
-            **counts,
+            with_ae=cases_with(),
+            with_ae_mod=cases_with(Q(sir_grade__in=MODERATE_PLUS)),
+            **{f"g_{code}": cases_with(Q(sir_grade=code)) for code in grades},
         )
-        .order_by("order__procedure_type__name")
-    )
+        .order_by()
+    }
     out = []
-    for r in rows:
-        code = r["order__procedure_type__code"]
-        values: dict[str, int] = dict(r)  # type: ignore[arg-type]
+    for bar in volumes:
+        code = bar.key
+        r = counted.get(code, {})
         out.append(
             AeRow(
                 key=code,
-                label=r["order__procedure_type__name"],
-                procedures=r["n"],
-                any=Rate(r["with_ae"], r["n"]),
-                moderate_plus=Rate(r["with_ae_mod"], r["n"]),
-                by_grade={g: values[f"g_{g}"] for g in grades},
+                label=bar.label,
+                procedures=bar.count,
+                any=Rate(r.get("with_ae", 0), bar.count),
+                moderate_plus=Rate(r.get("with_ae_mod", 0), bar.count),
+                by_grade={g: r.get(f"g_{g}", 0) for g in grades},
                 threshold=threshold_for(code, "adverse_event"),
                 threshold_moderate_plus=threshold_for(code, "adverse_event_moderate_plus"),
                 drill_any=filters.query(procedure=code, ae="any"),
@@ -385,43 +388,45 @@ PERCENTILES_SQL = (
 )
 
 
-def _dose(filters: Filters, qs: QuerySet[ProcedureRecord]) -> list[DoseRow]:
+def _dose(filters: Filters) -> list[DoseRow]:
     """Median and 75th percentile of each case's summed counted DAP and Ka,r, per procedure
-    type: PostgreSQL's percentile_cont in the database; on SQLite the one column per group
-    is read ordered and interpolated the same way (stats.percentile)."""
+    type: PostgreSQL's percentile_cont in the database; on SQLite the cases (one row each,
+    fetched as plain tuples) are interpolated the same way (stats.percentile)."""
     per_case = (
+        # The cases' bookings as a subquery: joining each report to its booking and then the
+        # booking to its record reads every booking for nothing.
         RadiationDoseReport.objects.filter(
-            _case_q(filters, "booking__procedure_record__"), dap_counted_gy_cm2__isnull=False
+            booking_id__in=cases(filters).values("booking_id"), dap_counted_gy_cm2__isnull=False
         )
         .values("booking_id", "order__procedure_type__code", "order__procedure_type__name")
         .annotate(dap=Sum("dap_counted_gy_cm2"), kar=Sum("ka_r_counted_mgy"))
         .order_by()
     )
     sql, params = per_case.query.sql_with_params()
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
             cursor.execute(PERCENTILES_SQL.replace("{per_case}", sql), params)
             rows = cursor.fetchall()
-    else:
-        groups: dict[tuple[str, str], tuple[list[float], list[float]]] = {}
-        for r in per_case.order_by():
-            key = (r["order__procedure_type__code"], r["order__procedure_type__name"])
-            daps, kars = groups.setdefault(key, ([], []))
-            daps.append(float(r["dap"]))
-            if r["kar"] is not None:
-                kars.append(float(r["kar"]))
-        rows = [
-            (
-                code,
-                name,
-                len(daps),
-                percentile(daps, 0.5),
-                percentile(daps, 0.75),
-                percentile(kars, 0.5),
-                percentile(kars, 0.75),
-            )
-            for (code, name), (daps, kars) in sorted(groups.items(), key=lambda i: i[0][1])
-        ]
+        else:
+            cursor.execute(sql, params)
+            groups: dict[tuple[str, str], tuple[list[float], list[float]]] = {}
+            for _, code, name, dap, kar in cursor.fetchall():
+                daps, kars = groups.setdefault((code, name), ([], []))
+                daps.append(float(dap))
+                if kar is not None:
+                    kars.append(float(kar))
+            rows = [
+                (
+                    code,
+                    name,
+                    len(daps),
+                    percentile(daps, 0.5),
+                    percentile(daps, 0.75),
+                    percentile(kars, 0.5),
+                    percentile(kars, 0.75),
+                )
+                for (code, name), (daps, kars) in sorted(groups.items(), key=lambda i: i[0][1])
+            ]
     return [
         DoseRow(
             key=code,
@@ -446,7 +451,8 @@ def quality_dashboard(*, actor: Actor, filters: Filters) -> Dashboard:
     named, so nothing is access-logged (the drill-down list is)."""
     require(actor, "quality.view")
     qs = cases(filters)
-    by_procedure, by_operator, by_room, by_month = _volumes(filters, qs)
+    by_procedure, success = _by_procedure(filters, qs)
+    by_operator, by_room, by_month = _by_operator_room_month(filters, qs)
     return Dashboard(
         filters=filters,
         total=sum(b.count for b in by_procedure),
@@ -454,10 +460,10 @@ def quality_dashboard(*, actor: Actor, filters: Filters) -> Dashboard:
         by_operator=by_operator,
         by_room=by_room,
         by_month=by_month,
-        success=_success(filters, qs),
-        adverse_events=_adverse_events(filters, qs),
+        success=success,
+        adverse_events=_adverse_events(filters, by_procedure),
         grades=_grades(),
-        dose=_dose(filters, qs),
+        dose=_dose(filters),
     )
 
 

@@ -115,6 +115,8 @@ class Booking(Versioned):
         ]
         indexes = [
             models.Index(fields=["room", "start"], name="booking_room_start"),
+            # An operator's list by time, and the operator-overlap trigger's probe on SQLite.
+            models.Index(fields=["primary_operator", "start"], name="booking_operator_start"),
             models.Index(fields=["station_ae_title", "start"], name="booking_station_start"),
             models.Index(fields=["start", "status"], name="booking_start_status"),
         ]
