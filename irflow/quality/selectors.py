@@ -516,7 +516,17 @@ def case_list(
     """The cases behind a figure (their count, and the first `limit`), access-logged: one
     row per patient shown."""
     require(actor, "quality.view")
-    qs = narrowed(filters, narrow)
+    return listed_cases(
+        actor=actor, qs=narrowed(filters, narrow), what=filters.query(**narrow), limit=limit
+    )
+
+
+def listed_cases(
+    *, actor: Actor, qs: QuerySet[ProcedureRecord], what: str, limit: int = 500
+) -> tuple[int, list[CaseRow]]:
+    """The cases of `qs` (their count, and the first `limit`, latest first) as the case list
+    shows them, access-logged under `what` (the figure's address): one row per patient shown.
+    Callers hold quality.view."""
     total = qs.count()
     rows = list(
         qs.select_related(
@@ -549,7 +559,7 @@ def case_list(
     access_log_record(
         actor=actor,
         patient=None,
-        what=f"quality cases {filters.query(**narrow)}"[:200],
+        what=f"quality cases {what}"[:200],
         shown=[(c.patient_id, c.patient_label) for c in out],
     )
     return total, out

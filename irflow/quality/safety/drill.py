@@ -4,7 +4,6 @@ access-logged: one row per patient shown."""
 from __future__ import annotations
 
 from datetime import date
-from functools import cache
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -13,7 +12,6 @@ from irflow.accounts.actors import Actor
 from irflow.accounts.permissions import require
 from irflow.audit.services import access_log_record
 from irflow.checklists.models import PHASE_ORDER
-from irflow.clinical.outcomes import grade_system
 from irflow.devices.models import DeviceInSitu, DeviceKind, DeviceStatus
 from irflow.followup.models import FollowUpKind, FollowUpTask
 from irflow.lib.errors import NotFound
@@ -30,7 +28,7 @@ from irflow.quality.safety.figures import (
     task_q,
     tasks,
 )
-from irflow.quality.selectors import CaseRow, Filters, narrowed
+from irflow.quality.selectors import CaseRow, Filters, listed_cases, narrowed
 
 # --- Drill-down ---------------------------------------------------------------------------
 
@@ -84,11 +82,6 @@ def safety_narrowed(
     return qs
 
 
-@cache
-def _grade_order() -> dict[str, int]:
-    return {g.code: i for i, g in enumerate(grade_system("sir-2017").grades)}
-
-
 def case_list(
     *,
     actor: Actor,
@@ -101,42 +94,7 @@ def case_list(
     in the dashboard's case list, access-logged: one row per patient shown."""
     require(actor, "quality.view")
     qs = safety_narrowed(filters, narrow, today or timezone.localdate())
-    total = qs.count()
-    records = (
-        qs.select_related(
-            "patient", "order__procedure_type", "booking__room", "booking__primary_operator"
-        )
-        .prefetch_related("adverse_events")
-        .order_by("-checked_in_at", "-pk")[:limit]
-    )
-    order = _grade_order()
-    out = []
-    for r in records:
-        grades = [e.sir_grade for e in r.adverse_events.all() if not e.entered_in_error]
-        out.append(
-            CaseRow(
-                record_id=r.pk,
-                booking_id=r.booking_id,
-                patient_id=r.patient_id,
-                patient_label=str(r.patient),
-                accession_number=r.order.accession_number,
-                checked_in_at=r.checked_in_at,
-                procedure=r.order.procedure_type.name,
-                operator=str(r.booking.primary_operator or ""),
-                room=r.booking.room.name,
-                urgency=r.order.get_priority_display(),
-                technical_success=r.get_technical_success_display(),
-                clinical_success=r.get_clinical_success_display(),
-                worst_grade=max(grades, key=lambda g: order.get(g, -1)) if grades else "",
-            )
-        )
-    access_log_record(
-        actor=actor,
-        patient=None,
-        what=f"quality cases {filters.query(**narrow)}"[:200],
-        shown=[(c.patient_id, c.patient_label) for c in out],
-    )
-    return total, out
+    return listed_cases(actor=actor, qs=qs, what=filters.query(**narrow), limit=limit)
 
 
 def device_list(
