@@ -87,6 +87,13 @@ def shared_by_the_module(django_db_blocker) -> Iterator[None]:
             transaction.set_rollback(True)
 
 
+def pytest_unconfigure(config) -> None:
+    """The migrated databases the services of this run were copied from go with the run."""
+    from irflow.testing.service import migrated_drop
+
+    migrated_drop()
+
+
 def make_user(username: str, role: str, **kwargs) -> User:
     user = user_create(
         actor=SYSTEM,
