@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
@@ -62,6 +64,34 @@ def _reference_data_survives_flushes():
     post_migrate.connect(reseed, dispatch_uid="irflow-test-reseed")
     yield
     post_migrate.disconnect(dispatch_uid="irflow-test-reseed")
+
+
+@contextlib.contextmanager
+def shared_by_the_module(django_db_blocker) -> Iterator[None]:
+    """Rows that every test of a module reads, made once for the module (a module-scoped
+    fixture builds them inside this block): a transaction opened here stays open while the
+    module's tests run, each test runs in a savepoint of it and is rolled back to the shared
+    rows, and the rows are rolled back after the module's last test, so other modules never
+    see them. Only for modules whose tests are all non-transactional (a transactional test
+    would flush the database under the open transaction) and all use the shared rows (a test
+    that did not would find them or not depending on the order): make the fixture autouse.
+    Passwords are hashed as the tests hash them (`_fast_hashing`)."""
+    from django.db import transaction
+    from django.test import override_settings
+
+    fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+    with django_db_blocker.unblock(), fast, transaction.atomic():
+        try:
+            yield
+        finally:
+            transaction.set_rollback(True)
+
+
+def pytest_unconfigure(config) -> None:
+    """The migrated databases the services of this run were copied from go with the run."""
+    from irflow.testing.service import migrated_drop
+
+    migrated_drop()
 
 
 def make_user(username: str, role: str, **kwargs) -> User:

@@ -42,7 +42,9 @@ PROCEDURES = [
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory):
-    with running_service(tmp_path_factory.mktemp("first-run"), "--no-demo", "--no-dicom") as svc:
+    with running_service(
+        tmp_path_factory.mktemp("first-run"), "--no-demo", "--no-dicom", first_run=True
+    ) as svc:
         yield svc
 
 

@@ -33,7 +33,8 @@ def _login(session: requests.Session, base: str, username: str) -> None:
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory):
-    with running_service(tmp_path_factory.mktemp("up")) as svc:
+    # A new installation's first start: `irflow up` migrates an empty database itself.
+    with running_service(tmp_path_factory.mktemp("up"), first_run=True) as svc:
         yield svc
 
 

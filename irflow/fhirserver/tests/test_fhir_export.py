@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone
 from fhir.resources.R4B import get_fhir_model_class
 
@@ -28,16 +28,27 @@ from irflow.fhirserver.models import BulkExport
 from irflow.fhirserver.tasks import bulk_export_task
 from irflow.fhirserver.tests.test_fhir_valid import validators  # noqa: F401  (fixture)
 from irflow.patients.models import Patient, PatientIdentifier
+from irflow.testing.fixtures import shared_by_the_module
 
 pytestmark = pytest.mark.django_db
 
 ASYNC = {"prefer": "respond-async"}
 
 
-@pytest.fixture
-def demo(settings, tmp_path):
+@pytest.fixture(scope="module", autouse=True)
+def demo(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo department, made once for the module's tests (each rolls back to it)."""
+    with (
+        shared_by_the_module(django_db_blocker),
+        override_settings(DATA_DIR=tmp_path_factory.mktemp("demo")),
+    ):
+        yield demo_create(patients=8, seed=11, today=date(2026, 3, 4))
+
+
+@pytest.fixture(autouse=True)
+def _files_of_the_test(settings, tmp_path):
+    # Each test's exports in a folder of its own.
     settings.DATA_DIR = tmp_path
-    return demo_create(patients=8, seed=11, today=date(2026, 3, 4))
 
 
 def _token(user) -> str:
