@@ -92,8 +92,9 @@ def service(tmp_path_factory):
 
 def test_up_runs_a_simulated_modality_at_start(service):
     # Nothing is booked at start-up: the simulated modality says what it found, and stops.
+    # It writes what it found, then that it stopped: wait for the second line.
     deadline = time.monotonic() + 60
-    while "simulate-modality:" not in service.log() and time.monotonic() < deadline:
+    while "simulate-modality: stopped:" not in service.log() and time.monotonic() < deadline:
         time.sleep(0.5)
     log = service.log()
     assert "simulate-modality: Worklist: 0 step(s) for ANGIO1" in log, log[-3000:]
