@@ -128,7 +128,12 @@ def test_the_worker_waits_out_a_database_outage_and_carries_on(settings, caplog)
         assert _wait(lambda: WorkerHeartbeat.objects.filter(worker_id="in-test").exists(), 30)
         connection.close()
         with database_away():
-            assert _wait(lambda: "the database is unavailable" in caplog.text, 30), failures
+            assert _wait(lambda: "the database is unavailable" in caplog.text, 30), (
+                failures,
+                thread.is_alive(),
+                worker.current_task,
+                caplog.text[-2000:],
+            )
             time.sleep(3)  # several more attempts, each refused by the driver
             assert thread.is_alive(), failures
         received = received_record_queued(stored=storage.store_durably(b"f" * 30), channel="dicom")
