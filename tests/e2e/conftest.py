@@ -51,6 +51,10 @@ def browser():
 
 @pytest.fixture
 def page(browser, request):
+    if "live_server" in request.fixturenames:
+        # The service in this process (and its database) first, so that the page, and every
+        # request it may still have in flight, is gone before the database is flushed.
+        request.getfixturevalue("live_server")
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-GB")
     pg = context.new_page()
     pg.set_default_timeout(15_000)
