@@ -3,8 +3,10 @@ queued again; it outlives a database outage and carries on when the database is 
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
+import traceback
 from datetime import timedelta
 
 import pytest
@@ -99,6 +101,12 @@ def _worker() -> ResilientWorker:
     )
 
 
+def _where(thread: threading.Thread) -> str:
+    """What `thread` is doing now: its stack, for a failure's message."""
+    frame = sys._current_frames().get(thread.ident or 0)
+    return "".join(traceback.format_stack(frame)) if frame is not None else "not running"
+
+
 def _wait(condition, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -133,6 +141,7 @@ def test_the_worker_waits_out_a_database_outage_and_carries_on(settings, caplog)
                 thread.is_alive(),
                 worker.current_task,
                 caplog.text[-2000:],
+                _where(thread),
             )
             time.sleep(3)  # several more attempts, each refused by the driver
             assert thread.is_alive(), failures
