@@ -14,14 +14,13 @@ from django.db.backends.signals import connection_created
 
 from irflow.testing.service import free_port
 
-# SQLite connections of every thread (a live server's, a worker's), kept between requests
-# (CONN_MAX_AGE): an outage must reach them as PostgreSQL's terminated backends do.
-_sqlite_connections: weakref.WeakSet = weakref.WeakSet()
+# The connections of every thread (a live server's, a worker's), kept between requests
+# (CONN_MAX_AGE): an outage must reach them all, SQLite's as PostgreSQL's terminated backends.
+_connections: weakref.WeakSet = weakref.WeakSet()
 
 
 def _track(sender, connection, **kwargs) -> None:
-    if connection.vendor == "sqlite":
-        _sqlite_connections.add(connection)
+    _connections.add(connection)
 
 
 connection_created.connect(_track, dispatch_uid="irflow-testing-outage-track")
@@ -30,14 +29,22 @@ connection_created.connect(_track, dispatch_uid="irflow-testing-outage-track")
 @contextlib.contextmanager
 def database_away(alias: str = "default") -> Iterator[None]:
     conn = connections[alias]
-    saved = dict(conn.settings_dict)
-    # Every thread's connection shares these settings: they point nowhere first, and only
-    # then are the open connections cut off. The other way round, a thread (a worker looping
-    # every tenth of a second) could connect again in between, to the real database, and
-    # keep that connection through the whole outage.
+    # The settings every thread's connection connects with: usually one dict they all share,
+    # but a thread that connected after the settings were read again holds another. They
+    # all point nowhere first, and only then are the open connections cut off; the other way
+    # round, a thread (a worker looping every tenth of a second) could connect again in
+    # between, to the real database, and keep that connection through the whole outage.
+    others = [c for c in list(_connections) if c.alias == alias and c is not conn]
+    shared = {id(d): d for d in (conn.settings_dict, *(c.settings_dict for c in others))}
+    saved = {key: dict(settings_dict) for key, settings_dict in shared.items()}
     if conn.vendor == "postgresql":
         conn.ensure_connection()  # to cut the others off with, once the settings point away
-        conn.settings_dict.update(HOST="127.0.0.1", PORT=str(free_port()))
+        away = {"HOST": "127.0.0.1", "PORT": str(free_port())}
+    else:
+        away = {"NAME": "/nonexistent-irflow-folder/irflow.db"}
+    for settings_dict in shared.values():
+        settings_dict.update(away)
+    if conn.vendor == "postgresql":
         # Other threads of this process (a live server, a worker) hold connections of their
         # own: cut them off, as a server going away does, so that they too must connect again.
         with conn.cursor() as cursor:
@@ -46,15 +53,15 @@ def database_away(alias: str = "default") -> Iterator[None]:
                 "WHERE datname = current_database() AND pid <> pg_backend_pid()"
             )
     else:
-        conn.settings_dict["NAME"] = "/nonexistent-irflow-folder/irflow.db"
         # Other threads close theirs at their next request (or worker loop), as they would
         # a connection past its age, and must connect again: to nowhere.
-        for other in list(_sqlite_connections):
+        for other in others:
             other.close_at = time.monotonic()
     conn.close()
     try:
         yield
     finally:
         conn.close()
-        conn.settings_dict.clear()
-        conn.settings_dict.update(saved)
+        for key, settings_dict in shared.items():
+            settings_dict.clear()
+            settings_dict.update(saved[key])
