@@ -67,16 +67,10 @@ def _day_range(start: date, end: date) -> tuple[datetime, datetime]:
     )
 
 
-def _case_q(filters: Filters, prefix: str = "") -> Q:
-    """The filters as a condition on procedure records (reached through `prefix`)."""
-    since, until = _day_range(filters.start, filters.end)
-    q = Q(
-        **{
-            f"{prefix}checked_in_at__gte": since,
-            f"{prefix}checked_in_at__lt": until,
-            f"{prefix}patient__is_active": True,
-        }
-    )
+def scope_q(filters: Filters, prefix: str = "") -> Q:
+    """The filters other than the period (procedure, operator, room, urgency) as a condition
+    on procedure records reached through `prefix`."""
+    q = Q()
     if filters.procedure:
         q &= Q(**{f"{prefix}order__procedure_type__code": filters.procedure})
     if filters.operator == "none":
@@ -88,6 +82,19 @@ def _case_q(filters: Filters, prefix: str = "") -> Q:
     if filters.urgency:
         q &= Q(**{f"{prefix}order__priority": filters.urgency})
     return q
+
+
+def _case_q(filters: Filters, prefix: str = "") -> Q:
+    """The filters as a condition on procedure records (reached through `prefix`)."""
+    since, until = _day_range(filters.start, filters.end)
+    period = Q(
+        **{
+            f"{prefix}checked_in_at__gte": since,
+            f"{prefix}checked_in_at__lt": until,
+            f"{prefix}patient__is_active": True,
+        }
+    )
+    return period & scope_q(filters, prefix)
 
 
 def cases(filters: Filters) -> QuerySet[ProcedureRecord]:

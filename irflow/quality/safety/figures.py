@@ -21,7 +21,7 @@ from irflow.devices.models import DeviceInSitu, DeviceKind, DeviceStatus, Remova
 from irflow.dose.models import AlertLevel
 from irflow.followup.models import PENDING, FollowUpKind, FollowUpStatus, FollowUpTask
 from irflow.procedures.models import ProcedureRecord
-from irflow.quality.selectors import Filters, cases
+from irflow.quality.selectors import Filters, cases, scope_q
 from irflow.quality.stats import Rate, percentile
 from irflow.readiness.models import Acknowledgement
 
@@ -34,29 +34,12 @@ PROCEDURE = ("order__procedure_type__code", "order__procedure_type__name")
 # --- Scope --------------------------------------------------------------------------------
 
 
-def _scope_q(filters: Filters, prefix: str) -> Q:
-    """The filters other than the period, on the procedure record reached through `prefix`
-    (a device or task without such a procedure is left out once one of them is set)."""
-    q = Q()
-    if filters.procedure:
-        q &= Q(**{f"{prefix}order__procedure_type__code": filters.procedure})
-    if filters.operator == "none":
-        q &= Q(**{f"{prefix}booking__primary_operator__isnull": True})
-    elif filters.operator:
-        q &= Q(**{f"{prefix}booking__primary_operator_id": int(filters.operator)})
-    if filters.room is not None:
-        q &= Q(**{f"{prefix}booking__room_id": filters.room})
-    if filters.urgency:
-        q &= Q(**{f"{prefix}order__priority": filters.urgency})
-    return q
-
-
 def devices(filters: Filters) -> QuerySet[DeviceInSitu]:
     """Devices of active patients, not entered in error, within the filters' scope."""
     qs = DeviceInSitu.objects.filter(patient__is_active=True).exclude(
         removal_reason=RemovalReason.ERROR
     )
-    scope = _scope_q(filters, "placed_by_procedure__")
+    scope = scope_q(filters, "placed_by_procedure__")
     return qs.filter(scope).distinct() if scope else qs
 
 
@@ -66,7 +49,7 @@ def tasks(filters: Filters) -> QuerySet[FollowUpTask]:
     qs = FollowUpTask.objects.filter(
         patient__is_active=True, due_date__gte=filters.start, due_date__lte=filters.end
     ).exclude(status=FollowUpStatus.CANCELLED)
-    scope = _scope_q(filters, "order__procedure_records__")
+    scope = scope_q(filters, "order__procedure_records__")
     return qs.filter(pk__in=qs.filter(scope).values("pk")) if scope else qs
 
 
